@@ -1,0 +1,36 @@
+# The README's commands. Each target does its own set-up on a fresh machine (python3, pip, make).
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: dev test setup lint bench build clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP)
+
+## make dev: the local stack (moto + chalice.local gateway + scheduler) with demo data, on port 3000 or $CRM_PORT
+dev: setup
+	$(PY) -m infra.local
+
+## make test: cfn-lint on template.yaml, then the whole suite (unit, integration, e2e)
+test: setup lint
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: setup
+	$(VENV)/bin/cfn-lint template.yaml
+
+## make bench: performance ratios quoted in the README (run by hand, never by the suite)
+bench: setup
+	$(PY) -m bench.run
+
+## make build: sam build (the layer builds for Lambda's platform from any machine: layers/crm/Makefile)
+build:
+	sam build --template template.yaml
+
+clean:
+	rm -rf $(VENV) .local .aws-sam .pytest_cache

@@ -1,0 +1,230 @@
+"""Reads template.yaml, the one truth for routes, functions, tables, buckets and schedules.
+
+The local stack and the tests call these helpers so nothing describes a table or a route twice.
+Intrinsics (!Ref, !GetAtt, !Sub) are resolved against local stand-ins for the physical names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags into their long form."""
+
+
+def _intrinsic(loader: yaml.Loader, tag_suffix: str, node: yaml.Node) -> dict:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = TEMPLATE) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway form: /contacts/{contact_id}
+    function: str  # logical id
+    event: str
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_uri: str
+    handler: str
+    environment: dict = field(default_factory=dict)  # raw, intrinsics unresolved
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    function: str
+    name: str
+    expression: str  # cron(...), rate(...) or at(...)
+    input: str | None
+
+
+def resources(kind: str, template: dict | None = None) -> dict[str, dict]:
+    template = template or load()
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def functions(template: dict | None = None) -> dict[str, Function]:
+    template = template or load()
+    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    out = {}
+    for logical_id, res in resources("AWS::Serverless::Function", template).items():
+        props = res["Properties"]
+        env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], env)
+    return out
+
+
+def routes(template: dict | None = None) -> list[Route]:
+    template = template or load()
+    out = []
+    for logical_id, res in resources("AWS::Serverless::Function", template).items():
+        for name, event in res["Properties"].get("Events", {}).items():
+            if event["Type"] == "Api":
+                p = event["Properties"]
+                out.append(Route(p["Method"].upper(), p["Path"], logical_id, name))
+    return out
+
+
+def schedule_events(template: dict | None = None) -> list[ScheduleEvent]:
+    template = template or load()
+    out = []
+    for logical_id, res in resources("AWS::Serverless::Function", template).items():
+        for name, event in res["Properties"].get("Events", {}).items():
+            if event["Type"] in ("Schedule", "ScheduleV2"):
+                p = event["Properties"]
+                out.append(ScheduleEvent(logical_id, name, p["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"], p.get("Input")))
+    return out
+
+
+# ---------------------------------------------------------------- local physical names
+
+
+def physical_names(template: dict | None = None, prefix: str = "crm-local") -> dict[str, str]:
+    """Logical id -> the local physical name (Ref value) of every named resource."""
+    template = template or load()
+    names = {}
+    for logical_id, res in template["Resources"].items():
+        kind = res["Type"]
+        if kind == "AWS::Serverless::Function":
+            names[logical_id] = f"{prefix}-{logical_id}"
+        elif kind in ("AWS::DynamoDB::Table", "AWS::Scheduler::ScheduleGroup"):
+            names[logical_id] = f"{prefix}-{logical_id}"
+        elif kind == "AWS::S3::Bucket":
+            names[logical_id] = f"{prefix}-{logical_id}".lower()
+    return names
+
+
+def _arn(kind: str, logical_id: str, name: str) -> str:
+    if kind == "AWS::Serverless::Function":
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+    if kind == "AWS::IAM::Role":
+        return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    if kind == "AWS::S3::Bucket":
+        return f"arn:aws:s3:::{name}"
+    if kind == "AWS::DynamoDB::Table":
+        return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}/{name}"
+
+
+def resolve(value: Any, refs: dict[str, str], template: dict | None = None) -> Any:
+    """Resolve Ref/GetAtt/Sub against `refs` (logical id or parameter -> value)."""
+    template = template or load()
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref":
+            return refs.get(arg, arg)
+        if key == "Fn::GetAtt":
+            logical_id, attr = arg
+            name = refs.get(logical_id, logical_id)
+            if attr == "Arn":
+                return _arn(template["Resources"][logical_id]["Type"], logical_id, name)
+            return name
+        if key == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+
+            def sub(m: re.Match) -> str:
+                ref = m.group(1)
+                if "." in ref:
+                    return resolve({"Fn::GetAtt": ref.split(".", 1)}, refs, template)
+                return str({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}.get(ref, refs.get(ref, ref)))
+
+            return re.sub(r"\$\{([^}]+)\}", sub, text)
+    if isinstance(value, dict):
+        return {k: resolve(v, refs, template) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, refs, template) for v in value]
+    return value
+
+
+def local_refs(parameters: dict[str, str] | None = None, template: dict | None = None) -> dict[str, str]:
+    template = template or load()
+    refs = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
+    refs.update(parameters or {})
+    refs.update(physical_names(template))
+    return refs
+
+
+def function_environment(logical_id: str, refs: dict[str, str], template: dict | None = None) -> dict[str, str]:
+    fn = functions(template)[logical_id]
+    return {k: str(resolve(v, refs, template)) for k, v in fn.environment.items()}
+
+
+# ---------------------------------------------------------------- creating resources
+
+
+def create_tables(dynamodb, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create every AWS::DynamoDB::Table of the template; return their names."""
+    template = template or load()
+    created = []
+    for logical_id, res in resources("AWS::DynamoDB::Table", template).items():
+        props = res["Properties"]
+        name = refs[logical_id]
+        args = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        dynamodb.create_table(**args)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+            )
+        created.append(name)
+    return created
+
+
+def create_buckets(s3, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    template = template or load()
+    created = []
+    for logical_id, res in resources("AWS::S3::Bucket", template).items():
+        name = refs[logical_id]
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        cors = res["Properties"].get("CorsConfiguration")
+        if cors:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration=cors)
+        created.append(name)
+    return created
+
+
+def create_schedule_groups(scheduler, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    template = template or load()
+    created = []
+    for logical_id in resources("AWS::Scheduler::ScheduleGroup", template):
+        scheduler.create_schedule_group(Name=refs[logical_id])
+        created.append(refs[logical_id])
+    return created
