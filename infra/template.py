@@ -215,8 +215,12 @@ def create_buckets(s3, refs: dict[str, str], template: dict | None = None) -> li
         name = refs[logical_id]
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         cors = res["Properties"].get("CorsConfiguration")
-        if cors:
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration=cors)
+        if cors:  # CloudFormation spells the S3 API's CORS shape differently
+            rules = [
+                {("MaxAgeSeconds" if k == "MaxAge" else k): v for k, v in rule.items() if k != "Id"}
+                for rule in cors["CorsRules"]
+            ]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         created.append(name)
     return created
 

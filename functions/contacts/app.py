@@ -1,0 +1,190 @@
+"""Contacts API: the contact record, groups, settings, notes, attachments and the email archive.
+
+Each route parses, authorises (its roles) and makes one call into the crm layer.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from crm.contacts import attachments, notes, service
+from crm.contacts import repository as repo
+from crm.contacts.models import (
+    ArchivedEmail,
+    Attachment,
+    AttachmentRequest,
+    AttachmentTicket,
+    Availability,
+    AvailabilityQuery,
+    Contact,
+    ContactFields,
+    ContactPatch,
+    ContactView,
+    Group,
+    GroupFields,
+    Note,
+    NoteCreated,
+    NoteFields,
+    Settings,
+    SettingsPatch,
+    ZoneAnswer,
+    ZoneQuery,
+)
+from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
+from crm.platform.http import Api, expected_version, respond
+from crm.platform.pagination import DEFAULT_LIMIT, Page
+from crm.platform.types import Limit
+
+api = Api("contacts")
+app = api.app
+ContactOut = Contact | ContactView
+Cursor = Annotated[str | None, Query(max_length=2048)]
+
+
+def _contact(contact_id: str) -> dict:
+    return service.get(api.principal().tenant, contact_id)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@api.route("GET", "/contacts", roles=STAFF_AND_RESOURCES)
+def list_contacts(
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Prefix of name, reference, postcode, city, phone or email")] = None,
+    reference: Annotated[str | None, Query(max_length=64)] = None,
+    group_id: Annotated[str | None, Query(max_length=26)] = None,
+    parent_id: Annotated[str | None, Query(max_length=26)] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[ContactOut]:
+    principal = api.principal()
+    items, next_cursor = service.find(principal, q=q, reference=reference, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor)
+    return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
+
+
+@api.route("POST", "/contacts", roles=STAFF)
+def create_contact(body: ContactFields):
+    contact = service.create(api.principal(), body)
+    return respond(service.view(contact, api.principal()), 201, contact["version"], {"Location": f"/contacts/{contact['id']}"})
+
+
+@api.route("GET", "/contacts/{contact_id}", roles=STAFF_AND_RESOURCES)
+def get_contact(contact_id: str):
+    contact = _contact(contact_id)
+    return respond(service.view(contact, api.principal()), version=contact["version"])
+
+
+@api.route("PATCH", "/contacts/{contact_id}", roles=STAFF)
+def update_contact(contact_id: str, body: ContactPatch):
+    contact = service.update(api.principal(), contact_id, body, expected_version(api.header("If-Match")))
+    return respond(service.view(contact, api.principal()), version=contact["version"])
+
+
+@api.route("DELETE", "/contacts/{contact_id}", roles=STAFF)
+def delete_contact(contact_id: str):
+    service.delete(api.principal(), contact_id, expected_version(api.header("If-Match")))
+    attachments.delete_folder(api.principal().tenant, contact_id)
+    return respond(None, 204)
+
+
+@api.route("GET", "/contacts/{contact_id}/children", roles=STAFF_AND_RESOURCES)
+def list_children(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ContactOut]:
+    principal = api.principal()
+    _contact(contact_id)
+    items, next_cursor = service.find(principal, q=None, reference=None, group_id=None, parent_id=contact_id, limit=limit, cursor=cursor)
+    return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
+
+
+@api.route("GET", "/contacts/{contact_id}/zone", roles=STAFF_AND_RESOURCES)
+def check_zone(contact_id: str, lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]) -> ZoneAnswer:
+    return service.zone_check(api.principal().tenant, contact_id, ZoneQuery(lat=lat, lon=lon))
+
+
+@api.route("POST", "/contacts/{contact_id}/availability", roles=STAFF)
+def check_availability(contact_id: str, body: AvailabilityQuery) -> Availability:
+    return service.availability(api.principal().tenant, contact_id, body)
+
+
+# ---------------------------------------------------------------- notes, emails, attachments
+
+
+@api.route("GET", "/contacts/{contact_id}/notes", roles=STAFF)
+def list_notes(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[Note]:
+    tenant = api.principal().tenant
+    _contact(contact_id)
+    items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
+    return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)
+
+
+@api.route("POST", "/contacts/{contact_id}/notes", roles=STAFF)
+def create_note(contact_id: str, body: NoteFields):
+    return respond(notes.create(api.principal(), contact_id, body), 201)
+
+
+@api.route("GET", "/contacts/{contact_id}/emails", roles=STAFF)
+def list_emails(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ArchivedEmail]:
+    tenant = api.principal().tenant
+    _contact(contact_id)
+    items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
+    return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
+
+
+@api.route("GET", "/contacts/{contact_id}/attachments", roles=STAFF)
+def list_attachments(contact_id: str) -> Page[Attachment]:
+    _contact(contact_id)
+    return Page(items=attachments.list_attachments(api.principal().tenant, contact_id))
+
+
+@api.route("POST", "/contacts/{contact_id}/attachments", roles=STAFF)
+def create_attachment(contact_id: str, body: AttachmentRequest):
+    _contact(contact_id)
+    return respond(attachments.request_upload(api.principal().tenant, contact_id, body), 201)
+
+
+@api.route("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}", roles=STAFF)
+def delete_attachment(contact_id: str, attachment_id: str):
+    _contact(contact_id)
+    attachments.delete(api.principal().tenant, contact_id, attachment_id)
+    return respond(None, 204)
+
+
+# ---------------------------------------------------------------- groups and settings (admin)
+
+
+@api.route("GET", "/contact-groups", roles=STAFF_AND_RESOURCES)
+def list_groups() -> Page[Group]:
+    return Page(items=service.groups(api.principal().tenant))
+
+
+@api.route("POST", "/contact-groups", roles=ADMINS)
+def create_group(body: GroupFields):
+    group = service.create_group(api.principal().tenant, body)
+    return respond(group, 201, group.version)
+
+
+@api.route("PATCH", "/contact-groups/{group_id}", roles=ADMINS)
+def rename_group(group_id: str, body: GroupFields):
+    group = service.rename_group(api.principal().tenant, group_id, body, expected_version(api.header("If-Match")))
+    return respond(group, version=group.version)
+
+
+@api.route("DELETE", "/contact-groups/{group_id}", roles=ADMINS)
+def retire_group(group_id: str):
+    service.retire_group(api.principal().tenant, group_id, expected_version(api.header("If-Match")))
+    return respond(None, 204)
+
+
+@api.route("GET", "/settings", roles=STAFF)
+def get_settings():
+    current = service.settings(api.principal().tenant)
+    return respond(current, version=current.version)
+
+
+@api.route("PATCH", "/settings", roles=ADMINS)
+def update_settings(body: SettingsPatch):
+    current = service.update_settings(api.principal().tenant, body, expected_version(api.header("If-Match")))
+    return respond(current, version=current.version)
+
+
+handler = api.handler()

@@ -1,0 +1,1 @@
+"""The crm layer: the library every Lambda function of the CRM shares."""

@@ -1,0 +1,83 @@
+"""A contact's folder of attachments, held in S3 and reached only through presigned URLs.
+
+S3 is the record: an attachment exists once its upload has landed, under
+t/<tenant>/contacts/<contact>/<attachment id>/<filename>. The upload policy itself caps the size
+and pins the content type, so S3 refuses what the API would have refused.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from crm.contacts.models import Attachment, AttachmentRequest, AttachmentTicket, Upload
+from crm.platform import aws, clock, ids, settings
+from crm.platform.errors import FieldError, Invalid, NotFound
+
+MAX_BYTES = 25 * 1024 * 1024
+URL_LIFETIME = timedelta(minutes=15)
+CONTENT_TYPES = frozenset({
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
+    "application/pdf", "text/plain", "text/csv",
+    "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+})
+
+
+def _folder(tenant: str, contact_id: str) -> str:
+    return f"t/{tenant}/contacts/{contact_id}/"
+
+
+def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> AttachmentTicket:
+    problems = []
+    if request.content_type not in CONTENT_TYPES:
+        problems.append(FieldError("content_type", f"must be one of {', '.join(sorted(CONTENT_TYPES))}"))
+    if request.size > MAX_BYTES:
+        problems.append(FieldError("size", f"must be at most {MAX_BYTES // (1024 * 1024)} MB"))
+    if problems:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    attachment_id = ids.new_id()
+    key = f"{_folder(tenant, contact_id)}{attachment_id}/{request.filename}"
+    post = aws.client("s3").generate_presigned_post(
+        Bucket=settings.attachments_bucket(),
+        Key=key,
+        Fields={"Content-Type": request.content_type},
+        Conditions=[{"Content-Type": request.content_type}, ["content-length-range", 1, request.size]],
+        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    )
+    expires = clock.iso(clock.now() + URL_LIFETIME)
+    return AttachmentTicket(id=attachment_id, filename=request.filename, upload=Upload(url=post["url"], fields=post["fields"], expires_at=expires))
+
+
+def _objects(prefix: str) -> list[dict]:
+    paginator = aws.client("s3").get_paginator("list_objects_v2")
+    return [o for page in paginator.paginate(Bucket=settings.attachments_bucket(), Prefix=prefix) for o in page.get("Contents", [])]
+
+
+def _download_url(key: str, filename: str) -> str:
+    return aws.client("s3").generate_presigned_url(
+        "get_object",
+        Params={"Bucket": settings.attachments_bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    )
+
+
+def list_attachments(tenant: str, contact_id: str) -> list[Attachment]:
+    """Newest first (attachment ids are ULIDs)."""
+    out = []
+    for obj in _objects(_folder(tenant, contact_id)):
+        attachment_id, filename = obj["Key"].rsplit("/", 2)[-2:]
+        out.append(Attachment(id=attachment_id, filename=filename, size=obj["Size"], uploaded_at=obj["LastModified"], download_url=_download_url(obj["Key"], filename)))
+    return sorted(out, key=lambda a: a.id, reverse=True)
+
+
+def delete(tenant: str, contact_id: str, attachment_id: str) -> None:
+    objects = _objects(f"{_folder(tenant, contact_id)}{attachment_id}/")
+    if not objects:
+        raise NotFound("no such attachment")
+    aws.client("s3").delete_objects(Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in objects], "Quiet": True})
+
+
+def delete_folder(tenant: str, contact_id: str) -> None:
+    objects = _objects(_folder(tenant, contact_id))
+    for start in range(0, len(objects), 1000):
+        chunk = objects[start : start + 1000]
+        aws.client("s3").delete_objects(Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in chunk], "Quiet": True})

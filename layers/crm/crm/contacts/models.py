@@ -1,0 +1,227 @@
+"""The contact record (the seed's "General" tab), groups, settings, notes, emails, attachments."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from crm.contacts.geo import Location, PointCheck, Zone
+from crm.contacts.hours import OpeningHours, WindowCheck
+from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Phone, Text
+
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]*$")]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class Address(BaseModel):
+    model_config = STRICT
+    line1: Text
+    line2: Text | None = None
+    city: Text | None = None
+    postcode: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
+    region: Text | None = None
+    country: Country | None = None
+
+
+class MainContact(BaseModel):
+    model_config = STRICT
+    name: Text
+    email: Email | None = None
+
+
+class OnSiteContact(BaseModel):
+    model_config = STRICT
+    name: Text
+    phone: Phone | None = None
+    address: Text | None = None
+
+
+class ContactFields(BaseModel):
+    """What a client may write on a contact; everything else (id, tenant, version) is the server's."""
+
+    model_config = STRICT
+    name: Text
+    group_id: Id
+    reference: Reference | None = None
+    address: Address | None = None
+    location: Location | None = None
+    zone: Zone | None = None
+    main_contact: MainContact | None = None
+    on_site_contact: OnSiteContact | None = None
+    opening_hours: OpeningHours | None = None
+    flag: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    site_notes: LongText | None = None
+    parent_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _zone_needs_location(self) -> ContactFields:
+        if self.zone is not None and self.location is None:
+            raise ValueError("a zone needs the site's location")
+        return self
+
+
+class ContactPatch(BaseModel):
+    """A JSON merge patch: fields sent replace, null clears, fields left out stay."""
+
+    model_config = STRICT
+    name: Text | None = None
+    group_id: Id | None = None
+    reference: Reference | None = None
+    address: Address | None = None
+    location: Location | None = None
+    zone: Zone | None = None
+    main_contact: MainContact | None = None
+    on_site_contact: OnSiteContact | None = None
+    opening_hours: OpeningHours | None = None
+    flag: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    site_notes: LongText | None = None
+    parent_id: Id | None = None
+
+
+class ContactView(BaseModel):
+    """A contact as a resource (technician) sees it: no flag."""
+
+    id: str
+    version: int
+    created_at: str
+    updated_at: str
+    name: str
+    group_id: str
+    reference: str | None = None
+    address: Address | None = None
+    location: Location | None = None
+    zone: Zone | None = None
+    main_contact: MainContact | None = None
+    on_site_contact: OnSiteContact | None = None
+    opening_hours: OpeningHours | None = None
+    site_notes: str | None = None
+    parent_id: str | None = None
+
+
+class Contact(ContactView):
+    """A contact as office staff see it."""
+
+    flag: str | None
+
+
+class ZoneQuery(BaseModel):
+    model_config = STRICT
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ZoneAnswer(PointCheck):
+    zone: Zone
+
+
+class AvailabilityQuery(BaseModel):
+    model_config = STRICT
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AvailabilityQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Availability(WindowCheck):
+    always_open: bool
+
+
+# ---------------------------------------------------------------- groups and settings
+
+
+class GroupFields(BaseModel):
+    model_config = STRICT
+    name: Text
+
+
+class Group(GroupFields):
+    id: str
+    version: int
+    contact_count: int
+
+
+class SettingsPatch(BaseModel):
+    model_config = STRICT
+    default_zone_radius_m: float | None = Field(default=None, gt=0, le=5000)
+
+
+class Settings(BaseModel):
+    version: int
+    default_zone_radius_m: float
+
+
+# ---------------------------------------------------------------- notes and the email archive
+
+
+class NoteFields(BaseModel):
+    model_config = STRICT
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10000)]
+    alert_at: AwareDatetime | None = None
+    alert_to: Annotated[list[Email], Field(min_length=1, max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _recipients_need_alert(self) -> NoteFields:
+        if self.alert_to and self.alert_at is None:
+            raise ValueError("alert_to needs alert_at")
+        return self
+
+
+class Note(BaseModel):
+    id: str
+    contact_id: str
+    text: str
+    author: str
+    created_at: str
+    alert_at: str | None = None
+    alert_to: list[str] | None = None
+    alert_status: Literal["pending", "sent"] | None = None
+
+
+class NoteCreated(Note):
+    flag: str | None = Field(default=None, description="The contact's flag, shown when a note is created for it.")
+
+
+class ArchivedEmail(BaseModel):
+    id: str
+    contact_id: str
+    kind: str
+    to: list[str]
+    subject: str
+    sent_at: str
+    message_id: str | None = None
+    related_id: str | None = None
+
+
+# ---------------------------------------------------------------- attachments
+
+
+class AttachmentRequest(BaseModel):
+    model_config = STRICT
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")]
+    content_type: str
+    size: int = Field(gt=0)
+
+
+class Upload(BaseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class AttachmentTicket(BaseModel):
+    id: str
+    filename: str
+    upload: Upload
+
+
+class Attachment(BaseModel):
+    id: str
+    filename: str
+    size: int
+    uploaded_at: datetime
+    download_url: str

@@ -1,0 +1,44 @@
+"""Notes on a contact, and the one-off alert a note may carry."""
+from __future__ import annotations
+
+from crm.contacts import repository as repo
+from crm.contacts.models import NoteCreated, NoteFields
+from crm.platform import clock, ids, scheduling, settings
+from crm.platform.auth import Principal
+from crm.platform.errors import NotFound, invalid
+
+
+def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCreated:
+    tenant = principal.tenant
+    contact = repo.get_contact(tenant, contact_id)
+    if contact is None:
+        raise NotFound("no such contact")
+    now = clock.now()
+    note = {
+        "id": ids.new_id(),
+        "contact_id": contact_id,
+        "text": fields.text,
+        "author": principal.email or principal.user_id,
+        "created_at": clock.iso(now),
+    }
+    if fields.alert_at is not None:
+        if fields.alert_at <= now:
+            raise invalid("alert_at", "must be in the future")
+        recipients = fields.alert_to or ([principal.email] if principal.email else [])
+        if not recipients:
+            raise invalid("alert_to", "is required: your account has no email address")
+        note |= {"alert_at": clock.iso(fields.alert_at), "alert_to": recipients, "alert_status": "pending"}
+        # The schedule first: if saving the note then fails, the alert finds no note and sends nothing.
+        function_arn, role_arn, group = settings.alerts_target()
+        scheduling.schedule_once(
+            f"note-{note['id']}", fields.alert_at, function_arn, role_arn, group,
+            {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
+        )
+    try:
+        repo.create_note(tenant, note)
+    except Exception:
+        if fields.alert_at is not None:
+            scheduling.cancel(f"note-{note['id']}", settings.alerts_target()[2])
+        raise
+    # The seed: a contact's flag shows whenever a note is created for it.
+    return NoteCreated(**note, flag=contact.get("flag"))

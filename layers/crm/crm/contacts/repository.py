@@ -1,0 +1,322 @@
+"""DynamoDB keys and writes of the contacts context. The only module that knows these keys.
+
+Items (all keys start with the tenant, through crm.platform.keys):
+  contact        PK=T#t#CONTACT#<id>            SK=CONTACT
+                 GSI1 T#t#CONTACTS / <name>#<id>      every contact, by name
+                 GSI2 T#t#GROUP#<group> / <name>#<id> a group's contacts
+                 GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
+  note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
+  reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
+  search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>
+  group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
+  group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
+  settings       PK=T#t#SETTINGS                SK=SETTINGS
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from crm.platform import dynamo
+from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.keys import tenant_key
+from crm.platform.text import fold
+
+CONTACT = "CONTACT"
+NOTE, EMAIL = "NOTE#", "EMAIL#"
+
+
+def _contact_pk(tenant: str, contact_id: str) -> str:
+    return tenant_key(tenant, "CONTACT", contact_id)
+
+
+def _ref_pk(tenant: str, reference: str) -> str:
+    return tenant_key(tenant, "REF", fold(reference))
+
+
+def _term_key(tenant: str, term: str, contact_id: str) -> tuple[str, str]:
+    return tenant_key(tenant, "SEARCH", term[0]), f"{term}#{contact_id}"
+
+
+def _groups_pk(tenant: str) -> str:
+    return tenant_key(tenant, "GROUPS")
+
+
+def _group_name_pk(tenant: str, name: str) -> str:
+    return tenant_key(tenant, "GROUPNAME", fold(name))
+
+
+def _settings_pk(tenant: str) -> str:
+    return tenant_key(tenant, "SETTINGS")
+
+
+def _stale(kind: str) -> PreconditionFailed:
+    return PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def _index_keys(tenant: str, contact: dict) -> dict[str, str]:
+    order = f"{fold(contact['name'])}#{contact['id']}"
+    keys = {
+        "GSI1PK": tenant_key(tenant, "CONTACTS"),
+        "GSI1SK": order,
+        "GSI2PK": tenant_key(tenant, "GROUP", contact["group_id"]),
+        "GSI2SK": order,
+    }
+    if contact.get("parent_id"):
+        keys |= {"GSI3PK": tenant_key(tenant, "PARENT", contact["parent_id"]), "GSI3SK": order}
+    return keys
+
+
+def get_contact(tenant: str, contact_id: str) -> dict | None:
+    item = dynamo.get(_contact_pk(tenant, contact_id), CONTACT)
+    return dynamo.from_item(item) if item else None
+
+
+def get_contacts(tenant: str, contact_ids: list[str]) -> list[dict]:
+    items = dynamo.batch_get([(_contact_pk(tenant, i), CONTACT) for i in contact_ids])
+    return [dynamo.from_item(i) for i in items]
+
+
+def _term_items(tenant: str, contact: dict, terms: set[str]) -> list[dict]:
+    items = []
+    for term in sorted(terms):
+        pk, sk = _term_key(tenant, term, contact["id"])
+        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "group_id": contact["group_id"], "parent_id": contact.get("parent_id")}))
+    return items
+
+
+def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exception]:
+    op = dynamo.update(
+        _groups_pk(tenant),
+        f"GROUP#{group_id}",
+        UpdateExpression="ADD contact_count :d",
+        ConditionExpression=Attr("PK").exists(),
+        ExpressionAttributeValues={":d": delta},
+    )
+    return op, invalid("group_id", "is not one of this account's contact groups")
+
+
+def _ancestor_checks(tenant: str, ancestors: list[dict]) -> list[tuple[dict, Exception]]:
+    """Each ancestor must be unchanged when we commit, so two re-parentings cannot form a cycle."""
+    return [
+        (
+            dynamo.check(_contact_pk(tenant, a["id"]), CONTACT, ConditionExpression=Attr("version").eq(a["version"])),
+            Conflict("a parent contact changed while this one was saved; try again"),
+        )
+        for a in ancestors
+    ]
+
+
+def _reference_taken(tenant: str, reference: str) -> Conflict:
+    return Conflict(f"reference {reference!r} is already used by another contact", [])
+
+
+def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict]) -> None:
+    item = {**dynamo.to_item(contact), "PK": _contact_pk(tenant, contact["id"]), "SK": CONTACT, **_index_keys(tenant, contact), "search_terms": sorted(terms)}
+    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this contact already exists"))]
+    if contact.get("reference"):
+        ref = {"PK": _ref_pk(tenant, contact["reference"]), "SK": "REF", "contact_id": contact["id"]}
+        steps.append((dynamo.put(ref, ConditionExpression=Attr("PK").not_exists()), _reference_taken(tenant, contact["reference"])))
+    steps.append(_group_count(tenant, contact["group_id"], +1))
+    steps += _ancestor_checks(tenant, ancestors)
+    steps += [(op, None) for op in _term_items(tenant, contact, terms)]
+    dynamo.transact_explained(steps)
+
+
+def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict]) -> None:
+    """Replace `old` (at its version) by `new`, moving the reference, group count and terms along."""
+    item = {**dynamo.to_item(new), "PK": _contact_pk(tenant, new["id"]), "SK": CONTACT, **_index_keys(tenant, new), "search_terms": sorted(terms)}
+    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), _stale("contact"))]
+    old_ref, new_ref = old.get("reference"), new.get("reference")
+    if (old_ref and fold(old_ref)) != (new_ref and fold(new_ref)):
+        if old_ref:
+            steps.append((dynamo.delete(_ref_pk(tenant, old_ref), "REF"), None))
+        if new_ref:
+            ref = {"PK": _ref_pk(tenant, new_ref), "SK": "REF", "contact_id": new["id"]}
+            steps.append((dynamo.put(ref, ConditionExpression=Attr("PK").not_exists()), _reference_taken(tenant, new_ref)))
+    if old["group_id"] != new["group_id"]:
+        steps.append(_group_count(tenant, old["group_id"], -1))
+        steps.append(_group_count(tenant, new["group_id"], +1))
+    steps += _ancestor_checks(tenant, ancestors)
+    old_terms = set(old.get("search_terms") or [])
+    steps += [(dynamo.delete(*_term_key(tenant, t, old["id"])), None) for t in sorted(old_terms - terms)]
+    # Terms are re-put when they stay, so their group/parent copies follow the contact.
+    steps += [(op, None) for op in _term_items(tenant, new, terms)]
+    dynamo.transact_explained(steps)
+
+
+def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
+    pk = _contact_pk(tenant, contact["id"])
+    steps: list[tuple[dict, Exception | None]] = [
+        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), _stale("contact")),
+        _group_count(tenant, contact["group_id"], -1),
+    ]
+    if contact.get("reference"):
+        steps.append((dynamo.delete(_ref_pk(tenant, contact["reference"]), "REF"), None))
+    steps += [(dynamo.delete(*_term_key(tenant, t, contact["id"])), None) for t in contact.get("search_terms") or []]
+    dynamo.transact_explained(steps)
+    # Notes and archived emails live in the contact's partition; they go with it.
+    dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
+
+
+def contact_id_by_reference(tenant: str, reference: str) -> str | None:
+    item = dynamo.get(_ref_pk(tenant, reference), "REF")
+    return item["contact_id"] if item else None
+
+
+def count_children(tenant: str, contact_id: str) -> int:
+    return dynamo.count(("GSI3PK", tenant_key(tenant, "PARENT", contact_id)), index="GSI3")
+
+
+def list_contacts(tenant: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    """Contacts by name: a parent's children, a group's members, or all; other filters narrow."""
+    if parent_id:
+        partition, index = ("GSI3PK", tenant_key(tenant, "PARENT", parent_id)), "GSI3"
+        narrow = Attr("group_id").eq(group_id) if group_id else None
+    elif group_id:
+        partition, index, narrow = ("GSI2PK", tenant_key(tenant, "GROUP", group_id)), "GSI2", None
+    else:
+        partition, index, narrow = ("GSI1PK", tenant_key(tenant, "CONTACTS")), "GSI1", None
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant, query=query, partition=partition, index=index, limit=limit, cursor=cursor, filter_expression=narrow
+    )
+    return [dynamo.from_item(i) for i in items], next_cursor
+
+
+def search_contact_ids(tenant: str, term: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict) -> tuple[list[str], str | None]:
+    narrow = None
+    if group_id:
+        narrow = Attr("group_id").eq(group_id)
+    if parent_id:
+        narrow = Attr("parent_id").eq(parent_id) if narrow is None else narrow & Attr("parent_id").eq(parent_id)
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant,
+        query=query,
+        partition=("PK", tenant_key(tenant, "SEARCH", term[0])),
+        sort=Key("SK").begins_with(term),
+        limit=limit,
+        cursor=cursor,
+        filter_expression=narrow,
+    )
+    return list(dict.fromkeys(i["contact_id"] for i in items)), next_cursor
+
+
+# ---------------------------------------------------------------- groups
+
+
+def list_groups(tenant: str) -> list[dict]:
+    return [dynamo.from_item(i) for i in dynamo.query_all(("PK", _groups_pk(tenant)), Key("SK").begins_with("GROUP#"))]
+
+
+def get_group(tenant: str, group_id: str) -> dict | None:
+    item = dynamo.get(_groups_pk(tenant), f"GROUP#{group_id}")
+    return dynamo.from_item(item) if item else None
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"a contact group named {name!r} already exists")
+
+
+def create_group(tenant: str, group: dict) -> None:
+    dynamo.transact_explained([
+        (dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()), Conflict("this group already exists")),
+        (dynamo.put({"PK": _group_name_pk(tenant, group["name"]), "SK": "GROUPNAME", "group_id": group["id"]}, ConditionExpression=Attr("PK").not_exists()), _name_taken(group["name"])),
+    ])
+
+
+def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> None:
+    steps: list[tuple[dict, Exception | None]] = [
+        (
+            dynamo.update(
+                _groups_pk(tenant), f"GROUP#{group['id']}",
+                UpdateExpression="SET #n = :n, version = version + :one",
+                ConditionExpression=Attr("version").eq(expected_version),
+                ExpressionAttributeNames={"#n": "name"},
+                ExpressionAttributeValues={":n": name, ":one": 1},
+            ),
+            _stale("group"),
+        )
+    ]
+    if fold(name) != fold(group["name"]):
+        steps.append((dynamo.delete(_group_name_pk(tenant, group["name"]), "GROUPNAME"), None))
+        steps.append((dynamo.put({"PK": _group_name_pk(tenant, name), "SK": "GROUPNAME", "group_id": group["id"]}, ConditionExpression=Attr("PK").not_exists()), _name_taken(name)))
+    dynamo.transact_explained(steps)
+
+
+def retire_group(tenant: str, group: dict, expected_version: int) -> None:
+    in_use = Conflict(f"the group is used by {group['contact_count']} contact(s); move them to another group first")
+    try:
+        dynamo.transact_explained([
+            (dynamo.delete(_groups_pk(tenant), f"GROUP#{group['id']}", ConditionExpression=Attr("version").eq(expected_version) & Attr("contact_count").eq(0)), in_use),
+            (dynamo.delete(_group_name_pk(tenant, group["name"]), "GROUPNAME"), None),
+        ])
+    except Conflict:
+        current = get_group(tenant, group["id"])
+        if current is None:
+            raise NotFound("no such contact group") from None
+        if current["version"] != expected_version:
+            raise _stale("group") from None
+        raise Conflict(f"the group is used by {current['contact_count']} contact(s); move them to another group first") from None
+
+
+# ---------------------------------------------------------------- settings
+
+
+def get_settings(tenant: str) -> dict | None:
+    item = dynamo.get(_settings_pk(tenant), "SETTINGS")
+    return dynamo.from_item(item) if item else None
+
+
+def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
+    condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
+    dynamo.transact_explained([(dynamo.put({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, ConditionExpression=condition), _stale("settings"))])
+
+
+# ---------------------------------------------------------------- notes and the email archive
+
+
+def note_put(tenant: str, note: dict) -> tuple[dict, Exception]:
+    """The note's write, conditional on its contact existing (for a transaction or alone)."""
+    return dynamo.put({**dynamo.to_item(note), "PK": _contact_pk(tenant, note["contact_id"]), "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("note exists")
+
+
+def create_note(tenant: str, note: dict) -> None:
+    contact_exists = dynamo.check(_contact_pk(tenant, note["contact_id"]), CONTACT, ConditionExpression=Attr("PK").exists())
+    dynamo.transact_explained([(contact_exists, NotFound("no such contact")), note_put(tenant, note)])
+
+
+def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
+    item = dynamo.get(_contact_pk(tenant, contact_id), NOTE + note_id)
+    return dynamo.from_item(item) if item else None
+
+
+def list_partition(tenant: str, contact_id: str, prefix: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    """A contact's notes or emails, newest first (their ids are ULIDs)."""
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant, query=query, partition=("PK", _contact_pk(tenant, contact_id)), sort=Key("SK").begins_with(prefix), limit=limit, cursor=cursor, newest_first=True
+    )
+    return [dynamo.from_item(i) for i in items], next_cursor
+
+
+def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
+    """Mark the note's alert sent and archive its email, together or not at all."""
+    pk = _contact_pk(tenant, note["contact_id"])
+    dynamo.transact_explained([
+        (
+            dynamo.update(pk, NOTE + note["id"], UpdateExpression="SET alert_status = :sent", ConditionExpression=Attr("alert_status").eq("pending"), ExpressionAttributeValues={":sent": "sent"}),
+            Conflict("the alert was already sent"),
+        ),
+        (dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived")),
+    ])
+
+
+def archive_email(tenant: str, email: dict) -> None:
+    dynamo.transact_explained([(dynamo.put({**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived"))])
+
+
+def contact_exists_check(tenant: str, contact_id: str) -> bool:
+    return dynamo.get(_contact_pk(tenant, contact_id), CONTACT) is not None

@@ -1,0 +1,196 @@
+"""Rules of the contact record: defaults, parent links without cycles, what each role sees."""
+from __future__ import annotations
+
+from crm.contacts import repository as repo
+from crm.contacts import search
+from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
+from crm.contacts.hours import check_window
+from crm.contacts.models import (
+    Availability,
+    AvailabilityQuery,
+    Contact,
+    ContactFields,
+    ContactPatch,
+    ContactView,
+    Group,
+    GroupFields,
+    Settings,
+    SettingsPatch,
+    ZoneAnswer,
+    ZoneQuery,
+)
+from crm.platform import clock, ids
+from crm.platform.auth import Principal
+from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+
+DEFAULT_ZONE_RADIUS_M = 20.0
+MAX_PARENT_DEPTH = 20
+
+
+# ---------------------------------------------------------------- settings
+
+
+def settings(tenant: str) -> Settings:
+    stored = repo.get_settings(tenant) or {}
+    return Settings(version=stored.get("version", 0), default_zone_radius_m=stored.get("default_zone_radius_m", DEFAULT_ZONE_RADIUS_M))
+
+
+def update_settings(tenant: str, patch: SettingsPatch, expected_version: int) -> Settings:
+    current = settings(tenant)
+    if current.version != expected_version:
+        raise PreconditionFailed("the settings changed since you read them; reload and apply your change again")
+    merged = current.model_copy(update={**patch.model_dump(exclude_unset=True, exclude_none=True), "version": current.version + 1})
+    repo.put_settings(tenant, merged.model_dump(), expected_version)
+    return merged
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def view(contact: dict, principal: Principal) -> Contact | ContactView:
+    """Resources (technicians) never see the flag."""
+    return ContactView.model_validate(contact) if principal.is_resource else Contact.model_validate(contact)
+
+
+def get(tenant: str, contact_id: str) -> dict:
+    contact = repo.get_contact(tenant, contact_id)
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def _writable(contact: dict) -> dict:
+    return {k: v for k, v in contact.items() if k in ContactFields.model_fields}
+
+
+def _ancestors(tenant: str, contact_id: str | None, parent_id: str | None) -> list[dict]:
+    """The chain above a would-be parent, refusing a link that would make a cycle."""
+    chain: list[dict] = []
+    current = parent_id
+    while current:
+        if current == contact_id:
+            raise Conflict("a contact cannot be its own ancestor: this parent link would make a cycle")
+        parent = repo.get_contact(tenant, current)
+        if parent is None:
+            if not chain:
+                raise invalid("parent_id", "is not a contact of this account")
+            break
+        chain.append(parent)
+        if len(chain) >= MAX_PARENT_DEPTH:
+            raise invalid("parent_id", f"contacts nest at most {MAX_PARENT_DEPTH} levels deep")
+        current = parent.get("parent_id")
+    return chain
+
+
+def _prepared(tenant: str, fields: ContactFields) -> dict:
+    """Fields with defaults applied: a located contact gets the account's default circle zone."""
+    if fields.location is not None and fields.zone is None:
+        fields = fields.model_copy(update={"zone": CircleZone(radius_m=settings(tenant).default_zone_radius_m)})
+    elif isinstance(fields.zone, CircleZone) and fields.zone.radius_m is None:
+        fields = fields.model_copy(update={"zone": CircleZone(radius_m=settings(tenant).default_zone_radius_m)})
+    if fields.zone is not None:
+        try:
+            validate_zone_for_location(fields.zone, fields.location)
+        except ValueError as e:
+            raise invalid("zone", str(e)) from None
+    return fields.model_dump(mode="json")
+
+
+def create(principal: Principal, fields: ContactFields) -> dict:
+    tenant = principal.tenant
+    now = clock.iso(clock.now())
+    contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
+    ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
+    repo.create_contact(tenant, contact, search.terms(contact), ancestors)
+    return contact
+
+
+def update(principal: Principal, contact_id: str, patch: ContactPatch, expected_version: int) -> dict:
+    tenant = principal.tenant
+    old = get(tenant, contact_id)
+    if old["version"] != expected_version:
+        raise PreconditionFailed("the contact changed since you read it; reload it and apply your change again")
+    changes = patch.model_dump(exclude_unset=True, mode="json")
+    for required in ("name", "group_id"):
+        if required in changes and changes[required] is None:
+            raise invalid(required, "cannot be cleared")
+    # The merged record is validated whole, so every bad field is named (422 at the HTTP edge).
+    fields = ContactFields.model_validate({**_writable(old), **changes})
+    new = {**_prepared(tenant, fields), "id": contact_id, "version": old["version"] + 1, "created_at": old["created_at"], "updated_at": clock.iso(clock.now())}
+    ancestors = _ancestors(tenant, contact_id, new.get("parent_id")) if new.get("parent_id") != old.get("parent_id") else []
+    repo.update_contact(tenant, old, new, search.terms(new), ancestors)
+    return new
+
+
+def delete(principal: Principal, contact_id: str, expected_version: int) -> None:
+    contact = get(principal.tenant, contact_id)
+    if contact["version"] != expected_version:
+        raise PreconditionFailed("the contact changed since you read it; reload it before deleting")
+    children = repo.count_children(principal.tenant, contact_id)
+    if children:
+        raise Conflict(f"the contact has {children} child contact(s); delete or re-parent them first")
+    repo.delete_contact(principal.tenant, contact, expected_version)
+
+
+def find(principal: Principal, *, q: str | None, reference: str | None, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    tenant = principal.tenant
+    query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id}
+    if reference:
+        found_id = repo.contact_id_by_reference(tenant, reference)
+        contact = repo.get_contact(tenant, found_id) if found_id else None
+        keep = contact is not None and all(v is None or contact.get(k) == v for k, v in (("group_id", group_id), ("parent_id", parent_id)))
+        return ([contact] if keep else []), None
+    if q is not None:
+        term = search.query_term(q)
+        if not term:
+            raise invalid("q", "needs at least one letter or digit")
+        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
+        contacts = repo.get_contacts(tenant, contact_ids)
+        return sorted(contacts, key=lambda c: search.rank(term, c)), next_cursor
+    return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
+
+
+def zone_check(tenant: str, contact_id: str, point: ZoneQuery) -> ZoneAnswer:
+    contact = get(tenant, contact_id)
+    if not contact.get("location") or not contact.get("zone"):
+        raise Conflict("this contact has no location, so no zone to check against")
+    fields = ContactFields.model_validate(_writable(contact))
+    result = check_point(fields.zone, fields.location, Location(lat=point.lat, lon=point.lon), settings(tenant).default_zone_radius_m)
+    return ZoneAnswer(**result.model_dump(), zone=fields.zone)
+
+
+def availability(tenant: str, contact_id: str, window: AvailabilityQuery) -> Availability:
+    contact = get(tenant, contact_id)
+    hours = ContactFields.model_validate(_writable(contact)).opening_hours
+    result = check_window(hours, window.start, window.end)
+    return Availability(**result.model_dump(), always_open=hours is None)
+
+
+# ---------------------------------------------------------------- groups
+
+
+def groups(tenant: str) -> list[Group]:
+    return sorted((Group.model_validate({"contact_count": 0, **g}) for g in repo.list_groups(tenant)), key=lambda g: g.name.casefold())
+
+
+def create_group(tenant: str, fields: GroupFields) -> Group:
+    group = {"id": ids.new_id(), "name": fields.name, "version": 1, "contact_count": 0}
+    repo.create_group(tenant, group)
+    return Group.model_validate(group)
+
+
+def _group(tenant: str, group_id: str) -> dict:
+    group = repo.get_group(tenant, group_id)
+    if group is None:
+        raise NotFound("no such contact group")
+    return group
+
+
+def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:
+    group = _group(tenant, group_id)
+    repo.rename_group(tenant, group, fields.name, expected_version)
+    return Group.model_validate({**group, "name": fields.name, "version": expected_version + 1})
+
+
+def retire_group(tenant: str, group_id: str, expected_version: int) -> None:
+    repo.retire_group(tenant, _group(tenant, group_id), expected_version)

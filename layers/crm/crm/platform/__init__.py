@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: settings, AWS clients, keys, errors, HTTP, auth, pagination."""

@@ -1,0 +1,52 @@
+"""Who is calling: the principal read from the verified Cognito token's claims.
+
+API Gateway's Cognito authorizer has verified the token; the handler only reads its claims. The
+tenant comes from the `custom:tenant` claim and nowhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm.platform.errors import Forbidden, Unauthorized
+
+ADMIN, OFFICE, RESOURCE, CUSTOMER = "admin", "office", "resource", "customer"
+ROLES = (ADMIN, OFFICE, RESOURCE, CUSTOMER)
+STAFF = frozenset({ADMIN, OFFICE})
+STAFF_AND_RESOURCES = frozenset({ADMIN, OFFICE, RESOURCE})
+ADMINS = frozenset({ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    role: str
+    user_id: str
+    email: str
+
+    @property
+    def is_resource(self) -> bool:
+        return self.role == RESOURCE
+
+
+def _groups(raw) -> list[str]:
+    # REST API authorizers pass cognito:groups as a string ("a,b" or "[a b]"); tokens hold a list.
+    if isinstance(raw, list):
+        return raw
+    return [g for g in str(raw or "").strip("[]").replace(",", " ").split() if g]
+
+
+def principal_from_claims(claims: dict | None) -> Principal:
+    if not claims:
+        raise Unauthorized("no verified identity on the request")
+    tenant = claims.get("custom:tenant")
+    roles = [g for g in _groups(claims.get("cognito:groups")) if g in ROLES]
+    if not tenant or not roles:
+        raise Forbidden("the token carries no tenant or no role")
+    # A user in several groups acts with the most privileged one (ROLES is ordered by privilege).
+    role = min(roles, key=ROLES.index)
+    return Principal(tenant=tenant, role=role, user_id=claims.get("sub", ""), email=claims.get("email", ""))
+
+
+def authorize(principal: Principal, allowed: frozenset[str]) -> None:
+    if principal.role not in allowed:
+        raise Forbidden(f"the {principal.role} role may not call this route")

@@ -1,0 +1,212 @@
+"""DynamoDB access shared by every repository: gets, paged queries, transactions, error mapping.
+
+Repositories compose keys (through crm.platform.keys) and conditions; this module only runs them
+and turns DynamoDB's failures into domain errors.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder, Key
+from botocore.exceptions import ClientError
+
+from crm.platform import aws, pagination, settings
+from crm.platform.errors import Unavailable
+
+THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+MAX_TRANSACTION_ITEMS = 100
+KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"})
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """Per-item codes of a cancelled transaction ("None" for the items that were fine)."""
+    return [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+
+
+def is_transient(error: ClientError) -> bool:
+    codes = set(cancellation_codes(error)) if error_code(error) == "TransactionCanceledException" else set()
+    return error_code(error) in THROTTLING or bool(codes & {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"})
+
+
+def unavailable(error: ClientError) -> Unavailable:
+    return Unavailable("the database is busy; nothing was written, retry shortly", headers={"Retry-After": "1"})
+
+
+def get(pk: str, sk: str) -> dict[str, Any] | None:
+    return aws.table().get_item(Key={"PK": pk, "SK": sk}, ConsistentRead=True).get("Item")
+
+
+def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Items for (PK, SK) pairs, in the order asked (missing ones left out); 100 keys per call."""
+    resource = aws.table().meta.client
+    found: dict[tuple[str, str], dict] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 100):
+        request = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
+        while request:
+            response = resource.batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(settings.table_name(), []):
+                found[(item["PK"], item["SK"])] = item
+            request = response.get("UnprocessedKeys") or None
+    return [found[k] for k in unique if k in found]
+
+
+def query_page(
+    *,
+    tenant: str,
+    query: dict[str, Any],
+    partition: tuple[str, str],
+    sort: ConditionBase | None = None,
+    index: str | None = None,
+    limit: int = pagination.DEFAULT_LIMIT,
+    cursor: str | None = None,
+    newest_first: bool = False,
+    filter_expression: ConditionBase | None = None,
+    keep: Callable[[dict], bool] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a Query, with a signed cursor bound to `tenant` and `query`.
+
+    `partition` is (attribute, value); `sort` an optional key condition on the sort key.
+    """
+    condition = Key(partition[0]).eq(partition[1])
+    if sort is not None:
+        condition = condition & sort
+    args: dict[str, Any] = {"KeyConditionExpression": condition, "Limit": limit, "ScanIndexForward": not newest_first}
+    if index:
+        args["IndexName"] = index
+    if filter_expression is not None:
+        args["FilterExpression"] = filter_expression
+    start = pagination.decode(cursor, tenant, query)
+    items: list[dict] = []
+    # A filter can leave a page short: keep reading until the page is full or the index ends.
+    while True:
+        if start:
+            args["ExclusiveStartKey"] = start
+        args["Limit"] = limit - len(items) if filter_expression is not None or keep else limit
+        response = aws.table().query(**args)
+        items.extend(i for i in response["Items"] if keep is None or keep(i))
+        start = response.get("LastEvaluatedKey")
+        if not start or len(items) >= limit:
+            break
+    return items, pagination.encode(start, tenant, query)
+
+
+def query_all(partition: tuple[str, str], sort: ConditionBase | None = None, index: str | None = None) -> Iterable[dict]:
+    """Every item of a (bounded) collection, e.g. a contact's search terms."""
+    condition = Key(partition[0]).eq(partition[1])
+    if sort is not None:
+        condition = condition & sort
+    args: dict[str, Any] = {"KeyConditionExpression": condition}
+    if index:
+        args["IndexName"] = index
+    while True:
+        response = aws.table().query(**args)
+        yield from response["Items"]
+        if "LastEvaluatedKey" not in response:
+            return
+        args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def count(partition: tuple[str, str], index: str | None = None) -> int:
+    args: dict[str, Any] = {"KeyConditionExpression": Key(partition[0]).eq(partition[1]), "Select": "COUNT"}
+    if index:
+        args["IndexName"] = index
+    total = 0
+    while True:
+        response = aws.table().query(**args)
+        total += response["Count"]
+        if "LastEvaluatedKey" not in response:
+            return total
+        args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _built(args: dict) -> dict:
+    """boto3 turns Attr(...) conditions into expressions only at a request's top level, not inside
+    TransactItems: build them here, merging their placeholders with the caller's."""
+    condition = args.get("ConditionExpression")
+    if isinstance(condition, ConditionBase):
+        built = ConditionExpressionBuilder().build_expression(condition)
+        args = {**args, "ConditionExpression": built.condition_expression}
+        names = {**args.get("ExpressionAttributeNames", {}), **built.attribute_name_placeholders}
+        values = {**args.get("ExpressionAttributeValues", {}), **built.attribute_value_placeholders}
+        args |= {"ExpressionAttributeNames": names} if names else {}
+        args |= {"ExpressionAttributeValues": values} if values else {}
+    return args
+
+
+def put(item: dict, **conditions) -> dict:
+    return {"Put": {"TableName": settings.table_name(), "Item": item, **_built(conditions)}}
+
+
+def update(pk: str, sk: str, **expression) -> dict:
+    return {"Update": {"TableName": settings.table_name(), "Key": {"PK": pk, "SK": sk}, **_built(expression)}}
+
+
+def delete(pk: str, sk: str, **conditions) -> dict:
+    return {"Delete": {"TableName": settings.table_name(), "Key": {"PK": pk, "SK": sk}, **_built(conditions)}}
+
+
+def check(pk: str, sk: str, **conditions) -> dict:
+    return {"ConditionCheck": {"TableName": settings.table_name(), "Key": {"PK": pk, "SK": sk}, **_built(conditions)}}
+
+
+def transact(operations: list[dict], token: str | None = None) -> None:
+    """All or nothing. Raises ClientError (TransactionCanceledException) for the caller to read."""
+    if not operations:
+        return
+    if len(operations) > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items, got {len(operations)}")
+    args: dict[str, Any] = {"TransactItems": operations}
+    if token:
+        args["ClientRequestToken"] = token
+    aws.table().meta.client.transact_write_items(**args)
+
+
+def batch_delete(keys: Iterable[tuple[str, str]]) -> None:
+    with aws.table().batch_writer() as writer:
+        for pk, sk in keys:
+            writer.delete_item(Key={"PK": pk, "SK": sk})
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-shaped data -> DynamoDB-ready (floats become Decimals, which boto3 requires)."""
+    return json.loads(json.dumps(data), parse_float=Decimal)
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB item -> JSON-shaped data (Decimals back to int or float), keys stripped."""
+    return json.loads(json.dumps({k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}, default=_number))
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def transact_explained(steps: list[tuple[dict, Exception | None]], token: str | None = None) -> None:
+    """Run a transaction; when an item's condition fails, raise the error paired with that item."""
+    try:
+        transact([operation for operation, _ in steps], token)
+    except ClientError as e:
+        if error_code(e) == "TransactionCanceledException":
+            for (_, error), code in zip(steps, cancellation_codes(e)):
+                if code == "ConditionalCheckFailed" and error is not None:
+                    raise error from None
+        raise

@@ -1,0 +1,183 @@
+"""The HTTP edge every API function shares: routing with a role rule per route, RFC 9457 problems,
+body limits, ETags, idempotent POSTs, and the Lambda handler with Powertools observability.
+
+Deny by default: a route is registered through `Api.route` with the roles that may call it; a
+request whose (method, resource) has no rule is refused before any route code runs.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ValidationError
+
+from crm.platform import dynamo, idempotency
+from crm.platform.auth import Principal, authorize, principal_from_claims
+from crm.platform.errors import CrmError, FieldError, Forbidden, PayloadTooLarge, PreconditionFailed, PreconditionRequired
+
+MAX_BODY_BYTES = 256 * 1024  # well under DynamoDB's 400 KB item, far under API Gateway's 10 MB
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, errors: Iterable[FieldError] = (), headers: dict | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    errors = list(errors)
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(body), headers=headers or {})
+
+
+def _field(loc: Iterable) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def validation_errors(errors: Iterable[dict]) -> list[FieldError]:
+    out = []
+    for e in errors:
+        if e.get("type") == "json_invalid":
+            out.append(FieldError("body", "is not valid JSON"))
+            continue
+        message = e.get("msg") or e.get("type", "invalid")
+        out.append(FieldError(_field(e.get("loc", ("body",))) or "body", message.removeprefix("Value error, ")))
+    return out
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None) -> int:
+    """The version an update is conditional on, from the If-Match header."""
+    if not if_match:
+        raise PreconditionRequired("send If-Match with the ETag you read, so no one else's change is lost")
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed("If-Match does not match the current version")
+    return int(value)
+
+
+class Api:
+    def __init__(self, service: str):
+        self.logger = Logger(service=service)
+        self.metrics = Metrics(service=service)
+        self.tracer = Tracer(service=service)
+        self.app = APIGatewayRestResolver(enable_validation=True)
+        self.rules: dict[tuple[str, str], frozenset[str]] = {}
+        self.app.use([self._guard])
+        self._register_error_handlers()
+
+    # ------------------------------------------------------------ routes
+
+    def route(self, method: str, path: str, *, roles: Iterable[str], **kwargs) -> Callable:
+        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with who may call it."""
+        self.rules[(method, path)] = frozenset(roles)
+        rule = path.replace("{", "<").replace("}", ">")
+        return self.app.route(rule, method, **kwargs)
+
+    def principal(self) -> Principal:
+        return self.app.context["principal"]
+
+    def header(self, name: str) -> str | None:
+        return self.app.current_event.headers.get(name)
+
+    # ------------------------------------------------------------ the guard every request passes
+
+    def _guard(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
+        event = app.current_event
+        if len((event.body or "").encode()) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
+        claims = (event.get("requestContext") or {}).get("authorizer", {}).get("claims")
+        principal = principal_from_claims(claims)
+        allowed = self.rules.get((event.http_method, event.get("resource")))
+        if allowed is None:
+            raise Forbidden("this route has no access rule")
+        authorize(principal, allowed)
+        app.append_context(principal=principal)
+        key = event.headers.get("Idempotency-Key")
+        if event.http_method == "POST" and key:
+            return self._replay_or_run(principal, key, app, next_middleware)
+        return next_middleware(app)
+
+    @staticmethod
+    def _replay_or_run(principal: Principal, key: str, app, next_middleware) -> Response:
+        event = app.current_event
+
+        def produce() -> dict:
+            response = next_middleware(app)
+            body = response.body
+            if isinstance(body, BaseModel):
+                body = body.model_dump(mode="json")
+            return {"status": response.status_code, "body": body, "headers": response.headers}
+
+        scope = f"{principal.tenant}:{principal.user_id}:{event.get('resource')}:{key}"
+        stored = idempotency.run_once(scope, idempotency.digest(event.body), produce)
+        return Response(
+            status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"], headers=stored["headers"]
+        )
+
+    # ------------------------------------------------------------ errors -> RFC 9457 problems
+
+    def _register_error_handlers(self) -> None:
+        app, logger = self.app, self.logger
+
+        @app.exception_handler(CrmError)
+        def _domain(e: CrmError) -> Response:
+            return problem(e.status, e.title, e.detail, e.errors, e.headers)
+
+        @app.exception_handler(RequestValidationError)
+        def _request(e: RequestValidationError) -> Response:
+            errors = validation_errors(e.errors())
+            return problem(422, "Validation failed", "; ".join(f"{x.field}: {x.message}" for x in errors), errors)
+
+        @app.exception_handler(ValidationError)
+        def _model(e: ValidationError) -> Response:
+            errors = validation_errors(e.errors())
+            return problem(422, "Validation failed", "; ".join(f"{x.field}: {x.message}" for x in errors), errors)
+
+        @app.exception_handler(NotFoundError)
+        def _no_route(e: NotFoundError) -> Response:
+            return problem(404, "Not found", "no such route")
+
+        @app.exception_handler(ClientError)
+        def _aws(e: ClientError) -> Response:
+            if dynamo.is_transient(e):
+                logger.warning("throttled", extra={"code": dynamo.error_code(e)})
+                error = dynamo.unavailable(e)
+                return problem(error.status, error.title, error.detail, headers=error.headers)
+            logger.exception("AWS call failed")
+            return problem(500, "Internal error", "an internal error occurred")
+
+        @app.exception_handler(Exception)
+        def _unexpected(e: Exception) -> Response:
+            logger.exception("unhandled error")
+            return problem(500, "Internal error", "an internal error occurred")
+
+    # ------------------------------------------------------------ the Lambda entry point
+
+    def handler(self) -> Callable:
+        app, logger, metrics, tracer = self.app, self.logger, self.metrics, self.tracer
+
+        @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        @tracer.capture_lambda_handler
+        @metrics.log_metrics
+        def handler(event: dict, context: Any) -> dict:
+            return app.resolve(event, context)
+
+        return handler
+
+
+def respond(body: Any, status: int = 200, version: int | None = None, headers: dict | None = None) -> Response:
+    headers = dict(headers or {})
+    if version is not None:
+        headers["ETag"] = etag(version)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)

@@ -1,0 +1,18 @@
+"""The only place a DynamoDB key's tenant prefix is composed.
+
+Every partition and GSI key starts with `T#<tenant>#`, so no query can reach another tenant's
+items. Repositories build their keys through `tenant_key` and nothing else.
+"""
+from __future__ import annotations
+
+SEP = "#"
+
+
+def tenant_key(tenant: str, *parts: str) -> str:
+    if not tenant or SEP in tenant:
+        raise ValueError("a tenant id is required and may not contain '#'")
+    return SEP.join(("T", tenant, *parts))
+
+
+def tenant_of(key: str) -> str:
+    return key.split(SEP, 2)[1]

@@ -1,0 +1,43 @@
+"""One-off EventBridge Scheduler schedules (e.g. a note's alert)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from botocore.exceptions import ClientError
+
+from crm.platform import aws
+
+
+def schedule_once(name: str, at: datetime, target_arn: str, role_arn: str, group: str, payload: dict) -> None:
+    """Invoke `target_arn` with `payload` once at `at`; the schedule deletes itself afterwards.
+
+    Creating the same name twice is a no-op, so a retried request does not fail.
+    """
+    try:
+        aws.client("scheduler").create_schedule(
+            Name=name,
+            GroupName=group,
+            ScheduleExpression=f"at({at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})",
+            ScheduleExpressionTimezone="UTC",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion="DELETE",
+            Target={
+                "Arn": target_arn,
+                "RoleArn": role_arn,
+                "Input": json.dumps(payload),
+                # Scheduler retries a failed delivery for up to a day; the target is idempotent.
+                "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 20},
+            },
+        )
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ConflictException":
+            raise
+
+
+def cancel(name: str, group: str) -> None:
+    try:
+        aws.client("scheduler").delete_schedule(Name=name, GroupName=group)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise

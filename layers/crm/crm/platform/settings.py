@@ -1,0 +1,47 @@
+"""Environment read once per cold start; a missing variable fails loudly on first use."""
+from __future__ import annotations
+
+import os
+from functools import cache
+
+
+class MissingSetting(RuntimeError):
+    pass
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise MissingSetting(f"environment variable {name} is not set")
+    return value
+
+
+@cache
+def table_name() -> str:
+    return _env("TABLE_NAME")
+
+
+@cache
+def idempotency_table_name() -> str:
+    return _env("IDEMPOTENCY_TABLE")
+
+
+@cache
+def attachments_bucket() -> str:
+    return _env("ATTACHMENTS_BUCKET")
+
+
+@cache
+def cursor_signing_key() -> bytes:
+    return _env("CURSOR_SIGNING_KEY").encode()
+
+
+@cache
+def mail_from() -> str:
+    return _env("MAIL_FROM")
+
+
+@cache
+def alerts_target() -> tuple[str, str, str]:
+    """(function ARN, role ARN Scheduler assumes, schedule group) for one-off note alerts."""
+    return _env("ALERTS_FUNCTION_ARN"), _env("SCHEDULER_ROLE_ARN"), _env("SCHEDULE_GROUP")

@@ -1,0 +1,58 @@
+"""Shared fixtures: AWS under moto's mock_aws, with tables, buckets and schedule groups created
+from template.yaml, and every function's environment resolved from it."""
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+from infra import template
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": template.REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+def function_env() -> dict[str, str]:
+    refs = template.local_refs({"CursorSigningKey": "test-cursor-signing-key-0123456789abcdef"})
+    env: dict[str, str] = {}
+    for logical_id in template.functions():
+        env.update(template.function_environment(logical_id, refs))
+    return env
+
+
+def _clear_caches() -> None:
+    from crm.platform import aws, idempotency, settings
+
+    for fn in (aws.client, aws.table, idempotency._store, idempotency._config):
+        fn.cache_clear()
+    for name in dir(settings):
+        fn = getattr(settings, name)
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """A fresh moto account with the template's resources."""
+    from moto import mock_aws
+
+    for k, v in {**AWS_ENV, **function_env()}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        _clear_caches()
+        refs = template.local_refs()
+        template.create_tables(boto3.client("dynamodb"), refs)
+        template.create_buckets(boto3.client("s3"), refs)
+        template.create_schedule_groups(boto3.client("scheduler"), refs)
+        boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
+        yield refs
+        _clear_caches()
