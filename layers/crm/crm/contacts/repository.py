@@ -7,7 +7,8 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
-  search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>
+  search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
+                 (owner: "contact" for the contact's own fields, or a person's id)
   group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
@@ -35,8 +36,11 @@ def _ref_pk(tenant: str, reference: str) -> str:
     return tenant_key(tenant, "REF", fold(reference))
 
 
-def _term_key(tenant: str, term: str, contact_id: str) -> tuple[str, str]:
-    return tenant_key(tenant, "SEARCH", term[0]), f"{term}#{contact_id}"
+OWN_TERMS = "contact"
+
+
+def _term_key(tenant: str, term: str, contact_id: str, owner: str = OWN_TERMS) -> tuple[str, str]:
+    return tenant_key(tenant, "SEARCH", term[0]), f"{term}#{contact_id}#{owner}"
 
 
 def _groups_pk(tenant: str) -> str:
@@ -81,12 +85,23 @@ def get_contacts(tenant: str, contact_ids: list[str]) -> list[dict]:
     return [dynamo.from_item(i) for i in items]
 
 
-def _term_items(tenant: str, contact: dict, terms: set[str]) -> list[dict]:
+def _term_items(tenant: str, contact: dict, terms: set[str], owner: str = OWN_TERMS) -> list[dict]:
     items = []
     for term in sorted(terms):
-        pk, sk = _term_key(tenant, term, contact["id"])
-        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "group_id": contact["group_id"], "parent_id": contact.get("parent_id")}))
+        pk, sk = _term_key(tenant, term, contact["id"], owner)
+        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "owner": owner, "group_id": contact["group_id"], "parent_id": contact.get("parent_id")}))
     return items
+
+
+def search_term_writes(tenant: str, contact: dict, owner: str, old_terms: set[str], new_terms: set[str]) -> list[dict]:
+    """Transaction items that make `owner`'s search terms (e.g. a person's) find `contact`.
+
+    For other contexts' transactions: the terms of one owner never touch another owner's.
+    """
+    if owner == OWN_TERMS:
+        raise ValueError("a contact's own terms are written with the contact")
+    deletes = [dynamo.delete(*_term_key(tenant, t, contact["id"], owner)) for t in sorted(old_terms - new_terms)]
+    return deletes + _term_items(tenant, contact, new_terms, owner)
 
 
 def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exception]:

@@ -96,7 +96,7 @@ class Api:
         event = app.current_event
         if len((event.body or "").encode()) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
-        claims = (event.get("requestContext") or {}).get("authorizer", {}).get("claims")
+        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
         principal = principal_from_claims(claims)
         allowed = self.rules.get((event.http_method, event.get("resource")))
         if allowed is None:

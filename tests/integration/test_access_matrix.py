@@ -1,0 +1,132 @@
+"""Every route of template.yaml, every role, two tenants: who may call what, and what another
+tenant sees. A route added to the template without a rule here (and in its function) fails."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crm.platform.auth import ADMIN, CUSTOMER, OFFICE, RESOURCE, ROLES
+from infra import template
+from tests.support.lambdas import call, module
+
+STAFF = {ADMIN, OFFICE}
+STAFF_AND_RESOURCES = {ADMIN, OFFICE, RESOURCE}
+ADMINS = {ADMIN}
+
+# (method, path) -> the roles that may call it. The one list of the access rules a reviewer reads.
+EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
+    ("GET", "/contacts"): STAFF_AND_RESOURCES,
+    ("POST", "/contacts"): STAFF,
+    ("GET", "/contacts/{contact_id}"): STAFF_AND_RESOURCES,
+    ("PATCH", "/contacts/{contact_id}"): STAFF,
+    ("DELETE", "/contacts/{contact_id}"): STAFF,
+    ("GET", "/contacts/{contact_id}/children"): STAFF_AND_RESOURCES,
+    ("GET", "/contacts/{contact_id}/zone"): STAFF_AND_RESOURCES,
+    ("POST", "/contacts/{contact_id}/availability"): STAFF,
+    ("GET", "/contacts/{contact_id}/notes"): STAFF,
+    ("POST", "/contacts/{contact_id}/notes"): STAFF,
+    ("GET", "/contacts/{contact_id}/attachments"): STAFF,
+    ("POST", "/contacts/{contact_id}/attachments"): STAFF,
+    ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
+    ("GET", "/contacts/{contact_id}/emails"): STAFF,
+    ("GET", "/contact-groups"): STAFF_AND_RESOURCES,
+    ("POST", "/contact-groups"): ADMINS,
+    ("PATCH", "/contact-groups/{group_id}"): ADMINS,
+    ("DELETE", "/contact-groups/{group_id}"): ADMINS,
+    ("GET", "/settings"): STAFF,
+    ("PATCH", "/settings"): ADMINS,
+}
+
+# A body and query that pass validation, so the checks below reach authorisation and lookup.
+VALID_INPUT: dict[tuple[str, str], dict] = {
+    ("POST", "/contacts"): {"body": {"name": "Probe", "group_id": "{group_id}"}},
+    ("PATCH", "/contacts/{contact_id}"): {"body": {"site_notes": "probe"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/contacts/{contact_id}"): {"headers": {"If-Match": '"1"'}},
+    ("GET", "/contacts/{contact_id}/zone"): {"query": {"lat": 48.85, "lon": 2.35}},
+    ("POST", "/contacts/{contact_id}/availability"): {"body": {"start": "2030-01-07T09:00:00Z", "end": "2030-01-07T10:00:00Z"}},
+    ("POST", "/contacts/{contact_id}/notes"): {"body": {"text": "probe"}},
+    ("POST", "/contacts/{contact_id}/attachments"): {"body": {"filename": "a.pdf", "content_type": "application/pdf", "size": 10}},
+    ("POST", "/contact-groups"): {"body": {"name": "Probe group"}},
+    ("PATCH", "/contact-groups/{group_id}"): {"body": {"name": "Renamed"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/contact-groups/{group_id}"): {"headers": {"If-Match": '"1"'}},
+    ("PATCH", "/settings"): {"body": {"default_zone_radius_m": 30}, "headers": {"If-Match": '"0"'}},
+}
+
+ROUTES = sorted({(r.method, r.path) for r in template.routes()})
+
+
+def _fill(text: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], text)
+
+
+def _request(route: tuple[str, str], ids: dict[str, str]) -> dict:
+    spec = VALID_INPUT.get(route, {})
+    out = {k: v for k, v in spec.items() if k != "body"}
+    if "body" in spec:
+        out["body"] = {k: _fill(v, ids) if isinstance(v, str) else v for k, v in spec["body"].items()}
+    return out
+
+
+@pytest.fixture
+def world(aws):
+    """Tenant t1 with a group, a contact, an attachment; ids used to probe every route."""
+    group = call("POST", "/contact-groups", role=ADMIN, body={"name": "Customers"}).json
+    contact = call("POST", "/contacts", body={"name": "ABC", "group_id": group["id"], "location": {"lat": 48.85, "lon": 2.35}}).json
+    ticket = call("POST", f"/contacts/{contact['id']}/attachments", body={"filename": "a.pdf", "content_type": "application/pdf", "size": 3}).json
+    import boto3
+
+    boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
+    return {"contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"]}
+
+
+def test_every_template_route_has_an_access_rule_here():
+    assert set(ROUTES) == set(EXPECTED_ROLES), "a route of template.yaml has no expected roles (or one listed here is gone)"
+
+
+def test_functions_declare_exactly_these_rules():
+    declared: dict[tuple[str, str], set[str]] = {}
+    for logical_id in {r.function for r in template.routes()}:
+        declared |= {k: set(v) for k, v in module(logical_id).api.rules.items()}
+    assert declared == EXPECTED_ROLES
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_role_is_let_in_or_refused(world, route):
+    method, path = route
+    for role in ROLES:
+        reply = call(method, _fill(path, world), role=role, **_request(route, world))
+        if role in EXPECTED_ROLES[route]:
+            assert reply.status not in (401, 403), f"{role} was refused: {reply.body}"
+        else:
+            assert reply.status == 403, f"{role} got {reply.status}: {reply.body}"
+            assert reply.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_no_identity_is_unauthorized(world, route):
+    method, path = route
+    assert call(method, _fill(path, world), anonymous=True, **_request(route, world)).status == 401
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if "{" in r[1]], ids=lambda r: f"{r[0]} {r[1]}")
+def test_another_tenants_object_is_not_found(world, route):
+    method, path = route
+    role = ADMIN if ADMIN in EXPECTED_ROLES[route] else sorted(EXPECTED_ROLES[route])[0]
+    reply = call(method, _fill(path, world), tenant="t2", role=role, **_request(route, world))
+    assert reply.status == 404, reply.body
+    # ...and the owner still has it, untouched.
+    assert call("GET", f"/contacts/{world['contact_id']}").json["version"] == 1
+
+
+def test_lists_never_show_another_tenants_objects(world):
+    for path in ("/contacts", "/contact-groups"):
+        assert call("GET", path, tenant="t2", role=ADMIN).json["items"] == []
+        assert call("GET", path, role=ADMIN).json["items"] != []
+    assert call("GET", "/contacts", tenant="t2", query={"q": "abc"}).json["items"] == []
+    assert call("GET", "/settings", tenant="t2", role=ADMIN).json["version"] == 0
+
+
+def test_customer_role_is_known_but_refused_everywhere_here():
+    assert CUSTOMER in ROLES
+    assert all(CUSTOMER not in roles for roles in EXPECTED_ROLES.values())
