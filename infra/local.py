@@ -1,0 +1,331 @@
+"""The local stack: template.yaml's resources on moto, its API on chalice.local, its schedules.
+
+`python -m infra.local` (what `make dev` runs) starts it on 127.0.0.1:$CRM_PORT (default 3000)
+with its state in $CRM_STATE_DIR (default .local/) and runs until Ctrl-C / SIGTERM.
+
+From Python (tests, benchmarks)::
+
+    from infra.local import LocalStack
+
+    with LocalStack(port=0, state_dir=tmp_path) as stack:
+        token = stack.token("t1", "admin", "ann@example.com")
+        requests.get(f"{stack.base_url}/contacts", headers={"Authorization": f"Bearer {token}"})
+        stack.client("dynamodb").scan(...)           # boto3 client on the stack's moto
+        stack.restart()                               # stop (snapshot) + start (restore), same port
+
+moto keeps its state in module globals, so one LocalStack runs per process at a time; starting
+one resets moto's in-process state, and stopping one puts os.environ back as it was.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from infra import template as tpl
+from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
+from infra.lambdas import EnvironmentPatch, FunctionRegistry, stack_environment
+from infra.local_routes import LocalRoutes, StaticMount
+from infra.moto_stack import (
+    MOTO_ENVIRONMENT,
+    MotoServer,
+    Outbox,
+    Resources,
+    UserDirectory,
+    aws_environment,
+    client_factory,
+    create_template_resources,
+    scrub_proxy_for_loopback,
+    start_moto,
+)
+from infra.scheduler_runner import SchedulerRunner
+from infra.state import Snapshot, Snapshotter, StateDir
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 3000
+DEFAULT_STATE_DIR = tpl.ROOT / ".local"
+LOCAL_PARAMETERS = {"Stage": "local"}
+
+_process_slot = threading.Lock()  # one running stack per process (moto's state is global)
+
+
+class LocalStack:
+    def __init__(
+        self,
+        port: int = 0,
+        state_dir: str | Path | None = None,
+        host: str = "127.0.0.1",
+        *,
+        template_path: str | Path | None = None,
+        moto_port: int | None = None,
+        parameters: dict[str, str] | None = None,
+        scheduler_interval: float = 1.0,
+        snapshot_interval: float = 10.0,
+        web_root: str | Path | None = None,
+        seed: Callable[[LocalStack], Any] | None = None,
+    ):
+        self.host = host
+        self.port = port
+        self.state_dir = Path(state_dir or os.environ.get("CRM_STATE_DIR") or DEFAULT_STATE_DIR)
+        self.template_path = Path(template_path) if template_path else tpl.TEMPLATE
+        self.root = self.template_path.resolve().parent
+        self.web_root = Path(web_root) if web_root else self.root / "web"
+        self._moto_port = moto_port
+        self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
+        self.scheduler_interval = scheduler_interval
+        self.snapshot_interval = snapshot_interval
+        self._seed = seed
+        self.running = False
+        self.restored: dict[str, int] = {}
+        self._cleanup: list[tuple[str, Callable[[], Any]]] = []
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> LocalStack:
+        if self.running:
+            return self
+        if not _process_slot.acquire(blocking=False):
+            raise RuntimeError("another LocalStack is running in this process (moto's state is process-global)")
+        self._cleanup = [("release process slot", _process_slot.release)]
+        try:
+            self._start()
+        except BaseException:
+            self._teardown(final_snapshot=False)
+            raise
+        self.running = True
+        return self
+
+    def _start(self) -> None:
+        self.template = tpl.load(self.template_path)
+        self.state = StateDir(self.state_dir)
+        self.cursor_signing_key = self.state.cursor_signing_key()
+        self.refs = tpl.local_refs({**self._parameters, "CursorSigningKey": self.cursor_signing_key}, self.template)
+
+        moto_env = EnvironmentPatch({**MOTO_ENVIRONMENT, **scrub_proxy_for_loopback()})
+        moto_env.apply()
+        self._cleanup.append(("restore moto environment", moto_env.restore))
+
+        self.moto: MotoServer = start_moto(self._moto_port or self.state.last_moto_port())
+        self._cleanup.append(("stop moto", self.moto.stop))
+        self.moto.reset()
+        self.state.remember_moto_port(self.moto.get_host_and_port()[1])
+        self.client = client_factory(self.moto.url)
+
+        self.resources: Resources = create_template_resources(self.client, self.refs, self.template)
+        self.outbox_store = Outbox()
+        self.outbox_store.attach()
+        self.users = UserDirectory(self.client, self.resources)
+        self.functions = FunctionRegistry(self.refs, self.template, self.root)
+
+        self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
+        env = EnvironmentPatch(self.environment)
+        env.apply()
+        self._cleanup.append(("restore environment", env.restore))
+
+        self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store)
+        self.restored = self.snapshots.restore()
+        fresh = not self.restored
+
+        self.scheduler = SchedulerRunner(self.client("scheduler"), self.functions, self.template, self.state.scheduler_state_file, self.scheduler_interval)
+        for logical_id, status in self.functions.load_all().items():
+            if status != "loaded":
+                log.warning("function %s not available yet: %s", logical_id, status)
+
+        cognito = self.client("cognito-idp")
+        pool_id = self.resources.user_pool_id
+        verifier = TokenVerifier(pool_id, lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]})
+        self.local_routes = LocalRoutes(
+            health=self.health,
+            users=lambda: self.users,
+            outbox=self.outbox_store,
+            runner=self.scheduler,
+            functions=self.functions,
+            base_url=lambda: self.base_url,
+            static_mounts=[StaticMount("/booking", self.web_root / "booking")],
+        )
+        stage = next((api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1")
+        self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes)
+        self.server = GatewayServer(self.gateway, self.host, self.port)
+        self._cleanup.append(("stop gateway", self.server.stop))
+        self.port = self.server.port  # a restart reuses it
+        self.server.start()
+
+        if fresh and self._seed is not None:
+            try:
+                self._seed(self)
+            except Exception:  # noqa: BLE001 - demo data is a nicety
+                log.exception("seeding demo data failed")
+
+        self.snapshotter = Snapshotter(self.snapshots, lambda: (self.moto.mutations, self.scheduler.fired_count), self.snapshot_interval)
+        if not fresh:
+            self.snapshotter.mark_clean()
+        self.scheduler.start()
+        self._cleanup.append(("stop scheduler", self.scheduler.stop))
+        self.snapshotter.start()
+        self._cleanup.append(("stop snapshotter", self.snapshotter.stop))
+        self._cleanup.append(("final snapshot", self._final_snapshot))
+        log.info("local stack up at %s (moto at %s, state in %s)", self.base_url, self.moto.url, self.state_dir)
+
+    def _final_snapshot(self) -> None:
+        counts = self.snapshots.take()
+        log.info("snapshot written to %s: %s", self.state.snapshot_dir, counts)
+
+    def _teardown(self, final_snapshot: bool = True) -> None:
+        # the last registered step runs first: snapshot, snapshotter, scheduler, gateway, moto, env, slot
+        steps = self._cleanup
+        self._cleanup = []
+        for name, step in reversed(steps):
+            if name == "final snapshot" and not final_snapshot:
+                continue
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - keep tearing down
+                log.exception("stopping the local stack: %s failed", name)
+
+    def stop(self) -> None:
+        """Stop everything; snapshot the state first. Safe to call twice."""
+        if not self.running:
+            return
+        # stop taking requests and firing schedules before the last snapshot
+        for name in ("stop gateway", "stop scheduler", "stop snapshotter"):
+            for entry in [e for e in self._cleanup if e[0] == name]:
+                self._cleanup.remove(entry)
+                try:
+                    entry[1]()
+                except Exception:  # noqa: BLE001
+                    log.exception("stopping the local stack: %s failed", name)
+        self._teardown()
+        self.running = False
+        log.info("local stack stopped")
+
+    def restart(self) -> LocalStack:
+        """Stop (with snapshot) and start again from the state dir, on the same port."""
+        self.stop()
+        return self.start()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- conveniences
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def moto_url(self) -> str:
+        return self.moto.url
+
+    def token(self, tenant: str, role: str, email: str) -> str:
+        """A real Cognito ID token for a local user (created or reused) with that tenant and role."""
+        return self.users.token(tenant, role, email.lower())
+
+    def auth_headers(self, tenant: str, role: str, email: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(tenant, role, email)}"}
+
+    def outbox(self) -> list[dict]:
+        return self.outbox_store.messages()
+
+    def fire_schedule(self, name: str) -> dict:
+        return self.scheduler.fire(name)
+
+    def snapshot(self) -> dict[str, int]:
+        """Write a snapshot now."""
+        return self.snapshotter.maybe_snapshot(force=True) or {}
+
+    def health(self) -> dict:
+        checks: dict[str, Callable[[], Any]] = {
+            "dynamodb": lambda: self.client("dynamodb").list_tables(Limit=1),
+            "s3": lambda: self.client("s3").list_buckets(),
+            "ses": lambda: self.client("ses").get_send_quota(),
+            "scheduler": lambda: self.client("scheduler").list_schedule_groups(MaxResults=1),
+            "cognito": lambda: self.client("cognito-idp").describe_user_pool(UserPoolId=self.resources.user_pool_id),
+        }
+        services = {}
+        for name, check in checks.items():
+            try:
+                check()
+                services[name] = "ok"
+            except Exception as exc:  # noqa: BLE001
+                services[name] = f"error: {exc}"
+        return {
+            "status": "ok" if all(v == "ok" for v in services.values()) else "degraded",
+            "services": services,
+            "functions": self.functions.status(),
+            "moto_url": self.moto.url,
+            "user_pool_id": self.resources.user_pool_id,
+            "user_pool_client_id": self.resources.user_pool_client_id,
+            "state_dir": str(self.state_dir),
+        }
+
+
+# ---------------------------------------------------------------- python -m infra.local
+
+
+def _demo_seed() -> Callable[[LocalStack], Any] | None:
+    """infra/demo.py's seed(stack), if it exists (it fills a fresh state dir with demo data)."""
+    try:
+        from infra import demo  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(demo, "seed", None)
+
+
+def banner(stack: LocalStack) -> str:
+    base = stack.base_url
+    return f"""
+CRM local stack
+  API             {base}   (the deployed stage prefix /v1 works too)
+  Swagger UI      {base}/docs
+  OpenAPI         {base}/openapi.json
+  Outbox (SES)    {base}/_local/outbox
+  Schedules       {base}/_local/schedules
+  Booking site    {base}/booking/<slug>
+  Health          {base}/_local/health
+  moto            {stack.moto_url}   (AWS_ENDPOINT_URL for the AWS CLI / boto3, credentials: testing)
+  State           {stack.state_dir}
+
+Get a token (role: admin | office | resource | customer):
+  TOKEN=$(curl -s -X POST {base}/_local/token -H 'content-type: application/json' \\
+    -d '{{"tenant":"demo","role":"admin","email":"admin@example.com"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -H "Authorization: Bearer $TOKEN" {base}/contacts
+
+Ctrl-C to stop (state is saved and restored on the next start).
+"""
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("CRM_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stack = LocalStack(
+        port=int(os.environ.get("CRM_PORT", DEFAULT_PORT)),
+        state_dir=os.environ.get("CRM_STATE_DIR") or DEFAULT_STATE_DIR,
+        moto_port=int(os.environ["CRM_MOTO_PORT"]) if os.environ.get("CRM_MOTO_PORT") else None,
+        seed=_demo_seed(),
+    )
+    stack.start()
+    print(banner(stack), flush=True)  # noqa: T201 - the one print: the startup banner
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

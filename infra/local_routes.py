@@ -1,0 +1,270 @@
+"""Routes only the local stack has (never deployed, no auth).
+
+    GET  /_local/health                 {"status": "ok", "services": {...}, ...}
+    POST /_local/token                  {tenant, role, email} -> {"token": <real Cognito ID token>}
+    GET  /_local/outbox                 emails sent through SES, newest first
+    GET  /_local/schedules              Scheduler schedules + the template's schedule events
+    POST /_local/schedules/{name}/run   fire one now (404 if unknown)
+    GET  /openapi.json                  the functions' OpenAPI specs, merged
+    GET  /docs                          Swagger UI (assets from aws_lambda_powertools, no CDN)
+    GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug)
+
+`LocalRoutes(...)` is callable with an HttpRequest and answers None for anything else, so the
+gateway then treats the request as an API request. Static sites are `StaticMount`s: add one to
+`LocalRoutes.static_mounts` to serve another directory.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import unquote
+
+from infra.http import HttpRequest, HttpResponse, json_response, problem
+from infra.lambdas import FunctionRegistry, FunctionUnavailable
+from infra.moto_stack import Outbox, UserDirectory, UserError
+from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
+
+log = logging.getLogger(__name__)
+
+SWAGGER_ASSETS = Path(__import__("aws_lambda_powertools").__file__).parent / "event_handler" / "openapi" / "swagger_ui"
+SWAGGER_FILES = {"swagger-ui.min.css": "text/css; charset=utf-8", "swagger-ui-bundle.min.js": "text/javascript; charset=utf-8"}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# ---------------------------------------------------------------- static files
+
+
+@dataclass
+class StaticMount:
+    """Serves `directory` under `prefix`. Paths without a file extension that match no file get
+    `fallback` (index.html): /booking/<slug> is the booking page of that slug."""
+
+    prefix: str
+    directory: Path
+    fallback: str | None = "index.html"
+
+    def matches(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def serve(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return problem(405, "Method Not Allowed")
+        if not self.directory.is_dir():
+            return problem(404, "Not Found", f"{self.directory} does not exist (yet)")
+        relative = unquote(request.path[len(self.prefix) :]).lstrip("/")
+        root = self.directory.resolve()
+        target = (root / relative).resolve() if relative else root
+        if root != target and root not in target.parents:
+            return problem(404, "Not Found")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            if self.fallback and "." not in Path(relative).name:
+                target = root / self.fallback
+            if not target.is_file():
+                return problem(404, "Not Found", f"no file {relative!r}")
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], target.read_bytes())
+
+
+# ---------------------------------------------------------------- OpenAPI
+
+
+def _merge_component_section(target: dict, section: str, items: dict, source: str) -> None:
+    existing = target.setdefault(section, {})
+    for name, value in items.items():
+        if name in existing and existing[name] != value:
+            log.warning("openapi: %s component %r differs between functions; keeping the first (not %s's)", section, name, source)
+            continue
+        existing.setdefault(name, value)
+
+
+def merged_openapi(functions: FunctionRegistry, server_url: str | None = None) -> dict:
+    """Merge the OpenAPI specs of every function whose module has a Powertools resolver `app`."""
+    spec: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "CRM API (local)", "version": "local", "description": "Merged from the functions' Powertools resolvers."},
+        "paths": {},
+        "components": {"securitySchemes": {"CognitoAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"CognitoAuth": []}],
+    }
+    if server_url:
+        spec["servers"] = [{"url": server_url}]
+    sources = []
+    for fn in functions:
+        try:
+            module = fn.load()
+        except FunctionUnavailable:
+            continue
+        resolver = getattr(module, "app", None)
+        if resolver is None or not hasattr(resolver, "get_openapi_json_schema"):
+            continue
+        try:
+            part = json.loads(resolver.get_openapi_json_schema(title=fn.logical_id))
+        except Exception:  # noqa: BLE001 - one broken spec must not hide the others
+            log.exception("openapi: %s failed to produce its spec", fn.logical_id)
+            continue
+        sources.append(fn.logical_id)
+        spec["openapi"] = part.get("openapi", spec["openapi"])
+        for path, operations in part.get("paths", {}).items():
+            merged = spec["paths"].setdefault(path, {})
+            for method, operation in operations.items():
+                if method in merged and merged[method] != operation:
+                    log.warning("openapi: %s %s is defined by more than one function", method.upper(), path)
+                merged.setdefault(method, operation)
+        for section, items in part.get("components", {}).items():
+            _merge_component_section(spec["components"], section, items, fn.logical_id)
+        for tag in part.get("tags", []):
+            if tag not in spec.setdefault("tags", []):
+                spec["tags"].append(tag)
+    spec["info"]["x-functions"] = sources
+    return spec
+
+
+SWAGGER_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <title>CRM API (local)</title>
+  <link rel="stylesheet" type="text/css" href="/docs/swagger-ui.min.css">
+</head>
+<body>
+  <div id="swagger-ui">Loading...</div>
+  <script src="/docs/swagger-ui-bundle.min.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      filter: true,
+      persistAuthorization: true,
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: "BaseLayout"
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------- the routes
+
+
+class LocalRoutes:
+    def __init__(
+        self,
+        *,
+        health: Callable[[], dict],
+        users: Callable[[], UserDirectory | None],
+        outbox: Outbox,
+        runner: SchedulerRunner,
+        functions: FunctionRegistry,
+        base_url: Callable[[], str],
+        static_mounts: list[StaticMount] | None = None,
+    ):
+        self._health = health
+        self._users = users
+        self._outbox = outbox
+        self._runner = runner
+        self._functions = functions
+        self._base_url = base_url
+        self.static_mounts = list(static_mounts or [])
+        self._routes: list[tuple[str, re.Pattern, Callable[..., HttpResponse]]] = [
+            ("GET", re.compile(r"^/_local/health$"), self.health),
+            ("POST", re.compile(r"^/_local/token$"), self.token),
+            ("GET", re.compile(r"^/_local/outbox$"), self.outbox),
+            ("GET", re.compile(r"^/_local/schedules$"), self.schedules),
+            ("POST", re.compile(r"^/_local/schedules/(?P<name>.+)/run$"), self.run_schedule),
+            ("GET", re.compile(r"^/openapi\.json$"), self.openapi),
+            ("GET", re.compile(r"^/docs/?$"), self.docs),
+            ("GET", re.compile(r"^/docs/(?P<asset>[\w.-]+)$"), self.docs_asset),
+        ]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | None:
+        path = request.path
+        method = "GET" if request.method == "HEAD" else request.method
+        path_known = False
+        for route_method, pattern, handler in self._routes:
+            m = pattern.match(path)
+            if not m:
+                continue
+            path_known = True
+            if route_method == method:
+                return handler(request, **{k: unquote(v) for k, v in m.groupdict().items()})
+        for mount in self.static_mounts:
+            if mount.matches(path):
+                return mount.serve(request)
+        if path_known or path.startswith("/_local/"):
+            if request.method == "OPTIONS":
+                return HttpResponse(204, [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"), ("Access-Control-Allow-Headers", "*")])
+            return problem(405 if path_known else 404, "Method Not Allowed" if path_known else "Not Found")
+        return None
+
+    # -- handlers
+
+    def health(self, request: HttpRequest) -> HttpResponse:
+        body = self._health()
+        return json_response(200 if body.get("status") == "ok" else 503, body)
+
+    def token(self, request: HttpRequest) -> HttpResponse:
+        try:
+            payload = request.json()
+        except ValueError:
+            return problem(422, "Unprocessable Content", "body must be JSON: {tenant, role, email}")
+        if not isinstance(payload, dict):
+            return problem(422, "Unprocessable Content", "body must be a JSON object: {tenant, role, email}")
+        users = self._users()
+        if users is None:
+            return problem(503, "Service Unavailable", "the user pool is not ready")
+        errors = []
+        tenant, role, email_address = payload.get("tenant"), payload.get("role"), payload.get("email")
+        if not isinstance(tenant, str) or not 1 <= len(tenant) <= 64:
+            errors.append({"field": "tenant", "message": "required: a string of 1-64 characters"})
+        if role not in users.roles:
+            errors.append({"field": "role", "message": f"required: one of {', '.join(users.roles)}"})
+        if not isinstance(email_address, str) or not _EMAIL.match(email_address):
+            errors.append({"field": "email", "message": "required: an email address"})
+        if errors:
+            return problem(422, "Unprocessable Content", "invalid token request", errors=errors)
+        try:
+            token = users.token(tenant, role, email_address.lower())
+        except UserError as exc:
+            return problem(409, "Conflict", str(exc))
+        return json_response(200, {"token": token, "tenant": tenant, "role": role, "email": email_address.lower()})
+
+    def outbox(self, request: HttpRequest) -> HttpResponse:
+        messages = self._outbox.messages()
+        return json_response(200, {"count": len(messages), "messages": messages})
+
+    def schedules(self, request: HttpRequest) -> HttpResponse:
+        schedules = self._runner.describe()
+        return json_response(200, {"count": len(schedules), "schedules": schedules})
+
+    def run_schedule(self, request: HttpRequest, name: str) -> HttpResponse:
+        try:
+            result = self._runner.fire(name)
+        except UnknownSchedule:
+            return problem(404, "Not Found", f"no schedule named {name!r}")
+        except FireFailed as exc:
+            return problem(502, "Bad Gateway", f"the target failed: {exc}")
+        return json_response(200, result)
+
+    def openapi(self, request: HttpRequest) -> HttpResponse:
+        return json_response(200, merged_openapi(self._functions, self._base_url()))
+
+    def docs(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(200, [("Content-Type", "text/html; charset=utf-8")], SWAGGER_HTML.encode())
+
+    def docs_asset(self, request: HttpRequest, asset: str) -> HttpResponse:
+        if asset not in SWAGGER_FILES:
+            return problem(404, "Not Found")
+        body = (SWAGGER_ASSETS / asset).read_bytes()
+        return HttpResponse(200, [("Content-Type", SWAGGER_FILES[asset]), ("Cache-Control", "max-age=3600")], body)

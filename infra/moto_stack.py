@@ -1,0 +1,414 @@
+"""moto, in-process: the server, the template's resources on it, local users and the SES outbox.
+
+* `MotoServer`: moto's ThreadedMotoServer on a loopback port, counting requests that may change
+  state (so the snapshotter knows when to write).
+* `create_template_resources(client_factory, refs, template)`: tables, buckets, schedule groups,
+  the user pool with its groups and a client, the verified SES sender. Works against any moto:
+  the server here or `mock_aws` (pass `boto3.client` as the factory).
+* `UserDirectory`: users of the local pool (tenant + role) and real ID tokens for them.
+* `Outbox`: what SES (moto) has sent, with the time it was sent.
+
+moto keeps its state in module globals, so only one local stack can run in one process at a time.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from infra import template as tpl
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("dynamodb", "s3", "ses", "sesv2", "scheduler", "cognito-idp")
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": tpl.REGION,
+    "AWS_REGION": tpl.REGION,
+}
+# Deterministic user pool and client ids: the same pool id after a restart keeps tokens valid.
+MOTO_ENVIRONMENT = {
+    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+    "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+}
+LOCAL_PASSWORD = "Local-Passw0rd-crm"  # every local user's password (meets the pool's policy)
+_READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check")
+
+ClientFactory = Callable[..., Any]
+
+
+def client_factory(endpoint_url: str) -> ClientFactory:
+    """boto3 clients for the local moto, independent of the process environment."""
+    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+
+    def make(service: str):
+        return boto3.client(
+            service,
+            endpoint_url=endpoint_url,
+            region_name=tpl.REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=config,
+        )
+
+    return make
+
+
+# ---------------------------------------------------------------- server
+
+
+class _MutationCounter:
+    """WSGI middleware: counts requests that may write (not GET/HEAD, not Get*/List*/... targets)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        operation = target.rsplit(".", 1)[-1]
+        if method not in ("GET", "HEAD", "OPTIONS") and not (operation and operation.startswith(_READ_PREFIXES)):
+            self.count += 1
+        return self.app(environ, start_response)
+
+
+class MotoServer(ThreadedMotoServer):
+    """moto's threaded server on 127.0.0.1; `mutations` grows on every possibly-writing request."""
+
+    def __init__(self, port: int = 0):
+        super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
+        self._counter: _MutationCounter | None = None
+
+    def _server_entry(self) -> None:  # same as moto's, with the counting middleware
+        from werkzeug.serving import make_server
+
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+        self._counter = _MutationCounter(DomainDispatcherApplication(create_backend_app))
+        try:
+            self._server = make_server(self._ip_address, self._port, self._counter, True, request_handler=MotoRequestHandler)
+        except OSError as exc:
+            self._start_error = exc
+            self._server_ready_event.set()
+            return
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    def start(self) -> None:
+        self._start_error = None
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request at INFO
+        super().start()
+        if self._start_error is not None:
+            self._thread.join()
+            raise self._start_error
+
+    @property
+    def url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    @property
+    def mutations(self) -> int:
+        return self._counter.count if self._counter else 0
+
+    def reset(self) -> None:
+        """Forget everything moto holds (in this process)."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+
+
+def start_moto(preferred_port: int | None = None) -> MotoServer:
+    """Start moto on `preferred_port` if it is free, else on any free port."""
+    if preferred_port:
+        server = MotoServer(preferred_port)
+        try:
+            server.start()
+            return server
+        except OSError:
+            log.info("moto port %s is taken; using a free one", preferred_port)
+    server = MotoServer(0)
+    server.start()
+    return server
+
+
+# ---------------------------------------------------------------- template resources
+
+
+@dataclass
+class Resources:
+    tables: list[str]
+    buckets: list[str]
+    schedule_groups: list[str]
+    user_pool_id: str
+    user_pool_client_id: str
+    user_pool_arn: str
+    groups: list[str]
+    mail_from: str
+
+
+def _cfn_schema(schema: list[dict]) -> list[dict]:
+    keep = ("Name", "AttributeDataType", "DeveloperOnlyAttribute", "Mutable", "Required", "NumberAttributeConstraints", "StringAttributeConstraints")
+    return [{k: v for k, v in attr.items() if k in keep} for attr in schema]
+
+
+def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None) -> tuple[str, str, str, list[str]]:
+    """Create the template's user pool, its groups and one client that can mint tokens locally.
+
+    The client adds ALLOW_ADMIN_USER_PASSWORD_AUTH to the template's flows: that is how the local
+    stack signs users in without SRP. Returns (pool id, client id, pool arn, group names).
+    """
+    template = template or tpl.load()
+    pools = tpl.resources("AWS::Cognito::UserPool", template)
+    if not pools:
+        raise ValueError("template has no AWS::Cognito::UserPool")
+    pool_logical, pool_res = next(iter(pools.items()))
+    props = tpl.resolve(pool_res["Properties"], refs, template)
+    args: dict[str, Any] = {"PoolName": props.get("UserPoolName", pool_logical)}
+    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies"):
+        if key in props:
+            args[key] = props[key]
+    if props.get("Schema"):
+        args["Schema"] = _cfn_schema(props["Schema"])
+    pool = cognito.create_user_pool(**args)["UserPool"]
+    pool_id = pool["Id"]
+
+    groups = []
+    for res in tpl.resources("AWS::Cognito::UserPoolGroup", template).values():
+        gp = res["Properties"]
+        group_args = {"UserPoolId": pool_id, "GroupName": gp["GroupName"]}
+        if "Precedence" in gp:
+            group_args["Precedence"] = int(gp["Precedence"])
+        cognito.create_group(**group_args)
+        groups.append(gp["GroupName"])
+
+    clients = tpl.resources("AWS::Cognito::UserPoolClient", template)
+    client_props = tpl.resolve(next(iter(clients.values()))["Properties"], refs, template) if clients else {}
+    flows = list(client_props.get("ExplicitAuthFlows", ["ALLOW_REFRESH_TOKEN_AUTH"]))
+    if "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in flows:
+        flows.append("ALLOW_ADMIN_USER_PASSWORD_AUTH")
+    client_args: dict[str, Any] = {"UserPoolId": pool_id, "ClientName": client_props.get("ClientName", "local"), "ExplicitAuthFlows": flows, "GenerateSecret": False}
+    for key in ("ReadAttributes", "WriteAttributes"):
+        if key in client_props:
+            client_args[key] = client_props[key]
+    client = cognito.create_user_pool_client(**client_args)["UserPoolClient"]
+    return pool_id, client["ClientId"], pool["Arn"], groups
+
+
+def create_template_resources(make_client: ClientFactory, refs: dict[str, str], template: dict | None = None) -> Resources:
+    """Create every resource of the template that the local stack emulates, on whatever moto
+    `make_client(service)` talks to (the in-process server, or mock_aws with `boto3.client`)."""
+    template = template or tpl.load()
+    tables = tpl.create_tables(make_client("dynamodb"), refs, template)
+    buckets = tpl.create_buckets(make_client("s3"), refs, template)
+    groups_created = tpl.create_schedule_groups(make_client("scheduler"), refs, template)
+    pool_id, client_id, pool_arn, groups = create_user_pool(make_client("cognito-idp"), refs, template)
+    sender = refs.get("MailFrom", "")
+    if sender:
+        make_client("ses").verify_email_identity(EmailAddress=sender)
+    return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender)
+
+
+# ---------------------------------------------------------------- users and tokens
+
+
+class UserError(ValueError):
+    """A user cannot be created or signed in as asked (bad role, other tenant...)."""
+
+
+@dataclass(frozen=True)
+class LocalUser:
+    email: str
+    tenant: str
+    role: str
+    sub: str
+    enabled: bool = True
+
+
+class UserDirectory:
+    """Users of the local user pool: one role (= group) and one tenant each."""
+
+    def __init__(self, make_client: ClientFactory, resources: Resources):
+        self._cognito = make_client("cognito-idp")
+        self.pool_id = resources.user_pool_id
+        self.client_id = resources.user_pool_client_id
+        self.roles = list(resources.groups)
+        self._lock = threading.Lock()
+
+    def _find(self, email_address: str) -> dict | None:
+        users = self._cognito.list_users(UserPoolId=self.pool_id, Filter=f'email = "{email_address}"')["Users"]
+        return users[0] if users else None
+
+    def _groups(self, username: str) -> list[str]:
+        groups = self._cognito.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=username)["Groups"]
+        return [g["GroupName"] for g in groups]
+
+    def ensure(self, email_address: str, tenant: str, role: str, sub: str | None = None, enabled: bool = True) -> LocalUser:
+        """Create the user (or reuse it) with `tenant` and exactly the group `role`."""
+        if role not in self.roles:
+            raise UserError(f"role must be one of {', '.join(self.roles)}")
+        with self._lock:
+            user = self._find(email_address)
+            if user is None:
+                attrs = [
+                    {"Name": "email", "Value": email_address},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "custom:tenant", "Value": tenant},
+                ]
+                self._cognito.admin_create_user(UserPoolId=self.pool_id, Username=email_address, UserAttributes=attrs, MessageAction="SUPPRESS")
+                self._cognito.admin_set_user_password(UserPoolId=self.pool_id, Username=email_address, Password=LOCAL_PASSWORD, Permanent=True)
+                if sub:
+                    _set_sub(self.pool_id, email_address, sub)
+                user = self._find(email_address)
+            attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+            if attributes.get("custom:tenant") != tenant:
+                raise UserError(f"{email_address} already exists in tenant {attributes.get('custom:tenant')!r} (custom:tenant is immutable)")
+            username = user["Username"]
+            current = self._groups(username)
+            for group in current:
+                if group != role:
+                    self._cognito.admin_remove_user_from_group(UserPoolId=self.pool_id, Username=username, GroupName=group)
+            if role not in current:
+                self._cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=role)
+            if not enabled:
+                self._cognito.admin_disable_user(UserPoolId=self.pool_id, Username=username)
+            return LocalUser(email_address, tenant, role, attributes["sub"], user.get("Enabled", True) and enabled)
+
+    def token(self, tenant: str, role: str, email_address: str) -> str:
+        """A real ID token (signed by moto) for the user, created if needed."""
+        self.ensure(email_address, tenant, role)
+        result = self._cognito.admin_initiate_auth(
+            UserPoolId=self.pool_id,
+            ClientId=self.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email_address, "PASSWORD": LOCAL_PASSWORD},
+        )
+        return result["AuthenticationResult"]["IdToken"]
+
+    def all(self) -> list[LocalUser]:
+        users = []
+        for page in self._cognito.get_paginator("list_users").paginate(UserPoolId=self.pool_id):
+            for user in page["Users"]:
+                attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+                groups = self._groups(user["Username"])
+                users.append(
+                    LocalUser(
+                        email=attributes.get("email", user["Username"]),
+                        tenant=attributes.get("custom:tenant", ""),
+                        role=groups[0] if groups else "",
+                        sub=attributes.get("sub", user["Username"]),
+                        enabled=user.get("Enabled", True),
+                    )
+                )
+        return users
+
+
+def _set_sub(pool_id: str, email_address: str, sub: str) -> None:
+    """Give a restored user its old `sub` (moto always generates a new one). In-process only."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    try:
+        pool = cognitoidp_backends[tpl.ACCOUNT][tpl.REGION].user_pools[pool_id]
+        user = pool._get_user(email_address)
+        old_username = user.username
+        user.id = sub
+        user.username = sub
+        user.update_attributes([{"Name": "sub", "Value": sub}])
+        pool.users[sub] = pool.users.pop(old_username)
+    except Exception:  # noqa: BLE001 - a new sub is only a nuisance
+        log.warning("could not keep the sub of restored user %s", email_address, exc_info=True)
+
+
+# ---------------------------------------------------------------- SES outbox
+
+
+class _StampedList(list):
+    """moto's sent_messages list, remembering when each message was appended."""
+
+    def append(self, item) -> None:  # noqa: D401
+        try:
+            item._local_sent_at = time.time()
+        except AttributeError:
+            pass
+        super().append(item)
+
+
+def _message_record(message: Any, sent_at: float) -> dict:
+    record: dict[str, Any] = {"id": getattr(message, "id", None), "from": getattr(message, "source", None), "sent_at": _iso(sent_at)}
+    destinations = getattr(message, "destinations", None)
+    if hasattr(message, "raw_data"):
+        parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
+        record["to"] = list(destinations or [])
+        record["subject"] = str(parsed.get("Subject", ""))
+        part = parsed.get_body(preferencelist=("plain", "html"))
+        record["body"] = part.get_content() if part is not None else ""
+    else:
+        if isinstance(destinations, dict):
+            record["to"] = list(destinations.get("ToAddresses", []))
+            record["cc"] = list(destinations.get("CcAddresses", []))
+            record["bcc"] = list(destinations.get("BccAddresses", []))
+        else:
+            record["to"] = list(destinations or [])
+        record["subject"] = getattr(message, "subject", None) or getattr(message, "template", None)
+        record["body"] = getattr(message, "body", None) or getattr(message, "template_data", None)
+    return record
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+
+
+class Outbox:
+    """Emails sent through SES (moto), newest first; plus those restored from a snapshot."""
+
+    def __init__(self, restored: list[dict] | None = None):
+        self._restored = list(restored or [])
+        self._backend = None
+
+    def restore(self, records: list[dict]) -> None:
+        """Messages sent before the last restart (moto itself forgot them)."""
+        self._restored = list(records)
+
+    def attach(self) -> None:
+        """Hook into moto's SES backend (after moto was reset)."""
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[tpl.ACCOUNT][tpl.REGION]
+        if not isinstance(backend.sent_messages, _StampedList):
+            backend.sent_messages = _StampedList(backend.sent_messages)
+        self._backend = backend
+
+    def messages(self) -> list[dict]:
+        current = []
+        if self._backend is not None:
+            now = time.time()
+            for message in list(self._backend.sent_messages):
+                current.append(_message_record(message, getattr(message, "_local_sent_at", now)))
+        records = self._restored + current
+        return sorted(records, key=lambda r: r.get("sent_at") or "", reverse=True)
+
+
+def aws_environment(endpoint_url: str) -> dict[str, str]:
+    """What a handler needs to reach the local moto with boto3."""
+    return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint_url, **MOTO_ENVIRONMENT}
+
+
+def scrub_proxy_for_loopback() -> dict[str, str]:
+    """NO_PROXY additions so loopback calls never go through an HTTP proxy."""
+    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    extra = "127.0.0.1,localhost"
+    value = f"{current},{extra}" if current else extra
+    return {"NO_PROXY": value, "no_proxy": value}
