@@ -197,8 +197,6 @@ def claims_as_api_gateway(claims: dict) -> dict[str, str]:
             out[key] = json.dumps(value)
         else:
             out[key] = str(value)
-    out.setdefault("cognito:groups", "")
-    out.setdefault("custom:tenant", "")
     return out
 
 

@@ -181,6 +181,33 @@ class FunctionRegistry:
         return {fn.logical_id: "loaded" if fn.module is not None else (fn.load_error or "not loaded") for fn in self.functions.values()}
 
 
+def layer_packages(template: dict, root: Path) -> list[str]:
+    """Top-level Python packages the template's layers ship (layers/crm/ -> ["crm"])."""
+    names = []
+    for res in tpl.resources("AWS::Serverless::LayerVersion", template).values():
+        content = root / str(res["Properties"].get("ContentUri", ""))
+        for base in (content, content / "python"):
+            if base.is_dir():
+                names += [d.name for d in sorted(base.iterdir()) if (d / "__init__.py").exists()]
+    return names
+
+
+def cold_start(packages: list[str]) -> int:
+    """Forget what already-imported layer modules cached (functools caches at module level), as a
+    new Lambda container would: clients built for another moto, settings read from another
+    environment. Returns how many caches were cleared."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not any(name == p or name.startswith(p + ".") for p in packages):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == name:
+                clear()
+                cleared += 1
+    return cleared
+
+
 def stack_environment(registry: FunctionRegistry, aws: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:
     """The union of every function's environment, the AWS variables for moto, and `extra`."""
     env: dict[str, str] = {}

@@ -23,12 +23,13 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from infra import template as tpl
 from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
-from infra.lambdas import EnvironmentPatch, FunctionRegistry, stack_environment
+from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
 from infra.local_routes import LocalRoutes, StaticMount
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
@@ -68,6 +69,7 @@ class LocalStack:
         snapshot_interval: float = 10.0,
         web_root: str | Path | None = None,
         seed: Callable[[LocalStack], Any] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ):
         self.host = host
         self.port = port
@@ -80,6 +82,7 @@ class LocalStack:
         self.scheduler_interval = scheduler_interval
         self.snapshot_interval = snapshot_interval
         self._seed = seed
+        self._clock = clock  # the scheduler runner's notion of now (tests pass a fake clock)
         self.running = False
         self.restored: dict[str, int] = {}
         self._cleanup: list[tuple[str, Callable[[], Any]]] = []
@@ -126,12 +129,15 @@ class LocalStack:
         env = EnvironmentPatch(self.environment)
         env.apply()
         self._cleanup.append(("restore environment", env.restore))
+        packages = layer_packages(self.template, self.root)
+        cold_start(packages)  # the layer may have cached clients/settings for another environment
+        self._cleanup.append(("cold start layer", lambda: cold_start(packages)))
 
         self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store)
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 
-        self.scheduler = SchedulerRunner(self.client("scheduler"), self.functions, self.template, self.state.scheduler_state_file, self.scheduler_interval)
+        self.scheduler = SchedulerRunner(self.client("scheduler"), self.functions, self.template, self.state.scheduler_state_file, self.scheduler_interval, clock=self._clock)
         for logical_id, status in self.functions.load_all().items():
             if status != "loaded":
                 log.warning("function %s not available yet: %s", logical_id, status)

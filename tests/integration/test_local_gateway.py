@@ -1,0 +1,350 @@
+"""The local API Gateway: Cognito token checks, the proxy event a function gets, its response.
+
+Runs the whole local stack on a tiny project of its own (a template and an echo function that
+records every event it receives), so it does not depend on the real functions.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from infra.local import LocalStack
+
+TEMPLATE = """
+Parameters:
+  MailFrom: {Type: String, Default: local@example.com}
+  CursorSigningKey: {Type: String}
+Globals:
+  Function:
+    MemorySize: 256
+    Timeout: 7
+    Environment:
+      Variables:
+        CALLS_DIR: %(calls)s
+        TABLE_NAME: !Ref Table
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      UserPoolName: test-pool
+      UsernameAttributes: [email]
+      Schema:
+        - {Name: email, AttributeDataType: String, Required: true, Mutable: true}
+        - {Name: tenant, AttributeDataType: String, Mutable: false}
+  PoolClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {UserPoolId: !Ref Pool, ClientName: web, ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH]}
+  AdminGroup:
+    Type: AWS::Cognito::UserPoolGroup
+    Properties: {UserPoolId: !Ref Pool, GroupName: admin, Precedence: 1}
+  OfficeGroup:
+    Type: AWS::Cognito::UserPoolGroup
+    Properties: {UserPoolId: !Ref Pool, GroupName: office, Precedence: 2}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        DefaultAuthorizer: CognitoAuth
+        Authorizers: {CognitoAuth: {UserPoolArn: !GetAtt Pool.Arn}}
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/echo/
+      Handler: app.handler
+      Events:
+        List:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /things}}
+        Get:     {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: "/things/{thing_id}"}}
+        Literal: {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /things/literal}}
+        Parts:   {Type: Api, Properties: {RestApiId: !Ref Api, Method: POST, Path: "/things/{thing_id}/parts"}}
+        Binary:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /binary}}
+        Boom:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /boom}}
+        Public:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /public, Auth: {Authorizer: NONE}}}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: PK, AttributeType: S}]
+      KeySchema: [{AttributeName: PK, KeyType: HASH}]
+"""
+
+ECHO = '''
+import base64, json, os, pathlib, uuid
+
+PNG = bytes(range(256))
+
+
+def handler(event, context):
+    calls = pathlib.Path(os.environ["CALLS_DIR"])
+    calls.mkdir(exist_ok=True)
+    (calls / f"{uuid.uuid4().hex}.json").write_text(json.dumps(event))
+    if event["resource"] == "/boom":
+        raise RuntimeError("boom")
+    if event["resource"] == "/binary":
+        return {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
+                "body": base64.b64encode(PNG).decode(), "isBase64Encoded": True}
+    ctx = {"function_name": context.function_name, "memory_limit_in_mb": context.memory_limit_in_mb,
+           "invoked_function_arn": context.invoked_function_arn, "aws_request_id": context.aws_request_id,
+           "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ.get("TABLE_NAME")}
+    return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Single": "one"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": json.dumps({"event": event, "context": ctx})}
+'''
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("gateway-project")
+    (root / "template.yaml").write_text(TEMPLATE % {"calls": root / "calls"})
+    (root / "functions" / "echo").mkdir(parents=True)
+    (root / "functions" / "echo" / "app.py").write_text(textwrap.dedent(ECHO))
+    return root
+
+
+@pytest.fixture(scope="module")
+def stack(project):
+    with LocalStack(port=0, state_dir=project / "state", template_path=project / "template.yaml") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def token(stack) -> str:
+    return stack.token("t1", "admin", "ann@example.com")
+
+
+def calls(project: Path) -> int:
+    return len(list((project / "calls").glob("*.json"))) if (project / "calls").exists() else 0
+
+
+def get(stack, path, token=None, **kw):
+    headers = kw.pop("headers", {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.get(stack.base_url + path, headers=headers, timeout=10, **kw)
+
+
+def forged(stack, **overrides) -> str:
+    """A token signed with moto's own private key (so only the claim under test is wrong)."""
+    from moto.utilities.utils import load_resource
+
+    key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+    now = int(time.time())
+    claims = {
+        "iss": f"https://cognito-idp.eu-west-1.amazonaws.com/{stack.resources.user_pool_id}",
+        "aud": stack.resources.user_pool_client_id,
+        "sub": "forged-sub",
+        "token_use": "id",
+        "custom:tenant": "t1",
+        "cognito:groups": ["admin"],
+        "iat": now,
+        "exp": now + 600,
+    }
+    claims.update(overrides)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
+
+
+# ---------------------------------------------------------------- authorizer
+
+
+def test_a_valid_token_reaches_the_function_with_its_claims_as_strings(stack, token):
+    r = get(stack, "/things", token)
+    assert r.status_code == 201
+    claims = r.json()["event"]["requestContext"]["authorizer"]["claims"]
+    assert claims["custom:tenant"] == "t1"
+    assert claims["cognito:groups"] == "admin"
+    assert claims["email"] == "ann@example.com"
+    assert claims["token_use"] == "id"
+    assert claims["sub"] and all(isinstance(v, str) for v in claims.values())
+    assert claims["exp"].endswith(time.strftime("%Y", time.gmtime()))  # "Fri Nov 27 16:07:00 UTC 2026"
+
+
+def test_the_raw_token_without_bearer_is_accepted(stack, token):
+    assert get(stack, "/things", headers={"Authorization": token}).status_code == 201
+
+
+def test_a_role_change_shows_in_the_next_token(stack):
+    office = stack.token("t1", "office", "bob@example.com")
+    assert get(stack, "/things", office).json()["event"]["requestContext"]["authorizer"]["claims"]["cognito:groups"] == "office"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(lambda s, t: None, id="missing"),
+        pytest.param(lambda s, t: t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB"), id="bad-signature"),
+        pytest.param(lambda s, t: ".".join([t.split(".")[0], base64.urlsafe_b64encode(json.dumps({**jwt.decode(t, options={"verify_signature": False}), "custom:tenant": "t2"}).encode()).decode().rstrip("="), t.split(".")[2]]), id="tampered-tenant"),
+        pytest.param(lambda s, t: forged(s, exp=int(time.time()) - 60, iat=int(time.time()) - 3600), id="expired"),
+        pytest.param(lambda s, t: forged(s, iss="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_other"), id="other-pool"),
+        pytest.param(lambda s, t: forged(s, aud="not-a-client"), id="other-client"),
+        pytest.param(lambda s, t: forged(s, token_use="access"), id="access-token"),
+        pytest.param(lambda s, t: "not-a-jwt", id="garbage"),
+    ],
+)
+def test_a_bad_token_gets_401_and_the_function_is_not_called(stack, project, token, bad):
+    before = calls(project)
+    r = get(stack, "/things/x", bad(stack, token))
+    assert r.status_code == 401
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.json() == {"type": "about:blank", "title": "Unauthorized", "status": 401}
+    assert calls(project) == before
+
+
+def test_a_forged_token_with_every_claim_right_passes(stack):
+    # proves the 401s above come from the one wrong claim, not from forging itself
+    assert get(stack, "/things", forged(stack)).status_code == 201
+
+
+def test_a_public_route_needs_no_token(stack):
+    r = get(stack, "/public")
+    assert r.status_code == 201
+    assert "authorizer" not in r.json()["event"]["requestContext"]
+
+
+# ---------------------------------------------------------------- routing
+
+
+def test_unknown_routes_get_api_gateways_403(stack, project, token):
+    before = calls(project)
+    for r in (get(stack, "/nope", token), get(stack, "/things/x/y/z", token), requests.delete(stack.base_url + "/things", timeout=10)):
+        assert r.status_code == 403
+        assert r.json() == {"message": "Missing Authentication Token"}
+    assert calls(project) == before
+
+
+def test_cors_preflight_is_answered_without_a_token(stack, project):
+    before = calls(project)
+    r = requests.options(stack.base_url + "/things/abc", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
+    assert r.status_code < 300
+    assert r.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:5173")
+    assert "GET" in r.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in r.headers["Access-Control-Allow-Headers"].lower()
+    assert calls(project) == before
+
+
+def test_literal_segments_win_over_path_parameters(stack, token):
+    assert get(stack, "/things/literal", token).json()["event"]["resource"] == "/things/literal"
+    assert get(stack, "/things/other", token).json()["event"]["resource"] == "/things/{thing_id}"
+
+
+def test_the_deployed_stage_prefix_also_works(stack, token):
+    assert get(stack, "/v1/things/abc", token).json()["event"]["pathParameters"] == {"thing_id": "abc"}
+
+
+# ---------------------------------------------------------------- the proxy event
+
+
+def test_the_event_is_a_rest_api_proxy_event(stack, token):
+    r = get(stack, "/things/a%20b?x=1&x=2&y=z&empty=", token, headers={"X-Trace": "t1"})
+    event = r.json()["event"]
+    assert event["resource"] == "/things/{thing_id}"
+    assert event["path"] == "/things/a b"
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"thing_id": "a b"}
+    assert event["queryStringParameters"] == {"x": "2", "y": "z", "empty": ""}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"], "y": ["z"], "empty": [""]}
+    assert event["headers"]["X-Trace"] == "t1" and event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    assert event["headers"]["Authorization"] == f"Bearer {token}"
+    assert event["body"] is None and event["isBase64Encoded"] is False
+    ctx = event["requestContext"]
+    assert ctx["resourcePath"] == "/things/{thing_id}" and ctx["httpMethod"] == "GET" and ctx["stage"] == "v1"
+    assert ctx["identity"]["sourceIp"] == "127.0.0.1" and ctx["requestId"]
+    assert r.headers["x-amzn-RequestId"] == ctx["requestId"]
+
+
+def test_no_query_and_no_path_parameters_are_null_like_api_gateway(stack, token):
+    event = get(stack, "/things", token).json()["event"]
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["pathParameters"] is None
+
+
+def test_a_json_body_is_passed_as_text(stack, token):
+    r = requests.post(stack.base_url + "/things/t9/parts", json={"name": "wheel"}, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    event = r.json()["event"]
+    assert json.loads(event["body"]) == {"name": "wheel"} and event["isBase64Encoded"] is False
+    assert event["pathParameters"] == {"thing_id": "t9"} and event["httpMethod"] == "POST"
+
+
+def test_a_binary_body_is_base64_encoded(stack, token):
+    r = requests.post(stack.base_url + "/things/t9/parts", data=bytes([0xFF, 0x00, 0xFE]), headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}, timeout=10)
+    event = r.json()["event"]
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == bytes([0xFF, 0x00, 0xFE])
+
+
+def test_the_lambda_context_looks_like_lambdas(stack, token):
+    ctx = get(stack, "/things", token).json()["context"]
+    assert ctx["function_name"] == stack.refs["EchoFunction"]
+    assert ctx["invoked_function_arn"].endswith(f":function:{stack.refs['EchoFunction']}")
+    assert ctx["memory_limit_in_mb"] == 256
+    assert 0 < ctx["remaining_ms"] <= 7000
+    assert ctx["aws_request_id"]
+    assert ctx["table"] == stack.refs["Table"]  # the function's environment, resolved from the template
+
+
+# ---------------------------------------------------------------- the response
+
+
+def test_status_headers_and_multi_value_headers_are_honoured(stack, token):
+    r = get(stack, "/things", token)
+    assert r.status_code == 201
+    assert r.headers["X-Single"] == "one"
+    assert r.raw.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+
+
+def test_a_base64_response_is_sent_as_bytes(stack, token):
+    r = get(stack, "/binary", token)
+    assert r.status_code == 200 and r.content == bytes(range(256))
+
+
+def test_a_function_that_raises_is_a_502(stack, token):
+    r = get(stack, "/boom", token)
+    assert r.status_code == 502
+    assert r.json() == {"message": "Internal server error"}
+
+
+# ---------------------------------------------------------------- /_local/token
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"tenant": "t1", "role": "wizard", "email": "x@example.com"},
+        {"role": "admin", "email": "x@example.com"},
+        {"tenant": "t1", "role": "admin"},
+        {"tenant": "t1", "role": "admin", "email": "not-an-email"},
+        ["t1"],
+    ],
+)
+def test_token_requests_are_validated(stack, body):
+    r = requests.post(stack.base_url + "/_local/token", json=body, timeout=10)
+    assert r.status_code == 422
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.json()["status"] == 422
+
+
+def test_a_user_keeps_its_tenant(stack):
+    stack.token("t1", "admin", "carol@example.com")
+    r = requests.post(stack.base_url + "/_local/token", json={"tenant": "t2", "role": "admin", "email": "carol@example.com"}, timeout=10)
+    assert r.status_code == 409
+
+
+def test_a_token_from_the_route_works_on_the_api(stack):
+    r = requests.post(stack.base_url + "/_local/token", json={"tenant": "t3", "role": "office", "email": "dan@example.com"}, timeout=10)
+    assert r.status_code == 200
+    claims = get(stack, "/things", r.json()["token"]).json()["event"]["requestContext"]["authorizer"]["claims"]
+    assert claims["custom:tenant"] == "t3" and claims["cognito:groups"] == "office"
+
+
+def test_tokens_stay_valid_after_a_restart(stack, token):
+    sub = get(stack, "/things", token).json()["event"]["requestContext"]["authorizer"]["claims"]["sub"]
+    stack.restart()
+    assert get(stack, "/things", token).status_code == 201
+    fresh = stack.token("t1", "admin", "ann@example.com")  # the restored user keeps its sub
+    assert get(stack, "/things", fresh).json()["event"]["requestContext"]["authorizer"]["claims"]["sub"] == sub
