@@ -2,7 +2,7 @@
 body limits, ETags, idempotent POSTs, and the Lambda handler with Powertools observability.
 
 Deny by default: a route is registered through `Api.route` with the roles that may call it; a
-request whose (method, resource) has no rule is refused before any route code runs.
+request whose (method, resource) has no rule is refused before routing, validation or route code.
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class Api:
         self.tracer = Tracer(service=service)
         self.app = APIGatewayRestResolver(enable_validation=True)
         self.rules: dict[tuple[str, str], frozenset[str]] = {}
-        self.app.use([self._guard])
+        self.app.use([self._idempotent])
         self._register_error_handlers()
 
     # ------------------------------------------------------------ routes
@@ -90,22 +90,26 @@ class Api:
     def header(self, name: str) -> str | None:
         return self.app.current_event.headers.get(name)
 
-    # ------------------------------------------------------------ the guard every request passes
+    # ------------------------------------------------------------ admission, before any route code
 
-    def _guard(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
-        event = app.current_event
-        if len((event.body or "").encode()) > MAX_BODY_BYTES:
+    def _admit(self, event: dict) -> Principal:
+        """Size, identity and role, checked before routing or validation, so a caller who may not
+        use a route learns nothing about what it accepts."""
+        if len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
         claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
         principal = principal_from_claims(claims)
-        allowed = self.rules.get((event.http_method, event.get("resource")))
+        allowed = self.rules.get((event.get("httpMethod"), event.get("resource")))
         if allowed is None:
             raise Forbidden("this route has no access rule")
         authorize(principal, allowed)
-        app.append_context(principal=principal)
+        return principal
+
+    def _idempotent(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
+        event = app.current_event
         key = event.headers.get("Idempotency-Key")
         if event.http_method == "POST" and key:
-            return self._replay_or_run(principal, key, app, next_middleware)
+            return self._replay_or_run(self.principal(), key, app, next_middleware)
         return next_middleware(app)
 
     @staticmethod
@@ -171,9 +175,18 @@ class Api:
         @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handler(event: dict, context: Any) -> dict:
+            try:
+                principal = self._admit(event)
+            except CrmError as e:
+                return _proxy_response(problem(e.status, e.title, e.detail, e.errors, e.headers))
+            app.append_context(principal=principal)
             return app.resolve(event, context)
 
         return handler
+
+
+def _proxy_response(response: Response) -> dict:
+    return {"statusCode": response.status_code, "headers": dict(response.headers), "body": response.body, "isBase64Encoded": False}
 
 
 def respond(body: Any, status: int = 200, version: int | None = None, headers: dict | None = None) -> Response:
