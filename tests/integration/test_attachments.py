@@ -1,0 +1,70 @@
+"""A contact's folder of attachments: presigned upload with enforced limits, listing, deletion."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+
+from tests.support.lambdas import call
+
+
+@pytest.fixture
+def contact(aws):
+    group = call("POST", "/contact-groups", role="admin", body={"name": "Customers"}).json["id"]
+    return call("POST", "/contacts", body={"name": "ABC SA", "group_id": group}).json
+
+
+def ask(contact, **overrides):
+    body = {"filename": "boiler report.pdf", "content_type": "application/pdf", "size": 11, **overrides}
+    return call("POST", f"/contacts/{contact['id']}/attachments", body=body)
+
+
+def upload(ticket: dict, data: bytes, content_type: str = "application/pdf") -> requests.Response:
+    fields = {**ticket["upload"]["fields"], "Content-Type": content_type}
+    return requests.post(ticket["upload"]["url"], data=fields, files={"file": ("x", data)}, timeout=10)
+
+
+def test_upload_list_download_delete(contact):
+    ticket = ask(contact).json
+    assert ticket["upload"]["fields"]["key"].startswith(f"t/t1/contacts/{contact['id']}/{ticket['id']}/")
+    assert upload(ticket, b"hello world").status_code in (200, 204)
+
+    listed = call("GET", f"/contacts/{contact['id']}/attachments").json["items"]
+    assert [(a["id"], a["filename"], a["size"]) for a in listed] == [(ticket["id"], "boiler report.pdf", 11)]
+    assert requests.get(listed[0]["download_url"], timeout=10).content == b"hello world"
+
+    assert call("DELETE", f"/contacts/{contact['id']}/attachments/{ticket['id']}").status == 204
+    assert call("GET", f"/contacts/{contact['id']}/attachments").json["items"] == []
+    assert call("DELETE", f"/contacts/{contact['id']}/attachments/{ticket['id']}").status == 404
+
+
+def test_the_upload_policy_pins_size_type_and_key(contact):
+    ticket = ask(contact, size=2048).json
+    policy = json.loads(base64.b64decode(ticket["upload"]["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, 2048] in conditions
+    assert {"Content-Type": "application/pdf"} in conditions
+    assert {"key": ticket["upload"]["fields"]["key"]} in conditions
+
+
+def test_refused_types_and_sizes_name_the_field(contact):
+    reply = ask(contact, content_type="application/x-msdownload", size=100 * 1024 * 1024)
+    assert reply.status == 422
+    assert {e["field"] for e in reply.json["errors"]} == {"content_type", "size"}
+    assert ask(contact, filename="../../etc/passwd").status == 422
+
+
+def test_attachments_of_a_missing_contact_are_404(aws):
+    assert call("GET", "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments").status == 404
+    assert call("POST", "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments", body={"filename": "a.pdf", "content_type": "application/pdf", "size": 1}).status == 404
+
+
+def test_deleting_the_contact_empties_its_folder(aws, contact):
+    import boto3
+
+    upload(ask(contact).json, b"hello world")
+    call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'})
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws["AttachmentsBucket"], Prefix=f"t/t1/contacts/{contact['id']}/")
+    assert listed.get("KeyCount", 0) == 0
