@@ -7,6 +7,7 @@ request whose (method, resource) has no rule is refused before routing, validati
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +22,9 @@ from pydantic import BaseModel, ValidationError
 from crm.platform import dynamo, idempotency
 from crm.platform.auth import Principal, authorize, principal_from_claims
 from crm.platform.errors import CrmError, FieldError, Forbidden, PayloadTooLarge, PreconditionFailed, PreconditionRequired
+
+# Most requests publish no business metric; Powertools would warn on every one of them.
+warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
 MAX_BODY_BYTES = 256 * 1024  # well under DynamoDB's 400 KB item, far under API Gateway's 10 MB
 PROBLEM = "application/problem+json"
