@@ -122,7 +122,7 @@ class LocalStack:
         self.resources: Resources = create_template_resources(self.client, self.refs, self.template)
         self.outbox_store = Outbox()
         self.outbox_store.attach()
-        self.users = UserDirectory(self.client, self.resources)
+        self.users: UserDirectory | None = UserDirectory(self.client, self.resources) if self.resources.user_pool_id else None
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
 
         self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
@@ -142,9 +142,11 @@ class LocalStack:
             if status != "loaded":
                 log.warning("function %s not available yet: %s", logical_id, status)
 
-        cognito = self.client("cognito-idp")
-        pool_id = self.resources.user_pool_id
-        verifier = TokenVerifier(pool_id, lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]})
+        verifier = None  # without a user pool every authorized route answers 401
+        if self.resources.user_pool_id:
+            cognito = self.client("cognito-idp")
+            pool_id = self.resources.user_pool_id
+            verifier = TokenVerifier(pool_id, lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]})
         self.local_routes = LocalRoutes(
             health=self.health,
             users=lambda: self.users,
@@ -232,6 +234,8 @@ class LocalStack:
 
     def token(self, tenant: str, role: str, email: str) -> str:
         """A real Cognito ID token for a local user (created or reused) with that tenant and role."""
+        if self.users is None:
+            raise RuntimeError("the template has no Cognito user pool")
         return self.users.token(tenant, role, email.lower())
 
     def auth_headers(self, tenant: str, role: str, email: str) -> dict[str, str]:
@@ -253,8 +257,9 @@ class LocalStack:
             "s3": lambda: self.client("s3").list_buckets(),
             "ses": lambda: self.client("ses").get_send_quota(),
             "scheduler": lambda: self.client("scheduler").list_schedule_groups(MaxResults=1),
-            "cognito": lambda: self.client("cognito-idp").describe_user_pool(UserPoolId=self.resources.user_pool_id),
         }
+        if self.resources.user_pool_id:
+            checks["cognito"] = lambda: self.client("cognito-idp").describe_user_pool(UserPoolId=self.resources.user_pool_id)
         services = {}
         for name, check in checks.items():
             try:

@@ -153,9 +153,9 @@ class Resources:
     tables: list[str]
     buckets: list[str]
     schedule_groups: list[str]
-    user_pool_id: str
-    user_pool_client_id: str
-    user_pool_arn: str
+    user_pool_id: str | None  # None: the template has no user pool
+    user_pool_client_id: str | None
+    user_pool_arn: str | None
     groups: list[str]
     mail_from: str
 
@@ -173,8 +173,6 @@ def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None
     """
     template = template or tpl.load()
     pools = tpl.resources("AWS::Cognito::UserPool", template)
-    if not pools:
-        raise ValueError("template has no AWS::Cognito::UserPool")
     pool_logical, pool_res = next(iter(pools.items()))
     props = tpl.resolve(pool_res["Properties"], refs, template)
     args: dict[str, Any] = {"PoolName": props.get("UserPoolName", pool_logical)}
@@ -215,7 +213,11 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
     tables = tpl.create_tables(make_client("dynamodb"), refs, template)
     buckets = tpl.create_buckets(make_client("s3"), refs, template)
     groups_created = tpl.create_schedule_groups(make_client("scheduler"), refs, template)
-    pool_id, client_id, pool_arn, groups = create_user_pool(make_client("cognito-idp"), refs, template)
+    if tpl.resources("AWS::Cognito::UserPool", template):
+        pool_id, client_id, pool_arn, groups = create_user_pool(make_client("cognito-idp"), refs, template)
+    else:
+        pool_id = client_id = pool_arn = None
+        groups = []
     sender = refs.get("MailFrom", "")
     if sender:
         make_client("ses").verify_email_identity(EmailAddress=sender)

@@ -217,8 +217,8 @@ class SchedulerRunner:
 
     def _entry(self, info: ScheduleInfo, now: datetime) -> dict:
         entry = self.state.get(info.key)
-        if entry is None:
-            anchor = info.start_date or info.created or now
+        if entry is None:  # rate() counts from StartDate, else from when the runner first saw it
+            anchor = info.start_date or now
             entry = self.state[info.key] = {"anchor": _iso(anchor)}
         return entry
 
@@ -377,7 +377,7 @@ class SchedulerRunner:
             infos, _ = self.schedules()
             for info in infos:
                 expr = self._expression(info)
-                entry = self.state.get(info.key) or {"anchor": _iso(info.start_date or info.created or now)}
+                entry = self.state.get(info.key) or {"anchor": _iso(info.start_date or now)}
                 target = self._target(info)
                 out.append(
                     {

@@ -198,7 +198,7 @@ def _table_definition(desc: dict) -> dict:
 class Snapshot:
     """Takes and restores snapshots of everything the local stack holds in moto."""
 
-    def __init__(self, state: StateDir, make_client: ClientFactory, users: UserDirectory, outbox: Outbox):
+    def __init__(self, state: StateDir, make_client: ClientFactory, users: UserDirectory | None, outbox: Outbox):
         self.state = state
         self._client = make_client
         self.users = users
@@ -214,7 +214,7 @@ class Snapshot:
                 "dynamodb_items": self._dump_dynamodb(tmp),
                 "s3_objects": self._dump_s3(tmp),
                 "schedules": self._dump_schedules(tmp),
-                "cognito_users": _write_jsonl(tmp / "cognito_users.jsonl", (u.__dict__ for u in self.users.all())),
+                "cognito_users": _write_jsonl(tmp / "cognito_users.jsonl", (u.__dict__ for u in (self.users.all() if self.users else []))),
                 "ses_outbox": _write_jsonl(tmp / "ses_outbox.jsonl", self.outbox.messages()),
             }
             manifest = {"format": FORMAT_VERSION, "taken_at": datetime.now(timezone.utc).isoformat(), "counts": counts}
@@ -365,6 +365,8 @@ class Snapshot:
 
     def _load_users(self, src: Path) -> int:
         n = 0
+        if self.users is None:
+            return n
         for row in _read_jsonl(src / "cognito_users.jsonl"):
             try:
                 self.users.ensure(row["email"], row["tenant"], row["role"], sub=row.get("sub"), enabled=row.get("enabled", True))
