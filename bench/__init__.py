@@ -1,0 +1,1 @@
+"""Performance ratios quoted in the README's Performance section (`make bench`; never run by the suite)."""

@@ -1,0 +1,75 @@
+"""The tests' `aws` fixture outside pytest: a moto account with template.yaml's resources, the
+functions' environment, and optionally a counter of every AWS API call made while it is open."""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
+
+import boto3
+from botocore.handlers import BUILTIN_HANDLERS
+
+from infra import template
+from tests.conftest import AWS_ENV, _clear_caches, function_env
+
+
+class AwsCalls:
+    """A botocore 'before-call' handler: one count per API call, keyed (service, operation).
+
+    Installed in botocore's BUILTIN_HANDLERS, so every session created afterwards carries it —
+    boto3's default session (crm.platform.aws) and the ones Powertools' idempotency store creates.
+    Presigned URLs and POST policies are signed locally and make no call, so they are not counted.
+    """
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.tables: dict[str, str] = {}
+
+    def label_table(self, table_name: str, label: str) -> None:
+        """Count DynamoDB calls to `table_name` apart, as `Operation[label]`."""
+        self.tables[table_name] = label
+
+    def __call__(self, event_name: str, params: dict, **_) -> None:
+        _, service, operation = event_name.split(".", 2)
+        if service == "dynamodb" and self.tables:
+            table = json.loads(params.get("body") or b"{}").get("TableName")
+            if table in self.tables:
+                operation = f"{operation}[{self.tables[table]}]"
+        self.counts[(service, operation)] += 1
+
+    def take(self) -> Counter[tuple[str, str]]:
+        counts, self.counts = self.counts, Counter()
+        return counts
+
+
+@contextmanager
+def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
+    """What tests/conftest.py's `aws` fixture does; yields the template's local refs."""
+    from moto import mock_aws
+
+    saved = dict(os.environ)
+    # As the tests do, but with Powertools' INFO lines kept off stdout, where the tables go.
+    os.environ.update({**AWS_ENV, **function_env(), "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    hook = ("before-call", calls) if calls is not None else None
+    if hook:
+        BUILTIN_HANDLERS.append(hook)  # before mock_aws resets boto3's default session
+    try:
+        with mock_aws():
+            _clear_caches()
+            refs = template.local_refs()
+            template.create_tables(boto3.client("dynamodb"), refs)
+            template.create_buckets(boto3.client("s3"), refs)
+            template.create_schedule_groups(boto3.client("scheduler"), refs)
+            boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
+            if calls is not None:
+                calls.take()  # the set-up's own calls
+            yield refs
+            _clear_caches()
+    finally:
+        if hook:
+            BUILTIN_HANDLERS.remove(hook)
+        os.environ.clear()
+        os.environ.update(saved)
