@@ -306,7 +306,7 @@ CRM local stack
 
 Get a token (role: admin | office | resource | customer):
   TOKEN=$(curl -s -X POST {base}/_local/token -H 'content-type: application/json' \\
-    -d '{{"tenant":"demo","role":"admin","email":"admin@example.com"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    -d '{{"tenant":"demo","role":"admin","email":"admin@demo.example"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -H "Authorization: Bearer $TOKEN" {base}/contacts
 
 Ctrl-C to stop (state is saved and restored on the next start).
@@ -315,6 +315,8 @@ Ctrl-C to stop (state is saved and restored on the next start).
 
 def main() -> int:
     logging.basicConfig(level=os.environ.get("CRM_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001
