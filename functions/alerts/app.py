@@ -23,6 +23,7 @@ class NoteAlert(BaseModel):
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     alert = NoteAlert.model_validate(event)
+    idempotency.bind(context)
     # Scheduler delivers at least once and retries for a day: the same alert twice, or twice at
     # once, must send one email. Powertools' idempotency guards the run; the note's state guards
     # beyond the record's lifetime.

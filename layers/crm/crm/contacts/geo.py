@@ -6,14 +6,18 @@ in metres. Within the 10 km these zones are bounded to, its scale error stays un
 latitude 60°, and it is an affine map of lon/lat, so polygon validity is the same in both.
 """
 
-import math
-from typing import Annotated, Any, Literal
+from __future__ import annotations
 
-import numpy as np
+import math
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from shapely.geometry import Point, Polygon, box
-from shapely.geometry.base import BaseGeometry
-from shapely.validation import explain_validity
+
+# shapely (and numpy under it) load on first geometric use, not on every cold start: most routes
+# that carry a zone only read or write it.
+if TYPE_CHECKING:
+    from shapely.geometry import Polygon
+    from shapely.geometry.base import BaseGeometry
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 DEFAULT_RADIUS_M = 20.0  # circle radius when neither the zone nor the tenant settings give one
@@ -67,6 +71,9 @@ class PolygonZone(BaseModel):
         vertices = sum(len(ring) - 1 for ring in rings)
         if vertices > MAX_POLYGON_VERTICES:
             raise ValueError(f"polygon has {vertices} vertices; at most {MAX_POLYGON_VERTICES} are allowed")
+        from shapely.geometry import Polygon
+        from shapely.validation import explain_validity
+
         in_degrees = Polygon(rings[0], rings[1:])
         if not in_degrees.is_valid:
             raise ValueError(f"polygon is not valid: {explain_validity(in_degrees)}")
@@ -106,6 +113,8 @@ def haversine_m(a: Location, b: Location) -> float:
 
 def zone_shape(zone: Zone, location: Location, default_radius_m: float) -> BaseGeometry:
     """The zone on the local plane centred on `location` (metres, x east, y north)."""
+    from shapely.geometry import Point, box
+
     match zone:
         case CircleZone(radius_m=radius_m):
             radius = default_radius_m if radius_m is None else radius_m
@@ -121,6 +130,8 @@ def zone_shape(zone: Zone, location: Location, default_radius_m: float) -> BaseG
 
 def check_point(zone: Zone, location: Location, point: Location, default_radius_m: float) -> PointCheck:
     """Whether `point` is inside the zone of a site at `location`; boundary points count as inside."""
+    from shapely.geometry import Point
+
     shape = zone_shape(zone, location, default_radius_m)
     xy = Point(_project(point.lon, point.lat, location))
     return PointCheck(
@@ -133,6 +144,8 @@ def check_point(zone: Zone, location: Location, point: Location, default_radius_
 def validate_zone_for_location(zone: Zone, location: Location) -> None:
     """Refuse a polygon zone drawn too far from its site (circles and squares are centred on it)."""
     if isinstance(zone, PolygonZone):
+        from shapely.geometry import Point
+
         distance = _plane_polygon(zone.polygon["coordinates"], location).distance(Point(0, 0))
         if distance > MAX_POLYGON_DISTANCE_M:
             raise ValueError(
@@ -154,6 +167,8 @@ def _project(lon: float, lat: float, origin: Location) -> tuple[float, float]:
 
 
 def _plane_polygon(rings: list[list[list[float]]], origin: Location) -> Polygon:
+    from shapely.geometry import Polygon
+
     exterior, *holes = ([_project(lon, lat, origin) for lon, lat in ring] for ring in rings)
     return Polygon(exterior, holes)
 
@@ -169,6 +184,8 @@ def _vertex_mean(ring: list[list[float]]) -> Location:
 
 def _diameter(shape: Polygon) -> float:
     """Largest distance between two points of the shape (between two of its hull's vertices)."""
+    import numpy as np
+
     points = np.asarray(shape.convex_hull.exterior.coords)
     return float(np.linalg.norm(points[:, None] - points[None, :], axis=-1).max())
 

@@ -288,20 +288,18 @@ def get_settings(tenant: str) -> dict | None:
 
 def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.transact_explained([(dynamo.put({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, ConditionExpression=condition), _stale("settings"))])
+    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, _stale("settings"))
 
 
 # ---------------------------------------------------------------- notes and the email archive
 
 
-def note_put(tenant: str, note: dict) -> tuple[dict, Exception]:
-    """The note's write, conditional on its contact existing (for a transaction or alone)."""
-    return dynamo.put({**dynamo.to_item(note), "PK": _contact_pk(tenant, note["contact_id"]), "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("note exists")
-
-
 def create_note(tenant: str, note: dict) -> None:
-    contact_exists = dynamo.check(_contact_pk(tenant, note["contact_id"]), CONTACT, ConditionExpression=Attr("PK").exists())
-    dynamo.transact_explained([(contact_exists, NotFound("no such contact")), note_put(tenant, note)])
+    pk = _contact_pk(tenant, note["contact_id"])
+    dynamo.transact_explained([
+        (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")),
+        (dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("this note already exists")),
+    ])
 
 
 def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
@@ -330,8 +328,19 @@ def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
 
 
 def archive_email(tenant: str, email: dict) -> None:
-    dynamo.transact_explained([(dynamo.put({**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived"))])
+    item = {**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}
+    dynamo.put_one(item, Attr("PK").not_exists(), Conflict("email already archived"))
 
 
-def contact_exists_check(tenant: str, contact_id: str) -> bool:
-    return dynamo.get(_contact_pk(tenant, contact_id), CONTACT) is not None
+def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:
+    """Replace an email address in the contact's notes' `alert_to` and archived emails' `to` (a
+    person's erasure). Each item is updated only if its list is unchanged; returns how many were."""
+    pk, wanted, changed = _contact_pk(tenant, contact_id), address.casefold(), 0
+    for prefix, field in ((NOTE, "alert_to"), (EMAIL, "to")):
+        for item in dynamo.query_all(("PK", pk), Key("SK").begins_with(prefix)):
+            old = item.get(field) or []
+            new = [replacement if a.casefold() == wanted else a for a in old]
+            if new != old:
+                dynamo.transact([dynamo.update(pk, item["SK"], UpdateExpression="SET #f = :new", ConditionExpression=Attr(field).eq(old), ExpressionAttributeNames={"#f": field}, ExpressionAttributeValues={":new": new})])
+                changed += 1
+    return changed

@@ -155,7 +155,10 @@ def zone_check(tenant: str, contact_id: str, point: ZoneQuery) -> ZoneAnswer:
     if not contact.get("location") or not contact.get("zone"):
         raise Conflict("this contact has no location, so no zone to check against")
     fields = ContactFields.model_validate(_writable(contact))
-    result = check_point(fields.zone, fields.location, Location(lat=point.lat, lon=point.lon), settings(tenant).default_zone_radius_m)
+    # Stored circles carry their radius (filled in on save); the settings are read only for old ones.
+    unsized = isinstance(fields.zone, CircleZone) and fields.zone.radius_m is None
+    default_radius = settings(tenant).default_zone_radius_m if unsized else DEFAULT_ZONE_RADIUS_M
+    result = check_point(fields.zone, fields.location, Location(lat=point.lat, lon=point.lon), default_radius)
     return ZoneAnswer(**result.model_dump(), zone=fields.zone)
 
 

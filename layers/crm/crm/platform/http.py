@@ -184,6 +184,7 @@ class Api:
             except CrmError as e:
                 return _proxy_response(problem(e.status, e.title, e.detail, e.errors, e.headers))
             app.append_context(principal=principal)
+            idempotency.bind(context)
             return app.resolve(event, context)
 
         return handler

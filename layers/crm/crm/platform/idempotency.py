@@ -40,6 +40,12 @@ def _config(ttl: int) -> IdempotencyConfig:
     )
 
 
+def bind(context: Any) -> None:
+    """Let in-progress records expire with the invocation (Powertools reads its remaining time)."""
+    for ttl in (REQUEST_TTL, DELIVERY_TTL):
+        _config(ttl).register_lambda_context(context)
+
+
 def run_once(key: str, payload: Any, produce: Callable[[], Any], ttl: int = REQUEST_TTL) -> Any:
     """Run `produce` once per `key`; later calls with the same key get the first result back.
 
