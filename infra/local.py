@@ -330,7 +330,11 @@ def main() -> int:
         moto_port=int(os.environ["CRM_MOTO_PORT"]) if os.environ.get("CRM_MOTO_PORT") else None,
         seed=_demo_seed(),
     )
-    stack.start()
+    try:
+        stack.start()
+    except OSError as exc:
+        log.error("cannot start the local stack: %s (is port %s in use? set CRM_PORT)", exc, stack.port)
+        return 1
     print(banner(stack), flush=True)  # noqa: T201 - the one print: the startup banner
     try:
         while not stop.wait(0.5):

@@ -13,6 +13,7 @@ moto keeps its state in module globals, so only one local stack can run in one p
 from __future__ import annotations
 
 import email
+import io
 import email.policy
 import logging
 import os
@@ -20,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
@@ -70,18 +72,34 @@ def client_factory(endpoint_url: str) -> ClientFactory:
 
 
 class _MutationCounter:
-    """WSGI middleware: counts requests that may write (not GET/HEAD, not Get*/List*/... targets)."""
+    """WSGI middleware: counts requests that may write. Reads are GET/HEAD, JSON-protocol targets
+    and query-protocol Actions named Get*/List*/Describe*/..., and REST calls like POST
+    /v2/email/list-identities."""
 
     def __init__(self, app):
         self.app = app
         self.count = 0
 
-    def __call__(self, environ, start_response):
-        method = environ.get("REQUEST_METHOD", "GET")
+    @staticmethod
+    def _operation(environ) -> str:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        operation = target.rsplit(".", 1)[-1]
-        if method not in ("GET", "HEAD", "OPTIONS") and not (operation and operation.startswith(_READ_PREFIXES)):
-            self.count += 1
+        if target:
+            return target.rsplit(".", 1)[-1]
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if 0 < length < 1_000_000:  # query protocol (SES v1): the Action is in the body
+                body = environ["wsgi.input"].read(length)
+                environ["wsgi.input"] = io.BytesIO(body)
+                action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+                if action:
+                    return action
+        last = environ.get("PATH_INFO", "").rstrip("/").rsplit("/", 1)[-1]
+        return "".join(part.capitalize() for part in last.split("-"))
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS"):
+            if not self._operation(environ).startswith(_READ_PREFIXES):
+                self.count += 1
         return self.app(environ, start_response)
 
 

@@ -36,6 +36,14 @@ EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/contact-groups/{group_id}"): ADMINS,
     ("GET", "/settings"): STAFF,
     ("PATCH", "/settings"): ADMINS,
+    ("GET", "/contact-groups/{group_id}/fields"): STAFF_AND_RESOURCES,
+    ("POST", "/contact-groups/{group_id}/fields"): ADMINS,
+    ("PATCH", "/contact-groups/{group_id}/fields/{field_id}"): ADMINS,
+    ("DELETE", "/contact-groups/{group_id}/fields/{field_id}"): ADMINS,
+    ("PUT", "/contact-groups/{group_id}/fields/order"): ADMINS,
+    ("POST", "/contact-groups/{group_id}/fields/copy"): ADMINS,
+    ("GET", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
+    ("PATCH", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
 }
 
 # A body and query that pass validation, so the checks below reach authorisation and lookup.
@@ -51,6 +59,12 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PATCH", "/contact-groups/{group_id}"): {"body": {"name": "Renamed"}, "headers": {"If-Match": '"1"'}},
     ("DELETE", "/contact-groups/{group_id}"): {"headers": {"If-Match": '"1"'}},
     ("PATCH", "/settings"): {"body": {"default_zone_radius_m": 30}, "headers": {"If-Match": '"0"'}},
+    ("POST", "/contact-groups/{group_id}/fields"): {"body": {"label": "Probe field", "type": "text"}},
+    ("PATCH", "/contact-groups/{group_id}/fields/{field_id}"): {"body": {"label": "Renamed field"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/contact-groups/{group_id}/fields/{field_id}"): {"headers": {"If-Match": '"1"'}},
+    ("PUT", "/contact-groups/{group_id}/fields/order"): {"body": {"field_ids": []}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/contact-groups/{group_id}/fields/copy"): {"body": {"from_group_id": "{group_id}", "replace": True}},
+    ("PATCH", "/contacts/{contact_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
 }
 
 ROUTES = sorted({(r.method, r.path) for r in template.routes()})
@@ -70,14 +84,15 @@ def _request(route: tuple[str, str], ids: dict[str, str]) -> dict:
 
 @pytest.fixture
 def world(aws):
-    """Tenant t1 with a group, a contact, an attachment; ids used to probe every route."""
+    """Tenant t1 with a group, a contact, an attachment, a custom field; ids used to probe every route."""
     group = call("POST", "/contact-groups", role=ADMIN, body={"name": "Customers"}).json
     contact = call("POST", "/contacts", body={"name": "ABC", "group_id": group["id"], "location": {"lat": 48.85, "lon": 2.35}}).json
     ticket = call("POST", f"/contacts/{contact['id']}/attachments", body={"filename": "a.pdf", "content_type": "application/pdf", "size": 3}).json
     import boto3
 
     boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
-    return {"contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"]}
+    field = call("POST", f"/contact-groups/{group['id']}/fields", role=ADMIN, body={"label": "Gate code", "type": "text"}).json
+    return {"contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
 
 
 def test_every_template_route_has_an_access_rule_here():

@@ -105,6 +105,10 @@ def project(tmp_path_factory) -> Path:
     (root / "template.yaml").write_text(TEMPLATE % {"calls": root / "calls"})
     (root / "functions" / "echo").mkdir(parents=True)
     (root / "functions" / "echo" / "app.py").write_text(textwrap.dedent(ECHO))
+    (root / "web" / "booking" / "assets").mkdir(parents=True)
+    (root / "web" / "booking" / "index.html").write_text("<!doctype html><title>Booking</title>")
+    (root / "web" / "booking" / "assets" / "app.js").write_text("console.log('booking')")
+    (root / "secret.txt").write_text("not for the web")
     return root
 
 
@@ -348,3 +352,24 @@ def test_tokens_stay_valid_after_a_restart(stack, token):
     assert get(stack, "/things", token).status_code == 201
     fresh = stack.token("t1", "admin", "ann@example.com")  # the restored user keeps its sub
     assert get(stack, "/things", fresh).json()["event"]["requestContext"]["authorizer"]["claims"]["sub"] == sub
+
+
+# ---------------------------------------------------------------- the booking site (web/booking/)
+
+
+def test_a_booking_slug_gets_the_booking_page(stack):
+    r = get(stack, "/booking/acme-plumbing")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert "<title>Booking</title>" in r.text
+
+
+def test_booking_assets_are_served_with_their_type(stack):
+    r = get(stack, "/booking/assets/app.js")
+    assert r.status_code == 200 and "javascript" in r.headers["Content-Type"]
+    assert r.text == "console.log('booking')"
+
+
+def test_missing_booking_files_and_escapes_are_404(stack):
+    assert get(stack, "/booking/assets/missing.css").status_code == 404
+    assert get(stack, "/booking/..%2F..%2Fsecret.txt").status_code == 404
+    assert "not for the web" not in get(stack, "/booking/../secret.txt").text
