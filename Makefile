@@ -29,8 +29,9 @@ bench: setup
 	$(PY) -m bench.run
 
 ## make build: sam build (the layer builds for Lambda's platform from any machine: layers/crm/Makefile)
-build:
-	sam build --template template.yaml
+build: setup
+	test -x $(VENV)/bin/sam || $(PY) -m pip install --quiet aws-sam-cli
+	SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam build --template template.yaml
 
 clean:
 	rm -rf $(VENV) .local .aws-sam .pytest_cache
