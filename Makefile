@@ -29,9 +29,10 @@ bench: setup
 	$(PY) -m bench.run
 
 ## make build: sam build (the layer builds for Lambda's platform from any machine: layers/crm/Makefile)
-build: setup
-	test -x $(VENV)/bin/sam || $(PY) -m pip install --quiet aws-sam-cli
-	SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam build --template template.yaml
+# SAM CLI gets a venv of its own: its pins must not move the test suite's.
+build:
+	test -x .venv-sam/bin/sam || (python3 -m venv .venv-sam && .venv-sam/bin/pip install --quiet aws-sam-cli)
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build --template template.yaml
 
 clean:
-	rm -rf $(VENV) .local .aws-sam .pytest_cache
+	rm -rf $(VENV) .venv-sam .local .aws-sam .pytest_cache
