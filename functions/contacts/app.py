@@ -8,7 +8,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, notes, service
+from crm.contacts import attachments, folder, notes, service
 from crm.contacts import repository as repo
 from crm.contacts.models import (
     ArchivedEmail,
@@ -21,6 +21,7 @@ from crm.contacts.models import (
     ContactFields,
     ContactPatch,
     ContactView,
+    FolderEntry,
     Group,
     GroupFields,
     Note,
@@ -147,6 +148,14 @@ def delete_attachment(contact_id: str, attachment_id: str):
     _contact(contact_id)
     attachments.delete(api.principal().tenant, contact_id, attachment_id)
     return respond(None, 204)
+
+
+@api.route("GET", "/contacts/{contact_id}/folder", roles=STAFF)
+def list_folder(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[FolderEntry]:
+    tenant = api.principal().tenant
+    _contact(contact_id)
+    items, next_cursor = folder.list_folder(tenant, contact_id, limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # ---------------------------------------------------------------- groups and settings (admin)

@@ -30,6 +30,7 @@ EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
     ("POST", "/contacts/{contact_id}/attachments"): STAFF,
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
     ("GET", "/contacts/{contact_id}/emails"): STAFF,
+    ("GET", "/contacts/{contact_id}/folder"): STAFF,
     ("GET", "/contact-groups"): STAFF_AND_RESOURCES,
     ("POST", "/contact-groups"): ADMINS,
     ("PATCH", "/contact-groups/{group_id}"): ADMINS,

@@ -68,3 +68,38 @@ def test_deleting_the_contact_empties_its_folder(aws, contact):
     call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'})
     listed = boto3.client("s3").list_objects_v2(Bucket=aws["AttachmentsBucket"], Prefix=f"t/t1/contacts/{contact['id']}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_attachments_are_filed_by_category(contact):
+    photo = call("POST", f"/contacts/{contact['id']}/attachments", body={"filename": "boiler.jpg", "content_type": "image/jpeg", "size": 5}).json
+    invoice = ask(contact, filename="invoice-0042.pdf", category="financial").json
+    manual = ask(contact, filename="manual.pdf").json
+    assert (photo["category"], invoice["category"], manual["category"]) == ("image", "financial", "other")
+    for ticket in (photo, invoice, manual):
+        upload(ticket, b"12345", "image/jpeg" if ticket is photo else "application/pdf")
+    listed = {a["filename"]: a["category"] for a in call("GET", f"/contacts/{contact['id']}/attachments").json["items"]}
+    assert listed == {"boiler.jpg": "image", "invoice-0042.pdf": "financial", "manual.pdf": "other"}
+    assert ask(contact, category="secret").status == 422
+
+
+def test_the_folder_lists_everything_filed_newest_first_in_pages(contact):
+    filed = []
+    for i in range(3):
+        note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": f"note {i}"}).json
+        filed.append(("note", note["id"]))
+        ticket = ask(contact, filename=f"photo-{i}.png", content_type="image/png").json
+        upload(ticket, b"png", "image/png")
+        filed.append(("attachment", ticket["id"]))
+    newest_first = list(reversed(filed))
+
+    seen, cursor = [], None
+    while True:
+        page = call("GET", f"/contacts/{contact['id']}/folder", query={"limit": 4, "cursor": cursor}).json
+        seen += [(e["kind"], e["id"]) for e in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == newest_first
+    first = call("GET", f"/contacts/{contact['id']}/folder", query={"limit": 2}).json["items"]
+    assert first[0]["attachment"]["filename"] == "photo-2.png" and first[1]["note"]["text"] == "note 2"
+    assert call("GET", f"/contacts/{contact['id']}/folder", role="resource").status == 403

@@ -1,7 +1,7 @@
 """A contact's folder of attachments, held in S3 and reached only through presigned URLs.
 
 S3 is the record: an attachment exists once its upload has landed, under
-t/<tenant>/contacts/<contact>/<attachment id>/<filename>. The upload policy itself caps the size
+t/<tenant>/contacts/<contact>/<attachment id>/<category>/<filename>. The upload policy itself caps the size
 and pins the content type, so S3 refuses what the API would have refused.
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
     if problems:
         raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
     attachment_id = ids.new_id()
-    key = f"{_folder(tenant, contact_id)}{attachment_id}/{request.filename}"
+    category = request.category or ("image" if request.content_type.startswith("image/") else "other")
+    key = f"{_folder(tenant, contact_id)}{attachment_id}/{category}/{request.filename}"
     post = aws.client("s3").generate_presigned_post(
         Bucket=settings.attachments_bucket(),
         Key=key,
@@ -44,7 +45,7 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     expires = clock.iso(clock.now() + URL_LIFETIME)
-    return AttachmentTicket(id=attachment_id, filename=request.filename, upload=Upload(url=post["url"], fields=post["fields"], expires_at=expires))
+    return AttachmentTicket(id=attachment_id, filename=request.filename, category=category, upload=Upload(url=post["url"], fields=post["fields"], expires_at=expires))
 
 
 def _objects(prefix: str) -> list[dict]:
@@ -64,8 +65,8 @@ def list_attachments(tenant: str, contact_id: str) -> list[Attachment]:
     """Newest first (attachment ids are ULIDs)."""
     out = []
     for obj in _objects(_folder(tenant, contact_id)):
-        attachment_id, filename = obj["Key"].rsplit("/", 2)[-2:]
-        out.append(Attachment(id=attachment_id, filename=filename, size=obj["Size"], uploaded_at=obj["LastModified"], download_url=_download_url(obj["Key"], filename)))
+        attachment_id, category, filename = obj["Key"].rsplit("/", 3)[-3:]
+        out.append(Attachment(id=attachment_id, filename=filename, category=category, size=obj["Size"], uploaded_at=obj["LastModified"], download_url=_download_url(obj["Key"], filename)))
     return sorted(out, key=lambda a: a.id, reverse=True)
 
 

@@ -145,14 +145,19 @@ class Group(GroupFields):
     contact_count: int
 
 
+JobReferencePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,9}$")]
+
+
 class SettingsPatch(BaseModel):
     model_config = STRICT
     default_zone_radius_m: float | None = Field(default=None, gt=0, le=5000)
+    job_reference_prefix: JobReferencePrefix | None = Field(default=None, description="Job references read <prefix>-000123")
 
 
 class Settings(BaseModel):
     version: int
     default_zone_radius_m: float
+    job_reference_prefix: str = "JOB"
 
 
 # ---------------------------------------------------------------- notes and the email archive
@@ -200,11 +205,15 @@ class ArchivedEmail(BaseModel):
 # ---------------------------------------------------------------- attachments
 
 
+AttachmentCategory = Literal["image", "financial", "other"]
+
+
 class AttachmentRequest(BaseModel):
     model_config = STRICT
     filename: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")]
     content_type: str
     size: int = Field(gt=0)
+    category: AttachmentCategory | None = Field(default=None, description="Where the folder files it; images by default for image types, else other.")
 
 
 class Upload(BaseModel):
@@ -216,12 +225,25 @@ class Upload(BaseModel):
 class AttachmentTicket(BaseModel):
     id: str
     filename: str
+    category: AttachmentCategory
     upload: Upload
 
 
 class Attachment(BaseModel):
     id: str
     filename: str
+    category: AttachmentCategory
     size: int
     uploaded_at: datetime
     download_url: str
+
+
+class FolderEntry(BaseModel):
+    """One thing filed on a contact; exactly one of attachment, note, email is set."""
+
+    kind: Literal["attachment", "note", "email"]
+    id: str
+    filed_at: datetime
+    attachment: Attachment | None = None
+    note: Note | None = None
+    email: ArchivedEmail | None = None

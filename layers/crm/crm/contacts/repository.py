@@ -344,3 +344,10 @@ def redact_address(tenant: str, contact_id: str, address: str, replacement: str)
                 dynamo.transact([dynamo.update(pk, item["SK"], UpdateExpression="SET #f = :new", ConditionExpression=Attr(field).eq(old), ExpressionAttributeNames={"#f": field}, ExpressionAttributeValues={":new": new})])
                 changed += 1
     return changed
+
+
+def list_before(tenant: str, contact_id: str, prefix: str, before: str | None, limit: int) -> list[dict]:
+    """Up to `limit` of a contact's notes or emails older than the id `before`, newest first."""
+    upper = prefix + (before or "~")  # "~" sorts after every ULID character
+    items = dynamo.query_all(("PK", _contact_pk(tenant, contact_id)), Key("SK").between(prefix, upper), newest_first=True, limit=limit + 1)
+    return [dynamo.from_item(i) for i in items if i["SK"] != upper][:limit]

@@ -105,18 +105,25 @@ def query_page(
     return items, pagination.encode(start, tenant, query)
 
 
-def query_all(partition: tuple[str, str], sort: ConditionBase | None = None, index: str | None = None) -> Iterable[dict]:
-    """Every item of a (bounded) collection, e.g. a contact's search terms."""
+def query_all(
+    partition: tuple[str, str], sort: ConditionBase | None = None, index: str | None = None, *, newest_first: bool = False, limit: int | None = None
+) -> Iterable[dict]:
+    """Every item of a (bounded) collection, e.g. a contact's notes, or its first `limit` ones."""
     condition = Key(partition[0]).eq(partition[1])
     if sort is not None:
         condition = condition & sort
-    args: dict[str, Any] = {"KeyConditionExpression": condition}
+    args: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": not newest_first}
     if index:
         args["IndexName"] = index
+    remaining = limit
     while True:
+        if remaining is not None:
+            args["Limit"] = remaining
         response = aws.table().query(**args)
         yield from response["Items"]
-        if "LastEvaluatedKey" not in response:
+        if remaining is not None:
+            remaining -= len(response["Items"])
+        if "LastEvaluatedKey" not in response or remaining == 0:
             return
         args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
