@@ -232,3 +232,14 @@ def create_schedule_groups(scheduler, refs: dict[str, str], template: dict | Non
         scheduler.create_schedule_group(Name=refs[logical_id])
         created.append(refs[logical_id])
     return created
+
+
+def create_event_buses(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create every AWS::Events::EventBus of the template under its local name (its Ref)."""
+    template = template or load()
+    created = []
+    for logical_id in resources("AWS::Events::EventBus", template):
+        name = refs.get(logical_id, logical_id)
+        events.create_event_bus(Name=name)
+        created.append(name)
+    return created

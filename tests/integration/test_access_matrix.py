@@ -45,6 +45,27 @@ EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
     ("POST", "/contact-groups/{group_id}/fields/copy"): ADMINS,
     ("GET", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
     ("PATCH", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
+    ("GET", "/job-types"): STAFF_AND_RESOURCES,
+    ("POST", "/job-types"): ADMINS,
+    ("PATCH", "/job-types/{job_type_id}"): ADMINS,
+    ("GET", "/resources"): STAFF,
+    ("POST", "/resources"): ADMINS,
+    ("PATCH", "/resources/{resource_id}"): ADMINS,
+    ("GET", "/vehicles"): STAFF,
+    ("POST", "/vehicles"): ADMINS,
+    ("PATCH", "/vehicles/{vehicle_id}"): ADMINS,
+    ("GET", "/contacts/{contact_id}/slas"): STAFF,
+    ("POST", "/contacts/{contact_id}/slas"): STAFF,
+    ("DELETE", "/contacts/{contact_id}/slas/{sla_id}"): STAFF,
+    ("GET", "/contacts/{contact_id}/jobs"): STAFF,
+    ("GET", "/jobs"): STAFF_AND_RESOURCES,
+    ("POST", "/jobs"): STAFF,
+    ("GET", "/jobs/{job_id}"): STAFF_AND_RESOURCES,
+    ("PATCH", "/jobs/{job_id}"): STAFF,
+    ("POST", "/jobs/{job_id}/status"): STAFF_AND_RESOURCES,
+    ("GET", "/jobs/{job_id}/history"): STAFF_AND_RESOURCES,
+    ("PATCH", "/jobs/{job_id}/fields"): STAFF_AND_RESOURCES,
+    ("GET", "/reports/sla-breaches"): STAFF,
 }
 
 # A body and query that pass validation, so the checks below reach authorisation and lookup.
@@ -66,6 +87,18 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PUT", "/contact-groups/{group_id}/fields/order"): {"body": {"field_ids": []}, "headers": {"If-Match": '"1"'}},
     ("POST", "/contact-groups/{group_id}/fields/copy"): {"body": {"from_group_id": "{group_id}", "replace": True}},
     ("PATCH", "/contacts/{contact_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
+    ("POST", "/job-types"): {"body": {"name": "Probe type"}},
+    ("PATCH", "/job-types/{job_type_id}"): {"body": {"name": "Renamed type"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/resources"): {"body": {"user_id": "probe-user", "name": "Probe Resource"}},
+    ("PATCH", "/resources/{resource_id}"): {"body": {"name": "Renamed"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/vehicles"): {"body": {"name": "Probe van"}},
+    ("PATCH", "/vehicles/{vehicle_id}"): {"body": {"name": "Renamed van"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/contacts/{contact_id}/slas"): {"body": {"name": "4h", "constraints": [{"kind": "time", "rule": "complete_before", "minutes": 240}]}},
+    ("DELETE", "/contacts/{contact_id}/slas/{sla_id}"): {"headers": {"If-Match": '"1"'}},
+    ("POST", "/jobs"): {"body": {"contact_id": "{contact_id}", "job_type_id": "{job_type_id}"}},
+    ("PATCH", "/jobs/{job_id}"): {"body": {"description": "probe"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/jobs/{job_id}/status"): {"body": {"status": "in_progress"}, "headers": {"If-Match": '"1"'}},
+    ("PATCH", "/jobs/{job_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
 }
 
 ROUTES = sorted({(r.method, r.path) for r in template.routes()})
@@ -93,7 +126,22 @@ def world(aws):
 
     boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
     field = call("POST", f"/contact-groups/{group['id']}/fields", role=ADMIN, body={"label": "Gate code", "type": "text"}).json
-    return {"contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
+    jobs = _jobs_world(contact["id"])
+    return {**jobs, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
+
+
+def _jobs_world(contact_id: str) -> dict[str, str]:
+    """A job type, a resource (the matrix's resource user), a vehicle, an SLA, and a job assigned to
+    that resource, so the resource role reaches its own job."""
+    from tests.support.lambdas import claims
+
+    job_type = call("POST", "/job-types", role=ADMIN, body={"name": "Service"}).json
+    resource = call("POST", "/resources", role=ADMIN, body={"user_id": claims("t1", RESOURCE)["sub"], "name": "Tech"}).json
+    vehicle = call("POST", "/vehicles", role=ADMIN, body={"name": "Van 1"}).json
+    sla = call("POST", f"/contacts/{contact_id}/slas", body={"name": "Same day", "constraints": [{"kind": "time", "rule": "complete_before", "minutes": 480}]}).json
+    plan = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z", "resource_id": resource["id"], "vehicle_id": vehicle["id"]}
+    job = call("POST", "/jobs", body={"contact_id": contact_id, "job_type_id": job_type["id"], **plan}).json
+    return {"job_type_id": job_type["id"], "resource_id": resource["id"], "vehicle_id": vehicle["id"], "sla_id": sla["id"], "job_id": job["id"]}
 
 
 def test_every_template_route_has_an_access_rule_here():

@@ -32,7 +32,11 @@ MAX_PARENT_DEPTH = 20
 
 def settings(tenant: str) -> Settings:
     stored = repo.get_settings(tenant) or {}
-    return Settings(version=stored.get("version", 0), default_zone_radius_m=stored.get("default_zone_radius_m", DEFAULT_ZONE_RADIUS_M))
+    return Settings(
+        version=stored.get("version", 0),
+        default_zone_radius_m=stored.get("default_zone_radius_m", DEFAULT_ZONE_RADIUS_M),
+        job_reference_prefix=stored.get("job_reference_prefix", "JOB"),
+    )
 
 
 def update_settings(tenant: str, patch: SettingsPatch, expected_version: int) -> Settings:

@@ -1,0 +1,327 @@
+"""DynamoDB keys and writes of the jobs context. The only module that knows these keys.
+
+Items (every key starts with the tenant, through crm.platform.keys):
+  job          PK=T#t#JOB#<id>  SK=JOB
+               GSI1 T#t#JOBSTATUS#<status> / <planned start or created>#<id>   lists by status
+               GSI2 T#t#CONTACTJOBS#<contact> / <created>#<id>                  the site's job log
+               GSI3 T#t#RESOURCEJOBS#<resource> / <planned start or created>#<id> (when assigned)
+               GSI4 T#t#SLAJOBS / <first deadline or created>#<id>   (sparse: jobs with an SLA that
+                    are open or breached it; the breach report)
+  history      PK=T#t#JOB#<id>  SK=HISTORY#<ulid>   append-only: creation, status changes, overrides
+  outbox       PK=T#t#JOB#<id>  SK=OUTBOX#<history id>  the completion event; state pending|published,
+               GSI1 T#t#JOBOUTBOX / <created>#<job> while pending (for a re-drive)
+  counter      PK=T#t#COUNTER#JOB  SK=COUNTER   n = the last reference number issued
+  reference    PK=T#t#JOBREF#<REFERENCE>  SK=JOBREF  job_id (uniqueness, lookup)
+  job type     PK=T#t#JOBTYPES  SK=TYPE#<id>
+  resource     PK=T#t#RESOURCES SK=RESOURCE#<user id>
+  vehicle      PK=T#t#VEHICLES  SK=VEHICLE#<id>
+  SLA          PK=T#t#SLAS#<contact>  SK=SLA#<id>
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from crm.platform import dynamo
+from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
+from crm.platform.keys import tenant_key
+
+JOB, COUNTER, REF = "JOB", "COUNTER", "JOBREF"
+HISTORY, OUTBOX = "HISTORY#", "OUTBOX#"
+INDEX_KEYS = frozenset({f"GSI{n}{part}" for n in (1, 2, 3, 4) for part in ("PK", "SK")}) | {"PK", "SK"}
+NUMBERING_ATTEMPTS = 25
+COLLECTIONS = {"type": ("JOBTYPES", "TYPE#"), "resource": ("RESOURCES", "RESOURCE#"), "vehicle": ("VEHICLES", "VEHICLE#")}
+
+
+def _job_pk(tenant: str, job_id: str) -> str:
+    return tenant_key(tenant, "JOB", job_id)
+
+
+def _ref_pk(tenant: str, reference: str) -> str:
+    return tenant_key(tenant, "JOBREF", reference.upper())
+
+
+def _counter_pk(tenant: str) -> str:
+    return tenant_key(tenant, "COUNTER", "JOB")
+
+
+def _out(item: dict) -> dict:
+    return dynamo.from_item({k: v for k, v in item.items() if k not in INDEX_KEYS})
+
+
+def _stale() -> PreconditionFailed:
+    return PreconditionFailed("the job changed since you read it; reload it and apply your change again")
+
+
+# ---------------------------------------------------------------- job items
+
+
+def _job_item(tenant: str, job: dict, sla_watch: bool) -> dict:
+    order = f"{job.get('planned_start') or job['created_at']}#{job['id']}"
+    item = {
+        **job,
+        "PK": _job_pk(tenant, job["id"]),
+        "SK": JOB,
+        "GSI1PK": tenant_key(tenant, "JOBSTATUS", job["status"]),
+        "GSI1SK": order,
+        "GSI2PK": tenant_key(tenant, "CONTACTJOBS", job["contact_id"]),
+        "GSI2SK": f"{job['created_at']}#{job['id']}",
+    }
+    if job.get("resource_id"):
+        item |= {"GSI3PK": tenant_key(tenant, "RESOURCEJOBS", job["resource_id"]), "GSI3SK": order}
+    if sla_watch:
+        first = job.get("sla", {}).get("first_deadline") or job["created_at"]
+        item |= {"GSI4PK": tenant_key(tenant, "SLAJOBS"), "GSI4SK": f"{first}#{job['id']}"}
+    return dynamo.to_item({k: v for k, v in item.items() if v is not None})
+
+
+def _history_put(tenant: str, job_id: str, entry: dict) -> tuple[dict, Exception | None]:
+    item = {"PK": _job_pk(tenant, job_id), "SK": HISTORY + entry["id"], **entry}
+    return dynamo.put(dynamo.to_item({k: v for k, v in item.items() if v is not None}), ConditionExpression=Attr("PK").not_exists()), None
+
+
+def get_job(tenant: str, job_id: str) -> dict | None:
+    item = dynamo.get(_job_pk(tenant, job_id), JOB)
+    return _out(item) if item else None
+
+
+def counter_value(tenant: str) -> int:
+    item = dynamo.get(_counter_pk(tenant), COUNTER)
+    return int(item["n"]) if item else 0
+
+
+def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool) -> dict:
+    """Number and write a job in one transaction with its counter and reference items.
+
+    `build(n)` returns the job (numbered n) and its history entries. The counter is read, then
+    written as n+1 on condition it still holds n: of two jobs created at once one wins, the other
+    re-reads and takes the next number; a failed transaction writes nothing, so no number is lost.
+    """
+    for attempt in range(NUMBERING_ATTEMPTS):
+        current = counter_value(tenant)
+        job, history = build(current + 1)
+        counter = {"PK": _counter_pk(tenant), "SK": COUNTER, "n": current + 1}
+        held = Attr("PK").not_exists() if current == 0 else Attr("n").eq(current)
+        steps = [
+            (dynamo.put(counter, ConditionExpression=held), None),
+            (dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("PK").not_exists()), Conflict("a job with this id exists")),
+            (dynamo.put({"PK": _ref_pk(tenant, job["reference"]), "SK": REF, "job_id": job["id"]}, ConditionExpression=Attr("PK").not_exists()), None),
+            *(_history_put(tenant, job["id"], h) for h in history),
+        ]
+        try:
+            dynamo.transact_explained(steps)
+            return job
+        except ClientError as e:
+            if dynamo.error_code(e) != "TransactionCanceledException":
+                raise
+            if dynamo.cancellation_codes(e)[2:3] == ["ConditionalCheckFailed"]:
+                raise Conflict(f"reference {job['reference']} is already taken; the job counter is out of step") from None
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # lost the race for the number: retry
+    raise Unavailable("too many jobs are being created at once; nothing was saved, retry shortly", headers={"Retry-After": "1"})
+
+
+def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, history: list[dict] = (), outbox: dict | None = None) -> None:
+    """Replace the job on condition it is still at `expected_version`, with its history entries and
+    (on completion) its outbox marker, all or nothing."""
+    steps: list[tuple[dict, Exception | None]] = [
+        (dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("version").eq(expected_version)), _stale())
+    ]
+    steps += [_history_put(tenant, job["id"], h) for h in history]
+    if outbox is not None:
+        item = {
+            "PK": _job_pk(tenant, job["id"]),
+            "SK": OUTBOX + outbox["id"],
+            "GSI1PK": tenant_key(tenant, "JOBOUTBOX"),
+            "GSI1SK": f"{outbox['created_at']}#{job['id']}",
+            **outbox,
+        }
+        steps.append((dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()), Conflict("this completion was already recorded")))
+    dynamo.transact_explained(steps)
+
+
+def job_id_by_reference(tenant: str, reference: str) -> str | None:
+    item = dynamo.get(_ref_pk(tenant, reference), REF)
+    return item["job_id"] if item else None
+
+
+def history(tenant: str, job_id: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant, query=query, partition=("PK", _job_pk(tenant, job_id)), sort=Key("SK").begins_with(HISTORY), limit=limit, cursor=cursor
+    )
+    return [_out(i) for i in items], next_cursor
+
+
+# ---------------------------------------------------------------- lists
+
+
+def jobs_by_status(tenant: str, status: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant, query=query, partition=("GSI1PK", tenant_key(tenant, "JOBSTATUS", status)), index="GSI1", limit=limit, cursor=cursor
+    )
+    return [_out(i) for i in items], next_cursor
+
+
+def jobs_of_resource(tenant: str, resource_id: str, status: str | None, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant,
+        query=query,
+        partition=("GSI3PK", tenant_key(tenant, "RESOURCEJOBS", resource_id)),
+        index="GSI3",
+        limit=limit,
+        cursor=cursor,
+        filter_expression=Attr("status").eq(status) if status else None,
+    )
+    return [_out(i) for i in items], next_cursor
+
+
+def contact_log(
+    tenant: str, contact_ids: list[str], *, status: str | None, since: str | None, until: str | None, limit: int, position: dict[str, str | None] | None
+) -> tuple[list[dict], dict[str, str | None] | None]:
+    """Jobs of several contacts, newest first: one Query per contact still holding older jobs,
+    merged by creation time. `position` maps each contact to the sort key of the last job of it
+    already returned ("" when none yet; absent when its log is exhausted)."""
+    position = position if position is not None else {c: "" for c in contact_ids}
+    fetched: list[dict] = []
+    more: dict[str, bool] = {}
+    for contact_id, last in position.items():
+        bounds = [b for b in (last, (until + "~") if until else None) if b]
+        high = min(bounds) if bounds else None
+        sort = None
+        if since and high:
+            sort = Key("GSI2SK").between(since, high)
+        elif since:
+            sort = Key("GSI2SK").gte(since)
+        elif high:
+            sort = Key("GSI2SK").lte(high)
+        items, next_cursor = dynamo.query_page(
+            tenant=tenant,
+            query={},
+            partition=("GSI2PK", tenant_key(tenant, "CONTACTJOBS", contact_id)),
+            sort=sort,
+            index="GSI2",
+            limit=limit,
+            newest_first=True,
+            filter_expression=Attr("status").eq(status) if status else None,
+            keep=(lambda i, last=last: i["GSI2SK"] != last) if last else None,
+        )
+        fetched += [{**i, "_from": contact_id} for i in items]
+        more[contact_id] = next_cursor is not None
+    fetched.sort(key=lambda i: i["GSI2SK"], reverse=True)
+    page, rest = fetched[:limit], fetched[limit:]
+    new_position = dict(position)
+    for item in page:
+        new_position[item["_from"]] = item["GSI2SK"]
+    left = {i["_from"] for i in rest}
+    new_position = {c: p for c, p in new_position.items() if more[c] or c in left}
+    return [_out({k: v for k, v in i.items() if k != "_from"}) for i in page], (new_position or None)
+
+
+def sla_watch(tenant: str, *, until: str | None, keep: Callable[[dict], bool], limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant,
+        query=query,
+        partition=("GSI4PK", tenant_key(tenant, "SLAJOBS")),
+        sort=Key("GSI4SK").lte(until + "~") if until else None,
+        index="GSI4",
+        limit=limit,
+        cursor=cursor,
+        keep=lambda i: keep(_out(i)),
+    )
+    return [_out(i) for i in items], next_cursor
+
+
+# ---------------------------------------------------------------- the completion outbox
+
+
+def pending_outbox(tenant: str, job_id: str) -> list[dict]:
+    return [_out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"]
+
+
+def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until: str) -> bool:
+    """Take the right to publish a pending marker for a short lease; False if published or held."""
+    free = Attr("state").eq("pending") & (Attr("claimed_until").not_exists() | Attr("claimed_until").lt(now))
+    try:
+        dynamo.transact([dynamo.update(_job_pk(tenant, job_id), OUTBOX + marker_id, UpdateExpression="SET claimed_until = :u", ConditionExpression=free, ExpressionAttributeValues={":u": lease_until})])
+    except ClientError as e:
+        if dynamo.error_code(e) == "TransactionCanceledException" and "ConditionalCheckFailed" in dynamo.cancellation_codes(e):
+            return False
+        raise
+    return True
+
+
+def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
+    dynamo.transact([
+        dynamo.update(
+            _job_pk(tenant, job_id),
+            OUTBOX + marker_id,
+            UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, claimed_until",
+            ConditionExpression=Attr("state").eq("pending"),
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":published": "published", ":at": at},
+        )
+    ])
+
+
+# ---------------------------------------------------------------- job types, resources, vehicles
+
+
+def _collection_key(tenant: str, kind: str, item_id: str) -> tuple[str, str]:
+    partition, prefix = COLLECTIONS[kind]
+    return tenant_key(tenant, partition), prefix + item_id
+
+
+def list_collection(tenant: str, kind: str) -> list[dict]:
+    partition, prefix = COLLECTIONS[kind]
+    return [_out(i) for i in dynamo.query_all(("PK", tenant_key(tenant, partition)), Key("SK").begins_with(prefix))]
+
+
+def get_member(tenant: str, kind: str, item_id: str) -> dict | None:
+    item = dynamo.get(*_collection_key(tenant, kind, item_id))
+    return _out(item) if item else None
+
+
+def put_member(tenant: str, kind: str, data: dict, expected_version: int | None) -> None:
+    """Create (expected_version None: the id must be new) or replace at the version read."""
+    pk, sk = _collection_key(tenant, kind, data["id"])
+    if expected_version is None:
+        condition, error = Attr("PK").not_exists(), Conflict(f"this {kind} already exists")
+    else:
+        condition, error = Attr("version").eq(expected_version), PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
+    item = dynamo.to_item({k: v for k, v in {**data, "PK": pk, "SK": sk}.items() if v is not None})
+    dynamo.put_one(item, condition, error)
+
+
+# ---------------------------------------------------------------- SLAs
+
+
+def _sla_key(tenant: str, contact_id: str, sla_id: str) -> tuple[str, str]:
+    return tenant_key(tenant, "SLAS", contact_id), "SLA#" + sla_id
+
+
+def list_slas(tenant: str, contact_id: str) -> list[dict]:
+    return [_out(i) for i in dynamo.query_all(("PK", tenant_key(tenant, "SLAS", contact_id)), Key("SK").begins_with("SLA#"))]
+
+
+def get_sla(tenant: str, contact_id: str, sla_id: str) -> dict | None:
+    item = dynamo.get(*_sla_key(tenant, contact_id, sla_id))
+    return _out(item) if item else None
+
+
+def create_sla(tenant: str, sla: dict) -> None:
+    pk, sk = _sla_key(tenant, sla["contact_id"], sla["id"])
+    dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict("this SLA already exists"))
+
+
+def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
+    pk, sk = _sla_key(tenant, contact_id, sla_id)
+    stale = PreconditionFailed("the SLA changed since you read it; reload it first")
+    dynamo.transact_explained([(dynamo.delete(pk, sk, ConditionExpression=Attr("version").eq(expected_version)), stale)])
+
+
+def outbox_backlog(tenant: str, limit: int) -> list[str]:
+    """Jobs with a completion event still pending, oldest first (for a re-drive)."""
+    items, _ = dynamo.query_page(tenant=tenant, query={}, partition=("GSI1PK", tenant_key(tenant, "JOBOUTBOX")), index="GSI1", limit=limit)
+    return list(dict.fromkeys(i["PK"].rsplit("#", 1)[1] for i in items))

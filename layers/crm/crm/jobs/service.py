@@ -1,0 +1,400 @@
+"""Rules of jobs: creation with a gapless reference, planning with warnings (opening hours, SLA
+constraints) and recorded overrides, status changes with history and the completion event, lists,
+the site's job log, the SLA breach report, and what a resource (technician) may see.
+
+Also the booking site's entry points, whose signatures stay stable: `request_job` and
+`jobs_of_contacts`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from crm.contacts import service as contacts
+from crm.contacts.hours import OpeningHours, check_window
+from crm.jobs import catalog, outbox, sla, transitions
+from crm.jobs import repository as repo
+from crm.jobs.models import JobCreate, JobPatch, StatusChange
+from crm.platform import clock, ids, pagination
+from crm.platform.auth import Principal
+from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+
+MAX_FAMILY = 100  # contacts merged into one job log (a contact and its children, or its parent's sites)
+PLANNING = ("planned_start", "planned_end", "resource_id", "vehicle_id")
+
+
+def _by(principal: Principal) -> str:
+    return principal.email or principal.user_id
+
+
+def _hours(contact: dict) -> OpeningHours | None:
+    return OpeningHours.model_validate(contact["opening_hours"]) if contact.get("opening_hours") else None
+
+
+def _at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    return clock.iso(value if isinstance(value, datetime) else _at(value))
+
+
+def _entry(principal_or_by: Principal | str, role: str | None, kind: str, at: str, **extra) -> dict:
+    if isinstance(principal_or_by, Principal):
+        by, role = _by(principal_or_by), principal_or_by.role
+    else:
+        by = principal_or_by
+    return {"id": ids.new_id(), "at": at, "by": by, "role": role, "kind": kind, **extra}
+
+
+def _planned(job: dict) -> bool:
+    return bool(job.get("planned_start") and job.get("planned_end") and job.get("resource_id"))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get(principal: Principal, job_id: str) -> dict:
+    """A job the caller may see: a resource only the jobs assigned to them (others are 404)."""
+    job = repo.get_job(principal.tenant, job_id)
+    if job is None or (principal.is_resource and job.get("resource_id") != principal.user_id):
+        raise NotFound("no such job")
+    return job
+
+
+def find(principal: Principal, *, status: str | None, reference: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    tenant = principal.tenant
+    query = {"jobs": status, "reference": reference, "resource": principal.user_id if principal.is_resource else None}
+    if reference:
+        job_id = repo.job_id_by_reference(tenant, reference.strip())
+        job = repo.get_job(tenant, job_id) if job_id else None
+        keep = job is not None and (status is None or job["status"] == status)
+        keep = keep and (not principal.is_resource or job.get("resource_id") == principal.user_id)
+        return ([job] if keep else []), None
+    if principal.is_resource:
+        return repo.jobs_of_resource(tenant, principal.user_id, status, limit=limit, cursor=cursor, query=query)
+    if status is None:
+        raise invalid("status", "choose a status (to_schedule for the jobs to plan) or search by reference")
+    return repo.jobs_by_status(tenant, status, limit=limit, cursor=cursor, query=query)
+
+
+def history(principal: Principal, job_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    get(principal, job_id)
+    return repo.history(principal.tenant, job_id, limit=limit, cursor=cursor, query={"history": job_id})
+
+
+# ---------------------------------------------------------------- plan checks
+
+
+def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> list[dict]:
+    out = []
+    if job.get("planned_start") and job.get("planned_end"):
+        window = check_window(_hours(contact), _at(job["planned_start"]), _at(job["planned_end"]))
+        if not window.within:
+            out.append({"code": "outside_opening_hours", "message": "the planned window is outside the site's opening hours", "reasons": window.reasons})
+    for v in sla.check(job, resource, vehicle, now):
+        if not v.overridden:
+            out.append({"code": "sla_constraint", "message": v.message, "constraint_id": v.constraint_id})
+    return out
+
+
+def _refuse_if_strict(strict: bool, warnings: list[dict]) -> None:
+    if strict and warnings:
+        errors = [FieldError("planned_start" if w["code"] == "outside_opening_hours" else "override_constraints", w["message"]) for w in warnings]
+        detail = "; ".join([w["message"] + (": " + "; ".join(w["reasons"]) if w.get("reasons") else "") for w in warnings])
+        raise Conflict(f"strict mode: nothing was saved: {detail}", errors)
+
+
+def _override(principal: Principal, job: dict, constraint_ids: list[str], at: str) -> list[dict]:
+    """Mark SLA constraints overridden by the office; returns the history entries recording it."""
+    if not constraint_ids:
+        return []
+    constraints = (job.get("sla") or {}).get("constraints", [])
+    known = {c["id"]: c for c in constraints}
+    unknown = [c for c in constraint_ids if c not in known]
+    if unknown:
+        raise invalid("override_constraints", f"{', '.join(unknown)}: not a constraint of this job's SLA")
+    entries = []
+    for constraint_id in dict.fromkeys(constraint_ids):
+        if not known[constraint_id].get("override"):
+            known[constraint_id]["override"] = {"by": _by(principal), "at": at}
+            entries.append(_entry(principal, None, "override", at, constraint_id=constraint_id, note=sla.describe(known[constraint_id])))
+    return entries
+
+
+def _watch(job: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> bool:
+    """Whether the job belongs in the breach report's index: it has an SLA and is open, or it
+    breached one (finished jobs that met their SLA leave the index)."""
+    if not job.get("sla"):
+        return False
+    if not transitions.is_terminal(job["status"]):
+        return True
+    return any(v.severity == "breached" for v in sla.check(job, resource, vehicle, now))
+
+
+def _job_sla(tenant: str, contact: dict, sla_id: str | None, job_type_id: str, created: datetime) -> dict | None:
+    if sla_id is None:
+        return None
+    chosen = repo.get_sla(tenant, contact["id"], sla_id)
+    if chosen is None or not catalog.applies(chosen, job_type_id):
+        raise invalid("sla_id", "is not one of this site's SLAs for this job type")
+    hours = _hours(contact)
+    constraints = [{**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]]
+    return {"sla_id": chosen["id"], "name": chosen["name"], "constraints": constraints, "first_deadline": sla.first_deadline(constraints)}
+
+
+# ---------------------------------------------------------------- creating
+
+
+def _site(tenant: str, contact_id: str) -> dict:
+    try:
+        return contacts.get(tenant, contact_id)
+    except NotFound:
+        raise invalid("contact_id", "is not a contact of this account") from None
+
+
+def _prefix(tenant: str) -> str:
+    return contacts.settings(tenant).job_reference_prefix
+
+
+def _insert(tenant: str, job: dict, entries: list[dict], watch: bool) -> dict:
+    prefix = _prefix(tenant)
+
+    def build(n: int) -> tuple[dict, list[dict]]:
+        return {**job, "reference": f"{prefix}-{n:06d}"}, entries
+
+    return repo.create_job(tenant, build, watch)
+
+
+def create(principal: Principal, body: JobCreate) -> dict:
+    """Create a job at a site. Outside opening hours or breaking an SLA constraint: saved with
+    warnings (refused with 409 in strict mode). The site's flag comes back with it."""
+    tenant = principal.tenant
+    contact = _site(tenant, body.contact_id)
+    catalog.referenced(tenant, "type", body.job_type_id, "job_type_id")
+    resource = catalog.referenced(tenant, "resource", body.resource_id, "resource_id")
+    vehicle = catalog.referenced(tenant, "vehicle", body.vehicle_id, "vehicle_id")
+    now = clock.now()
+    at = clock.iso(now)
+    job = {
+        "id": ids.new_id(),
+        "version": 1,
+        "contact_id": contact["id"],
+        "job_type_id": body.job_type_id,
+        "description": body.description,
+        "planned_start": _iso(body.planned_start),
+        "planned_end": _iso(body.planned_end),
+        "resource_id": body.resource_id,
+        "vehicle_id": body.vehicle_id,
+        "sla": _job_sla(tenant, contact, body.sla_id, body.job_type_id, now),
+        "created_at": at,
+        "created_by": _by(principal),
+        "updated_at": at,
+    }
+    job["status"] = "scheduled" if _planned(job) else "to_schedule"
+    entries = [_entry(principal, None, "created", at, to_status=job["status"]), *_override(principal, job, body.override_constraints, at)]
+    warnings = _warnings(job, contact, resource, vehicle, now)
+    _refuse_if_strict(body.strict, warnings)
+    saved = _insert(tenant, job, entries, _watch(job, resource, vehicle, now))
+    offers = [] if body.sla_id else [{"id": s["id"], "name": s["name"]} for s in catalog.slas(tenant, contact["id"], body.job_type_id)]
+    return {**saved, "warnings": warnings, "flag": contact.get("flag"), "available_slas": offers}
+
+
+def request_job(tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str) -> dict:
+    """A job asked for on the booking site: saved "to_schedule" for the office to plan.
+
+    `requested_by` is who asked (e.g. the customer's email); `preferred_date` a date or ISO date.
+    Raises Invalid (422) for an unknown contact or job type. Returns the job (with its reference).
+    """
+    contact = _site(tenant, contact_id)
+    catalog.referenced(tenant, "type", job_type_id, "job_type_id")
+    if isinstance(preferred_date, str):
+        try:
+            preferred_date = date.fromisoformat(preferred_date)
+        except ValueError:
+            raise invalid("preferred_date", "is not an ISO date (YYYY-MM-DD)") from None
+    at = clock.iso(clock.now())
+    job = {
+        "id": ids.new_id(),
+        "version": 1,
+        "status": "to_schedule",
+        "contact_id": contact["id"],
+        "job_type_id": job_type_id,
+        "description": description,
+        "preferred_date": preferred_date.isoformat() if preferred_date else None,
+        "created_at": at,
+        "created_by": requested_by,
+        "updated_at": at,
+        "source": "booking",
+    }
+    entry = _entry(requested_by, "customer", "created", at, to_status="to_schedule")
+    return {k: v for k, v in _insert(tenant, job, [entry], False).items() if v is not None}
+
+
+# ---------------------------------------------------------------- planning and status
+
+
+def _fresh(job: dict, expected_version: int) -> None:
+    if job["version"] != expected_version:
+        raise PreconditionFailed("the job changed since you read it; reload it and apply your change again")
+
+
+def update(principal: Principal, job_id: str, patch: JobPatch, expected_version: int) -> dict:
+    """Re-plan a job (merge patch). A to_schedule job that gets a window and a resource becomes
+    scheduled; a scheduled job that loses them goes back to to_schedule (both recorded)."""
+    tenant = principal.tenant
+    old = get(principal, job_id)
+    _fresh(old, expected_version)
+    if transitions.is_terminal(old["status"]):
+        raise Conflict(f"a {old['status']} job cannot be re-planned")
+    changes = patch.model_dump(exclude_unset=True, exclude={"strict", "override_constraints"}, mode="json")
+    for name in ("planned_start", "planned_end"):
+        if changes.get(name):
+            changes[name] = _iso(changes[name])
+    now = clock.now()
+    at = clock.iso(now)
+    job = {**old, **changes, "version": old["version"] + 1, "updated_at": at}
+    if job.get("planned_start") and job.get("planned_end") and job["planned_end"] <= job["planned_start"]:
+        raise invalid("planned_end", "must be after planned_start")
+    resource = catalog.referenced(tenant, "resource", job.get("resource_id"), "resource_id")
+    vehicle = catalog.referenced(tenant, "vehicle", job.get("vehicle_id"), "vehicle_id")
+    entries = _override(principal, job, patch.override_constraints, at)
+    moved = {("to_schedule", True): "scheduled", ("scheduled", False): "to_schedule"}.get((job["status"], _planned(job)))
+    if moved:
+        entries.append(_entry(principal, None, "status", at, from_status=job["status"], to_status=moved, note="planning changed"))
+        job["status"] = moved
+    warnings = _warnings(job, contacts.get(tenant, job["contact_id"]), resource, vehicle, now)
+    _refuse_if_strict(patch.strict, warnings)
+    job = {k: v for k, v in job.items() if v is not None}
+    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), entries)
+    return {**job, "warnings": warnings}
+
+
+def change_status(principal: Principal, job_id: str, change: StatusChange, expected_version: int) -> dict:
+    """Move a job along its allowed transitions, recording who and when; completing it owes the
+    completion event (written in the same transaction, published right after)."""
+    tenant = principal.tenant
+    old = get(principal, job_id)
+    _fresh(old, expected_version)
+    try:
+        transitions.check(old["status"], change.status, resource=principal.is_resource)
+    except transitions.NotAllowed as e:
+        raise Conflict(str(e), [FieldError("status", f"allowed: {', '.join(e.allowed) or 'none'}")]) from None
+    if change.status == "scheduled" and not _planned(old):
+        raise Conflict("plan the job first: a scheduled job needs planned_start, planned_end and resource_id")
+    now = clock.now()
+    at = clock.iso(now)
+    job = {**old, "status": change.status, "version": old["version"] + 1, "updated_at": at}
+    if change.status == "in_progress" and not old.get("started_at"):
+        job["started_at"] = at
+    entry = _entry(principal, None, "status", at, from_status=old["status"], to_status=change.status, note=change.note)
+    marker = None
+    if change.status in transitions.COMPLETED:
+        job["completed_at"] = at
+        marker = outbox.marker(entry["id"], job, _by(principal), at)
+    resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
+    vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
+    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], marker)
+    if marker:
+        outbox.publish_after_commit(tenant, job_id)
+    return job
+
+
+# ---------------------------------------------------------------- the site's job log
+
+
+def _family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
+    contact = contacts.get(principal.tenant, contact_id)
+    if include is None:
+        return [contact_id]
+    parent = contact_id if include == "children" else contact.get("parent_id")
+    if parent is None:
+        return [contact_id]
+    found, more = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=parent, limit=MAX_FAMILY, cursor=None)
+    if more:
+        raise Conflict(f"more than {MAX_FAMILY} associated contacts; read their logs one by one")
+    return list(dict.fromkeys([contact_id, *(c["id"] for c in found)]))
+
+
+def _merged(tenant: str, contact_ids: list[str], query: dict, *, status: str | None, since: str | None, until: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    position = pagination.decode(cursor, tenant, query)
+    items, position = repo.contact_log(tenant, contact_ids, status=status, since=since, until=until, limit=limit, position=position)
+    return items, pagination.encode(position, tenant, query)
+
+
+def site_log(principal: Principal, contact_id: str, *, include: str | None, status: str | None, since: datetime | None, until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Every job at a contact (and its children, or its parent's other sites), newest first. One
+    Query per contact per page (one for a lone site)."""
+    since_iso, until_iso = _iso(since), _iso(until)
+    if since_iso and until_iso and until_iso < since_iso:
+        raise invalid("until", "must not be before since")
+    family = _family(principal, contact_id, include)
+    query = {"log": contact_id, "include": include, "status": status, "since": since_iso, "until": until_iso}
+    return _merged(principal.tenant, family, query, status=status, since=since_iso, until=until_iso, limit=limit, cursor=cursor)
+
+
+def jobs_of_contacts(tenant: str, contact_ids: list[str], limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Jobs at these contacts, newest first, paginated (for the booking site: a customer's contact
+    and its child sites). The caller has checked the contacts are the customer's."""
+    contact_ids = list(dict.fromkeys(contact_ids))
+    if not contact_ids:
+        return [], None
+    if len(contact_ids) > MAX_FAMILY:
+        raise invalid("contact_ids", f"at most {MAX_FAMILY} contacts at once")
+    return _merged(tenant, contact_ids, {"contacts": sorted(contact_ids)}, status=None, since=None, until=None, limit=limit, cursor=cursor)
+
+
+# ---------------------------------------------------------------- the SLA report
+
+
+def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Jobs that breached, or whose plan will breach, a constraint of their SLA (first deadline
+    first; `until` keeps those whose first deadline is by then)."""
+    tenant = principal.tenant
+    now = clock.now()
+    resources = {r["id"]: r for r in repo.list_collection(tenant, "resource")}
+    vehicles = {v["id"]: v for v in repo.list_collection(tenant, "vehicle")}
+
+    def violations(job: dict) -> list:
+        return sla.check(job, resources.get(job.get("resource_id") or ""), vehicles.get(job.get("vehicle_id") or ""), now)
+
+    until_iso = _iso(until)
+    jobs, next_cursor = repo.sla_watch(tenant, until=until_iso, keep=lambda j: bool(violations(j)), limit=limit, cursor=cursor, query={"breaches": until_iso})
+    return [{"job": j, "violations": violations(j)} for j in jobs], next_cursor
+
+
+# ---------------------------------------------------------------- the tablet view
+
+
+SITE_FIELDS = ("id", "name", "address", "location", "zone", "on_site_contact", "site_notes", "opening_hours")
+
+
+def tablet(principal: Principal, job_id: str) -> dict:
+    """A job as its resource sees it on the tablet: the job, the site's address, location, zone,
+    on-site contact and notes (a whitelist: never the flag, never financial data), and the site's
+    custom fields visible to resources with their answers."""
+    job = get(principal, job_id)
+    contact = contacts.get(principal.tenant, job["contact_id"])
+    view = {**job, "site": {k: contact.get(k) for k in SITE_FIELDS}}
+    answers = _custom_fields(principal, job["contact_id"])
+    if answers is not None:
+        view |= {"fields": [f.model_dump(mode="json") for f in answers.fields], "fields_version": answers.version}
+    return view
+
+
+def _custom_fields(principal: Principal, contact_id: str):
+    try:
+        from crm.customfields import service as customfields
+    except ImportError:  # the custom fields context is not deployed with this layer
+        return None
+    return customfields.contact_answers(principal, contact_id)
+
+
+def answer_fields(principal: Principal, job_id: str, values, expected_version: int):
+    """Answer the site's custom fields from a job: a resource only on their own job, and only the
+    fields visible to resources (the custom fields context enforces which)."""
+    from crm.customfields import service as customfields
+
+    job = get(principal, job_id)
+    return customfields.answer(principal, job["contact_id"], values, expected_version)

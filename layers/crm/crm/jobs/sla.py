@@ -1,0 +1,144 @@
+"""SLA constraints (pure): their shapes, the deadlines a job gets, and the checks of a plan.
+
+Three kinds, any number at once:
+  time      start_after / start_before / complete_before, `minutes` after the job's creation,
+            counted in the site's opening hours when it has some (hours.add_working_time), else
+            in elapsed time.
+  resource  the assigned resource is in `group`, is `resource_id`, or has `skill`.
+  vehicle   the assigned vehicle is in `group`, is `vehicle_id`, or has `attribute`.
+
+A check returns one Violation per broken constraint, with its severity: `breached` when it can no
+longer be met (a deadline passed unmet, the job started or finished late, or the job is under way
+with the wrong resource or vehicle), `will_breach` when only the plan breaks it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from crm.contacts.hours import OpeningHours, add_working_time
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+MAX_MINUTES = 366 * 24 * 60
+
+
+class TimeConstraint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["time"] = "time"
+    rule: Literal["start_after", "start_before", "complete_before"]
+    minutes: int = Field(gt=0, le=MAX_MINUTES, description="after the job's creation, in the site's working time")
+
+
+class _OneOf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    choices: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        chosen = [k for k in self.choices if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(f"give exactly one of {', '.join(self.choices)}")
+        return self
+
+
+class ResourceConstraint(_OneOf):
+    choices: ClassVar[tuple[str, ...]] = ("group", "resource_id", "skill")
+    kind: Literal["resource"] = "resource"
+    group: Name | None = None
+    resource_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    skill: Name | None = None
+
+
+class VehicleConstraint(_OneOf):
+    choices: ClassVar[tuple[str, ...]] = ("group", "vehicle_id", "attribute")
+    kind: Literal["vehicle"] = "vehicle"
+    group: Name | None = None
+    vehicle_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    attribute: Name | None = None
+
+
+Constraint = Annotated[TimeConstraint | ResourceConstraint | VehicleConstraint, Field(discriminator="kind")]
+
+
+class Violation(BaseModel):
+    constraint_id: str
+    kind: str
+    severity: Literal["breached", "will_breach"]
+    message: str
+    overridden: bool = False
+
+
+def deadline(constraint: dict, created_at: datetime, hours: OpeningHours | None) -> datetime:
+    return add_working_time(hours, created_at, timedelta(minutes=constraint["minutes"]))
+
+
+def describe(constraint: dict) -> str:
+    kind = constraint["kind"]
+    if kind == "time":
+        return f"{constraint['rule'].replace('_', ' ')} {constraint['deadline']}"
+    key = next(k for k in ("group", "resource_id", "vehicle_id", "skill", "attribute") if constraint.get(k))
+    return f"{kind} {key.replace('_id', '')} {constraint[key]}"
+
+
+def _at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _time(c: dict, job: dict, now: datetime) -> tuple[str, str] | None:
+    due = _at(c["deadline"])
+    planned_start, planned_end = _at(job.get("planned_start")), _at(job.get("planned_end"))
+    started, finished = _at(job.get("started_at")), _at(job.get("completed_at"))
+    done = job["status"] in ("completed", "completed_with_issues", "cancelled")
+    if c["rule"] == "start_after":
+        if started and started < due:
+            return "breached", f"started at {job['started_at']}, before {c['deadline']}"
+        if not started and planned_start and planned_start < due:
+            return "will_breach", f"planned to start at {job['planned_start']}, before {c['deadline']}"
+        return None
+    actual, planned, word = (started, planned_start, "start") if c["rule"] == "start_before" else (finished, planned_end, "complete")
+    if actual:
+        return ("breached", f"{word}d at {actual.isoformat()}, after {c['deadline']}") if actual > due else None
+    if done:
+        return None
+    if now > due:
+        return "breached", f"not {word}d by {c['deadline']}"
+    if planned and planned > due:
+        return "will_breach", f"planned to {word} at {planned.isoformat()}, after {c['deadline']}"
+    return None
+
+
+def _assignment(c: dict, job: dict, thing: dict | None, kind: str) -> tuple[str, str] | None:
+    if thing is None:
+        return None  # nothing assigned yet: nothing to judge
+    if c.get("group") is not None:
+        ok, need = thing.get("group") == c["group"], f"in group {c['group']}"
+    elif c.get(f"{kind}_id") is not None:
+        ok, need = thing["id"] == c[f"{kind}_id"], f"{kind} {c[f'{kind}_id']}"
+    else:
+        key, values = ("skill", "skills") if kind == "resource" else ("attribute", "attributes")
+        ok, need = c[key] in (thing.get(values) or []), f"with {key} {c[key]}"
+    if ok:
+        return None
+    under_way = job["status"] in ("in_progress", "paused", "completed", "completed_with_issues")
+    return ("breached" if under_way else "will_breach"), f"assigned {kind} {thing.get('name', thing['id'])} is not {need}"
+
+
+def check(job: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> list[Violation]:
+    """Every constraint of the job's SLA that its plan or its history breaks."""
+    out = []
+    for c in (job.get("sla") or {}).get("constraints", []):
+        if c["kind"] == "time":
+            found = _time(c, job, now)
+        else:
+            found = _assignment(c, job, resource if c["kind"] == "resource" else vehicle, c["kind"])
+        if found:
+            severity, why = found
+            out.append(Violation(constraint_id=c["id"], kind=c["kind"], severity=severity, message=f"SLA constraint '{describe(c)}' broken: {why}", overridden=bool(c.get("override"))))
+    return out
+
+
+def first_deadline(constraints: list[dict]) -> str | None:
+    deadlines = sorted(c["deadline"] for c in constraints if c["kind"] == "time")
+    return deadlines[0] if deadlines else None

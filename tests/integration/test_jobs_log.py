@@ -1,0 +1,129 @@
+"""The site's job log (a contact, its children, its parent's other sites), and the booking site's
+entry points into the jobs service (request_job, jobs_of_contacts)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crm.jobs import service
+from crm.platform import clock
+from tests.support.lambdas import call
+
+
+@pytest.fixture
+def family(aws):
+    group = call("POST", "/contact-groups", role="admin", body={"name": "Sites"}).json["id"]
+    parent = call("POST", "/contacts", body={"name": "ABC SA", "group_id": group}).json["id"]
+    paris = call("POST", "/contacts", body={"name": "ABC Paris", "group_id": group, "parent_id": parent}).json["id"]
+    lyon = call("POST", "/contacts", body={"name": "ABC Lyon", "group_id": group, "parent_id": parent}).json["id"]
+    other = call("POST", "/contacts", body={"name": "XYZ", "group_id": group}).json["id"]
+    job_type = call("POST", "/job-types", role="admin", body={"name": "Repair"}).json["id"]
+    return {"parent": parent, "paris": paris, "lyon": lyon, "other": other, "type": job_type}
+
+
+def _job(contact_id: str, job_type: str, description: str) -> dict:
+    reply = call("POST", "/jobs", body={"contact_id": contact_id, "job_type_id": job_type, "description": description})
+    assert reply.status == 201, reply.body
+    return reply.json
+
+
+def _pages(path: str, **query) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        reply = call("GET", path, query={**query, "cursor": cursor})
+        assert reply.status == 200, reply.body
+        pages.append([j["description"] for j in reply.json["items"]])
+        cursor = reply.json["next_cursor"]
+        if not cursor:
+            return pages
+
+
+def test_log_of_a_site_is_newest_first_and_paginated(family):
+    for i in range(5):
+        _job(family["paris"], family["type"], f"paris {i}")
+    _job(family["other"], family["type"], "elsewhere")
+    pages = _pages(f"/contacts/{family['paris']}/jobs", limit=2)
+    assert pages == [["paris 4", "paris 3"], ["paris 2", "paris 1"], ["paris 0"]]
+
+
+def test_log_with_children_merges_the_sites_by_time(family):
+    made = []
+    for i in range(3):
+        for site in ("parent", "paris", "lyon"):
+            made.append(_job(family[site], family["type"], f"{site} {i}")["description"])
+    _job(family["other"], family["type"], "elsewhere")
+    pages = _pages(f"/contacts/{family['parent']}/jobs", include="children", limit=4)
+    assert [len(p) for p in pages] == [4, 4, 1]
+    assert sum(pages, []) == list(reversed(made))
+
+
+def test_log_of_the_parents_other_sites(family):
+    _job(family["parent"], family["type"], "head office")
+    _job(family["paris"], family["type"], "paris")
+    _job(family["lyon"], family["type"], "lyon")
+    assert _pages(f"/contacts/{family['paris']}/jobs", include="siblings") == [["lyon", "paris"]]
+    assert _pages(f"/contacts/{family['paris']}/jobs") == [["paris"]]
+
+
+def test_log_filters_by_status_and_period(family, monkeypatch):
+    start, real_now = datetime(2030, 3, 1, 12, tzinfo=timezone.utc), clock.now
+    for day in range(4):
+        monkeypatch.setattr(clock, "now", lambda day=day: start + timedelta(days=day))
+        job = _job(family["paris"], family["type"], f"day {day}")
+        if day % 2:
+            call("POST", f"/jobs/{job['id']}/status", body={"status": "cancelled"}, headers={"If-Match": '"1"'})
+    monkeypatch.setattr(clock, "now", real_now)
+    path = f"/contacts/{family['paris']}/jobs"
+    assert _pages(path, status="cancelled") == [["day 3", "day 1"]]
+    assert _pages(path, since="2030-03-02T00:00:00Z", until="2030-03-03T23:59:59Z") == [["day 2", "day 1"]]
+    assert sum(_pages(path, since="2030-03-02T00:00:00Z", status="to_schedule", limit=1), []) == ["day 2"]
+
+
+def test_a_cursor_is_bound_to_its_query(family):
+    for i in range(3):
+        _job(family["paris"], family["type"], f"paris {i}")
+    cursor = call("GET", f"/contacts/{family['paris']}/jobs", query={"limit": 1}).json["next_cursor"]
+    reply = call("GET", f"/contacts/{family['paris']}/jobs", query={"limit": 1, "cursor": cursor, "status": "scheduled"})
+    assert reply.status == 422
+
+
+def test_the_log_is_one_query_per_page_for_a_site(family, monkeypatch):
+    for i in range(5):
+        _job(family["paris"], family["type"], f"paris {i}")
+    from crm.platform import aws
+
+    calls = []
+    real = aws.table().query
+    monkeypatch.setattr(aws.table(), "query", lambda **kw: calls.append(kw) or real(**kw))
+    items, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, None)
+    assert len(items) == 2 and cursor and len(calls) == 1
+    assert calls[0]["IndexName"] == "GSI2" and calls[0]["ScanIndexForward"] is False
+
+
+def test_booking_request_job_and_jobs_of_contacts(family):
+    job = service.request_job("t1", family["paris"], family["type"], "Leaking tap", "2030-05-02", "jane@abc.example")
+    assert job["status"] == "to_schedule" and job["reference"] == "JOB-000001"
+    assert job["preferred_date"] == "2030-05-02" and job["created_by"] == "jane@abc.example"
+    service.request_job("t1", family["lyon"], family["type"], "Broken door", None, "jane@abc.example")
+    service.request_job("t1", family["other"], family["type"], "Not theirs", None, "bob@xyz.example")
+    seen, cursor = [], None
+    while True:
+        items, cursor = service.jobs_of_contacts("t1", [family["paris"], family["lyon"]], 1, cursor)
+        seen += [j["description"] for j in items]
+        if not cursor:
+            break
+    assert seen == ["Broken door", "Leaking tap"]
+    # The office sees the request in the to-schedule list.
+    listed = call("GET", "/jobs", query={"status": "to_schedule"}).json["items"]
+    assert {j["description"] for j in listed} == {"Leaking tap", "Broken door", "Not theirs"}
+    assert service.jobs_of_contacts("t2", [family["paris"]], 10, None) == ([], None)
+
+
+def test_booking_request_job_refuses_unknown_contact_or_type(family):
+    from crm.platform.errors import Invalid
+
+    with pytest.raises(Invalid):
+        service.request_job("t1", "01ARZ3NDEKTSV4RRFFQ69G5FAV", family["type"], "x", None, "a@b.example")
+    with pytest.raises(Invalid):
+        service.request_job("t2", family["paris"], family["type"], "x", None, "a@b.example")
