@@ -11,7 +11,8 @@ each one that is due and has not fired for that occurrence yet:
 
 What fired when is kept in `<state dir>/scheduler_runner.json`, written right after every fire,
 so a restart neither fires an occurrence again nor loses one. A target that raises is logged and
-retried on a later tick with a growing back-off (Scheduler retries too); the thread never dies.
+retried on a later tick with a growing back-off, within the target's RetryPolicy (attempts, event
+age), as Scheduler retries; then it is given up. The thread never dies.
 
 The event handed to the function: json.loads(Target.Input) when there is an Input (the raw string
 if it is not JSON), otherwise {} for Scheduler schedules and an EventBridge "Scheduled Event" for
@@ -23,9 +24,8 @@ import json
 import logging
 import os
 import threading
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -56,6 +56,7 @@ class ScheduleInfo:
     end_date: datetime | None = None
     created: datetime | None = None
     template_type: str | None = None  # Schedule or ScheduleV2
+    retry_policy: dict | None = None  # Target.RetryPolicy
 
     @property
     def label(self) -> str:
@@ -185,6 +186,7 @@ class SchedulerRunner:
                         enabled=(detail.get("State") or "ENABLED") == "ENABLED",
                         target_arn=target.get("Arn"),
                         input=target.get("Input"),
+                        retry_policy=target.get("RetryPolicy"),
                         action_after_completion=detail.get("ActionAfterCompletion"),
                         start_date=_utc(detail.get("StartDate")),
                         end_date=_utc(detail.get("EndDate")),
@@ -291,11 +293,19 @@ class SchedulerRunner:
             if manual:
                 raise FireFailed(str(exc)) from exc
             log.error("schedule %s: %s; skipping this occurrence", info.label, exc)
+            self._complete(info, expr, occurrence, now, entry)
+            return
         except Exception as exc:  # noqa: BLE001 - a failing target never stops the runner
             if manual:
                 log.exception("schedule %s: target raised", info.label)
                 raise FireFailed(f"{type(exc).__name__}: {exc}") from exc
             failures = entry.get("failures", 0) + 1
+            policy = info.retry_policy or {}
+            too_old = occurrence is not None and (now - occurrence).total_seconds() > policy.get("MaximumEventAgeInSeconds", 86400)
+            if failures > policy.get("MaximumRetryAttempts", 185) or too_old:
+                log.error("schedule %s: giving up on the occurrence %s after %s attempts (%s)", info.label, _iso(occurrence), failures, exc)
+                self._complete(info, expr, occurrence, now, entry)
+                return
             backoff = min(2 ** (failures - 1), MAX_BACKOFF_S)
             entry.update(failures=failures, retry_after=now.timestamp() + backoff)
             if isinstance(exc, FunctionUnavailable):
@@ -303,12 +313,16 @@ class SchedulerRunner:
             else:
                 log.exception("schedule %s: target raised (retry %s in %ss)", info.label, failures, backoff)
             return
+        self.fired_count += 1
+        self._complete(info, expr, occurrence, now, entry)
+
+    def _complete(self, info: ScheduleInfo, expr: ScheduleExpression, occurrence: datetime | None, now: datetime, entry: dict) -> None:
+        """The occurrence is done (delivered, or given up): remember it, delete a finished at()."""
         entry.pop("failures", None)
         entry.pop("retry_after", None)
         entry["last_fired_at"] = _iso(now)
         if occurrence is not None:
             entry["last_due"] = _iso(occurrence)
-        self.fired_count += 1
         self.save_state()
         if expr.one_off and info.source == "scheduler" and (info.action_after_completion or "").upper() == "DELETE":
             try:

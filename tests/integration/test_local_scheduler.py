@@ -58,6 +58,8 @@ def handler(event, context):
     if fail.exists():
         fail.unlink()
         raise RuntimeError("the target failed")
+    if (calls / f"FAILALWAYS-{event.get('test')}").exists():
+        raise RuntimeError("the target always fails")
     (calls / f"ok-{uuid.uuid4().hex}.json").write_text(json.dumps(event))
     return {"ok": True}
 '''
@@ -125,7 +127,7 @@ def at(t: datetime) -> str:
     return f"at({t.astimezone(UTC):%Y-%m-%dT%H:%M:%S})"
 
 
-def create(stack, name: str, expression: str, test: str, after: str = "NONE", tz: str = "UTC") -> None:
+def create(stack, name: str, expression: str, test: str, after: str = "NONE", tz: str = "UTC", retries: int = 185) -> None:
     stack.client("scheduler").create_schedule(
         Name=name,
         GroupName=stack.refs["Alerts"],
@@ -133,7 +135,7 @@ def create(stack, name: str, expression: str, test: str, after: str = "NONE", tz
         ScheduleExpressionTimezone=tz,
         FlexibleTimeWindow={"Mode": "OFF"},
         ActionAfterCompletion=after,
-        Target={"Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['TickerFunction']}", "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": json.dumps({"test": test})},
+        Target={"Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['TickerFunction']}", "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": json.dumps({"test": test}), "RetryPolicy": {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": 86400}},
     )
 
 
@@ -216,6 +218,20 @@ def test_a_failing_target_is_retried_on_a_later_tick(stack, project, clock, now)
     clock.now = now + timedelta(minutes=2)  # past the back-off
     wait_for(lambda: runs(project, test) == 1 and not exists(stack, f"s-{test}"))
     assert runs(project, test, "attempt") == 2
+
+
+def test_a_target_that_keeps_failing_is_given_up_after_its_retry_policy(stack, project, clock, now):
+    test = uuid.uuid4().hex
+    (project / "calls").mkdir(exist_ok=True)
+    (project / "calls" / f"FAILALWAYS-{test}").touch()
+    create(stack, f"s-{test}", at(now + timedelta(minutes=1)), test, after="DELETE", retries=1)
+    clock.now = now + timedelta(minutes=1)
+    wait_for(lambda: runs(project, test, "attempt") == 1)
+    clock.now = now + timedelta(minutes=2)  # the one retry, which fails too: given up
+    wait_for(lambda: runs(project, test, "attempt") == 2 and not exists(stack, f"s-{test}"))
+    clock.now = now + timedelta(minutes=30)
+    assert not fires(stack, test)
+    assert runs(project, test, "attempt") == 2 and runs(project, test) == 0
 
 
 def test_a_rate_schedule_fires_each_period_once_and_collapses_missed_runs(stack, project, now):
