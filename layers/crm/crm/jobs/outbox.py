@@ -66,7 +66,11 @@ def publish_pending(tenant: str, job_id: str) -> int:
         now = clock.now()
         if not repo.claim_outbox(tenant, job_id, pending["id"], clock.iso(now), clock.iso(now + LEASE)):
             continue
-        _put(tenant, pending["detail"])
+        try:
+            _put(tenant, pending["detail"])
+        except Exception:
+            repo.release_outbox(tenant, job_id, pending["id"])
+            raise
         repo.mark_published(tenant, job_id, pending["id"], clock.iso(clock.now()))
         published += 1
     return published

@@ -117,7 +117,8 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
         except ClientError as e:
             if dynamo.error_code(e) != "TransactionCanceledException":
                 raise
-            if dynamo.cancellation_codes(e)[2:3] == ["ConditionalCheckFailed"]:
+            codes = dynamo.cancellation_codes(e)
+            if codes[:1] != ["ConditionalCheckFailed"] and codes[2:3] == ["ConditionalCheckFailed"]:
                 raise Conflict(f"reference {job['reference']} is already taken; the job counter is out of step") from None
             time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # lost the race for the number: retry
     raise Unavailable("too many jobs are being created at once; nothing was saved, retry shortly", headers={"Retry-After": "1"})
@@ -250,6 +251,11 @@ def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until
             return False
         raise
     return True
+
+
+def release_outbox(tenant: str, job_id: str, marker_id: str) -> None:
+    """Give a claim back after a failed publish, so a re-drive need not wait for the lease."""
+    dynamo.transact([dynamo.update(_job_pk(tenant, job_id), OUTBOX + marker_id, UpdateExpression="REMOVE claimed_until", ConditionExpression=Attr("state").eq("pending"))])
 
 
 def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:

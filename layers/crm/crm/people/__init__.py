@@ -1,0 +1,1 @@
+"""Persons (the people at a contact), the tenant's tags, GDPR consent, export and erasure."""

@@ -1,0 +1,109 @@
+"""Pure rules about persons: what finds them in search, how consent changes, who may be marketed
+to, and what an erased person keeps. No AWS here."""
+from __future__ import annotations
+
+from crm.contacts import search
+from crm.platform.errors import Conflict
+from crm.platform.text import digits, fold
+
+ERASED_NAME = "Erased person"
+MIN_PHONE_DIGITS = 3
+# Personal fields cleared by erasure (name is replaced, not cleared, so history still reads).
+PERSONAL_FIELDS = ("job_title", "mobile", "landline", "email")
+# ITU-T E.164 country calling codes that are one or two digits long; every other code has three.
+_SHORT_CODES = {"1", "7"} | {
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
+    "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+}
+
+
+def national_number(phone: str) -> str | None:
+    """The digits after the country code of an international number (+44 20 ... -> 20...)."""
+    raw = phone.strip()
+    number = digits(raw)
+    if raw.startswith("00"):
+        number = number[2:]
+    elif not raw.startswith("+"):
+        return None
+    for length in (1, 2, 3):
+        if number[:length] in _SHORT_CODES or length == 3:
+            return number[length:] or None
+    return None
+
+
+def phone_terms(phone: str | None) -> set[str]:
+    """A phone is found by its digits as written, and, if international, as dialled at home:
+    "+44 20 7946 0000" by "4420", "2079" and "02079"."""
+    if not phone:
+        return set()
+    found = {digits(phone)}
+    national = national_number(phone)
+    if national:
+        found |= {national, "0" + national.lstrip("0")}
+    return {t for t in found if len(t) >= MIN_PHONE_DIGITS}
+
+
+def terms(person: dict) -> set[str]:
+    """What makes GET /contacts?q= find this person's contact: name (whole and by word), email,
+    phones. An erased person is found by nothing."""
+    if person.get("erased_at"):
+        return set()
+    found = search.terms({"name": person.get("name") or ""})
+    if person.get("email"):
+        found.add(fold(person["email"]))
+    for key in ("mobile", "landline"):
+        found |= phone_terms(person.get(key))
+    return found
+
+
+def ensure_not_erased(person: dict) -> None:
+    if person.get("erased_at"):
+        raise Conflict("this person was erased; an erasure cannot be undone and the record cannot change")
+
+
+def consent_after(person: dict, status: str, medium: str, by: str, at: str) -> dict:
+    """The person's consent once this change is recorded. Any status may follow any other: consent
+    may be withdrawn (given -> refused), given again, or asked again (-> awaiting); every change is
+    recorded, even one that confirms the current status, because the history is the proof."""
+    ensure_not_erased(person)
+    return {"status": status, "medium": medium, "changed_at": at, "changed_by": by}
+
+
+def in_marketing_audience(person: dict) -> bool:
+    """Marketing email goes only to a person who opted in, whose consent is given, who has an
+    address, and who was not erased."""
+    return (
+        bool(person.get("receives_marketing"))
+        and (person.get("consent") or {}).get("status") == "given"
+        and bool(person.get("email"))
+        and not person.get("erased_at")
+    )
+
+
+def erased(person: dict, by: str, at: str) -> dict:
+    """The record an erasure leaves: ids, dates and the consent status (so it is still provable that
+    the person had, or had not, consented), nothing that identifies the person."""
+    ensure_not_erased(person)
+    consent = person.get("consent") or {}
+    kept = {k: person[k] for k in ("id", "contact_id", "created_at") if k in person}
+    return {
+        **kept,
+        "name": ERASED_NAME,
+        **{k: None for k in PERSONAL_FIELDS},
+        "booking_site_access": False,
+        "receives_financial_documents": False,
+        "receives_marketing": False,
+        "tag_ids": [],
+        "consent": {"status": consent.get("status", "awaiting"), "medium": consent.get("medium"), "changed_at": consent.get("changed_at"), "changed_by": consent.get("changed_by")},
+        "version": person["version"] + 1,
+        "updated_at": at,
+        "erased_at": at,
+        "erased_by": by,
+    }
+
+
+def replacement_address(person_id: str) -> str:
+    """What replaces an erased person's email address in notes and the email archive: a reserved
+    (.invalid, RFC 2606) address that still tells which erased record it was."""
+    return f"erased-{person_id.lower()}@erased.invalid"

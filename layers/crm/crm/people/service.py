@@ -1,0 +1,149 @@
+"""Persons and tags: the rules applied, the repository called. No HTTP, no keys."""
+from __future__ import annotations
+
+from crm.contacts import repository as contacts
+from crm.people import repository as repo
+from crm.people import rules
+from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields, TagPatch
+from crm.platform import clock, ids
+from crm.platform.auth import Principal
+from crm.platform.errors import NotFound, PreconditionFailed, invalid
+
+
+def _who(principal: Principal) -> str:
+    return principal.email or principal.user_id
+
+
+def _check_version(person: dict, expected_version: int | None) -> None:
+    if expected_version is not None and person["version"] != expected_version:
+        raise PreconditionFailed("the person changed since you read it; reload it and apply your change again")
+
+
+def contact_of(tenant: str, contact_id: str) -> dict:
+    contact = contacts.get_contact(tenant, contact_id)
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def contact_for(tenant: str, person: dict) -> dict:
+    # A person outlives a deleted contact only as far as removing its own search terms goes.
+    return contacts.get_contact(tenant, person["contact_id"]) or {"id": person["contact_id"], "group_id": ""}
+
+
+def get(tenant: str, person_id: str) -> dict:
+    person = repo.get_person(tenant, person_id)
+    if person is None:
+        raise NotFound("no such person")
+    return person
+
+
+def view(person: dict) -> Person:
+    return Person.model_validate(person)
+
+
+def _event(person_id: str, change: ConsentChange, by: str, at: str) -> dict:
+    return ConsentEvent(id=ids.new_id(), person_id=person_id, status=change.status, medium=change.medium, note=change.note, changed_at=at, changed_by=by).model_dump(exclude_none=True)
+
+
+def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
+    tenant, now = principal.tenant, clock.iso(clock.now())
+    contact = contact_of(tenant, contact_id)
+    person = {**fields.model_dump(exclude={"consent"}), "id": ids.new_id(), "contact_id": contact_id, "version": 1, "created_at": now, "updated_at": now}
+    person["consent"] = {"status": "awaiting"}
+    event = None
+    if fields.consent:
+        person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, _who(principal), now)
+        event = _event(person["id"], fields.consent, _who(principal), now)
+    repo.write_person(tenant, contact, None, person, rules.terms(person), event)
+    return person
+
+
+def _writable(person: dict) -> dict:
+    return {k: v for k, v in person.items() if k in PersonFields.model_fields and k != "consent"}
+
+
+def update(principal: Principal, person_id: str, patch: PersonPatch, expected_version: int) -> dict:
+    tenant = principal.tenant
+    old = get(tenant, person_id)
+    rules.ensure_not_erased(old)
+    _check_version(old, expected_version)
+    changes = patch.model_dump(exclude_unset=True, mode="json")
+    if "name" in changes and changes["name"] is None:
+        raise invalid("name", "cannot be cleared")
+    # The merged record is validated whole, so a rule spanning fields (opt-ins need an email) holds.
+    fields = PersonFields.model_validate({**_writable(old), **changes})
+    new = {**old, **fields.model_dump(exclude={"consent"}), "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
+    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new))
+    return new
+
+
+def record_consent(principal: Principal, person_id: str, change: ConsentChange, expected_version: int | None) -> dict:
+    """Set the person's consent and append the change to its history, together."""
+    tenant, now = principal.tenant, clock.iso(clock.now())
+    old = get(tenant, person_id)
+    _check_version(old, expected_version)
+    consent = rules.consent_after(old, change.status, change.medium, _who(principal), now)
+    new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
+    event = _event(person_id, change, _who(principal), now)
+    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event)
+    return event
+
+
+def delete(principal: Principal, person_id: str, expected_version: int) -> None:
+    tenant = principal.tenant
+    person = get(tenant, person_id)
+    rules.ensure_not_erased(person)
+    _check_version(person, expected_version)
+    repo.delete_person(tenant, contact_for(tenant, person), person, expected_version)
+
+
+def find(tenant: str, *, contact_id: str | None = None, tag_id: str | None = None, audience: str | None = None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    if contact_id:
+        contact_of(tenant, contact_id)
+    if tag_id:
+        tag(tenant, tag_id)
+    query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
+    return repo.list_persons(tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query)
+
+
+def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    get(tenant, person_id)
+    return repo.consent_history(tenant, person_id, limit=limit, cursor=cursor, query={"consent": person_id})
+
+
+# ---------------------------------------------------------------- tags
+
+
+def tags(tenant: str) -> list[Tag]:
+    return sorted((Tag.model_validate(t) for t in repo.list_tags(tenant)), key=lambda t: t.name.casefold())
+
+
+def tag(tenant: str, tag_id: str) -> dict:
+    found = repo.get_tag(tenant, tag_id)
+    if found is None:
+        raise NotFound("no such tag")
+    return found
+
+
+def create_tag(tenant: str, fields: TagFields) -> Tag:
+    new = {**fields.model_dump(), "id": ids.new_id(), "version": 1, "person_count": 0}
+    repo.create_tag(tenant, new)
+    return Tag.model_validate(new)
+
+
+def update_tag(tenant: str, tag_id: str, patch: TagPatch, expected_version: int) -> Tag:
+    old = tag(tenant, tag_id)
+    if old["version"] != expected_version:
+        raise PreconditionFailed("the tag changed since you read it; reload it and apply your change again")
+    changes = patch.model_dump(exclude_unset=True)
+    for required in ("name", "colour"):
+        if required in changes and changes[required] is None:
+            raise invalid(required, "cannot be cleared")
+    new = {**old, **changes, "version": old["version"] + 1}
+    repo.update_tag(tenant, old, new, expected_version)
+    return Tag.model_validate(new)
+
+
+def delete_tag(tenant: str, tag_id: str, expected_version: int) -> None:
+    repo.delete_tag(tenant, tag(tenant, tag_id), expected_version)
