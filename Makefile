@@ -2,8 +2,9 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test setup lint bench build clean
+.PHONY: dev test setup lint browser bench build clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,8 +19,12 @@ dev: setup
 	$(PY) -m infra.local
 
 ## make test: cfn-lint on template.yaml, then the whole suite (unit, integration, e2e)
-test: setup lint
+test: setup lint browser
 	$(PY) -m pytest -n 2 --dist loadfile
+
+## make browser: Debian's chromium for the booking site's e2e test (Playwright drives it; as root in CI)
+browser:
+	test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lint: setup
 	$(VENV)/bin/cfn-lint template.yaml

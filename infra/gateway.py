@@ -53,6 +53,7 @@ class ApiRoute:
     function: str  # logical id
     event: str
     authorized: bool = True  # False: the event says Auth.Authorizer: NONE
+    authorizer: str | None = None  # the Api's authorizer guarding it (the event's, else the default)
 
     @property
     def segments(self) -> list[str]:
@@ -63,13 +64,13 @@ def api_routes(template: dict | None = None) -> list[ApiRoute]:
     """The template's Api events, with whether the Cognito authorizer guards them."""
     template = template or tpl.load()
     apis = tpl.resources("AWS::Serverless::Api", template)
-    default_auth = any(api["Properties"].get("Auth", {}).get("DefaultAuthorizer") for api in apis.values())
+    default_auth = next((a for a in (api["Properties"].get("Auth", {}).get("DefaultAuthorizer") for api in apis.values()) if a), None)
     out = []
     for route in tpl.routes(template):
         props = template["Resources"][route.function]["Properties"]["Events"][route.event]["Properties"]
-        authorizer = props.get("Auth", {}).get("Authorizer")
-        authorized = (authorizer != "NONE") if authorizer else default_auth
-        out.append(ApiRoute(route.method, route.path, route.function, route.event, authorized))
+        authorizer = props.get("Auth", {}).get("Authorizer") or default_auth
+        authorized = authorizer is not None and authorizer != "NONE"
+        out.append(ApiRoute(route.method, route.path, route.function, route.event, authorized, authorizer if authorized else None))
     return out
 
 
@@ -364,10 +365,12 @@ class ApiGateway:
         verifier: TokenVerifier | None,
         stage: str = "v1",
         local_router: LocalRouter | None = None,
+        verifiers: dict[str, TokenVerifier] | None = None,
     ):
         self.table = RouteTable(routes)
         self.functions = functions
-        self.verifier = verifier
+        self.verifier = verifier  # the default authorizer's
+        self.verifiers = dict(verifiers or {})  # authorizer name -> its pool's verifier
         self.stage = stage
         self.local_router = local_router
 
@@ -392,10 +395,11 @@ class ApiGateway:
         claims = None
         if route.authorized:
             token = bearer_token(request.header("authorization"))
-            if token is None or self.verifier is None:
+            verifier = self.verifiers.get(route.authorizer or "") if self.verifiers else self.verifier
+            if token is None or verifier is None:
                 return unauthorized()
             try:
-                claims = claims_as_api_gateway(self.verifier.verify(token))
+                claims = claims_as_api_gateway(verifier.verify(token))
             except InvalidToken as exc:
                 log.info("401 %s %s: %s", request.method, request.path, exc)
                 return unauthorized()

@@ -34,6 +34,7 @@ from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_
 from infra.local_routes import LocalRoutes, StaticMount
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
+    CustomerSignIn,
     MotoServer,
     Outbox,
     Resources,
@@ -124,6 +125,9 @@ class LocalStack:
         self.outbox_store = Outbox()
         self.outbox_store.attach()
         self.users: UserDirectory | None = UserDirectory(self.client, self.resources) if self.resources.user_pool_id else None
+        for logical_id, pool in self.resources.other_pools.items():
+            self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
+        self.customers = CustomerSignIn(self.client, self.resources.other_pools["CustomerUserPool"]) if "CustomerUserPool" in self.resources.other_pools else None
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
 
         self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
@@ -148,6 +152,7 @@ class LocalStack:
             cognito = self.client("cognito-idp")
             pool_id = self.resources.user_pool_id
             verifier = TokenVerifier(pool_id, lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]})
+        verifiers = self._authorizers(verifier)
         self.local_routes = LocalRoutes(
             health=self.health,
             users=lambda: self.users,
@@ -155,13 +160,17 @@ class LocalStack:
             runner=self.scheduler,
             functions=self.functions,
             base_url=lambda: self.base_url,
-            static_mounts=[StaticMount("/booking", self.web_root / "booking")],
+            static_mounts=[StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",))],
+            customers=lambda: self.customers,
         )
         stage = next((api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1")
-        self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes)
+        self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers)
         self.server = GatewayServer(self.gateway, self.host, self.port)
         self._cleanup.append(("stop gateway", self.server.stop))
         self.port = self.server.port  # a restart reuses it
+        site_env = EnvironmentPatch({"BOOKING_SITE_URL": f"{self.base_url}/booking"})  # the links in invitations
+        site_env.apply()
+        self._cleanup.append(("restore booking site URL", site_env.restore))
         self.server.start()
 
         if fresh and self._seed is not None:
@@ -179,6 +188,23 @@ class LocalStack:
         self._cleanup.append(("stop snapshotter", self.snapshotter.stop))
         self._cleanup.append(("final snapshot", self._final_snapshot))
         log.info("local stack up at %s (moto at %s, state in %s)", self.base_url, self.moto.url, self.state_dir)
+
+    def _authorizers(self, default: TokenVerifier | None) -> dict[str, TokenVerifier]:
+        """The Api's Cognito authorizers by name, each verifying its own pool's tokens."""
+        pools = {k: v["id"] for k, v in self.resources.other_pools.items()}
+        first_pool = next(iter(tpl.resources("AWS::Cognito::UserPool", self.template)), None)
+        cognito = self.client("cognito-idp")
+        out: dict[str, TokenVerifier] = {}
+        for api in tpl.resources("AWS::Serverless::Api", self.template).values():
+            for name, spec in api["Properties"].get("Auth", {}).get("Authorizers", {}).items():
+                arn = spec.get("UserPoolArn")
+                logical = arn.get("Fn::GetAtt", [None])[0] if isinstance(arn, dict) else None
+                if logical == first_pool and default is not None:
+                    out[name] = default
+                elif logical in pools and pools[logical]:
+                    pool_id = pools[logical]
+                    out[name] = TokenVerifier(pool_id, lambda p=pool_id: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=p, MaxResults=60)["UserPoolClients"]})
+        return out
 
     def _final_snapshot(self) -> None:
         counts = self.snapshots.take()

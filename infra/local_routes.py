@@ -2,6 +2,8 @@
 
     GET  /_local/health                 {"status": "ok", "services": {...}, ...}
     POST /_local/token                  {tenant, role, email} -> {"token": <real Cognito ID token>}
+    POST /_local/customer-login         {email, password[, new_password]} -> {"token"} (customer pool);
+                                        409 {"challenge": "NEW_PASSWORD_REQUIRED"} on a first sign-in
     GET  /_local/outbox                 emails sent through SES, newest first
     GET  /_local/schedules              Scheduler schedules + the template's schedule events
     POST /_local/schedules/{name}/run   fire one now (404 if unknown)
@@ -26,7 +28,7 @@ from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
-from infra.moto_stack import Outbox, UserDirectory, UserError
+from infra.moto_stack import CustomerSignIn, NewPasswordRequired, Outbox, SignInFailed, UserDirectory, UserError
 from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
 
 log = logging.getLogger(__name__)
@@ -48,8 +50,11 @@ class StaticMount:
     prefix: str
     directory: Path
     fallback: str | None = "index.html"
+    passthrough: tuple[str, ...] = ()  # path prefixes left to the API (e.g. /booking/sites/)
 
     def matches(self, path: str) -> bool:
+        if any(path.startswith(p) for p in self.passthrough):
+            return False
         return path == self.prefix or path.startswith(self.prefix + "/")
 
     def serve(self, request: HttpRequest) -> HttpResponse:
@@ -169,7 +174,9 @@ class LocalRoutes:
         functions: FunctionRegistry,
         base_url: Callable[[], str],
         static_mounts: list[StaticMount] | None = None,
+        customers: Callable[[], CustomerSignIn | None] = lambda: None,
     ):
+        self._customers = customers
         self._health = health
         self._users = users
         self._outbox = outbox
@@ -180,6 +187,7 @@ class LocalRoutes:
         self._routes: list[tuple[str, re.Pattern, Callable[..., HttpResponse]]] = [
             ("GET", re.compile(r"^/_local/health$"), self.health),
             ("POST", re.compile(r"^/_local/token$"), self.token),
+            ("POST", re.compile(r"^/_local/customer-login$"), self.customer_login),
             ("GET", re.compile(r"^/_local/outbox$"), self.outbox),
             ("GET", re.compile(r"^/_local/schedules$"), self.schedules),
             ("POST", re.compile(r"^/_local/schedules/(?P<name>.+)/run$"), self.run_schedule),
@@ -239,6 +247,38 @@ class LocalRoutes:
         except UserError as exc:
             return problem(409, "Conflict", str(exc))
         return json_response(200, {"token": token, "tenant": tenant, "role": role, "email": email_address.lower()})
+
+    def customer_login(self, request: HttpRequest) -> HttpResponse:
+        """A booking-site customer signs in: {email, password[, new_password]} -> {token}. In AWS
+        the page does this against Cognito itself (SRP or the hosted UI); this route stands in."""
+        customers = self._customers()
+        if customers is None:
+            return problem(503, "Service Unavailable", "the template has no customer user pool")
+        try:
+            payload = request.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return problem(422, "Unprocessable Content", "body must be a JSON object: {email, password[, new_password]}")
+        email_address, password, new_password = payload.get("email"), payload.get("password"), payload.get("new_password")
+        errors = []
+        if not isinstance(email_address, str) or not _EMAIL.match(email_address):
+            errors.append({"field": "email", "message": "required: an email address"})
+        if not isinstance(password, str) or not password:
+            errors.append({"field": "password", "message": "required"})
+        if new_password is not None and (not isinstance(new_password, str) or not new_password):
+            errors.append({"field": "new_password", "message": "must be a non-empty string"})
+        if errors:
+            return problem(422, "Unprocessable Content", "invalid sign-in request", errors=errors)
+        try:
+            token = customers.sign_in(email_address.lower(), password, new_password)
+        except NewPasswordRequired as exc:
+            return problem(409, "New password required", str(exc), challenge="NEW_PASSWORD_REQUIRED")
+        except SignInFailed as exc:
+            return problem(401, "Unauthorized", str(exc))
+        except UserError as exc:
+            return problem(422, "Unprocessable Content", str(exc))
+        return json_response(200, {"token": token})
 
     def outbox(self, request: HttpRequest) -> HttpResponse:
         messages = self._outbox.messages()

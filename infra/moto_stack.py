@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -176,6 +176,8 @@ class Resources:
     user_pool_arn: str | None
     groups: list[str]
     mail_from: str
+    # The template's other user pools (e.g. CustomerUserPool): logical id -> {"id", "client_id", "arn"}
+    other_pools: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _cfn_schema(schema: list[dict]) -> list[dict]:
@@ -224,6 +226,36 @@ def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None
     return pool_id, client["ClientId"], pool["Arn"], groups
 
 
+def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None = None) -> dict[str, dict[str, str]]:
+    """Every user pool after the template's first (which `create_user_pool` makes), each with its
+    client (plus ALLOW_ADMIN_USER_PASSWORD_AUTH, for local sign-in). No groups: the template's
+    groups belong to the first pool. Returns logical id -> {"id", "client_id", "arn"}."""
+    template = template or tpl.load()
+    out: dict[str, dict[str, str]] = {}
+    for logical_id, res in list(tpl.resources("AWS::Cognito::UserPool", template).items())[1:]:
+        props = tpl.resolve(res["Properties"], refs, template)
+        args: dict[str, Any] = {"PoolName": props.get("UserPoolName", logical_id)}
+        for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies"):
+            if key in props:
+                args[key] = props[key]
+        if props.get("Schema"):
+            args["Schema"] = _cfn_schema(props["Schema"])
+        pool = cognito.create_user_pool(**args)["UserPool"]
+        out[logical_id] = {"id": pool["Id"], "arn": pool["Arn"], "client_id": ""}
+        for client_res in tpl.resources("AWS::Cognito::UserPoolClient", template).values():
+            if client_res["Properties"].get("UserPoolId") != {"Ref": logical_id}:
+                continue
+            client_props = {k: v for k, v in client_res["Properties"].items() if k != "UserPoolId"}
+            flows = list(client_props.get("ExplicitAuthFlows", ["ALLOW_REFRESH_TOKEN_AUTH"]))
+            flows += [] if "ALLOW_ADMIN_USER_PASSWORD_AUTH" in flows else ["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+            client_args: dict[str, Any] = {"UserPoolId": pool["Id"], "ClientName": client_props.get("ClientName", "local"), "ExplicitAuthFlows": flows, "GenerateSecret": False}
+            for key in ("ReadAttributes", "WriteAttributes"):
+                if key in client_props:
+                    client_args[key] = client_props[key]
+            out[logical_id]["client_id"] = cognito.create_user_pool_client(**client_args)["UserPoolClient"]["ClientId"]
+    return out
+
+
 def create_template_resources(make_client: ClientFactory, refs: dict[str, str], template: dict | None = None) -> Resources:
     """Create every resource of the template that the local stack emulates, on whatever moto
     `make_client(service)` talks to (the in-process server, or mock_aws with `boto3.client`)."""
@@ -236,10 +268,11 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
     else:
         pool_id = client_id = pool_arn = None
         groups = []
+    other_pools = create_other_user_pools(make_client("cognito-idp"), refs, template) if pool_id else {}
     sender = refs.get("MailFrom", "")
     if sender:
         make_client("ses").verify_email_identity(EmailAddress=sender)
-    return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender)
+    return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender, other_pools)
 
 
 # ---------------------------------------------------------------- users and tokens
@@ -334,6 +367,51 @@ class UserDirectory:
                     )
                 )
         return users
+
+
+class SignInFailed(ValueError):
+    """Wrong email or password (which one is not said), or a disabled login."""
+
+
+class NewPasswordRequired(ValueError):
+    """The login still has its temporary password: the person must choose their own."""
+
+
+class CustomerSignIn:
+    """Signs booking-site customers in to their pool, as the page would with Cognito (SRP or the
+    hosted UI in AWS): email + password -> the ID token; a first sign-in sets a new password."""
+
+    def __init__(self, make_client: ClientFactory, pool: dict[str, str]):
+        self._cognito = make_client("cognito-idp")
+        self.pool_id = pool["id"]
+        self.client_id = pool["client_id"]
+
+    def sign_in(self, email_address: str, password: str, new_password: str | None = None) -> str:
+        errors = self._cognito.exceptions
+        try:
+            result = self._cognito.admin_initiate_auth(
+                UserPoolId=self.pool_id,
+                ClientId=self.client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email_address, "PASSWORD": password},
+            )
+            if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+                if not new_password:
+                    raise NewPasswordRequired("choose your own password to finish signing in")
+                result = self._cognito.admin_respond_to_auth_challenge(
+                    UserPoolId=self.pool_id,
+                    ClientId=self.client_id,
+                    ChallengeName="NEW_PASSWORD_REQUIRED",
+                    ChallengeResponses={"USERNAME": email_address, "NEW_PASSWORD": new_password},
+                    Session=result["Session"],
+                )
+        except (errors.NotAuthorizedException, errors.UserNotFoundException) as exc:
+            raise SignInFailed("wrong email or password") from exc
+        except errors.InvalidPasswordException as exc:
+            raise UserError(f"new_password: {exc.response['Error'].get('Message', 'does not meet the password policy')}") from exc
+        if "AuthenticationResult" not in result:
+            raise SignInFailed(f"sign-in needs a step the local stack does not do: {result.get('ChallengeName')}")
+        return result["AuthenticationResult"]["IdToken"]
 
 
 def _set_sub(pool_id: str, email_address: str, sub: str) -> None:

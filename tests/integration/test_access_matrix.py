@@ -6,13 +6,17 @@ import re
 
 import pytest
 
-from crm.platform.auth import ADMIN, CUSTOMER, OFFICE, RESOURCE, ROLES
+from datetime import date, timedelta
+
+from crm.platform.auth import ADMIN, CUSTOMER, OFFICE, PUBLIC, RESOURCE, ROLES
 from infra import template
 from tests.support.lambdas import call, module
 
 STAFF = {ADMIN, OFFICE}
 STAFF_AND_RESOURCES = {ADMIN, OFFICE, RESOURCE}
 ADMINS = {ADMIN}
+CUSTOMERS = {CUSTOMER}
+ANYONE = set(PUBLIC)  # no token at all (the template event says Auth: Authorizer: NONE)
 
 # (method, path) -> the roles that may call it. The one list of the access rules a reviewer reads.
 EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
@@ -68,6 +72,16 @@ EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/reports/sla-breaches"): STAFF,
 }
 
+EXPECTED_ROLES |= {
+    ("GET", "/contacts/{contact_id}/booking-site"): STAFF,
+    ("PUT", "/contacts/{contact_id}/booking-site"): STAFF,
+    ("POST", "/contacts/{contact_id}/booking-site/invitations"): STAFF,
+    ("GET", "/booking/sites/{slug}"): ANYONE,
+    ("GET", "/booking/sites/{slug}/jobs"): CUSTOMERS,
+    ("GET", "/booking/sites/{slug}/options"): CUSTOMERS,
+    ("POST", "/booking/sites/{slug}/requests"): CUSTOMERS,
+}
+
 # A body and query that pass validation, so the checks below reach authorisation and lookup.
 VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/contacts"): {"body": {"name": "Probe", "group_id": "{group_id}"}},
@@ -101,7 +115,18 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PATCH", "/jobs/{job_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
 }
 
+VALID_INPUT |= {
+    ("PUT", "/contacts/{contact_id}/booking-site"): {"body": {"slug": "probe-site", "job_type_ids": ["{job_type_id}"], "notify_email": "office@t1.example"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/contacts/{contact_id}/booking-site/invitations"): {"body": {"person_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}},  # no such person: 422
+    ("POST", "/booking/sites/{slug}/requests"): {"body": {"job_type_id": "{job_type_id}", "site_id": "{contact_id}", "preferred_date": (date.today() + timedelta(days=7)).isoformat(), "description": "probe"}},
+}
+
 ROUTES = sorted({(r.method, r.path) for r in template.routes()})
+
+
+def _as(role: str, ids: dict[str, str]) -> dict:
+    """call() keywords for a role: a customer's token carries their contact and person."""
+    return {"role": role, "contact_id": ids["contact_id"], "person_id": ids["booker_id"]} if role == CUSTOMER else {"role": role}
 
 
 def _fill(text: str, ids: dict[str, str]) -> str:
@@ -112,7 +137,7 @@ def _request(route: tuple[str, str], ids: dict[str, str]) -> dict:
     spec = VALID_INPUT.get(route, {})
     out = {k: v for k, v in spec.items() if k != "body"}
     if "body" in spec:
-        out["body"] = {k: _fill(v, ids) if isinstance(v, str) else v for k, v in spec["body"].items()}
+        out["body"] = {k: _fill(v, ids) if isinstance(v, str) else [_fill(x, ids) for x in v] if isinstance(v, list) and all(isinstance(x, str) for x in v) else v for k, v in spec["body"].items()}
     return out
 
 
@@ -127,7 +152,8 @@ def world(aws):
     boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
     field = call("POST", f"/contact-groups/{group['id']}/fields", role=ADMIN, body={"label": "Gate code", "type": "text"}).json
     jobs = _jobs_world(contact["id"])
-    return {**jobs, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
+    booking = _booking_world(contact["id"], jobs["job_type_id"])
+    return {**jobs, **booking, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
 
 
 def _jobs_world(contact_id: str) -> dict[str, str]:
@@ -142,6 +168,14 @@ def _jobs_world(contact_id: str) -> dict[str, str]:
     plan = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z", "resource_id": resource["id"], "vehicle_id": vehicle["id"]}
     job = call("POST", "/jobs", body={"contact_id": contact_id, "job_type_id": job_type["id"], **plan}).json
     return {"job_type_id": job_type["id"], "resource_id": resource["id"], "vehicle_id": vehicle["id"], "sla_id": sla["id"], "job_id": job["id"]}
+
+
+def _booking_world(contact_id: str, job_type_id: str) -> dict[str, str]:
+    """The contact's booking site, and a person with booking-site access (the matrix's customer)."""
+    site = {"slug": "probe-site", "job_type_ids": [job_type_id], "notify_email": "office@t1.example"}
+    assert call("PUT", f"/contacts/{contact_id}/booking-site", body=site, headers={"If-Match": '"0"'}).status == 201
+    booker = call("POST", f"/contacts/{contact_id}/persons", body={"name": "Bo Oker", "email": "bo@abc.example", "booking_site_access": True}).json
+    return {"slug": "probe-site", "booker_id": booker["id"]}
 
 
 def test_every_template_route_has_an_access_rule_here():
@@ -159,27 +193,29 @@ def test_functions_declare_exactly_these_rules():
 def test_each_role_is_let_in_or_refused(world, route):
     method, path = route
     for role in ROLES:
-        reply = call(method, _fill(path, world), role=role, **_request(route, world))
-        if role in EXPECTED_ROLES[route]:
+        reply = call(method, _fill(path, world), **_as(role, world), **_request(route, world))
+        if role in EXPECTED_ROLES[route] or EXPECTED_ROLES[route] == ANYONE:
             assert reply.status not in (401, 403), f"{role} was refused: {reply.body}"
         else:
             assert reply.status == 403, f"{role} got {reply.status}: {reply.body}"
             assert reply.headers["content-type"] == "application/problem+json"
             # Refused before validation: a caller without the role learns nothing of the route's input.
-            assert call(method, _fill(path, world), role=role, raw_body="{").status == 403
+            assert call(method, _fill(path, world), **_as(role, world), raw_body="{").status == 403
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_no_identity_is_unauthorized(world, route):
     method, path = route
-    assert call(method, _fill(path, world), anonymous=True, **_request(route, world)).status == 401
+    reply = call(method, _fill(path, world), anonymous=True, **_request(route, world))
+    assert reply.status == (200 if EXPECTED_ROLES[route] == ANYONE else 401), reply.body
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if "{" in r[1]], ids=lambda r: f"{r[0]} {r[1]}")
+# A public route has no tenant to be another of: a slug is global (see test_booking.py).
+@pytest.mark.parametrize("route", [r for r in ROUTES if "{" in r[1] and EXPECTED_ROLES[r] != ANYONE], ids=lambda r: f"{r[0]} {r[1]}")
 def test_another_tenants_object_is_not_found(world, route):
     method, path = route
     role = ADMIN if ADMIN in EXPECTED_ROLES[route] else sorted(EXPECTED_ROLES[route])[0]
-    reply = call(method, _fill(path, world), tenant="t2", role=role, **_request(route, world))
+    reply = call(method, _fill(path, world), tenant="t2", **_as(role, world), **_request(route, world))
     assert reply.status == 404, reply.body
     # ...and the owner still has it, untouched.
     assert call("GET", f"/contacts/{world['contact_id']}").json["version"] == 1
@@ -193,6 +229,19 @@ def test_lists_never_show_another_tenants_objects(world):
     assert call("GET", "/settings", tenant="t2", role=ADMIN).json["version"] == 0
 
 
-def test_customer_role_is_known_but_refused_everywhere_here():
+def test_customers_reach_only_their_booking_site_routes():
     assert CUSTOMER in ROLES
-    assert all(CUSTOMER not in roles for roles in EXPECTED_ROLES.values())
+    customer_routes = {r for r, roles in EXPECTED_ROLES.items() if CUSTOMER in roles}
+    assert customer_routes == {r for r in EXPECTED_ROLES if r[1].startswith("/booking/sites/{slug}/")}
+    assert all(roles == CUSTOMERS for r, roles in EXPECTED_ROLES.items() if r in customer_routes)
+
+
+def test_the_template_guards_each_route_with_the_authorizer_its_rule_needs():
+    """Public routes skip the authorizer, customer routes take the customer pool's tokens, and
+    every other route the staff pool's (the default)."""
+    from infra.gateway import api_routes
+
+    for route in api_routes():
+        roles = EXPECTED_ROLES[(route.method, route.path)]
+        expected = None if roles == ANYONE else "CustomerAuth" if roles == CUSTOMERS else "CognitoAuth"
+        assert route.authorizer == expected, f"{route.method} {route.path}"

@@ -55,8 +55,12 @@ def match_route(method: str, path: str) -> tuple[template.Route, dict[str, str]]
     raise LookupError(f"no route {method} {path} in template.yaml")
 
 
-def claims(tenant: str, role: str, email: str | None = None) -> dict:
+def claims(tenant: str, role: str, email: str | None = None, contact_id: str | None = None, person_id: str | None = None) -> dict:
+    """A staff token's claims; with contact_id (and person_id), a booking-site customer's (the
+    customer pool's tokens carry those instead of groups)."""
     email = email or f"{role}@{tenant}.example"
+    if contact_id:
+        return {"sub": f"{tenant}-customer-{email}", "email": email, "custom:tenant": tenant, "custom:contact_id": contact_id, "custom:person_id": person_id or ""}
     return {"sub": f"{tenant}-{role}-{email}", "email": email, "custom:tenant": tenant, "cognito:groups": role}
 
 
@@ -102,8 +106,8 @@ def invoke(logical_id: str, event: dict) -> dict:
     return module(logical_id).handler(event, LambdaContext(logical_id))
 
 
-def call(method: str, path: str, *, tenant: str = "t1", role: str = "office", email: str | None = None, anonymous: bool = False, **kwargs) -> Reply:
-    user = None if anonymous else claims(tenant, role, email)
+def call(method: str, path: str, *, tenant: str = "t1", role: str = "office", email: str | None = None, anonymous: bool = False, contact_id: str | None = None, person_id: str | None = None, **kwargs) -> Reply:
+    user = None if anonymous else claims(tenant, role, email, contact_id, person_id)
     function, event = api_event(method, path, user=user, **kwargs)
     response = invoke(function, event)
     headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}

@@ -14,6 +14,10 @@ ROLES = (ADMIN, OFFICE, RESOURCE, CUSTOMER)
 STAFF = frozenset({ADMIN, OFFICE})
 STAFF_AND_RESOURCES = frozenset({ADMIN, OFFICE, RESOURCE})
 ADMINS = frozenset({ADMIN})
+CUSTOMERS = frozenset({CUSTOMER})
+# A route anyone may call, with no token (its template event says `Auth: Authorizer: NONE`).
+ANYONE = "anyone"
+PUBLIC = frozenset({ANYONE})
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,9 @@ class Principal:
     role: str
     user_id: str
     email: str
+    # Customers only (the booking site's user pool): the contact and person the login was made for.
+    contact_id: str | None = None
+    person_id: str | None = None
 
     @property
     def is_resource(self) -> bool:
@@ -39,6 +46,19 @@ def principal_from_claims(claims: dict | None) -> Principal:
     if not claims:
         raise Unauthorized("no verified identity on the request")
     tenant = claims.get("custom:tenant")
+    if claims.get("custom:contact_id"):
+        # Only the customer pool has this attribute: such a token is a customer's, whatever groups
+        # it claims (it can only lower privilege), and its contact comes from the token alone.
+        if not tenant:
+            raise Forbidden("the token carries no tenant")
+        return Principal(
+            tenant=tenant,
+            role=CUSTOMER,
+            user_id=claims.get("sub", ""),
+            email=claims.get("email", ""),
+            contact_id=claims["custom:contact_id"],
+            person_id=claims.get("custom:person_id") or None,
+        )
     roles = [g for g in _groups(claims.get("cognito:groups")) if g in ROLES]
     if not tenant or not roles:
         raise Forbidden("the token carries no tenant or no role")

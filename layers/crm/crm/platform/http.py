@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from crm.platform import dynamo, idempotency
-from crm.platform.auth import Principal, authorize, principal_from_claims
+from crm.platform.auth import PUBLIC, Principal, authorize, principal_from_claims
 from crm.platform.errors import CrmError, FieldError, Forbidden, PayloadTooLarge, PreconditionFailed, PreconditionRequired
 
 # Most requests publish no business metric; Powertools would warn on every one of them.
@@ -83,8 +83,12 @@ class Api:
     # ------------------------------------------------------------ routes
 
     def route(self, method: str, path: str, *, roles: Iterable[str], **kwargs) -> Callable:
-        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with who may call it."""
-        self.rules[(method, path)] = frozenset(roles)
+        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with who may call it.
+        roles=PUBLIC: no identity at all (GET only, so nothing is written on an anonymous request)."""
+        roles = frozenset(roles)
+        if roles == PUBLIC and method != "GET":
+            raise ValueError("only GET routes may be public")
+        self.rules[(method, path)] = roles
         rule = path.replace("{", "<").replace("}", ">")
         return self.app.route(rule, method, **kwargs)
 
@@ -96,11 +100,13 @@ class Api:
 
     # ------------------------------------------------------------ admission, before any route code
 
-    def _admit(self, event: dict) -> Principal:
+    def _admit(self, event: dict) -> Principal | None:
         """Size, identity and role, checked before routing or validation, so a caller who may not
-        use a route learns nothing about what it accepts."""
+        use a route learns nothing about what it accepts. A PUBLIC route has no principal (None)."""
         if len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
+        if self.rules.get((event.get("httpMethod"), event.get("resource"))) == PUBLIC:
+            return None
         claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
         principal = principal_from_claims(claims)
         allowed = self.rules.get((event.get("httpMethod"), event.get("resource")))

@@ -45,3 +45,15 @@ def mail_from() -> str:
 def alerts_target() -> tuple[str, str, str]:
     """(function ARN, role ARN Scheduler assumes, schedule group) for one-off note alerts."""
     return _env("ALERTS_FUNCTION_ARN"), _env("SCHEDULER_ROLE_ARN"), _env("SCHEDULE_GROUP")
+
+
+@cache
+def customer_user_pool_id() -> str:
+    """The booking site's Cognito user pool (customers invited by email)."""
+    return _env("CUSTOMER_USER_POOL_ID")
+
+
+@cache
+def booking_site_url() -> str:
+    """Where the booking site is served; a contact's page is <url>/<slug>."""
+    return _env("BOOKING_SITE_URL").rstrip("/")

@@ -1,0 +1,251 @@
+"""The booking site: its configuration per contact, invitations, and what a signed-in customer
+may see and ask for. No HTTP, no keys.
+
+A customer's principal carries the tenant, contact and person from their token (the customer
+user pool); every customer call first checks that the slug is that very contact's site and that
+the person still has booking-site access, and answers 404 otherwise: a customer learns nothing
+about another contact's or another account's site.
+"""
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from crm.booking import repository as repo
+from crm.booking import rules
+from crm.booking.models import (
+    Booked,
+    BookingRequest,
+    BookingSite,
+    BookingSiteFields,
+    Invited,
+    JobList,
+    OptionItem,
+    Options,
+    PublicSite,
+)
+from crm.contacts import repository as contacts
+from crm.platform import aws, clock, mail, settings
+from crm.platform.auth import Principal
+from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
+
+MAX_SITES = 100  # sites on one booking site (the jobs context merges at most this many job logs)
+
+
+def _no_site() -> NotFound:
+    return NotFound("no such booking site")
+
+
+def _contact(tenant: str, contact_id: str) -> dict:
+    contact = contacts.get_contact(tenant, contact_id)
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def _view(site: dict) -> BookingSite:
+    return BookingSite.model_validate({**site, "url": f"{settings.booking_site_url()}/{site['slug']}"})
+
+
+# ---------------------------------------------------------------- job types (the jobs context's)
+
+
+def _job_types(tenant: str) -> dict[str, str]:
+    """id -> name of the account's job types."""
+    from crm.jobs import catalog
+
+    return {t["id"]: t["name"] for t in catalog.members(tenant, "type")}
+
+
+# ---------------------------------------------------------------- configuration (admin, office)
+
+
+def get_site(tenant: str, contact_id: str) -> BookingSite:
+    _contact(tenant, contact_id)
+    site = repo.get_site(tenant, contact_id)
+    if site is None:
+        raise NotFound("this contact has no booking site yet; PUT one with If-Match: \"0\"")
+    return _view(site)
+
+
+def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_version: int) -> BookingSite:
+    _contact(tenant, contact_id)
+    old = repo.get_site(tenant, contact_id)
+    if (old["version"] if old else 0) != expected_version:
+        raise PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
+    known = _job_types(tenant)
+    unknown = [i for i in fields.job_type_ids if i not in known]
+    if unknown:
+        raise Invalid(
+            "job_type_ids: not job types of this account: " + ", ".join(unknown),
+            [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", "is not a job type of this account") for i in unknown],
+        )
+    new = {**fields.model_dump(mode="json"), "contact_id": contact_id, "version": expected_version + 1, "updated_at": clock.iso(clock.now())}
+    repo.save_site(tenant, old, new)
+    return _view(new)
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def _person(tenant: str, contact_id: str, person_id: str) -> dict:
+    from crm.people import service as people
+
+    try:
+        person = people.get(tenant, person_id)
+    except NotFound:
+        raise invalid("person_id", "is not a person of this contact") from None
+    if person.get("contact_id") != contact_id:
+        raise invalid("person_id", "is not a person of this contact")
+    if not person.get("booking_site_access"):
+        raise invalid("person_id", "has no booking-site access; grant it on the person first")
+    if not person.get("email"):
+        raise invalid("person_id", "has no email address to send the invitation to")
+    return person
+
+
+def _attributes(user: dict) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in user.get("UserAttributes", user.get("Attributes", []))}
+
+
+def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
+    """Create the person's customer login (or give it a new temporary password) and email it."""
+    tenant = principal.tenant
+    contact = _contact(tenant, contact_id)
+    site = repo.get_site(tenant, contact_id)
+    if site is None:
+        raise Conflict("configure this contact's booking site before inviting anyone to it")
+    person = _person(tenant, contact_id, person_id)
+    cognito, pool = aws.client("cognito-idp"), settings.customer_user_pool_id()
+    password, resent = rules.temporary_password(), False
+    wanted = {"custom:tenant": tenant, "custom:contact_id": contact_id, "custom:person_id": person_id}
+    try:
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username=person["email"],
+            TemporaryPassword=password,
+            MessageAction="SUPPRESS",  # we send the invitation ourselves, with the site's address
+            UserAttributes=[{"Name": "email", "Value": person["email"]}, {"Name": "email_verified", "Value": "true"}]
+            + [{"Name": k, "Value": v} for k, v in wanted.items()],
+        )
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") != "UsernameExistsException":
+            raise
+        existing = _attributes(cognito.admin_get_user(UserPoolId=pool, Username=person["email"]))
+        if any(existing.get(k) != v for k, v in wanted.items()):
+            raise Conflict("this email address already signs in to another booking site; give the person another address") from None
+        cognito.admin_set_user_password(UserPoolId=pool, Username=person["email"], Password=password, Permanent=False)
+        cognito.admin_enable_user(UserPoolId=pool, Username=person["email"])
+        resent = True
+    url = f"{settings.booking_site_url()}/{site['slug']}"
+    mail.send(
+        [person["email"]],
+        f"Your access to {contact['name']}'s booking site",
+        f"Hello {person.get('name', '')},\n\n"
+        f"You can now follow and request jobs for {contact['name']} at:\n{url}\n\n"
+        f"Sign in with your email address ({person['email']}) and this temporary password:\n{password}\n\n"
+        "You will be asked to choose your own password the first time you sign in.\n",
+    )
+    return Invited(person_id=person_id, email=person["email"], url=url, resent=resent)
+
+
+# ---------------------------------------------------------------- public and customer views
+
+
+def public_site(slug: str) -> PublicSite:
+    owner = repo.site_by_slug(slug)
+    site = repo.get_site(*owner) if owner else None
+    contact = contacts.get_contact(*owner) if site else None
+    if contact is None or site["slug"] != slug:
+        raise _no_site()
+    return PublicSite(company_name=contact["name"], logo_url=site.get("logo_url"))
+
+
+def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
+    """(site, contact) of the slug, if it is the signed-in customer's own; 404 otherwise."""
+    if not principal.contact_id or not principal.person_id:
+        raise Forbidden("this login is not a booking-site customer's")
+    if repo.site_by_slug(slug) != (principal.tenant, principal.contact_id):
+        raise _no_site()
+    site = repo.get_site(principal.tenant, principal.contact_id)
+    contact = contacts.get_contact(principal.tenant, principal.contact_id)
+    if site is None or contact is None or site["slug"] != slug:
+        raise _no_site()
+    from crm.people import repository as people
+
+    person = people.get_person(principal.tenant, principal.person_id)
+    if not person or person.get("contact_id") != principal.contact_id or not person.get("booking_site_access"):
+        raise Forbidden("your access to this booking site was withdrawn; ask your contact at the company")
+    return site, contact
+
+
+def _sites(tenant: str, contact: dict) -> list[dict]:
+    children: list[dict] = []
+    cursor = None
+    while len(children) < MAX_SITES:
+        page, cursor = contacts.list_contacts(tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]})
+        children.extend(page)
+        if not cursor:
+            break
+    return rules.sites_of(contact, children[: MAX_SITES - 1])
+
+
+def options(principal: Principal, slug: str) -> Options:
+    site, contact = _customer_site(principal, slug)
+    names = _job_types(principal.tenant)
+    return Options(
+        job_types=[OptionItem(id=i, name=names[i]) for i in site["job_type_ids"] if i in names],
+        sites=[OptionItem(id=s["id"], name=s["name"]) for s in _sites(principal.tenant, contact)],
+    )
+
+
+def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> JobList:
+    from crm.jobs import service as jobs_service
+
+    site, contact = _customer_site(principal, slug)
+    sites = _sites(principal.tenant, contact)
+    items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
+    names = _job_types(principal.tenant)
+    site_names = {s["id"]: s["name"] for s in sites}
+    return JobList(columns=site["columns"], items=[rules.row(j, site["columns"], names, site_names) for j in items], next_cursor=next_cursor)
+
+
+def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
+    """A customer's booking: checked, counted against their rate limit, filed 'to schedule', and
+    the office emailed."""
+    from crm.jobs import service as jobs_service
+
+    site, contact = _customer_site(principal, slug)
+    names = _job_types(principal.tenant)
+    errors = []
+    if body.job_type_id not in site["job_type_ids"] or body.job_type_id not in names:
+        errors.append(FieldError("job_type_id", "is not one of the job types this site offers"))
+    sites = {s["id"]: s for s in _sites(principal.tenant, contact)}
+    if body.site_id not in sites:
+        errors.append(FieldError("site_id", "is not one of your sites"))
+    now = clock.now()
+    date_problem = rules.preferred_date_problem(body.preferred_date, now.date())
+    if date_problem:
+        errors.append(FieldError("preferred_date", date_problem))
+    if errors:
+        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+    start, end = rules.rate_window(now)
+    if not repo.count_request(principal.tenant, principal.person_id, start, end, rules.RATE_LIMIT):
+        wait = rules.retry_after(now, end)
+        raise TooManyRequests(
+            f"at most {rules.RATE_LIMIT} booking requests an hour; try again in {max(1, wait // 60)} minute(s)",
+            headers={"Retry-After": str(wait)},
+        )
+    job = jobs_service.request_job(principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.email or principal.person_id)
+    site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
+    mail.send(
+        [site["notify_email"]],
+        f"Booking request {job.get('reference', '')}: {type_name} at {site_name}".replace("  ", " "),
+        f"{principal.email} asked for a job on {contact['name']}'s booking site.\n\n"
+        f"Reference:      {job.get('reference', '')}\n"
+        f"Type:           {type_name}\n"
+        f"Site:           {site_name}\n"
+        f"Preferred date: {body.preferred_date.isoformat()}\n"
+        f"Description:\n{body.description}\n\n"
+        "It is in the 'to schedule' list.\n",
+    )
+    return Booked(id=job["id"], reference=job.get("reference"), status=job.get("status", "to_schedule"), row=rules.row(job, site["columns"], names, {k: v["name"] for k, v in sites.items()}))

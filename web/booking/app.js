@@ -1,0 +1,324 @@
+/* The customer booking site: sign in, see the jobs of your contact and its sites, request a job.
+ *
+ * No framework, no CDN. The page lives at /booking/<slug> and calls the API on its own origin
+ * (/booking/sites/<slug>/...). Sign-in: locally POST /_local/customer-login (the local stack's
+ * stand-in for Cognito); in AWS this is where Cognito's SRP flow or hosted UI goes.
+ */
+(function () {
+  "use strict";
+
+  var LABELS = {
+    reference: "Reference", type: "Type", site: "Site", status: "Status",
+    planned_start: "Planned start", planned_end: "Planned end", preferred_date: "Preferred date",
+    description: "Description", created_at: "Requested", completed_at: "Completed"
+  };
+  var STATUSES = {
+    to_schedule: "To schedule", scheduled: "Scheduled", in_progress: "In progress", paused: "Paused",
+    completed: "Completed", completed_with_issues: "Completed with issues", cancelled: "Cancelled"
+  };
+  var DATE_TIMES = { planned_start: 1, planned_end: 1, created_at: 1, completed_at: 1 };
+  var LOGIN_URL = "/_local/customer-login";
+
+  var slug = (location.pathname.split("/")[2] || "").toLowerCase();
+  var api = "/booking/sites/" + encodeURIComponent(slug);
+  var tokenKey = "booking-token:" + slug;
+  var nextCursor = null;
+  var columns = [];
+
+  function $(id) { return document.getElementById(id); }
+  function show(el, on) { el.hidden = !on; }
+  function text(el, value) { el.textContent = value == null ? "" : String(value); }
+
+  function token() { return sessionStorage.getItem(tokenKey); }
+  function setToken(value) {
+    if (value) { sessionStorage.setItem(tokenKey, value); } else { sessionStorage.removeItem(tokenKey); }
+  }
+
+  function notice(message, kind) {
+    var el = $("notice");
+    text(el, message);
+    el.className = "notice" + (kind ? " " + kind : "");
+    show(el, !!message);
+  }
+
+  /* fetch + JSON; throws {status, problem} for anything but 2xx (problem: the RFC 9457 body). */
+  function call(method, url, body, extraHeaders) {
+    var headers = { "Accept": "application/json" };
+    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    if (token() && url.indexOf("/_local/") !== 0) { headers["Authorization"] = "Bearer " + token(); }
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    return fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        return response.text().then(function (raw) {
+          var data = null;
+          try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; }
+          if (!response.ok) {
+            throw { status: response.status, problem: data || {}, retryAfter: response.headers.get("Retry-After") };
+          }
+          return data;
+        });
+      }, function () {
+        throw { status: 0, problem: { detail: "The server cannot be reached. Check your connection and try again." } };
+      });
+  }
+
+  function explain(error) {
+    var p = error.problem || {};
+    if (error.status === 429) {
+      return p.detail || "Too many requests: please wait a little before trying again.";
+    }
+    if (error.status >= 500) { return "Something went wrong on our side. Please try again in a moment."; }
+    return p.detail || p.title || p.message || ("Request failed (" + error.status + ")");
+  }
+
+  function signedOut(message) {
+    setToken(null);
+    show($("jobs"), false);
+    show($("book"), false);
+    show($("sign-out"), false);
+    show($("sign-in"), true);
+    notice(message || "", message ? "warn" : "");
+  }
+
+  /* ------------------------------------------------------------------ the landing data */
+
+  function loadSite() {
+    return call("GET", api).then(function (site) {
+      document.title = site.company_name + " - booking";
+      text($("company"), site.company_name);
+      text($("initial"), site.company_name.charAt(0).toUpperCase());
+      if (site.logo_url) {
+        var logo = $("logo");
+        logo.onload = function () { show(logo, true); show($("initial"), false); };
+        logo.onerror = function () { show(logo, false); show($("initial"), true); };
+        logo.alt = site.company_name;
+        logo.src = site.logo_url;
+      }
+      return site;
+    });
+  }
+
+  /* ------------------------------------------------------------------ sign-in */
+
+  function onSignIn(event) {
+    event.preventDefault();
+    var error = $("sign-in-error");
+    error.className = "error";
+    show(error, false);
+    var body = { email: $("email").value.trim(), password: $("password").value };
+    var needsNew = !$("new-password-block").hidden;
+    if (!body.email || !body.password) {
+      text(error, "Enter your email address and password.");
+      show(error, true);
+      return;
+    }
+    if (needsNew) {
+      body.new_password = $("new-password").value;
+      if (body.new_password.length < 12) {
+        text(error, "Your new password needs at least 12 characters.");
+        show(error, true);
+        return;
+      }
+    }
+    $("sign-in-button").disabled = true;
+    call("POST", LOGIN_URL, body).then(function (result) {
+      setToken(result.token);
+      $("password").value = "";
+      $("new-password").value = "";
+      show($("new-password-block"), false);
+      $("sign-in-button").textContent = "Sign in";
+      return signedIn();
+    }, function (e) {
+      if (e.status === 409 && e.problem.challenge === "NEW_PASSWORD_REQUIRED") {
+        show($("new-password-block"), true);
+        $("sign-in-button").textContent = "Set password and sign in";
+        $("new-password").focus();
+        text(error, "Welcome! Please choose your own password to finish signing in.");
+        error.className = "error info";
+      } else if (e.status === 401) {
+        text(error, "Wrong email or password.");
+      } else {
+        text(error, explain(e));
+      }
+      show(error, true);
+    }).then(function () { $("sign-in-button").disabled = false; });
+  }
+
+  /* ------------------------------------------------------------------ jobs */
+
+  function cell(column, value) {
+    if (value == null || value === "") { return "-"; }
+    if (column === "status") { return STATUSES[value] || value; }
+    if (DATE_TIMES[column]) {
+      var d = new Date(value);
+      return isNaN(d) ? value : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    }
+    if (column === "preferred_date") {
+      var day = new Date(value + "T00:00:00");
+      return isNaN(day) ? value : day.toLocaleDateString([], { dateStyle: "medium" });
+    }
+    return value;
+  }
+
+  function renderHead() {
+    var head = $("jobs-head");
+    head.textContent = "";
+    columns.forEach(function (c) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      text(th, LABELS[c] || c);
+      head.appendChild(th);
+    });
+  }
+
+  function addRows(items) {
+    var body = $("jobs-body");
+    items.forEach(function (job) {
+      var tr = document.createElement("tr");
+      tr.dataset.jobId = job.id;
+      columns.forEach(function (c) {
+        var td = document.createElement("td");
+        td.dataset.label = LABELS[c] || c;
+        td.dataset.column = c;
+        if (c === "status" && job.status) { td.className = "status status-" + job.status; }
+        text(td, cell(c, job[c]));
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function loadJobs(more) {
+    var url = api + "/jobs?limit=20" + (more && nextCursor ? "&cursor=" + encodeURIComponent(nextCursor) : "");
+    return call("GET", url).then(function (page) {
+      columns = page.columns;
+      if (!more) { $("jobs-body").textContent = ""; renderHead(); }
+      addRows(page.items);
+      nextCursor = page.next_cursor;
+      var any = $("jobs-body").children.length > 0;
+      show($("jobs-table"), any);
+      show($("jobs-empty"), !any);
+      show($("more"), !!nextCursor);
+    });
+  }
+
+  /* ------------------------------------------------------------------ booking */
+
+  function fill(select, items, placeholder) {
+    select.textContent = "";
+    if (placeholder) {
+      var first = document.createElement("option");
+      first.value = "";
+      text(first, placeholder);
+      select.appendChild(first);
+    }
+    items.forEach(function (item) {
+      var option = document.createElement("option");
+      option.value = item.id;
+      text(option, item.name);
+      select.appendChild(option);
+    });
+  }
+
+  function loadOptions() {
+    return call("GET", api + "/options").then(function (options) {
+      fill($("job-type"), options.job_types, options.job_types.length > 1 ? "Choose a type of job" : null);
+      fill($("site"), options.sites, null);
+      var today = new Date();
+      var iso = new Date(today.getTime() - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+      $("preferred-date").min = iso;
+      if (!$("preferred-date").value) { $("preferred-date").value = iso; }
+    });
+  }
+
+  function clearFieldErrors() {
+    Array.prototype.forEach.call(document.querySelectorAll(".field-error"), function (el) { show(el, false); });
+    show($("book-error"), false);
+  }
+
+  function requestKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  var pendingKey = null;  // one Idempotency-Key per request, kept across retries of the same form
+
+  function onBook(event) {
+    event.preventDefault();
+    clearFieldErrors();
+    var body = {
+      job_type_id: $("job-type").value,
+      site_id: $("site").value,
+      preferred_date: $("preferred-date").value,
+      description: $("description").value.trim()
+    };
+    var missing = Object.keys(body).filter(function (k) { return !body[k]; });
+    if (missing.length) {
+      missing.forEach(function (k) {
+        var el = document.querySelector('.field-error[data-field="' + k + '"]');
+        text(el, "Required");
+        show(el, true);
+      });
+      return;
+    }
+    pendingKey = pendingKey || requestKey();
+    $("book-button").disabled = true;
+    call("POST", api + "/requests", body, { "Idempotency-Key": pendingKey }).then(function (booked) {
+      pendingKey = null;
+      $("description").value = "";
+      notice("Thank you: request " + (booked.reference || "") + " is in. We will schedule it and let you know.", "ok");
+      return loadJobs(false);
+    }, function (e) {
+      if (e.status === 401) { signedOut("Your session has ended: please sign in again."); return; }
+      if (e.status !== 409) { pendingKey = null; }  // 409: the same request is still in flight
+      var errors = (e.problem && e.problem.errors) || [];
+      var placed = 0;
+      errors.forEach(function (err) {
+        var el = document.querySelector('.field-error[data-field="' + err.field + '"]');
+        if (el) { text(el, err.message.charAt(0).toUpperCase() + err.message.slice(1)); show(el, true); placed++; }
+      });
+      if (!placed || placed < errors.length || !errors.length) {
+        text($("book-error"), explain(e));
+        show($("book-error"), true);
+      }
+    }).then(function () { $("book-button").disabled = false; });
+  }
+
+  /* ------------------------------------------------------------------ start */
+
+  function signedIn() {
+    show($("sign-in"), false);
+    show($("sign-out"), true);
+    notice("");
+    return Promise.all([loadJobs(false), loadOptions()]).then(function () {
+      show($("jobs"), true);
+      show($("book"), true);
+    }, function (e) {
+      if (e.status === 401 || e.status === 403 || e.status === 404) {
+        signedOut(e.status === 401 ? "Your session has ended: please sign in again." : explain(e));
+      } else {
+        notice(explain(e), "warn");
+      }
+    });
+  }
+
+  function start() {
+    $("sign-in-form").addEventListener("submit", onSignIn);
+    $("book-form").addEventListener("submit", onBook);
+    $("sign-out").addEventListener("click", function () { signedOut("You are signed out."); });
+    $("refresh").addEventListener("click", function () { loadJobs(false).catch(function (e) { notice(explain(e), "warn"); }); });
+    $("more").addEventListener("click", function () { loadJobs(true).catch(function (e) { notice(explain(e), "warn"); }); });
+    if (!slug) {
+      notice("This address has no booking site. Check the link you were sent.", "warn");
+      return;
+    }
+    loadSite().then(function () {
+      if (token()) { return signedIn(); }
+      show($("sign-in"), true);
+    }, function (e) {
+      notice(e.status === 404 ? "This booking site does not exist. Check the link you were sent." : explain(e), "warn");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
