@@ -127,3 +127,16 @@ def test_booking_request_job_refuses_unknown_contact_or_type(family):
         service.request_job("t1", "01ARZ3NDEKTSV4RRFFQ69G5FAV", family["type"], "x", None, "a@b.example")
     with pytest.raises(Invalid):
         service.request_job("t2", family["paris"], family["type"], "x", None, "a@b.example")
+
+
+def test_paging_on_while_jobs_and_sites_are_added(family):
+    for i in range(3):
+        _job(family["paris"], family["type"], f"paris {i}")
+    first = call("GET", f"/contacts/{family['parent']}/jobs", query={"include": "children", "limit": 2}).json
+    assert [j["description"] for j in first["items"]] == ["paris 2", "paris 1"]
+    assert len(first["next_cursor"]) < 200  # the cursor is one position, however many sites
+    group = call("GET", f"/contacts/{family['paris']}").json["group_id"]
+    nantes = call("POST", "/contacts", body={"name": "ABC Nantes", "group_id": group, "parent_id": family["parent"]}).json["id"]
+    _job(nantes, family["type"], "nantes, newer than the page")
+    rest = call("GET", f"/contacts/{family['parent']}/jobs", query={"include": "children", "limit": 2, "cursor": first["next_cursor"]}).json
+    assert [j["description"] for j in rest["items"]] == ["paris 0"] and rest["next_cursor"] is None

@@ -179,16 +179,18 @@ def jobs_of_resource(tenant: str, resource_id: str, status: str | None, *, limit
 
 
 def contact_log(
-    tenant: str, contact_ids: list[str], *, status: str | None, since: str | None, until: str | None, limit: int, position: dict[str, str | None] | None
-) -> tuple[list[dict], dict[str, str | None] | None]:
-    """Jobs of several contacts, newest first: one Query per contact still holding older jobs,
-    merged by creation time. `position` maps each contact to the sort key of the last job of it
-    already returned ("" when none yet; absent when its log is exhausted)."""
-    position = position if position is not None else {c: "" for c in contact_ids}
+    tenant: str, contact_ids: list[str], *, status: str | None, since: str | None, until: str | None, limit: int, before: str | None
+) -> tuple[list[dict], str | None]:
+    """Jobs of several contacts, newest first: one Query per contact, merged by creation time.
+
+    The merge follows one global order (created_at#id, unique), so after a page ending at key K
+    every newer job of every contact has been returned: the next page only needs K (`before`).
+    Returns the page and the key to continue before, or None at the end.
+    """
     fetched: list[dict] = []
-    more: dict[str, bool] = {}
-    for contact_id, last in position.items():
-        bounds = [b for b in (last, (until + "~") if until else None) if b]
+    more = False
+    for contact_id in contact_ids:
+        bounds = [b for b in (before, (until + "~") if until else None) if b]
         high = min(bounds) if bounds else None
         sort = None
         if since and high:
@@ -206,18 +208,14 @@ def contact_log(
             limit=limit,
             newest_first=True,
             filter_expression=Attr("status").eq(status) if status else None,
-            keep=(lambda i, last=last: i["GSI2SK"] != last) if last else None,
+            keep=(lambda i: i["GSI2SK"] != before) if before else None,
         )
-        fetched += [{**i, "_from": contact_id} for i in items]
-        more[contact_id] = next_cursor is not None
+        fetched += items
+        more = more or next_cursor is not None
     fetched.sort(key=lambda i: i["GSI2SK"], reverse=True)
-    page, rest = fetched[:limit], fetched[limit:]
-    new_position = dict(position)
-    for item in page:
-        new_position[item["_from"]] = item["GSI2SK"]
-    left = {i["_from"] for i in rest}
-    new_position = {c: p for c, p in new_position.items() if more[c] or c in left}
-    return [_out({k: v for k, v in i.items() if k != "_from"}) for i in page], (new_position or None)
+    page = fetched[:limit]
+    more = more or len(fetched) > limit
+    return [_out(i) for i in page], (page[-1]["GSI2SK"] if more and page else None)
 
 
 def sla_watch(tenant: str, *, until: str | None, keep: Callable[[dict], bool], limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:

@@ -48,6 +48,13 @@ def _entry(principal_or_by: Principal | str, role: str | None, kind: str, at: st
     return {"id": ids.new_id(), "at": at, "by": by, "role": role, "kind": kind, **extra}
 
 
+def _in_order(entries: list[dict]) -> list[dict]:
+    """History entries made by one request, with ids ascending in the order they were made (two
+    ULIDs of the same millisecond are not ordered)."""
+    new_ids = sorted(ids.new_id() for _ in entries)
+    return [{**e, "id": i} for e, i in zip(entries, new_ids)]
+
+
 def _planned(job: dict) -> bool:
     return bool(job.get("planned_start") and job.get("planned_end") and job.get("resource_id"))
 
@@ -196,7 +203,7 @@ def create(principal: Principal, body: JobCreate) -> dict:
     entries = [_entry(principal, None, "created", at, to_status=job["status"]), *_override(principal, job, body.override_constraints, at)]
     warnings = _warnings(job, contact, resource, vehicle, now)
     _refuse_if_strict(body.strict, warnings)
-    saved = _insert(tenant, job, entries, _watch(job, resource, vehicle, now))
+    saved = _insert(tenant, job, _in_order(entries), _watch(job, resource, vehicle, now))
     offers = [] if body.sla_id else [{"id": s["id"], "name": s["name"]} for s in catalog.slas(tenant, contact["id"], body.job_type_id)]
     return {**saved, "warnings": warnings, "flag": contact.get("flag"), "available_slas": offers}
 
@@ -267,7 +274,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
     warnings = _warnings(job, contacts.get(tenant, job["contact_id"]), resource, vehicle, now)
     _refuse_if_strict(patch.strict, warnings)
     job = {k: v for k, v in job.items() if v is not None}
-    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), entries)
+    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), _in_order(entries))
     return {**job, "warnings": warnings}
 
 
@@ -318,14 +325,14 @@ def _family(principal: Principal, contact_id: str, include: str | None) -> list[
 
 
 def _merged(tenant: str, contact_ids: list[str], query: dict, *, status: str | None, since: str | None, until: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
-    position = pagination.decode(cursor, tenant, query)
-    items, position = repo.contact_log(tenant, contact_ids, status=status, since=since, until=until, limit=limit, position=position)
-    return items, pagination.encode(position, tenant, query)
+    position = pagination.decode(cursor, tenant, query) or {}
+    items, before = repo.contact_log(tenant, contact_ids, status=status, since=since, until=until, limit=limit, before=position.get("before"))
+    return items, pagination.encode({"before": before} if before else None, tenant, query)
 
 
 def site_log(principal: Principal, contact_id: str, *, include: str | None, status: str | None, since: datetime | None, until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     """Every job at a contact (and its children, or its parent's other sites), newest first. One
-    Query per contact per page (one for a lone site)."""
+    Query per contact per page (one for a lone site; at most MAX_FAMILY)."""
     since_iso, until_iso = _iso(since), _iso(until)
     if since_iso and until_iso and until_iso < since_iso:
         raise invalid("until", "must not be before since")
