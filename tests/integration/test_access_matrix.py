@@ -80,6 +80,20 @@ EXPECTED_ROLES |= {
     ("GET", "/booking/sites/{slug}/jobs"): CUSTOMERS,
     ("GET", "/booking/sites/{slug}/options"): CUSTOMERS,
     ("POST", "/booking/sites/{slug}/requests"): CUSTOMERS,
+    ("GET", "/contacts/{contact_id}/persons"): STAFF,
+    ("POST", "/contacts/{contact_id}/persons"): STAFF,
+    ("GET", "/persons"): STAFF,
+    ("GET", "/persons/{person_id}"): STAFF,
+    ("PATCH", "/persons/{person_id}"): STAFF,
+    ("DELETE", "/persons/{person_id}"): STAFF,
+    ("GET", "/persons/{person_id}/consent"): STAFF,
+    ("POST", "/persons/{person_id}/consent"): STAFF,
+    ("POST", "/persons/{person_id}/export"): ADMINS,
+    ("POST", "/persons/{person_id}/erase"): ADMINS,
+    ("GET", "/tags"): STAFF,
+    ("POST", "/tags"): ADMINS,
+    ("PATCH", "/tags/{tag_id}"): ADMINS,
+    ("DELETE", "/tags/{tag_id}"): ADMINS,
 }
 
 # A body and query that pass validation, so the checks below reach authorisation and lookup.
@@ -119,6 +133,14 @@ VALID_INPUT |= {
     ("PUT", "/contacts/{contact_id}/booking-site"): {"body": {"slug": "probe-site", "job_type_ids": ["{job_type_id}"], "notify_email": "office@t1.example"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/contacts/{contact_id}/booking-site/invitations"): {"body": {"person_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}},  # no such person: 422
     ("POST", "/booking/sites/{slug}/requests"): {"body": {"job_type_id": "{job_type_id}", "site_id": "{contact_id}", "preferred_date": (date.today() + timedelta(days=7)).isoformat(), "description": "probe"}},
+    ("POST", "/contacts/{contact_id}/persons"): {"body": {"name": "Probe Person"}},
+    ("PATCH", "/persons/{person_id}"): {"body": {"job_title": "Probe"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/persons/{person_id}"): {"headers": {"If-Match": '"1"'}},
+    ("POST", "/persons/{person_id}/consent"): {"body": {"status": "given", "medium": "email"}},
+    ("POST", "/persons/{person_id}/export"): {"body": {}},
+    ("POST", "/tags"): {"body": {"name": "Probe tag", "colour": "#112233"}},
+    ("PATCH", "/tags/{tag_id}"): {"body": {"name": "Renamed tag"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/tags/{tag_id}"): {"headers": {"If-Match": '"1"'}},
 }
 
 ROUTES = sorted({(r.method, r.path) for r in template.routes()})
@@ -153,7 +175,9 @@ def world(aws):
     field = call("POST", f"/contact-groups/{group['id']}/fields", role=ADMIN, body={"label": "Gate code", "type": "text"}).json
     jobs = _jobs_world(contact["id"])
     booking = _booking_world(contact["id"], jobs["job_type_id"])
-    return {**jobs, **booking, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
+    tag = call("POST", "/tags", role=ADMIN, body={"name": "Probe", "colour": "#336699"}).json
+    person = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane Probe", "tag_ids": [tag["id"]]}).json
+    return {"person_id": person["id"], "tag_id": tag["id"], **jobs, **booking, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
 
 
 def _jobs_world(contact_id: str) -> dict[str, str]:
