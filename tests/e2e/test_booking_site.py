@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.e2e
 
@@ -151,6 +152,13 @@ def test_a_customer_signs_in_sees_their_jobs_and_books_one(stack, api, browser, 
     assert booked["contact_id"] == world["paris"]["id"] and booked["job_type_id"] == world["repair"]["id"]
     emails = [m for m in stack.outbox() if m["to"] == ["dispatch@acme.example"]]
     assert len(emails) == 1 and reference in emails[0]["subject"] and preferred in emails[0]["body"]
+
+    # Each pool's tokens open only their own routes: the customer's no staff route, staff no customer route.
+    customer_token = page.evaluate("sessionStorage.getItem('booking-token:abc-plumbing')")
+    as_customer = {"Authorization": f"Bearer {customer_token}"}
+    assert requests.get(f"{stack.base_url}/booking/sites/abc-plumbing/jobs", headers=as_customer, timeout=15).status_code == 200
+    assert requests.get(f"{stack.base_url}/contacts", headers=as_customer, timeout=15).status_code == 401
+    assert world["office"].get("/booking/sites/abc-plumbing/jobs").status_code == 401
 
     # Signing out forgets the token; signing in again takes the new password.
     page.click("#sign-out")
