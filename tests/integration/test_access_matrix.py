@@ -49,6 +49,20 @@ EXPECTED_ROLES: dict[tuple[str, str], set[str]] = {
     ("POST", "/contact-groups/{group_id}/fields/copy"): ADMINS,
     ("GET", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
     ("PATCH", "/contacts/{contact_id}/fields"): STAFF_AND_RESOURCES,
+    ("GET", "/contacts/{contact_id}/persons"): STAFF,
+    ("POST", "/contacts/{contact_id}/persons"): STAFF,
+    ("GET", "/persons"): STAFF,
+    ("GET", "/persons/{person_id}"): STAFF,
+    ("PATCH", "/persons/{person_id}"): STAFF,
+    ("DELETE", "/persons/{person_id}"): STAFF,
+    ("GET", "/persons/{person_id}/consent"): STAFF,
+    ("POST", "/persons/{person_id}/consent"): STAFF,
+    ("POST", "/persons/{person_id}/export"): ADMINS,
+    ("POST", "/persons/{person_id}/erase"): ADMINS,
+    ("GET", "/tags"): STAFF,
+    ("POST", "/tags"): ADMINS,
+    ("PATCH", "/tags/{tag_id}"): ADMINS,
+    ("DELETE", "/tags/{tag_id}"): ADMINS,
     ("GET", "/job-types"): STAFF_AND_RESOURCES,
     ("POST", "/job-types"): ADMINS,
     ("PATCH", "/job-types/{job_type_id}"): ADMINS,
@@ -80,20 +94,6 @@ EXPECTED_ROLES |= {
     ("GET", "/booking/sites/{slug}/jobs"): CUSTOMERS,
     ("GET", "/booking/sites/{slug}/options"): CUSTOMERS,
     ("POST", "/booking/sites/{slug}/requests"): CUSTOMERS,
-    ("GET", "/contacts/{contact_id}/persons"): STAFF,
-    ("POST", "/contacts/{contact_id}/persons"): STAFF,
-    ("GET", "/persons"): STAFF,
-    ("GET", "/persons/{person_id}"): STAFF,
-    ("PATCH", "/persons/{person_id}"): STAFF,
-    ("DELETE", "/persons/{person_id}"): STAFF,
-    ("GET", "/persons/{person_id}/consent"): STAFF,
-    ("POST", "/persons/{person_id}/consent"): STAFF,
-    ("POST", "/persons/{person_id}/export"): ADMINS,
-    ("POST", "/persons/{person_id}/erase"): ADMINS,
-    ("GET", "/tags"): STAFF,
-    ("POST", "/tags"): ADMINS,
-    ("PATCH", "/tags/{tag_id}"): ADMINS,
-    ("DELETE", "/tags/{tag_id}"): ADMINS,
 }
 
 # A body and query that pass validation, so the checks below reach authorisation and lookup.
@@ -115,6 +115,14 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PUT", "/contact-groups/{group_id}/fields/order"): {"body": {"field_ids": []}, "headers": {"If-Match": '"1"'}},
     ("POST", "/contact-groups/{group_id}/fields/copy"): {"body": {"from_group_id": "{group_id}", "replace": True}},
     ("PATCH", "/contacts/{contact_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
+    ("POST", "/contacts/{contact_id}/persons"): {"body": {"name": "Probe Person"}},
+    ("PATCH", "/persons/{person_id}"): {"body": {"job_title": "Probe"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/persons/{person_id}"): {"headers": {"If-Match": '"1"'}},
+    ("POST", "/persons/{person_id}/consent"): {"body": {"status": "given", "medium": "email"}},
+    ("POST", "/persons/{person_id}/export"): {"body": {}},
+    ("POST", "/tags"): {"body": {"name": "Probe tag", "colour": "#112233"}},
+    ("PATCH", "/tags/{tag_id}"): {"body": {"name": "Renamed tag"}, "headers": {"If-Match": '"1"'}},
+    ("DELETE", "/tags/{tag_id}"): {"headers": {"If-Match": '"1"'}},
     ("POST", "/job-types"): {"body": {"name": "Probe type"}},
     ("PATCH", "/job-types/{job_type_id}"): {"body": {"name": "Renamed type"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/resources"): {"body": {"user_id": "probe-user", "name": "Probe Resource"}},
@@ -133,14 +141,6 @@ VALID_INPUT |= {
     ("PUT", "/contacts/{contact_id}/booking-site"): {"body": {"slug": "probe-site", "job_type_ids": ["{job_type_id}"], "notify_email": "office@t1.example"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/contacts/{contact_id}/booking-site/invitations"): {"body": {"person_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}},  # no such person: 422
     ("POST", "/booking/sites/{slug}/requests"): {"body": {"job_type_id": "{job_type_id}", "site_id": "{contact_id}", "preferred_date": (date.today() + timedelta(days=7)).isoformat(), "description": "probe"}},
-    ("POST", "/contacts/{contact_id}/persons"): {"body": {"name": "Probe Person"}},
-    ("PATCH", "/persons/{person_id}"): {"body": {"job_title": "Probe"}, "headers": {"If-Match": '"1"'}},
-    ("DELETE", "/persons/{person_id}"): {"headers": {"If-Match": '"1"'}},
-    ("POST", "/persons/{person_id}/consent"): {"body": {"status": "given", "medium": "email"}},
-    ("POST", "/persons/{person_id}/export"): {"body": {}},
-    ("POST", "/tags"): {"body": {"name": "Probe tag", "colour": "#112233"}},
-    ("PATCH", "/tags/{tag_id}"): {"body": {"name": "Renamed tag"}, "headers": {"If-Match": '"1"'}},
-    ("DELETE", "/tags/{tag_id}"): {"headers": {"If-Match": '"1"'}},
 }
 
 ROUTES = sorted({(r.method, r.path) for r in template.routes()})
@@ -173,11 +173,11 @@ def world(aws):
 
     boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
     field = call("POST", f"/contact-groups/{group['id']}/fields", role=ADMIN, body={"label": "Gate code", "type": "text"}).json
-    jobs = _jobs_world(contact["id"])
-    booking = _booking_world(contact["id"], jobs["job_type_id"])
     tag = call("POST", "/tags", role=ADMIN, body={"name": "Probe", "colour": "#336699"}).json
     person = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane Probe", "tag_ids": [tag["id"]]}).json
-    return {"person_id": person["id"], "tag_id": tag["id"], **jobs, **booking, "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
+    jobs = _jobs_world(contact["id"])
+    booking = _booking_world(contact["id"], jobs["job_type_id"])
+    return {**jobs, **booking, "person_id": person["id"], "tag_id": tag["id"], "contact_id": contact["id"], "group_id": group["id"], "attachment_id": ticket["id"], "field_id": field["id"]}
 
 
 def _jobs_world(contact_id: str) -> dict[str, str]:
