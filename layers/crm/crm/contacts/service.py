@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from crm.contacts import repository as repo
-from crm.contacts import search
+from crm.contacts import dependents, search
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
@@ -133,6 +133,9 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     children = repo.count_children(principal.tenant, contact_id)
     if children:
         raise Conflict(f"the contact has {children} child contact(s); delete or re-parent them first")
+    still_there = dependents.blocking(principal.tenant, contact_id)
+    if still_there:
+        raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
     repo.delete_contact(principal.tenant, contact, expected_version)
 
 
