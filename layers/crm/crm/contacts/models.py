@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from crm.contacts.geo import Location, PointCheck, Zone
 from crm.contacts.hours import OpeningHours, WindowCheck
-from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Phone, Text
+from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Phone, Text, merge_patch_of
 
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]*$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -61,22 +61,7 @@ class ContactFields(BaseModel):
         return self
 
 
-class ContactPatch(BaseModel):
-    """A JSON merge patch: fields sent replace, null clears, fields left out stay."""
-
-    model_config = STRICT
-    name: Text | None = None
-    group_id: Id | None = None
-    reference: Reference | None = None
-    address: Address | None = None
-    location: Location | None = None
-    zone: Zone | None = None
-    main_contact: MainContact | None = None
-    on_site_contact: OnSiteContact | None = None
-    opening_hours: OpeningHours | None = None
-    flag: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
-    site_notes: LongText | None = None
-    parent_id: Id | None = None
+ContactPatch = merge_patch_of(ContactFields, "ContactPatch")
 
 
 class ContactView(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from crm.platform.types import STRICT, Email, Id, Phone, Text
+from crm.platform.types import STRICT, Email, Id, Phone, Text, merge_patch_of
 
 ConsentStatus = Literal["given", "refused", "awaiting"]
 ConsentMedium = Literal["email", "web", "phone", "paper"]
@@ -24,10 +24,7 @@ class TagFields(BaseModel):
     colour: Colour
 
 
-class TagPatch(BaseModel):
-    model_config = STRICT
-    name: TagName | None = None
-    colour: Colour | None = None
+TagPatch = merge_patch_of(TagFields, "TagPatch")
 
 
 class Tag(TagFields):

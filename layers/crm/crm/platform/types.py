@@ -5,7 +5,8 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic.fields import FieldInfo
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -31,3 +32,11 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Limit = Annotated[int, Field(ge=1, le=200)]
+
+
+def merge_patch_of(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """The JSON merge patch of `model`: every field optional with its own constraints; a field sent
+    replaces, null clears, a field left out stays (read it with model_dump(exclude_unset=True))."""
+    fields = {n: (f.annotation | None, FieldInfo.merge_field_infos(f, default=None)) for n, f in model.model_fields.items()}
+    doc = f"A JSON merge patch of {model.__name__}: fields sent replace, null clears, fields left out stay."
+    return create_model(name, __config__=STRICT, __doc__=doc, **fields)
