@@ -35,6 +35,7 @@ from infra.local_routes import LocalRoutes, StaticMount
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
     CustomerSignIn,
+    EventLog,
     MotoServer,
     Outbox,
     Resources,
@@ -124,6 +125,7 @@ class LocalStack:
         self.resources: Resources = create_template_resources(self.client, self.refs, self.template)
         self.outbox_store = Outbox()
         self.outbox_store.attach()
+        self.event_log = EventLog(self.client, self.resources.event_buses)
         self.users: UserDirectory | None = UserDirectory(self.client, self.resources) if self.resources.user_pool_id else None
         for logical_id, pool in self.resources.other_pools.items():
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
@@ -138,7 +140,7 @@ class LocalStack:
         cold_start(packages)  # the layer may have cached clients/settings for another environment
         self._cleanup.append(("cold start layer", lambda: cold_start(packages)))
 
-        self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store)
+        self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store, self.event_log)
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 
@@ -162,6 +164,7 @@ class LocalStack:
             base_url=lambda: self.base_url,
             static_mounts=[StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",))],
             customers=lambda: self.customers,
+            events=self.event_log,
         )
         stage = next((api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1")
         self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers)
@@ -271,6 +274,10 @@ class LocalStack:
     def outbox(self) -> list[dict]:
         return self.outbox_store.messages()
 
+    def events(self) -> list[dict]:
+        """Events published on the template's buses, newest first."""
+        return self.event_log.events()
+
     def fire_schedule(self, name: str) -> dict:
         return self.scheduler.fire(name)
 
@@ -325,6 +332,7 @@ CRM local stack
   Swagger UI      {base}/docs
   OpenAPI         {base}/openapi.json
   Outbox (SES)    {base}/_local/outbox
+  Events (bus)    {base}/_local/events   (what the functions published on EventBridge, newest first)
   Schedules       {base}/_local/schedules
   Booking site    {base}/booking/<slug>
   Health          {base}/_local/health

@@ -5,6 +5,8 @@
     POST /_local/customer-login         {email, password[, new_password]} -> {"token"} (customer pool);
                                         409 {"challenge": "NEW_PASSWORD_REQUIRED"} on a first sign-in
     GET  /_local/outbox                 emails sent through SES, newest first
+    GET  /_local/events                 events published on the EventBridge buses, newest first
+                                        ({id, bus, source, detail-type, detail, time, received_at})
     GET  /_local/schedules              Scheduler schedules + the template's schedule events
     POST /_local/schedules/{name}/run   fire one now (404 if unknown)
     GET  /openapi.json                  the functions' OpenAPI specs, merged
@@ -28,7 +30,7 @@ from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
-from infra.moto_stack import CustomerSignIn, NewPasswordRequired, Outbox, SignInFailed, UserDirectory, UserError
+from infra.moto_stack import CustomerSignIn, EventLog, NewPasswordRequired, Outbox, SignInFailed, UserDirectory, UserError
 from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
 
 log = logging.getLogger(__name__)
@@ -175,8 +177,10 @@ class LocalRoutes:
         base_url: Callable[[], str],
         static_mounts: list[StaticMount] | None = None,
         customers: Callable[[], CustomerSignIn | None] = lambda: None,
+        events: EventLog | None = None,
     ):
         self._customers = customers
+        self._events = events or EventLog()
         self._health = health
         self._users = users
         self._outbox = outbox
@@ -189,6 +193,7 @@ class LocalRoutes:
             ("POST", re.compile(r"^/_local/token$"), self.token),
             ("POST", re.compile(r"^/_local/customer-login$"), self.customer_login),
             ("GET", re.compile(r"^/_local/outbox$"), self.outbox),
+            ("GET", re.compile(r"^/_local/events$"), self.events),
             ("GET", re.compile(r"^/_local/schedules$"), self.schedules),
             ("POST", re.compile(r"^/_local/schedules/(?P<name>.+)/run$"), self.run_schedule),
             ("GET", re.compile(r"^/openapi\.json$"), self.openapi),
@@ -283,6 +288,10 @@ class LocalRoutes:
     def outbox(self, request: HttpRequest) -> HttpResponse:
         messages = self._outbox.messages()
         return json_response(200, {"count": len(messages), "messages": messages})
+
+    def events(self, request: HttpRequest) -> HttpResponse:
+        events = self._events.events()
+        return json_response(200, {"count": len(events), "events": events})
 
     def schedules(self, request: HttpRequest) -> HttpResponse:
         schedules = self._runner.describe()

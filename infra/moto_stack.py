@@ -3,10 +3,12 @@
 * `MotoServer`: moto's ThreadedMotoServer on a loopback port, counting requests that may change
   state (so the snapshotter knows when to write).
 * `create_template_resources(client_factory, refs, template)`: tables, buckets, schedule groups,
-  the user pool with its groups and a client, the verified SES sender. Works against any moto:
-  the server here or `mock_aws` (pass `boto3.client` as the factory).
+  the user pool with its groups and a client, the verified SES sender, the event buses (each with
+  a catch-all rule into a CloudWatch Logs group, so published events can be seen). Works against
+  any moto: the server here or `mock_aws` (pass `boto3.client` as the factory).
 * `UserDirectory`: users of the local pool (tenant + role) and real ID tokens for them.
 * `Outbox`: what SES (moto) has sent, with the time it was sent.
+* `EventLog`: what was published on the event buses (read back from their log groups).
 
 moto keeps its state in module globals, so only one local stack can run in one process at a time.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import email
 import io
+import json
 import email.policy
 import logging
 import os
@@ -31,7 +34,7 @@ from infra import template as tpl
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("dynamodb", "s3", "ses", "sesv2", "scheduler", "cognito-idp")
+SERVICES = ("dynamodb", "s3", "ses", "sesv2", "scheduler", "cognito-idp", "events", "logs")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -46,7 +49,7 @@ MOTO_ENVIRONMENT = {
     "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
 }
 LOCAL_PASSWORD = "Local-Passw0rd-crm"  # every local user's password (meets the pool's policy)
-_READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check")
+_READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check", "Filter")
 
 ClientFactory = Callable[..., Any]
 
@@ -178,6 +181,8 @@ class Resources:
     mail_from: str
     # The template's other user pools (e.g. CustomerUserPool): logical id -> {"id", "client_id", "arn"}
     other_pools: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The template's event buses: bus name -> the log group its catch-all rule delivers to
+    event_buses: dict[str, str] = field(default_factory=dict)
 
 
 def _cfn_schema(schema: list[dict]) -> list[dict]:
@@ -256,6 +261,25 @@ def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None
     return out
 
 
+EVENTS_LOG_GROUP_PREFIX = "/crm-local/events/"
+EVENTS_RULE = "crm-local-all-events"
+CATCH_ALL_PATTERN = {"source": [{"prefix": ""}]}  # every event (a rule needs some pattern)
+
+
+def watch_event_buses(events, logs, buses: list[str]) -> dict[str, str]:
+    """A catch-all rule on each bus delivering to a log group of its own (moto writes the event
+    there as JSON): the local stack's record of what was published. Bus -> log group name."""
+    out = {}
+    for bus in buses:
+        group = f"{EVENTS_LOG_GROUP_PREFIX}{bus}"
+        logs.create_log_group(logGroupName=group)
+        events.put_rule(Name=EVENTS_RULE, EventBusName=bus, EventPattern=json.dumps(CATCH_ALL_PATTERN), State="ENABLED",
+                        Description="local stack: every event into a log group (GET /_local/events)")
+        events.put_targets(Rule=EVENTS_RULE, EventBusName=bus, Targets=[{"Id": "local-log", "Arn": f"arn:aws:logs:{tpl.REGION}:{tpl.ACCOUNT}:log-group:{group}"}])
+        out[bus] = group
+    return out
+
+
 def create_template_resources(make_client: ClientFactory, refs: dict[str, str], template: dict | None = None) -> Resources:
     """Create every resource of the template that the local stack emulates, on whatever moto
     `make_client(service)` talks to (the in-process server, or mock_aws with `boto3.client`)."""
@@ -272,7 +296,9 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
     sender = refs.get("MailFrom", "")
     if sender:
         make_client("ses").verify_email_identity(EmailAddress=sender)
-    return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender, other_pools)
+    buses = tpl.create_event_buses(make_client("events"), refs, template)
+    event_buses = watch_event_buses(make_client("events"), make_client("logs"), buses) if buses else {}
+    return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender, other_pools, event_buses)
 
 
 # ---------------------------------------------------------------- users and tokens
@@ -497,6 +523,48 @@ class Outbox:
                 current.append(_message_record(message, getattr(message, "_local_sent_at", now)))
         records = self._restored + current
         return sorted(records, key=lambda r: r.get("sent_at") or "", reverse=True)
+
+
+# ---------------------------------------------------------------- event buses
+
+
+class EventLog:
+    """Events published on the template's buses, newest first: what each bus's catch-all rule
+    wrote to its log group, plus those restored from a snapshot (moto forgot them)."""
+
+    def __init__(self, make_client: ClientFactory | None = None, buses: dict[str, str] | None = None):
+        self._logs = make_client("logs") if make_client else None
+        self._buses = dict(buses or {})
+        self._restored: list[dict] = []
+
+    def restore(self, records: list[dict]) -> None:
+        self._restored = list(records)
+
+    def _live(self) -> list[dict]:
+        if self._logs is None:
+            return []
+        records = []
+        for bus, group in self._buses.items():
+            for page in self._logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+                for entry in page.get("events", []):
+                    try:
+                        event = json.loads(entry["message"])
+                    except ValueError:
+                        continue
+                    records.append({
+                        "id": event.get("id"),
+                        "bus": bus,
+                        "source": event.get("source"),
+                        "detail-type": event.get("detail-type"),
+                        "detail": event.get("detail"),
+                        "time": event.get("time"),
+                        "received_at": _iso(entry["timestamp"] / 1000),
+                    })
+        return records
+
+    def events(self) -> list[dict]:
+        records = self._restored + self._live()
+        return sorted(records, key=lambda r: (r.get("received_at") or "", r.get("time") or ""), reverse=True)
 
 
 def aws_environment(endpoint_url: str) -> dict[str, str]:

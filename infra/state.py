@@ -15,6 +15,7 @@ Layout::
         schedules.jsonl          Scheduler schedules (get_schedule fields, dates ISO 8601)
         cognito_users.jsonl      {"email", "tenant", "role", "sub", "enabled"}
         ses_outbox.jsonl         {"id", "from", "to", "subject", "body", "sent_at"}
+        events.jsonl             events published on the buses {"id", "bus", "source", "detail-type", "detail", "time", "received_at"}
 
 Snapshots use the AWS APIs of moto (Scan is fine here: this is not function code).
 """
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from infra.moto_stack import ClientFactory, Outbox, UserDirectory
+from infra.moto_stack import ClientFactory, EventLog, Outbox, UserDirectory
 from infra.template import REGION
 
 log = logging.getLogger(__name__)
@@ -198,11 +199,12 @@ def _table_definition(desc: dict) -> dict:
 class Snapshot:
     """Takes and restores snapshots of everything the local stack holds in moto."""
 
-    def __init__(self, state: StateDir, make_client: ClientFactory, users: UserDirectory | None, outbox: Outbox):
+    def __init__(self, state: StateDir, make_client: ClientFactory, users: UserDirectory | None, outbox: Outbox, events: EventLog | None = None):
         self.state = state
         self._client = make_client
         self.users = users
         self.outbox = outbox
+        self.events = events
         self._lock = threading.Lock()
 
     # -- taking
@@ -216,6 +218,7 @@ class Snapshot:
                 "schedules": self._dump_schedules(tmp),
                 "cognito_users": _write_jsonl(tmp / "cognito_users.jsonl", (u.__dict__ for u in (self.users.all() if self.users else []))),
                 "ses_outbox": _write_jsonl(tmp / "ses_outbox.jsonl", self.outbox.messages()),
+                "events": _write_jsonl(tmp / "events.jsonl", self.events.events() if self.events else []),
             }
             manifest = {"format": FORMAT_VERSION, "taken_at": datetime.now(timezone.utc).isoformat(), "counts": counts}
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
@@ -296,6 +299,10 @@ class Snapshot:
         outbox = _read_jsonl(src / "ses_outbox.jsonl")
         self.outbox.restore(outbox)
         counts["ses_outbox"] = len(outbox)
+        if self.events is not None:
+            events = _read_jsonl(src / "events.jsonl")
+            self.events.restore(events)
+            counts["events"] = len(events)
         log.info("restored from %s: %s", src, counts)
         return counts
 

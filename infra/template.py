@@ -118,7 +118,7 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
         kind = res["Type"]
         if kind == "AWS::Serverless::Function":
             names[logical_id] = f"{prefix}-{logical_id}"
-        elif kind in ("AWS::DynamoDB::Table", "AWS::Scheduler::ScheduleGroup"):
+        elif kind in ("AWS::DynamoDB::Table", "AWS::Scheduler::ScheduleGroup", "AWS::Events::EventBus"):
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
             names[logical_id] = f"{prefix}-{logical_id}".lower()
@@ -134,6 +134,8 @@ def _arn(kind: str, logical_id: str, name: str) -> str:
         return f"arn:aws:s3:::{name}"
     if kind == "AWS::DynamoDB::Table":
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    if kind == "AWS::Events::EventBus":
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
     return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}/{name}"
 
 
