@@ -38,6 +38,7 @@ from infra.moto_stack import (
     EventLog,
     MotoServer,
     Outbox,
+    PoolUsers,
     Resources,
     UserDirectory,
     aws_environment,
@@ -129,7 +130,12 @@ class LocalStack:
         self.users: UserDirectory | None = UserDirectory(self.client, self.resources) if self.resources.user_pool_id else None
         for logical_id, pool in self.resources.other_pools.items():
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
-        self.customers = CustomerSignIn(self.client, self.resources.other_pools["CustomerUserPool"]) if "CustomerUserPool" in self.resources.other_pools else None
+        self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
+        self.customers = (
+            CustomerSignIn(self.client, self.resources.other_pools["CustomerUserPool"], remember=self.pool_users["CustomerUserPool"].remember)
+            if "CustomerUserPool" in self.resources.other_pools
+            else None
+        )
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
 
         self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
@@ -140,7 +146,7 @@ class LocalStack:
         cold_start(packages)  # the layer may have cached clients/settings for another environment
         self._cleanup.append(("cold start layer", lambda: cold_start(packages)))
 
-        self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store, self.event_log)
+        self.snapshots = Snapshot(self.state, self.client, self.users, self.outbox_store, self.event_log, self.pool_users.values())
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 

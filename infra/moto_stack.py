@@ -7,6 +7,7 @@
   a catch-all rule into a CloudWatch Logs group, so published events can be seen). Works against
   any moto: the server here or `mock_aws` (pass `boto3.client` as the factory).
 * `UserDirectory`: users of the local pool (tenant + role) and real ID tokens for them.
+* `PoolUsers`: users of the template's other pools (booking-site customers), for the snapshot.
 * `Outbox`: what SES (moto) has sent, with the time it was sent.
 * `EventLog`: what was published on the event buses (read back from their log groups).
 
@@ -405,12 +406,14 @@ class NewPasswordRequired(ValueError):
 
 class CustomerSignIn:
     """Signs booking-site customers in to their pool, as the page would with Cognito (SRP or the
-    hosted UI in AWS): email + password -> the ID token; a first sign-in sets a new password."""
+    hosted UI in AWS): email + password -> the ID token; a first sign-in sets a new password.
+    `remember(email, password)` hears the password that let each customer in (see `PoolUsers`)."""
 
-    def __init__(self, make_client: ClientFactory, pool: dict[str, str]):
+    def __init__(self, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None):
         self._cognito = make_client("cognito-idp")
         self.pool_id = pool["id"]
         self.client_id = pool["client_id"]
+        self._remember = remember
 
     def sign_in(self, email_address: str, password: str, new_password: str | None = None) -> str:
         errors = self._cognito.exceptions
@@ -437,7 +440,83 @@ class CustomerSignIn:
             raise UserError(f"new_password: {exc.response['Error'].get('Message', 'does not meet the password policy')}") from exc
         if "AuthenticationResult" not in result:
             raise SignInFailed(f"sign-in needs a step the local stack does not do: {result.get('ChallengeName')}")
+        if self._remember is not None:
+            self._remember(email_address, new_password or password)
         return result["AuthenticationResult"]["IdToken"]
+
+
+class PoolUsers:
+    """The users of one of the template's other user pools (the booking site's customers) as a
+    snapshot keeps them: email and the other attributes (custom:tenant, custom:contact_id,
+    custom:person_id...), sub, status, enabled and the password.
+
+    Cognito never returns a password, but a customer must still sign in after a restart: the
+    password is the one moto holds for the user (moto runs in this process), else the last one
+    that let the customer in through /_local/customer-login (`remember`). A customer who chose a
+    password signs in with it again; an invited customer who has not signed in yet still uses the
+    emailed temporary password (and is asked for a new one). A user restored without a known
+    password gets a random temporary one: the office sends the invitation again (it emails a new
+    temporary password). The snapshot file is therefore readable by its owner only."""
+
+    def __init__(self, make_client: ClientFactory, logical_id: str, pool: dict[str, str]):
+        self._cognito = make_client("cognito-idp")
+        self.logical_id = logical_id
+        self.pool_id = pool["id"]
+        self._known: dict[str, str] = {}
+
+    def remember(self, email_address: str, password: str) -> None:
+        self._known[email_address.lower()] = password
+
+    def _password(self, username: str, email_address: str) -> str | None:
+        try:
+            from moto.cognitoidp.models import cognitoidp_backends
+
+            user = cognitoidp_backends[tpl.ACCOUNT][tpl.REGION].user_pools[self.pool_id]._get_user(username)
+            if user is not None and isinstance(getattr(user, "password", None), str):
+                return user.password
+        except Exception:  # noqa: BLE001 - fall back to the password seen at sign-in
+            log.debug("no password from moto for %s", email_address, exc_info=True)
+        return self._known.get(email_address.lower())
+
+    def all(self) -> list[dict]:
+        rows = []
+        for page in self._cognito.get_paginator("list_users").paginate(UserPoolId=self.pool_id):
+            for user in page["Users"]:
+                attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+                email_address = attributes.get("email", user["Username"])
+                rows.append({
+                    "pool": self.logical_id,
+                    "email": email_address,
+                    "sub": attributes.get("sub"),
+                    "attributes": {k: v for k, v in attributes.items() if k != "sub"},
+                    "status": user.get("UserStatus"),
+                    "enabled": user.get("Enabled", True),
+                    "password": self._password(user["Username"], email_address),
+                })
+        return rows
+
+    def restore(self, row: dict) -> None:
+        email_address, password = row["email"], row.get("password")
+        temporary = row.get("status") == "FORCE_CHANGE_PASSWORD"
+        args: dict[str, Any] = {
+            "UserPoolId": self.pool_id,
+            "Username": email_address,
+            "UserAttributes": [{"Name": k, "Value": v} for k, v in (row.get("attributes") or {"email": email_address}).items()],
+            "MessageAction": "SUPPRESS",
+        }
+        if password and temporary:
+            args["TemporaryPassword"] = password
+        self._cognito.admin_create_user(**args)
+        if password and not temporary:
+            self._cognito.admin_set_user_password(UserPoolId=self.pool_id, Username=email_address, Password=password, Permanent=True)
+        if password:
+            self.remember(email_address, password)
+        else:
+            log.warning("customer %s restored without a password: invite them again", email_address)
+        if row.get("sub"):
+            _set_sub(self.pool_id, email_address, row["sub"])
+        if not row.get("enabled", True):
+            self._cognito.admin_disable_user(UserPoolId=self.pool_id, Username=email_address)
 
 
 def _set_sub(pool_id: str, email_address: str, sub: str) -> None:

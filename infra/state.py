@@ -13,7 +13,9 @@ Layout::
         s3.jsonl                 {"bucket", "key", "content_type", "metadata", "body_b64"}
         schedule_groups.json     group names
         schedules.jsonl          Scheduler schedules (get_schedule fields, dates ISO 8601)
-        cognito_users.jsonl      {"email", "tenant", "role", "sub", "enabled"}
+        cognito_users.jsonl      {"email", "tenant", "role", "sub", "enabled"}  (staff; password: LOCAL_PASSWORD)
+        cognito_pool_users.jsonl the other pools' users (booking-site customers), mode 0600:
+                                 {"pool", "email", "sub", "attributes", "status", "enabled", "password"}
         ses_outbox.jsonl         {"id", "from", "to", "subject", "body", "sent_at"}
         events.jsonl             events published on the buses {"id", "bus", "source", "detail-type", "detail", "time", "received_at"}
 
@@ -33,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from infra.moto_stack import ClientFactory, EventLog, Outbox, UserDirectory
+from infra.moto_stack import ClientFactory, EventLog, Outbox, PoolUsers, UserDirectory
 from infra.template import REGION
 
 log = logging.getLogger(__name__)
@@ -199,12 +201,21 @@ def _table_definition(desc: dict) -> dict:
 class Snapshot:
     """Takes and restores snapshots of everything the local stack holds in moto."""
 
-    def __init__(self, state: StateDir, make_client: ClientFactory, users: UserDirectory | None, outbox: Outbox, events: EventLog | None = None):
+    def __init__(
+        self,
+        state: StateDir,
+        make_client: ClientFactory,
+        users: UserDirectory | None,
+        outbox: Outbox,
+        events: EventLog | None = None,
+        pools: Iterable[PoolUsers] = (),
+    ):
         self.state = state
         self._client = make_client
         self.users = users
         self.outbox = outbox
         self.events = events
+        self.pools = {p.logical_id: p for p in pools}
         self._lock = threading.Lock()
 
     # -- taking
@@ -217,6 +228,7 @@ class Snapshot:
                 "s3_objects": self._dump_s3(tmp),
                 "schedules": self._dump_schedules(tmp),
                 "cognito_users": _write_jsonl(tmp / "cognito_users.jsonl", (u.__dict__ for u in (self.users.all() if self.users else []))),
+                "cognito_pool_users": self._dump_pool_users(tmp),
                 "ses_outbox": _write_jsonl(tmp / "ses_outbox.jsonl", self.outbox.messages()),
                 "events": _write_jsonl(tmp / "events.jsonl", self.events.events() if self.events else []),
             }
@@ -225,6 +237,12 @@ class Snapshot:
             self.state.commit_snapshot(tmp)
             log.debug("snapshot written: %s", counts)
             return counts
+
+    def _dump_pool_users(self, out: Path) -> int:
+        path = out / "cognito_pool_users.jsonl"
+        path.touch(mode=0o600)  # it holds passwords
+        os.chmod(path, 0o600)
+        return _write_jsonl(path, (row for pool in self.pools.values() for row in pool.all()))
 
     def _dump_dynamodb(self, out: Path) -> int:
         ddb = self._client("dynamodb")
@@ -295,6 +313,7 @@ class Snapshot:
             "s3_objects": self._load_s3(src),
             "schedules": self._load_schedules(src),
             "cognito_users": self._load_users(src),
+            "cognito_pool_users": self._load_pool_users(src),
         }
         outbox = _read_jsonl(src / "ses_outbox.jsonl")
         self.outbox.restore(outbox)
@@ -380,6 +399,21 @@ class Snapshot:
                 n += 1
             except Exception:  # noqa: BLE001
                 log.warning("could not restore user %s", row.get("email"), exc_info=True)
+        return n
+
+
+    def _load_pool_users(self, src: Path) -> int:
+        n = 0
+        for row in _read_jsonl(src / "cognito_pool_users.jsonl"):
+            pool = self.pools.get(row.get("pool", ""))
+            if pool is None:
+                log.warning("user %s of pool %s: the template has no such pool; not restored", row.get("email"), row.get("pool"))
+                continue
+            try:
+                pool.restore(row)
+                n += 1
+            except Exception:  # noqa: BLE001
+                log.warning("could not restore user %s of pool %s", row.get("email"), row.get("pool"), exc_info=True)
         return n
 
 
