@@ -1,13 +1,23 @@
-"""Demo data for a fresh local stack: the `demo` tenant's groups, contacts, sites and notes.
+"""Demo data for a fresh local stack: the `demo` tenant's groups, contacts, sites and notes; job
+types, the technician as a resource with a job at ABC's Paris site; ABC's booking site
+(/booking/abc-demo) and Claire Martin, a person of ABC invited to it (the invitation, with her
+temporary password, is in /_local/outbox).
 
 Written through the API with real tokens, as a client would, so the demo also proves the stack.
+Prints nothing: infra/local.py's banner says where to look.
 """
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
 TENANT = "demo"
 USERS = {"admin": "admin@demo.example", "office": "office@demo.example", "resource": "tech@demo.example"}
+BOOKING_SLUG = "abc-demo"
+INVITED = "claire.martin@abc.example"
+PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS_8_TO_18 = {d: [{"open": "08:00", "close": "12:30"}, {"open": "13:30", "close": "18:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -17,12 +27,16 @@ def seed(stack) -> None:
     def as_(role: str):
         return {"Authorization": f"Bearer {stack.token(TENANT, role, USERS[role])}"}
 
-    def post(path: str, body: dict, role: str = "office") -> dict:
-        reply = session.post(f"{stack.base_url}{path}", json=body, headers=as_(role), timeout=10)
-        reply.raise_for_status()
+    def send(method: str, path: str, body: dict, role: str = "office", headers: dict | None = None) -> dict:
+        reply = session.request(method, f"{stack.base_url}{path}", json=body, headers={**as_(role), **(headers or {})}, timeout=10)
+        if not reply.ok:
+            raise RuntimeError(f"demo data: {method} {path} answered {reply.status_code}: {reply.text[:500]}")
         return reply.json()
 
-    stack.token(TENANT, "resource", USERS["resource"])  # the technician exists from the start
+    def post(path: str, body: dict, role: str = "office") -> dict:
+        return send("POST", path, body, role)
+
+    tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
     groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
     abc = post("/contacts", {
         "name": "ABC SA", "group_id": groups["Customers"], "reference": "ABC001",
@@ -30,7 +44,7 @@ def seed(stack) -> None:
         "main_contact": {"name": "Claire Martin", "email": "claire.martin@abc.example"},
         "flag": "Two invoices overdue: ask for payment before any new job",
     })
-    post("/contacts", {
+    paris = post("/contacts", {
         "name": "ABC SA – Paris Rivoli", "group_id": groups["Sites"], "parent_id": abc["id"],
         "address": {"line1": "99 rue de Rivoli", "postcode": "75001", "city": "Paris", "country": "FR"},
         "location": {"lat": 48.8606, "lon": 2.3376},
@@ -51,3 +65,28 @@ def seed(stack) -> None:
         "main_contact": {"name": "Luc Dupont", "email": "commandes@dupont-plomberie.example"},
     })
     post(f"/contacts/{abc['id']}/notes", {"text": "Annual boiler service contract up for renewal in January."})
+
+    # Jobs: two job types, the technician as a resource, one job planned at ABC's Paris site.
+    service = post("/job-types", {"name": "Boiler service"}, role="admin")
+    repair = post("/job-types", {"name": "Boiler repair"}, role="admin")
+    post("/resources", {"user_id": tech.sub, "name": "Tom Technician"}, role="admin")
+    start = datetime.combine(_next_weekday(date.today()), time(9, 0), PARIS)
+    post("/jobs", {
+        "contact_id": paris["id"], "job_type_id": service["id"], "resource_id": tech.sub,
+        "description": "Annual boiler service", "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=2)).isoformat(),
+    })
+
+    # ABC's booking site, and Claire (ABC's main contact) invited to it.
+    send("PUT", f"/contacts/{abc['id']}/booking-site", {
+        "slug": BOOKING_SLUG, "logo_url": "https://abc.example/logo.png", "job_type_ids": [service["id"], repair["id"]],
+        "notify_email": USERS["office"], "columns": ["reference", "type", "site", "status", "planned_start", "preferred_date"],
+    }, headers={"If-Match": '"0"'})
+    claire = post(f"/contacts/{abc['id']}/persons", {"name": "Claire Martin", "email": INVITED, "booking_site_access": True})
+    post(f"/contacts/{abc['id']}/booking-site/invitations", {"person_id": claire["id"]})
+
+
+def _next_weekday(today: date) -> date:
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day

@@ -265,6 +265,11 @@ class LocalStack:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def has_demo_data(self) -> bool:
+        """This stack seeds a fresh state dir with demo data (it may have come from a snapshot)."""
+        return self._seed is not None
+
+    @property
     def moto_url(self) -> str:
         return self.moto.url
 
@@ -332,6 +337,13 @@ def _demo_seed() -> Callable[[LocalStack], Any] | None:
 
 def banner(stack: LocalStack) -> str:
     base = stack.base_url
+    demo = ""
+    if stack.has_demo_data:
+        demo = f"""Demo data (tenant demo): ABC SA's booking site is {base}/booking/abc-demo
+  Claire Martin (claire.martin@abc.example) is invited to it: her invitation email, with the
+  temporary password, is in {base}/_local/outbox (she chooses her own at the first sign-in).
+
+"""
     return f"""
 CRM local stack
   API             {base}   (the deployed stage prefix /v1 works too)
@@ -350,7 +362,7 @@ Get a token (role: admin | office | resource | customer):
     -d '{{"tenant":"demo","role":"admin","email":"admin@demo.example"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -H "Authorization: Bearer $TOKEN" {base}/contacts
 
-Ctrl-C to stop (state is saved and restored on the next start).
+{demo}Ctrl-C to stop (state is saved and restored on the next start).
 """
 
 

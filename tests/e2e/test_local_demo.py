@@ -1,0 +1,72 @@
+"""`make dev`'s demo data (infra/demo.py) on a fresh state dir: it seeds without an error or a
+print, and the booking site at /booking/abc-demo works for the invited person."""
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+import requests
+
+from infra import demo
+from infra.local import LocalStack, banner
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("infra").addHandler(handler)
+    try:
+        with LocalStack(port=0, state_dir=tmp_path_factory.mktemp("demo-state"), seed=demo.seed) as stack:
+            yield stack, records
+    finally:
+        logging.getLogger("infra").removeHandler(handler)
+
+
+def test_the_demo_seeds_without_errors_or_prints(tmp_path, capfd):
+    with LocalStack(port=0, state_dir=tmp_path, seed=demo.seed) as stack:
+        out = capfd.readouterr().out
+        assert out == ""
+        assert "/booking/abc-demo" in banner(stack) and "/_local/outbox" in banner(stack)
+
+
+def test_the_demo_booking_site_works_for_the_invited_person(seeded):
+    stack, records = seeded
+    assert not [r for r in records if r.levelno >= logging.ERROR], [r.getMessage() for r in records]
+    base = stack.base_url
+    public = requests.get(f"{base}/booking/sites/abc-demo", timeout=10)
+    assert public.status_code == 200 and public.json()["company_name"] == "ABC SA"
+    assert public.json()["logo_url"].startswith("https://")
+    page = requests.get(f"{base}/booking/abc-demo", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+
+    (invitation,) = [m for m in stack.outbox() if m["to"] == [demo.INVITED]]
+    assert f"{base}/booking/abc-demo" in invitation["body"]
+    temporary = re.search(r"temporary password:\s*(\S+)", invitation["body"]).group(1)
+    login = requests.post(f"{base}/_local/customer-login", json={"email": demo.INVITED, "password": temporary, "new_password": "Claire-Passw0rd-1"}, timeout=15)
+    assert login.status_code == 200, login.text
+    as_claire = {"Authorization": f"Bearer {login.json()['token']}"}
+    jobs = requests.get(f"{base}/booking/sites/abc-demo/jobs", headers=as_claire, timeout=15).json()["items"]
+    assert len(jobs) == 1 and jobs[0]["type"] == "Boiler service" and "Paris" in jobs[0]["site"]
+    options = requests.get(f"{base}/booking/sites/abc-demo/options", headers=as_claire, timeout=15).json()
+    assert {t["name"] for t in options["job_types"]} == {"Boiler service", "Boiler repair"}
+
+
+def test_the_demo_technician_is_a_resource_with_a_job(seeded):
+    stack, _ = seeded
+    tech = next(u for u in stack.users.all() if u.email == demo.USERS["resource"])
+    as_tech = {"Authorization": f"Bearer {stack.token(demo.TENANT, 'resource', tech.email)}"}
+    as_office = {"Authorization": f"Bearer {stack.token(demo.TENANT, 'office', demo.USERS['office'])}"}
+    resources = requests.get(f"{stack.base_url}/resources", headers=as_office, timeout=15).json()["items"]
+    assert [r["id"] for r in resources] == [tech.sub]
+    jobs = requests.get(f"{stack.base_url}/jobs", params={"status": "scheduled"}, headers=as_office, timeout=15).json()["items"]
+    assert len(jobs) == 1 and jobs[0]["resource_id"] == tech.sub
+    assert requests.get(f"{stack.base_url}/jobs/{jobs[0]['id']}", headers=as_tech, timeout=15).status_code == 200
