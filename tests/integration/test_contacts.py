@@ -271,3 +271,13 @@ def test_a_contact_with_persons_or_jobs_is_not_deleted(group):
     refused = call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'})
     assert refused.status == 409 and "jobs" in refused.json["detail"]
     assert call("GET", f"/contacts/{contact['id']}").status == 200
+
+
+def test_search_narrowed_by_group_follows_a_contact_that_moved(group):
+    suppliers = call("POST", "/contact-groups", role="admin", body={"name": "Suppliers"}).json["id"]
+    zebra = new_contact(group, name="Zebra Plumbing")
+    call("POST", f"/contacts/{zebra['id']}/persons", body={"name": "Yves Martin", "email": "yves@zebra.example"})
+    call("PATCH", f"/contacts/{zebra['id']}", body={"group_id": suppliers}, headers={"If-Match": '"1"'})
+    found = lambda q, g: [c["name"] for c in call("GET", "/contacts", query={"q": q, "group_id": g}).json["items"]]
+    assert found("zeb", suppliers) == ["Zebra Plumbing"] and found("zeb", group) == []
+    assert found("yves@", suppliers) == ["Zebra Plumbing"] and found("yves@", group) == []

@@ -8,7 +8,8 @@ Items (all keys start with the tenant, through crm.platform.keys):
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
   search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
-                 (owner: "contact" for the contact's own fields, or a person's id)
+                 (owner: "contact" for the contact's own fields, or a person's id; the term
+                 holds nothing else of the contact, so it never goes stale)
   group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
@@ -89,7 +90,7 @@ def _term_items(tenant: str, contact: dict, terms: set[str], owner: str = OWN_TE
     items = []
     for term in sorted(terms):
         pk, sk = _term_key(tenant, term, contact["id"], owner)
-        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "owner": owner, "group_id": contact["group_id"], "parent_id": contact.get("parent_id")}))
+        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "owner": owner}))
     return items
 
 
@@ -101,7 +102,7 @@ def search_term_writes(tenant: str, contact: dict, owner: str, old_terms: set[st
     if owner == OWN_TERMS:
         raise ValueError("a contact's own terms are written with the contact")
     deletes = [dynamo.delete(*_term_key(tenant, t, contact["id"], owner)) for t in sorted(old_terms - new_terms)]
-    return deletes + _term_items(tenant, contact, new_terms, owner)
+    return deletes + _term_items(tenant, contact, new_terms - old_terms, owner)
 
 
 def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exception]:
@@ -159,8 +160,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     steps += _ancestor_checks(tenant, ancestors)
     old_terms = set(old.get("search_terms") or [])
     steps += [(dynamo.delete(*_term_key(tenant, t, old["id"])), None) for t in sorted(old_terms - terms)]
-    # Terms are re-put when they stay, so their group/parent copies follow the contact.
-    steps += [(op, None) for op in _term_items(tenant, new, terms)]
+    steps += [(op, None) for op in _term_items(tenant, new, terms - old_terms)]
     dynamo.transact_explained(steps)
 
 
@@ -202,12 +202,8 @@ def list_contacts(tenant: str, *, group_id: str | None, parent_id: str | None, l
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
-def search_contact_ids(tenant: str, term: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict) -> tuple[list[str], str | None]:
-    narrow = None
-    if group_id:
-        narrow = Attr("group_id").eq(group_id)
-    if parent_id:
-        narrow = Attr("parent_id").eq(parent_id) if narrow is None else narrow & Attr("parent_id").eq(parent_id)
+def search_contact_ids(tenant: str, term: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[str], str | None]:
+    """Ids of the contacts whose terms (their own, or their persons') start with `term`."""
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
         query=query,
@@ -215,7 +211,6 @@ def search_contact_ids(tenant: str, term: str, *, group_id: str | None, parent_i
         sort=Key("SK").begins_with(term),
         limit=limit,
         cursor=cursor,
-        filter_expression=narrow,
     )
     return list(dict.fromkeys(i["contact_id"] for i in items)), next_cursor
 

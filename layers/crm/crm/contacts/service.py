@@ -139,20 +139,25 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     repo.delete_contact(principal.tenant, contact, expected_version)
 
 
+def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool:
+    return (group_id is None or contact["group_id"] == group_id) and (parent_id is None or contact.get("parent_id") == parent_id)
+
+
 def find(principal: Principal, *, q: str | None, reference: str | None, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     tenant = principal.tenant
     query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id}
     if reference:
         found_id = repo.contact_id_by_reference(tenant, reference)
         contact = repo.get_contact(tenant, found_id) if found_id else None
-        keep = contact is not None and all(v is None or contact.get(k) == v for k, v in (("group_id", group_id), ("parent_id", parent_id)))
-        return ([contact] if keep else []), None
+        return ([contact] if contact is not None and _matches(contact, group_id, parent_id) else []), None
     if q is not None:
         term = search.query_term(q)
         if not term:
             raise invalid("q", "needs at least one letter or digit")
-        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
-        contacts = repo.get_contacts(tenant, contact_ids)
+        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, limit=limit, cursor=cursor, query=query)
+        # Group and parent narrow the contacts found (read whole, so always current): a page may
+        # come back short, and next_cursor goes on.
+        contacts = [c for c in repo.get_contacts(tenant, contact_ids) if _matches(c, group_id, parent_id)]
         return sorted(contacts, key=lambda c: search.rank(term, c)), next_cursor
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
 
