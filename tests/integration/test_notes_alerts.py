@@ -127,3 +127,17 @@ def test_an_alert_for_a_deleted_note_sends_nothing(aws, contact):
     call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'})
     assert fire(event)["outcome"].startswith("skipped")
     assert sent_emails() == []
+
+
+def test_erasing_the_only_recipient_cancels_a_pending_alert(aws, contact):
+    person = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane Doe", "email": "jane@abc.example"}).json
+    lonely = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call Jane", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example"]}).json
+    shared = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Team", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example", "boss@abc.example"]}).json
+    assert call("POST", f"/persons/{person['id']}/erase", role="admin").status == 200
+
+    notes = {n["id"]: n for n in call("GET", f"/contacts/{contact['id']}/notes").json["items"]}
+    assert notes[lonely["id"]]["alert_status"] == "cancelled"
+    assert notes[shared["id"]]["alert_status"] == "pending" and "boss@abc.example" in notes[shared["id"]]["alert_to"]
+    assert fire(schedule_input(aws, lonely["id"]))["outcome"] == "skipped: already cancelled"
+    assert fire(schedule_input(aws, shared["id"]))["outcome"] == "sent"
+    assert [m.destinations["ToAddresses"] for m in sent_emails()] == [["boss@abc.example"]]

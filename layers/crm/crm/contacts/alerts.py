@@ -12,16 +12,17 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     if note is None:
         return "skipped: the note no longer exists"
     if note.get("alert_status") != "pending":
-        return "skipped: already sent"
+        return f"skipped: already {note.get('alert_status')}"
     contact = repo.get_contact(tenant, contact_id) or {"name": "a deleted contact"}
     subject = f"Reminder: {contact['name']}"
     body = f"{note['text']}\n\nNote written by {note['author']} on {note['created_at']}."
-    message_id = mail.send(note["alert_to"], subject, body)
+    recipients = [a for a in note["alert_to"] if mail.deliverable(a)]
+    message_id = mail.send(recipients, subject, body)
     email = {
         "id": ids.new_id(),
         "contact_id": contact_id,
         "kind": "note_alert",
-        "to": note["alert_to"],
+        "to": recipients,
         "subject": subject,
         "sent_at": clock.iso(clock.now()),
         "message_id": message_id,

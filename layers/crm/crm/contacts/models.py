@@ -169,7 +169,7 @@ class Note(BaseModel):
     created_at: str
     alert_at: str | None = None
     alert_to: list[str] | None = None
-    alert_status: Literal["pending", "sent"] | None = None
+    alert_status: Literal["pending", "sent", "cancelled"] | None = None
 
 
 class NoteCreated(Note):

@@ -20,7 +20,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from crm.platform import dynamo
+from crm.platform import dynamo, mail
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
@@ -329,15 +329,23 @@ def archive_email(tenant: str, email: dict) -> None:
 
 def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:
     """Replace an email address in the contact's notes' `alert_to` and archived emails' `to` (a
-    person's erasure). Each item is updated only if its list is unchanged; returns how many were."""
+    person's erasure); a pending alert left with no deliverable recipient is cancelled. Each item
+    is updated only if its list is unchanged since read; returns how many were."""
     pk, wanted, changed = _contact_pk(tenant, contact_id), address.casefold(), 0
     for prefix, field in ((NOTE, "alert_to"), (EMAIL, "to")):
         for item in dynamo.query_all(("PK", pk), Key("SK").begins_with(prefix)):
             old = item.get(field) or []
             new = [replacement if a.casefold() == wanted else a for a in old]
-            if new != old:
-                dynamo.transact([dynamo.update(pk, item["SK"], UpdateExpression="SET #f = :new", ConditionExpression=Attr(field).eq(old), ExpressionAttributeNames={"#f": field}, ExpressionAttributeValues={":new": new})])
-                changed += 1
+            if new == old:
+                continue
+            update, values = "SET #f = :new", {":new": new}
+            if item.get("alert_status") == "pending" and not any(map(mail.deliverable, new)):
+                update, values = update + ", alert_status = :cancelled", values | {":cancelled": "cancelled"}
+            dynamo.update_one(
+                pk, item["SK"], Conflict("the item changed while it was being redacted; run the erasure again"),
+                UpdateExpression=update, ConditionExpression=Attr(field).eq(old), ExpressionAttributeNames={"#f": field}, ExpressionAttributeValues=values,
+            )
+            changed += 1
     return changed
 
 

@@ -217,6 +217,17 @@ def put_one(item: dict, condition: ConditionBase, error: Exception) -> None:
         raise
 
 
+def update_one(pk: str, sk: str, error: Exception, **expression) -> None:
+    """A single conditional Update; `error` when its condition fails."""
+    args = _built(expression)
+    try:
+        aws.table().meta.client.update_item(TableName=settings.table_name(), Key={"PK": pk, "SK": sk}, **args)
+    except ClientError as e:
+        if error_code(e) == "ConditionalCheckFailedException":
+            raise error from None
+        raise
+
+
 def transact_explained(steps: list[tuple[dict, Exception | None]], token: str | None = None) -> None:
     """Run a transaction; when an item's condition fails, raise the error paired with that item."""
     try:
