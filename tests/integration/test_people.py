@@ -391,3 +391,19 @@ def test_redact_address_rewrites_only_that_address_on_that_contact(aws, contact)
     assert call("GET", f"/contacts/{contact['id']}/emails").json["items"][0]["to"] == ["gone@erased.invalid"]
     theirs = [n["alert_to"] for n in call("GET", f"/contacts/{other['id']}/notes").json["items"]]
     assert ["jane.doe@acme.test", "bob@acme.test"] in theirs
+
+
+def test_erasure_also_clears_her_from_the_contact_record(aws, contact):
+    site = call("POST", "/contacts", body={
+        "name": "ABC Leeds", "group_id": contact["group_id"],
+        "main_contact": {"name": "Jane D.", "email": "Jane.Doe@acme.test"},
+        "on_site_contact": {"name": "Jane Doe", "phone": "+44 (0)20 7946 0000"},
+    }).json
+    jane = person(site["id"], **JANE)
+    assert call("POST", f"/persons/{jane['id']}/erase", role="admin").status == 200
+    record = call("GET", f"/contacts/{site['id']}").json
+    assert record["main_contact"] == {"name": "Erased person", "email": None}
+    assert record["on_site_contact"] == {"name": "Erased person", "phone": None, "address": None}
+    everything = json.dumps(table_items(aws), default=str).casefold()
+    assert "jane" not in everything and "7946" not in everything
+    assert found("jane") == []

@@ -22,6 +22,7 @@ from crm.contacts.models import (
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.text import digits, fold
 
 DEFAULT_ZONE_RADIUS_M = 20.0
 MAX_PARENT_DEPTH = 20
@@ -124,6 +125,29 @@ def update(principal: Principal, contact_id: str, patch: ContactPatch, expected_
     ancestors = _ancestors(tenant, contact_id, new.get("parent_id")) if new.get("parent_id") != old.get("parent_id") else []
     repo.update_contact(tenant, old, new, search.terms(new), ancestors)
     return new
+
+
+def forget_person(principal: Principal, contact_id: str, *, email: str | None, name: str, phones: list[str], placeholder: str) -> bool:
+    """A person's erasure: the contact's main or on-site contact loses its details when they are
+    that person's (same email; same name or phone). Returns whether the contact changed."""
+    phone_digits = {digits(p) for p in phones if p}
+    for _ in range(3):
+        contact = get(principal.tenant, contact_id)
+        changes = {}
+        main = contact.get("main_contact") or {}
+        if email and (main.get("email") or "").casefold() == email.casefold():
+            changes["main_contact"] = {"name": placeholder}
+        on_site = contact.get("on_site_contact") or {}
+        if on_site and (fold(on_site["name"]) == fold(name) or digits(on_site.get("phone") or "") in phone_digits):
+            changes["on_site_contact"] = {"name": placeholder}
+        if not changes:
+            return False
+        try:
+            update(principal, contact_id, ContactPatch.model_validate(changes), contact["version"])
+            return True
+        except PreconditionFailed:
+            continue  # edited meanwhile: read it again
+    raise PreconditionFailed("the contact kept changing while the person was erased; try again")
 
 
 def delete(principal: Principal, contact_id: str, expected_version: int) -> None:

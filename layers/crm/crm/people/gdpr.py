@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 
 from crm.contacts import repository as contacts
+from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules, service
 from crm.people.models import ConsentEvent, ExportLink, Person
@@ -100,6 +101,10 @@ def erase(principal: Principal, person_id: str) -> dict:
         _delete_exports(tenant, person_id)
         if person.get("email"):
             contacts.redact_address(tenant, person["contact_id"], person["email"], rules.replacement_address(person_id))
+        contact_records.forget_person(
+            principal, person["contact_id"], email=person.get("email"), name=person["name"],
+            phones=[person.get("mobile"), person.get("landline")], placeholder=rules.ERASED_NAME,
+        )
         repo.remove_consent_notes(tenant, person_id)
         erased = rules.erased(person, who, clock.iso(clock.now()))
         try:
