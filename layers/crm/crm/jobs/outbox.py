@@ -8,11 +8,17 @@ second completion (refused: completed is final) or a second publish finds nothin
 bus sees one event. The one window left is a crash between PutEvents and the marker's update: the
 marker stays pending and a re-drive (`redrive`) publishes again with the same `event_id`, so
 consumers (stock movements, invoicing) de-duplicate on it.
+
+What a request could not publish (the bus refused, the function died after the commit) is picked
+up by the scheduled re-drive (`redrive_everywhere`, JobEventsFunction every 5 minutes): pending
+markers of every tenant older than a lease, oldest first, a bounded number per run, each through
+the same claim -> PutEvents -> mark published.
 """
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 
@@ -24,6 +30,8 @@ from crm.platform.errors import Unavailable
 
 SOURCE, DETAIL_TYPE = "crm.jobs", "JobCompleted"
 LEASE = timedelta(seconds=60)
+REDRIVE_LIMIT = 200  # markers per scheduled run; the rest wait for the next run
+FAILURES_BEFORE_GIVING_UP = 3  # PutEvents failures in a row end a run (the bus is down: stop knocking)
 logger = Logger(child=True)
 
 
@@ -61,19 +69,21 @@ def _put(tenant: str, detail: dict) -> None:
 
 def publish_pending(tenant: str, job_id: str) -> int:
     """Publish the job's pending completion events; returns how many this call published."""
-    published = 0
-    for pending in repo.pending_outbox(tenant, job_id):
-        now = clock.now()
-        if not repo.claim_outbox(tenant, job_id, pending["id"], clock.iso(now), clock.iso(now + LEASE)):
-            continue
-        try:
-            _put(tenant, pending["detail"])
-        except Exception:
-            repo.release_outbox(tenant, job_id, pending["id"])
-            raise
-        repo.mark_published(tenant, job_id, pending["id"], clock.iso(clock.now()))
-        published += 1
-    return published
+    return sum(_publish(tenant, job_id, pending) for pending in repo.pending_outbox(tenant, job_id))
+
+
+def _publish(tenant: str, job_id: str, pending: dict) -> bool:
+    """Claim, put, mark published; False when another publisher holds it or already published it."""
+    now = clock.now()
+    if not repo.claim_outbox(tenant, job_id, pending["id"], clock.iso(now), clock.iso(now + LEASE)):
+        return False
+    try:
+        _put(tenant, pending["detail"])
+    except Exception:
+        repo.release_outbox(tenant, job_id, pending["id"])
+        raise
+    repo.mark_published(tenant, job_id, pending["id"], clock.iso(clock.now()))
+    return True
 
 
 def publish_after_commit(tenant: str, job_id: str) -> None:
@@ -88,3 +98,30 @@ def publish_after_commit(tenant: str, job_id: str) -> None:
 def redrive(tenant: str, limit: int = 100) -> int:
     """Publish what earlier requests could not (a bus outage, a crash after the commit)."""
     return sum(publish_pending(tenant, job_id) for job_id in repo.outbox_backlog(tenant, limit))
+
+
+def redrive_everywhere(limit: int = REDRIVE_LIMIT, out_of_time: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """Publish the pending completion events of every tenant that are older than a lease (younger
+    ones are still their request's to publish), oldest first, at most `limit` of them.
+
+    Safe to run twice at once, or against the request that is publishing: every marker is claimed
+    on condition, so each event is put once. Returns the counts: published, skipped (held by a live
+    claim or published meanwhile), failed, and remaining (still pending and due after this run).
+    """
+    cutoff = clock.iso(clock.now() - LEASE)
+    counts = {"published": 0, "skipped": 0, "failed": 0}
+    failures_in_a_row = 0
+    for pending in repo.pending_everywhere(cutoff, limit):
+        if out_of_time() or failures_in_a_row >= FAILURES_BEFORE_GIVING_UP:
+            break
+        tenant, job_id = pending["tenant"], pending["job_id"]
+        try:
+            done = _publish(tenant, job_id, pending)
+        except Exception:  # noqa: BLE001 - one refused event does not stop the others; it stays pending
+            logger.exception("completion event still not published", extra={"tenant": tenant, "job_id": job_id, "event_id": pending["id"]})
+            counts["failed"] += 1
+            failures_in_a_row += 1
+            continue
+        failures_in_a_row = 0
+        counts["published" if done else "skipped"] += 1
+    return {**counts, "remaining": repo.pending_count(cutoff)}

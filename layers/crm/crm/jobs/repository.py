@@ -9,7 +9,9 @@ Items (every key starts with the tenant, through crm.platform.keys):
                     are open or breached it; the breach report)
   history      PK=T#t#JOB#<id>  SK=HISTORY#<ulid>   append-only: creation, status changes, overrides
   outbox       PK=T#t#JOB#<id>  SK=OUTBOX#<history id>  the completion event; state pending|published,
-               GSI1 T#t#JOBOUTBOX / <created>#<job> while pending (for a re-drive)
+               GSI1 T#t#JOBOUTBOX / <created>#<job> while pending (a tenant's re-drive)
+               GSI2 OUTBOX#PENDING#<shard> / <created>#<history id> while pending (the scheduled
+                    re-drive across tenants; the one GSI key without the tenant: see PENDING)
   counter      PK=T#t#COUNTER#JOB  SK=COUNTER   n = the last reference number issued
   reference    PK=T#t#JOBREF#<REFERENCE>  SK=JOBREF  job_id (uniqueness, lookup)
   job type     PK=T#t#JOBTYPES  SK=TYPE#<id>
@@ -21,18 +23,27 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Callable
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from crm.platform import dynamo
+from crm.platform import aws, dynamo
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
-from crm.platform.keys import tenant_key
+from crm.platform.keys import tenant_key, tenant_of
 
 JOB, COUNTER, REF = "JOB", "COUNTER", "JOBREF"
 HISTORY, OUTBOX = "HISTORY#", "OUTBOX#"
 INDEX_KEYS = frozenset({f"GSI{n}{part}" for n in (1, 2, 3, 4) for part in ("PK", "SK")}) | {"PK", "SK"}
 NUMBERING_ATTEMPTS = 25
+# The pending completion markers of every tenant, in a sparse GSI2 partition. This is, with the
+# booking slug, the one key not starting with the tenant, on purpose: the scheduled re-drive must
+# find what is owed without knowing the tenants (there is no tenant registry, and scanning for them
+# is what the index avoids). It holds only markers still pending (they leave it when published, in
+# the same update), is read by `pending_everywhere`/`pending_count` alone (never on a request
+# path), and each hit is then handled through its own tenant-prefixed PK (T#t#JOB#<id>), which is
+# where the tenant comes from. A few shards spread a burst of completions over partitions.
+PENDING, PENDING_SHARDS = "OUTBOX#PENDING#", 4
 COLLECTIONS = {"type": ("JOBTYPES", "TYPE#"), "resource": ("RESOURCES", "RESOURCE#"), "vehicle": ("VEHICLES", "VEHICLE#")}
 
 
@@ -137,6 +148,8 @@ def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, his
             "SK": OUTBOX + outbox["id"],
             "GSI1PK": tenant_key(tenant, "JOBOUTBOX"),
             "GSI1SK": f"{outbox['created_at']}#{job['id']}",
+            "GSI2PK": _pending_partition(outbox["id"]),
+            "GSI2SK": f"{outbox['created_at']}#{outbox['id']}",
             **outbox,
         }
         steps.append((dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()), Conflict("this completion was already recorded")))
@@ -235,6 +248,34 @@ def sla_watch(tenant: str, *, until: str | None, keep: Callable[[dict], bool], l
 # ---------------------------------------------------------------- the completion outbox
 
 
+def _pending_partition(marker_id: str) -> str:
+    return PENDING + str(zlib.crc32(marker_id.encode()) % PENDING_SHARDS)  # not tenant-prefixed: see PENDING
+
+
+def pending_everywhere(before: str, limit: int) -> list[dict]:
+    """Pending markers of every tenant created before `before`, oldest first, at most `limit`;
+    each as its marker with the `tenant` and `job_id` it belongs to."""
+    found = []
+    for shard in range(PENDING_SHARDS):
+        found += dynamo.query_all(("GSI2PK", PENDING + str(shard)), Key("GSI2SK").lt(before), index="GSI2", limit=limit)
+    found.sort(key=lambda i: i["GSI2SK"])
+    return [{**_out(i), "tenant": tenant_of(i["PK"]), "job_id": i["PK"].rsplit("#", 1)[1]} for i in found[:limit]]
+
+
+def pending_count(before: str) -> int:
+    """How many markers of every tenant created before `before` are still pending."""
+    total = 0
+    for shard in range(PENDING_SHARDS):
+        args = {"IndexName": "GSI2", "KeyConditionExpression": Key("GSI2PK").eq(PENDING + str(shard)) & Key("GSI2SK").lt(before), "Select": "COUNT"}
+        while True:
+            response = aws.table().query(**args)
+            total += response["Count"]
+            if "LastEvaluatedKey" not in response:
+                break
+            args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return total
+
+
 def pending_outbox(tenant: str, job_id: str) -> list[dict]:
     return [_out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"]
 
@@ -261,7 +302,7 @@ def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
         dynamo.update(
             _job_pk(tenant, job_id),
             OUTBOX + marker_id,
-            UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, claimed_until",
+            UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, claimed_until",
             ConditionExpression=Attr("state").eq("pending"),
             ExpressionAttributeNames={"#s": "state"},
             ExpressionAttributeValues={":published": "published", ":at": at},

@@ -1,0 +1,35 @@
+"""Job events: every 5 minutes, publish the completion events that their request could not.
+
+Invoked by a schedule (an EventBridge Scheduled Event; its content is not used). Idempotent: each
+pending marker is claimed on condition before it is put on the bus, so two runs at once, a retried
+run or a run racing the request that completed the job publish each event once. A run handles at
+most `outbox.REDRIVE_LIMIT` markers and stops early when the Lambda is running out of time; the
+rest wait for the next run (no fan-out needed at that size).
+"""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from crm.jobs import outbox
+
+logger, metrics, tracer = Logger(service="job_events"), Metrics(service="job_events"), Tracer(service="job_events")
+SAFETY_MS = 5_000  # a claim, a PutEvents (retried) and a mark must fit in what is left
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context) -> dict:
+    counts = outbox.redrive_everywhere(out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MS)
+    metrics.add_metric(name="JobEventsRedriven", unit=MetricUnit.Count, value=counts["published"])
+    metrics.add_metric(name="JobEventsFailed", unit=MetricUnit.Count, value=counts["failed"])
+    metrics.add_metric(name="JobEventsPending", unit=MetricUnit.Count, value=counts["remaining"])
+    extra = {**counts, "schedule_event_id": event.get("id") if isinstance(event, dict) else None}
+    if counts["failed"]:
+        logger.error("job events re-drive: some events are still refused by the bus", extra=extra)
+    elif counts["remaining"]:
+        logger.warning(f"job events re-drive: {counts['remaining']} pending events remain for the next run", extra=extra)
+    else:
+        logger.info("job events re-drive", extra=extra)
+    return counts

@@ -1,0 +1,201 @@
+"""The scheduled re-drive of completion events (JobEventsFunction): an event the bus refused when
+the job was completed is published later, once, whatever runs at the same time."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from crm.jobs import outbox
+from crm.jobs import repository as repo
+from crm.platform import aws as platform_aws
+from crm.platform import clock
+from infra import template
+from tests.support.lambdas import LambdaContext, call, claims, module
+
+PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
+
+
+def scheduled_event() -> dict:
+    """What the template's ScheduleV2 event hands the function (its content is not used)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": template.ACCOUNT,
+        "time": clock.iso(clock.now()),
+        "region": template.REGION,
+        "resources": [f"arn:aws:scheduler:{template.REGION}:{template.ACCOUNT}:schedule/default/RedriveJobEvents"],
+        "detail": {},
+    }
+
+
+def run() -> dict:
+    return module("JobEventsFunction").handler(scheduled_event(), LambdaContext("JobEventsFunction"))
+
+
+@pytest.fixture
+def queue(aws):
+    """An SQS queue receiving every JobCompleted event of the jobs bus."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = os.environ["JOBS_BUS_NAME"]
+    events.put_rule(Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]}))
+    events.put_targets(Rule="all-completions", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    return url
+
+
+def received(url: str) -> list[dict]:
+    out = []
+    while True:
+        messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return out
+        out += [json.loads(m["Body"]) for m in messages]
+
+
+@pytest.fixture
+def atomic_transactions(monkeypatch):
+    """moto runs a transaction item by item, unlocked, and restores a whole-table snapshot when one
+    fails: serialise its transactions so threads race as they would on DynamoDB."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock, real = threading.Lock(), DynamoDBBackend.transact_write_items
+
+    def serialised(self, transact_items):
+        with lock:
+            return real(self, transact_items)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
+
+
+@pytest.fixture
+def bus_down(aws, monkeypatch):
+    """While active, PutEvents on the jobs bus refuses every entry (an outage)."""
+    client = platform_aws.client("events")  # the one the outbox uses (cached per container)
+
+    def refuse(**kwargs):
+        return {"FailedEntryCount": len(kwargs["Entries"]), "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "outage"}] * len(kwargs["Entries"])}
+
+    @contextmanager
+    def down():
+        with monkeypatch.context() as patch:
+            patch.setattr(client, "put_events", refuse)
+            yield
+
+    return down
+
+
+def complete_a_job(tenant: str) -> dict:
+    """A job of `tenant`, moved to completed by its technician; returns the job."""
+    group = call("POST", "/contact-groups", tenant=tenant, role="admin", body={"name": "Sites"}).json["id"]
+    contact = call("POST", "/contacts", tenant=tenant, body={"name": "ABC Paris", "group_id": group}).json["id"]
+    job_type = call("POST", "/job-types", tenant=tenant, role="admin", body={"name": "Repair"}).json["id"]
+    tech = claims(tenant, "resource")["sub"]
+    call("POST", "/resources", tenant=tenant, role="admin", body={"user_id": tech, "name": "Ann"})
+    job = call("POST", "/jobs", tenant=tenant, body={"contact_id": contact, "job_type_id": job_type, "resource_id": tech, **PLAN}).json
+    for version, status in ((1, "in_progress"), (2, "completed")):
+        moved = call("POST", f"/jobs/{job['id']}/status", tenant=tenant, role="resource", body={"status": status}, headers={"If-Match": f'"{version}"'})
+        assert moved.status == 200, moved.body  # the completion is saved even when the bus is down
+    return job
+
+
+def later(monkeypatch, minutes: float = 2) -> None:
+    """Move the clock past the claim lease: the marker is now the scheduled run's to publish."""
+    moved = clock.now() + timedelta(minutes=minutes)
+    monkeypatch.setattr(clock, "now", lambda: moved)
+
+
+def outbox_items(tenant: str, job_id: str) -> list[dict]:
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    pk = f"T#{tenant}#JOB#{job_id}"
+    return [i for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"] if i["SK"].startswith("OUTBOX#")]
+
+
+def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_transactions):
+    with bus_down():
+        job = complete_a_job("t1")
+    assert received(queue) == []
+    (marker,) = outbox_items("t1", job["id"])
+    assert marker["state"] == "pending" and marker["PK"].startswith("T#t1#")  # its own key is the tenant's
+    assert marker["GSI2PK"].startswith("OUTBOX#PENDING#")
+
+    # Younger than the lease, it is still the request's to publish: the run leaves it.
+    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+
+    later(monkeypatch)
+    results, errors = [], []
+    start = threading.Barrier(3)
+
+    def worker(fn):
+        start.wait()
+        try:
+            results.append(fn())
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    # Two scheduled runs at once, and the job's own request publishing (a retry) at the same time.
+    threads = [threading.Thread(target=worker, args=(run,)) for _ in range(2)]
+    threads.append(threading.Thread(target=worker, args=(lambda: outbox.publish_pending("t1", job["id"]),)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    published = sum(r["published"] if isinstance(r, dict) else r for r in results)
+    assert published == 1, results
+
+    (event,) = received(queue)
+    assert event["source"] == "crm.jobs" and event["detail-type"] == "JobCompleted"
+    detail = event["detail"]
+    history = call("GET", f"/jobs/{job['id']}/history").json["items"]
+    assert detail["tenant"] == "t1" and detail["job_id"] == job["id"] and detail["event_id"] == history[-1]["id"]
+    # Published, the marker has left both indexes; a further run finds nothing.
+    (marker,) = outbox_items("t1", job["id"])
+    assert marker["state"] == "published" and not {"GSI1PK", "GSI2PK", "claimed_until"} & set(marker)
+    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    assert received(queue) == []
+
+
+def test_a_run_with_nothing_pending_does_nothing(queue, monkeypatch):
+    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    complete_a_job("t1")  # published by its request
+    assert len(received(queue)) == 1
+    later(monkeypatch)
+    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    assert received(queue) == []
+
+
+def test_a_marker_claimed_by_a_live_lease_is_left_alone(queue, bus_down, monkeypatch):
+    with bus_down():
+        job = complete_a_job("t1")
+    later(monkeypatch)
+    (marker,) = outbox_items("t1", job["id"])
+    now = clock.now()
+    assert repo.claim_outbox("t1", job["id"], marker["id"], clock.iso(now), clock.iso(now + outbox.LEASE))  # another publisher holds it
+    assert run() == {"published": 0, "skipped": 1, "failed": 0, "remaining": 1}
+    assert received(queue) == []
+    later(monkeypatch, minutes=4)  # that publisher died: its lease ran out
+    assert run() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
+    assert len(received(queue)) == 1
+
+
+def test_a_run_covers_every_tenant_a_bounded_number_at_a_time(queue, bus_down, monkeypatch):
+    with bus_down():
+        jobs = {tenant: complete_a_job(tenant) for tenant in ("t1", "t2", "t3")}
+        later(monkeypatch)
+        assert run() == {"published": 0, "skipped": 0, "failed": 3, "remaining": 3}  # still down: all stay pending
+    assert received(queue) == []
+
+    assert outbox.redrive_everywhere(limit=2) == {"published": 2, "skipped": 0, "failed": 0, "remaining": 1}
+    assert run() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
+    events = received(queue)
+    assert sorted((e["detail"]["tenant"], e["detail"]["job_id"]) for e in events) == sorted((t, j["id"]) for t, j in jobs.items())
