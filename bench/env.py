@@ -1,5 +1,6 @@
 """The tests' `aws` fixture outside pytest: a moto account with template.yaml's resources, the
-functions' environment, and optionally a counter of every AWS API call made while it is open."""
+functions' environment, and optionally a counter of every AWS API call made while it is open (and
+of the DynamoDB items those calls read)."""
 from __future__ import annotations
 
 import json
@@ -21,10 +22,13 @@ class AwsCalls:
     Installed in botocore's BUILTIN_HANDLERS, so every session created afterwards carries it —
     boto3's default session (crm.platform.aws) and the ones Powertools' idempotency store creates.
     Presigned URLs and POST policies are signed locally and make no call, so they are not counted.
+    Its `after_call` (an 'after-call' handler) adds up the DynamoDB items the calls read: a Query's
+    or Scan's ScannedCount (what is billed, filter or not), the items a get returned.
     """
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.items_read = 0
         self.tables: dict[str, str] = {}
 
     def label_table(self, table_name: str, label: str) -> None:
@@ -39,9 +43,29 @@ class AwsCalls:
                 operation = f"{operation}[{self.tables[table]}]"
         self.counts[(service, operation)] += 1
 
+    def after_call(self, event_name: str, parsed: dict, **_) -> None:
+        if event_name.startswith("after-call.dynamodb."):
+            self.items_read += parsed.get("ScannedCount", 0) + ("Item" in parsed)
+            if isinstance(parsed.get("Responses"), dict):  # BatchGetItem
+                self.items_read += sum(len(found) for found in parsed["Responses"].values())
+
     def take(self) -> Counter[tuple[str, str]]:
+        """The calls counted since the last take (the items they read: `take_items_read()`)."""
         counts, self.counts = self.counts, Counter()
         return counts
+
+    def take_items_read(self) -> int:
+        n, self.items_read = self.items_read, 0
+        return n
+
+
+def breakdown(counts: Counter, service: str | None) -> tuple[int, str]:
+    """Total and 'Op ×n' list of the calls to `service` (None: every other service)."""
+    picked = {(s, op): n for (s, op), n in counts.items() if (s == service if service else s != "dynamodb")}
+    if not picked:
+        return 0, "—"
+    parts = [f"{'' if service else s + ' '}{op}{f' ×{n}' if n > 1 else ''}" for (s, op), n in sorted(picked.items())]
+    return sum(picked.values()), ", ".join(parts)
 
 
 @contextmanager
@@ -53,9 +77,8 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
     # As the tests do, but with Powertools' INFO lines kept off stdout, where the tables go.
     os.environ.update({**AWS_ENV, **function_env(), "POWERTOOLS_LOG_LEVEL": "WARNING"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    hook = ("before-call", calls) if calls is not None else None
-    if hook:
-        BUILTIN_HANDLERS.append(hook)  # before mock_aws resets boto3's default session
+    hooks = [("before-call", calls), ("after-call", calls.after_call)] if calls is not None else []
+    BUILTIN_HANDLERS.extend(hooks)  # before mock_aws resets boto3's default session
     try:
         with mock_aws():
             _clear_caches()
@@ -63,13 +86,14 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
             template.create_tables(boto3.client("dynamodb"), refs)
             template.create_buckets(boto3.client("s3"), refs)
             template.create_schedule_groups(boto3.client("scheduler"), refs)
+            template.create_event_buses(boto3.client("events"), refs)
             boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
             if calls is not None:
-                calls.take()  # the set-up's own calls
+                calls.take(), calls.take_items_read()  # the set-up's own calls
             yield refs
             _clear_caches()
     finally:
-        if hook:
+        for hook in hooks:
             BUILTIN_HANDLERS.remove(hook)
         os.environ.clear()
         os.environ.update(saved)

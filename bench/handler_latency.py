@@ -3,22 +3,13 @@ auth, validation, DynamoDB, serialisation) against the floor: a bare GetItem of 
 through the same boto3 Table, on the same moto backend, interleaved with it."""
 from __future__ import annotations
 
-import statistics
-import time
-
 from bench.env import stack
+from bench.timing import interleaved, paired_difference_ms, spread
 from crm.platform import aws
 from crm.platform.keys import tenant_key
 from tests.support.lambdas import LambdaContext, api_event, call, claims, module
 
 WARM_UP, REPETITIONS = 50, 500
-
-
-def _ms(samples: list[int]) -> tuple[float, float]:
-    """(median in ms, p90/median)."""
-    median = statistics.median(samples)
-    p90 = statistics.quantiles(samples, n=10)[-1]
-    return median / 1e6, p90 / median
 
 
 def measure() -> list[dict]:
@@ -44,17 +35,10 @@ def measure() -> list[dict]:
         def floor() -> None:
             table.get_item(Key=key, ConsistentRead=True)
 
-        samples: dict[str, list[int]] = {"handler": [], "floor": []}
-        for i in range(WARM_UP + REPETITIONS):
-            for name, fn in (("handler", full), ("floor", floor)) if i % 2 else (("floor", floor), ("handler", full)):
-                start = time.perf_counter_ns()
-                fn()
-                elapsed = time.perf_counter_ns() - start
-                if i >= WARM_UP:
-                    samples[name].append(elapsed)
-    handler_ms, handler_spread = _ms(samples["handler"])
-    floor_ms, floor_spread = _ms(samples["floor"])
-    overhead_ms = statistics.median(h - f for h, f in zip(samples["handler"], samples["floor"])) / 1e6
+        samples = interleaved({"floor": floor, "handler": full}, WARM_UP, REPETITIONS)
+    handler_ms, handler_spread = spread(samples["handler"])
+    floor_ms, floor_spread = spread(samples["floor"])
+    overhead_ms = paired_difference_ms(samples["handler"], samples["floor"])
     return [
         {"Measure": "bare GetItem of the contact (floor)", "Median ms": f"{floor_ms:.2f}", "p90/median": f"{floor_spread:.2f}", "× floor": "1.00"},
         {"Measure": "GET /contacts/{contact_id}, whole handler", "Median ms": f"{handler_ms:.2f}", "p90/median": f"{handler_spread:.2f}", "× floor": f"{handler_ms / floor_ms:.2f}"},

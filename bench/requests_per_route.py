@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from bench.env import AwsCalls, stack
+from bench.env import AwsCalls, breakdown, stack
 from infra import template
 from tests.support.lambdas import Reply, call, invoke
 
@@ -127,6 +127,7 @@ def _scenarios(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, Cal
         ("POST", "/contacts/{contact_id}/attachments"): [("POST /contacts/{id}/attachments", later("POST", f"{c}/attachments", body={"filename": "photo.jpg", "content_type": "image/jpeg", "size": 2048}))],
         ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): [("DELETE /contacts/{id}/attachments/{id}", later("DELETE", f"{c}/attachments/{ids['attachment']}"))],
         ("GET", "/contacts/{contact_id}/emails"): [("GET /contacts/{id}/emails", later("GET", f"{c}/emails"))],
+        ("GET", "/contacts/{contact_id}/folder"): [("GET /contacts/{id}/folder (notes, email, attachments)", later("GET", f"{c}/folder"))],
         ("GET", "/contact-groups"): [("GET /contact-groups", later("GET", "/contact-groups"))],
         ("POST", "/contact-groups"): [("POST /contact-groups", later("POST", "/contact-groups", role="admin", body={"name": "Prospects"}))],
         ("PATCH", "/contact-groups/{group_id}"): [("PATCH /contact-groups/{id}", later("PATCH", f"/contact-groups/{ids['spare']}", lambda: group_etag(ids["spare"]), role="admin", body={"name": "Spare parts"}))],
@@ -136,18 +137,9 @@ def _scenarios(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, Cal
     }
 
 
-def _summary(counts: Counter, service: str | None) -> tuple[int, str]:
-    """Total and 'Op ×n' list of the calls to `service` (None: every other service)."""
-    picked = {(s, op): n for (s, op), n in counts.items() if (s == service if service else s != "dynamodb")}
-    if not picked:
-        return 0, "—"
-    parts = [f"{'' if service else s + ' '}{op}{f' ×{n}' if n > 1 else ''}" for (s, op), n in sorted(picked.items())]
-    return sum(picked.values()), ", ".join(parts)
-
-
 def _row(label: str, counts: Counter) -> dict:
-    dynamo_total, dynamo_ops = _summary(counts, "dynamodb")
-    _, other = _summary(counts, None)
+    dynamo_total, dynamo_ops = breakdown(counts, "dynamodb")
+    _, other = breakdown(counts, None)
     return {"Route": label, "DynamoDB requests": dynamo_total, "DynamoDB operations": dynamo_ops, "Other AWS requests": other}
 
 

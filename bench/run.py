@@ -11,7 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, handler_latency, requests_per_route
+from bench import cold_import, handler_latency, job_log, requests_per_route, search_at_scale
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -28,6 +28,32 @@ MEASURES = [
         f"GET /contacts/{{contact_id}} through the whole Lambda handler vs a bare GetItem of the same item through the same "
         f"boto3 Table; {handler_latency.WARM_UP} warm-up then {handler_latency.REPETITIONS} interleaved calls each.",
         handler_latency.measure,
+    ),
+    (
+        f"Search at {search_at_scale.CONTACTS:,} contacts (GET /contacts?q=)",
+        f"One tenant with {search_at_scale.CONTACTS:,} contacts from a deterministic generator (`random.Random({search_at_scale.SEED})`): French "
+        "people and businesses (accented names, common surnames far more common than rare ones), references, addresses, emails, "
+        "phones typed in mixed formats. Loaded without HTTP: `crm.contacts.service.create` per contact, its transaction collected and "
+        "batch-written (BatchWriteItem; `bench/bulk.py`); groups through the API. Per query, one first page (limit 50): DynamoDB "
+        "requests and items read (a Query's ScannedCount, the items a get returned); the term items its Query returned against the "
+        "contacts on the page; then every page by `next_cursor`: pages, contacts returned and distinct ones. "
+        f"Times: median (p90/median) of {search_at_scale.REPETITIONS} interleaved rounds after {search_at_scale.WARM_UP} warm-up, in-process "
+        "on moto, of the bare Query with the search's key condition (the term's partition, `begins_with`, Limit 50), of that Query "
+        "plus a BatchGetItem of the contacts it names, and of the whole handler. moto's Query reads one partition here "
+        "(`bench/partitions.py`; each measured reply checked identical to moto's own whole-table Query).",
+        search_at_scale.measure,
+    ),
+    (
+        "Job log of a busy site (GET /contacts/{contact_id}/jobs)",
+        f"One tenant: a site with {job_log.SITE_JOBS:,} jobs; a parent whose {len(job_log.CHILD_JOBS)} child sites hold "
+        f"{sum(job_log.CHILD_JOBS):,} jobs ({', '.join(f'{n:,}' for n in job_log.CHILD_JOBS)}). Contacts, job types, resources through "
+        "the API; jobs (four years, mostly finished, each with its reference and creation history entry) by "
+        "`crm.jobs.repository.create_job`, its transactions collected and batch-written (`bench/bulk.py`). Per page: DynamoDB requests "
+        "and items read (a Query's ScannedCount, the items a get returned); the deep page is reached by following `next_cursor`. Times (lone site only): median (p90/median) of {job_log.REPETITIONS} interleaved rounds after "
+        f"{job_log.WARM_UP} warm-up, in-process on moto (one partition per Query, `bench/partitions.py`, replies checked against moto's "
+        "own), of the whole handler and of the floor, a bare Query of one page of the site's GSI2 partition (newest first, Limit 50; "
+        "for the deep page, `GSI2SK <` the last key shown).",
+        job_log.measure,
     ),
     (
         "Cold import, fresh interpreter",

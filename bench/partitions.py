@@ -1,0 +1,143 @@
+"""moto's Query, made to read one partition instead of the whole table.
+
+moto 5 answers every Query from `Table.all_items()`: the whole table, sorted, on every call, which
+it then walks item by item. At the 100,000 items of the 10,000-contact tenant that is about a
+second per Query, which would bury what a handler does under what the mock does. Inside
+`partitioned()`, `all_items()` returns, for the duration of one Query, only the items of the
+partition asked for (of the table, or of the GSI queried) whose sort key can meet the key condition,
+found by bisection in a map built on first use and dropped by any write. moto then does what it
+always does with them: sort, apply the key condition, the start key, the filter and the limit. So
+replies are moto's own, only sooner; `same_as_moto(fn)` checks it, calling `fn` with and without.
+
+It does not make moto DynamoDB: a Query still costs time in proportion to the items that meet its
+key condition (moto copies, sorts and walks them), not to the page it returns.
+"""
+from __future__ import annotations
+
+import inspect
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+
+T = TypeVar("T")
+WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "execute_statement", "execute_transaction", "batch_execute_statement")
+_QUERY = Table.query
+_SIGNATURE = inspect.signature(_QUERY)
+_maps: dict[int, tuple[Table, dict]] = {}  # id(table) -> (table, {index name or None: {hash value: (sort keys, items)}})
+
+
+def _key_attributes(table: Table, index_name: str | None) -> tuple[str, str] | None:
+    """(hash, sort) attribute of the table or GSI; None where moto's own way is kept (no sort key,
+    a local index, multi-attribute keys)."""
+    if index_name is None:
+        return (table.hash_key_attr, table.range_key_attr) if table.range_key_attr else None
+    index = next((i for i in table.global_indexes if i.name == index_name), None)
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"] if index else []
+    sorts = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"] if index else []
+    return (hashes[0], sorts[0]) if len(hashes) == len(sorts) == 1 and table.range_key_attr else None
+
+
+def _partitions(table: Table, index_name: str | None, hash_attribute: str, sort_attribute: str) -> dict:
+    """{hash value: (sort key values, items)} of the table or of one GSI, in key order."""
+    _, by_index = _maps.setdefault(id(table), (table, {}))
+    if index_name not in by_index:
+        groups: dict = defaultdict(list)
+        for partition in table.items.values():
+            for item in partition.values():
+                if hash_attribute in item.attrs and sort_attribute in item.attrs:
+                    groups[item.attrs[hash_attribute]].append(item)
+        by_index[index_name] = {}
+        for value, items in groups.items():  # in moto's order already, so its own sort is one pass
+            items.sort(key=lambda i: (i.attrs[sort_attribute].value, i.hash_key.value, i.range_key.value))
+            by_index[index_name][value] = ([i.attrs[sort_attribute].value for i in items], items)
+    return by_index[index_name]
+
+
+def _within(keys: list, comparison: str | None, bounds: list) -> slice:
+    """The slice of the sorted `keys` holding every key that meets the key condition (a superset
+    would do: moto applies the condition again)."""
+    values = [b.value for b in bounds]
+    if comparison is None or not all(isinstance(v, str) for v in [*values, *keys[:1]]):
+        return slice(None)
+    comparison = comparison.upper()
+    if comparison == "BEGINS_WITH":
+        start = end = bisect_left(keys, values[0])
+        while end < len(keys) and keys[end].startswith(values[0]):
+            end += 1
+        return slice(start, end)
+    if comparison == "BETWEEN":
+        return slice(bisect_left(keys, values[0]), bisect_right(keys, values[1]))
+    return {
+        "=": slice(bisect_left(keys, values[0]), bisect_right(keys, values[0])),
+        "<": slice(0, bisect_left(keys, values[0])),
+        "<=": slice(0, bisect_right(keys, values[0])),
+        ">": slice(bisect_right(keys, values[0]), None),
+        ">=": slice(bisect_left(keys, values[0]), None),
+    }.get(comparison, slice(None))
+
+
+def _candidates(table: Table, asked: dict) -> list | None:
+    """The items of the partition asked for that can meet the key condition; None: moto's own way."""
+    index_name = asked.get("index_name")
+    attributes = _key_attributes(table, index_name)
+    if attributes is None or len(asked.get("range_key_conditions") or ()) > 1:
+        return None
+    value = asked.get("hash_key")
+    if index_name:
+        value = dict(asked.get("hash_key_conditions") or ()).get(attributes[0], value)
+    keys, items = _partitions(table, index_name, *attributes).get(value, ([], []))
+    return items[_within(keys, asked.get("range_comparison"), asked.get("range_objs") or [])]
+
+
+def _query(self: Table, *args, **kwargs):
+    items = _candidates(self, _SIGNATURE.bind(self, *args, **kwargs).arguments)
+    if items is None:
+        return _QUERY(self, *args, **kwargs)
+    self.all_items = lambda: items  # shadows the method for this one call
+    try:
+        return _QUERY(self, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+def _dropping_maps(write: Callable) -> Callable:
+    def wrapper(*args, **kwargs):
+        _maps.clear()
+        return write(*args, **kwargs)
+    return wrapper
+
+
+@contextmanager
+def partitioned() -> Iterator[None]:
+    originals = {name: getattr(DynamoDBBackend, name) for name in WRITES}
+    Table.query = _query
+    for name, write in originals.items():
+        setattr(DynamoDBBackend, name, _dropping_maps(write))
+    try:
+        yield
+    finally:
+        Table.query = _QUERY
+        for name, write in originals.items():
+            setattr(DynamoDBBackend, name, write)
+        _maps.clear()
+
+
+def same_as_moto(fn: Callable[[], T]) -> T:
+    """`fn()` inside `partitioned()` (as the caller is), after checking that moto's own, whole-table
+    Query gives the same answer (compared with ==)."""
+    if Table.query is not _query:
+        raise RuntimeError("same_as_moto() is for calls made inside partitioned()")
+    Table.query = _QUERY
+    try:
+        reference = fn()
+    finally:
+        Table.query = _query
+    answer = fn()
+    if answer != reference:
+        raise RuntimeError(f"partitioned() changed an answer of moto's: {reference!r:.300} became {answer!r:.300}")
+    return answer
