@@ -177,9 +177,7 @@ class LocalStack:
         self.server = GatewayServer(self.gateway, self.host, self.port)
         self._cleanup.append(("stop gateway", self.server.stop))
         self.port = self.server.port  # a restart reuses it
-        site_env = EnvironmentPatch({"BOOKING_SITE_URL": f"{self.base_url}/booking"})  # the links in invitations
-        site_env.apply()
-        self._cleanup.append(("restore booking site URL", site_env.restore))
+        self._serve_booking_site_here()
         self.server.start()
 
         if fresh and self._seed is not None:
@@ -214,6 +212,13 @@ class LocalStack:
                     pool_id = pools[logical]
                     out[name] = TokenVerifier(pool_id, lambda p=pool_id: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=p, MaxResults=60)["UserPoolClients"]})
         return out
+
+    def _serve_booking_site_here(self) -> None:
+        """Invitations link to the booking site this stack serves, not to CloudFront's."""
+        for res in tpl.resources("AWS::SSM::Parameter", self.template).values():
+            name = tpl.resolve(res["Properties"]["Name"], self.refs, self.template)
+            if name.endswith("/booking-site-url"):
+                self.client("ssm").put_parameter(Name=name, Value=f"{self.base_url}/booking", Type="String", Overwrite=True)
 
     def _final_snapshot(self) -> None:
         counts = self.snapshots.take()

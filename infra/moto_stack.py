@@ -298,6 +298,7 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
     if sender:
         make_client("ses").verify_email_identity(EmailAddress=sender)
     buses = tpl.create_event_buses(make_client("events"), refs, template)
+    tpl.create_ssm_parameters(make_client("ssm"), refs, template)
     event_buses = watch_event_buses(make_client("events"), make_client("logs"), buses) if buses else {}
     return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender, other_pools, event_buses)
 

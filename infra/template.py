@@ -245,3 +245,14 @@ def create_event_buses(events, refs: dict[str, str], template: dict | None = Non
         events.create_event_bus(Name=name)
         created.append(name)
     return created
+
+
+def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create the template's AWS::SSM::Parameter resources, with their values resolved locally."""
+    template = template or load()
+    created = []
+    for res in resources("AWS::SSM::Parameter", template).values():
+        props = resolve(res["Properties"], refs, template)
+        ssm.put_parameter(Name=props["Name"], Value=props["Value"], Type=props.get("Type", "String"), Overwrite=True)
+        created.append(props["Name"])
+    return created

@@ -53,6 +53,7 @@ def aws(monkeypatch):
         template.create_tables(boto3.client("dynamodb"), refs)
         template.create_buckets(boto3.client("s3"), refs)
         template.create_schedule_groups(boto3.client("scheduler"), refs)
+        template.create_ssm_parameters(boto3.client("ssm"), refs)
         template.create_event_buses(boto3.client("events"), refs)
         boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
         yield refs

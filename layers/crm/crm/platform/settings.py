@@ -55,5 +55,9 @@ def customer_user_pool_id() -> str:
 
 @cache
 def booking_site_url() -> str:
-    """Where the booking site is served; a contact's page is <url>/<slug>."""
-    return _env("BOOKING_SITE_URL").rstrip("/")
+    """Where the booking site is served; a contact's page is <url>/<slug>. An SSM parameter, as the
+    URL is only known once its CloudFront distribution exists."""
+    from crm.platform import aws
+
+    name = _env("BOOKING_SITE_URL_PARAMETER")
+    return aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"].rstrip("/")
