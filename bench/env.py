@@ -83,11 +83,7 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
         with mock_aws():
             _clear_caches()
             refs = template.local_refs()
-            template.create_tables(boto3.client("dynamodb"), refs)
-            template.create_buckets(boto3.client("s3"), refs)
-            template.create_schedule_groups(boto3.client("scheduler"), refs)
-            template.create_event_buses(boto3.client("events"), refs)
-            boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
+            template.create_backing_resources(boto3.client, refs)
             if calls is not None:
                 calls.take(), calls.take_items_read()  # the set-up's own calls
             yield refs

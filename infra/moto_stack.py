@@ -285,9 +285,8 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
     """Create every resource of the template that the local stack emulates, on whatever moto
     `make_client(service)` talks to (the in-process server, or mock_aws with `boto3.client`)."""
     template = template or tpl.load()
-    tables = tpl.create_tables(make_client("dynamodb"), refs, template)
-    buckets = tpl.create_buckets(make_client("s3"), refs, template)
-    groups_created = tpl.create_schedule_groups(make_client("scheduler"), refs, template)
+    backing = tpl.create_backing_resources(make_client, refs, template)
+    tables, buckets, groups_created, buses = backing["tables"], backing["buckets"], backing["schedule_groups"], backing["event_buses"]
     if tpl.resources("AWS::Cognito::UserPool", template):
         pool_id, client_id, pool_arn, groups = create_user_pool(make_client("cognito-idp"), refs, template)
     else:
@@ -295,10 +294,6 @@ def create_template_resources(make_client: ClientFactory, refs: dict[str, str], 
         groups = []
     other_pools = create_other_user_pools(make_client("cognito-idp"), refs, template) if pool_id else {}
     sender = refs.get("MailFrom", "")
-    if sender:
-        make_client("ses").verify_email_identity(EmailAddress=sender)
-    buses = tpl.create_event_buses(make_client("events"), refs, template)
-    tpl.create_ssm_parameters(make_client("ssm"), refs, template)
     event_buses = watch_event_buses(make_client("events"), make_client("logs"), buses) if buses else {}
     return Resources(tables, buckets, groups_created, pool_id, client_id, pool_arn, groups, sender, other_pools, event_buses)
 

@@ -256,3 +256,20 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
         ssm.put_parameter(Name=props["Name"], Value=props["Value"], Type=props.get("Type", "String"), Overwrite=True)
         created.append(props["Name"])
     return created
+
+
+def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
+    """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
+    buckets, schedule groups, event buses, SSM parameters, and the verified SES sender. (The local
+    stack adds user pools and event watchers; the tests and benchmarks need only these.)"""
+    template = template or load()
+    created = {
+        "tables": create_tables(make_client("dynamodb"), refs, template),
+        "buckets": create_buckets(make_client("s3"), refs, template),
+        "schedule_groups": create_schedule_groups(make_client("scheduler"), refs, template),
+        "event_buses": create_event_buses(make_client("events"), refs, template),
+        "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template),
+    }
+    if refs.get("MailFrom"):
+        make_client("ses").verify_email_identity(EmailAddress=refs["MailFrom"])
+    return created

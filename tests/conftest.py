@@ -2,8 +2,6 @@
 from template.yaml, and every function's environment resolved from it."""
 from __future__ import annotations
 
-import os
-
 import boto3
 import pytest
 
@@ -50,11 +48,27 @@ def aws(monkeypatch):
     with mock_aws():
         _clear_caches()
         refs = template.local_refs()
-        template.create_tables(boto3.client("dynamodb"), refs)
-        template.create_buckets(boto3.client("s3"), refs)
-        template.create_schedule_groups(boto3.client("scheduler"), refs)
-        template.create_ssm_parameters(boto3.client("ssm"), refs)
-        template.create_event_buses(boto3.client("events"), refs)
-        boto3.client("ses").verify_email_identity(EmailAddress=os.environ["MAIL_FROM"])
+        template.create_backing_resources(boto3.client, refs)
         yield refs
         _clear_caches()
+
+
+@pytest.fixture
+def atomic_dynamodb(monkeypatch):
+    """DynamoDB applies each request atomically; moto does not (a transaction runs item by item and
+    a failed one restores a table snapshot, with no lock). Threads racing on moto would see states
+    DynamoDB never shows, so serialise moto's DynamoDB requests: the threads still race, request by
+    request, exactly as on DynamoDB. Returns the names of the requests, in order."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock, actions, real = threading.Lock(), [], DynamoHandler.call_action
+
+    def one_at_a_time(self):
+        with lock:
+            actions.append(self._get_action())
+            return real(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
+    return actions

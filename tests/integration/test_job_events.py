@@ -63,21 +63,6 @@ def received(url: str) -> list[dict]:
 
 
 @pytest.fixture
-def atomic_transactions(monkeypatch):
-    """moto runs a transaction item by item, unlocked, and restores a whole-table snapshot when one
-    fails: serialise its transactions so threads race as they would on DynamoDB."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock, real = threading.Lock(), DynamoDBBackend.transact_write_items
-
-    def serialised(self, transact_items):
-        with lock:
-            return real(self, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
-
-
-@pytest.fixture
 def bus_down(aws, monkeypatch):
     """While active, PutEvents on the jobs bus refuses every entry (an outage)."""
     client = platform_aws.client("events")  # the one the outbox uses (cached per container)
@@ -120,7 +105,7 @@ def outbox_items(tenant: str, job_id: str) -> list[dict]:
     return [i for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"] if i["SK"].startswith("OUTBOX#")]
 
 
-def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_transactions):
+def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_dynamodb):
     with bus_down():
         job = complete_a_job("t1")
     assert received(queue) == []

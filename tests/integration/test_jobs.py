@@ -64,27 +64,7 @@ def test_reference_prefix_comes_from_the_settings(site):
     assert call("PATCH", "/settings", role="admin", body={"job_reference_prefix": "bad-prefix"}, headers={"If-Match": '"1"'}).status == 422
 
 
-@pytest.fixture
-def atomic_transactions(monkeypatch):
-    """moto runs a transaction item by item and, on failure, restores a whole-table snapshot, with
-    no lock: two threads would interleave in ways DynamoDB (serializable transactions) never does.
-    Serialise moto's transactions so the threads race exactly as they would on DynamoDB: each reads
-    the counter, then commits on condition it still holds what was read."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock, calls = threading.Lock(), []
-    real = DynamoDBBackend.transact_write_items
-
-    def serialised(self, transact_items):
-        with lock:
-            calls.append(len(transact_items))
-            return real(self, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
-    return calls
-
-
-def test_references_are_gapless_and_unique_when_created_at_once(site, atomic_transactions):
+def test_references_are_gapless_and_unique_when_created_at_once(site, atomic_dynamodb):
     office = Principal(tenant="t1", role="office", user_id="o", email="o@t1.example")
     body = JobCreate(contact_id=site["contact"], job_type_id=site["type"])
     references, errors = [], []
@@ -105,7 +85,7 @@ def test_references_are_gapless_and_unique_when_created_at_once(site, atomic_tra
         t.join()
     assert errors == []
     assert sorted(references) == [f"JOB-{n:06d}" for n in range(1, 25)]
-    assert len(atomic_transactions) >= 24  # more when some lost the race for a number and retried
+    assert atomic_dynamodb.count("TransactWriteItems") >= 24  # more when some lost the race for a number and retried
     # Every reference finds its job.
     found = call("GET", "/jobs", query={"reference": "job-000017"}).json["items"]
     assert [j["reference"] for j in found] == ["JOB-000017"]

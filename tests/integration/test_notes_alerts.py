@@ -68,7 +68,7 @@ def test_an_alert_is_scheduled_then_emailed_once_and_archived(aws, contact):
     assert call("GET", f"/contacts/{contact['id']}/notes").json["items"][0]["alert_status"] == "sent"
 
 
-def test_the_same_alert_twice_at_once_sends_one_email(aws, contact):
+def test_the_same_alert_twice_at_once_sends_one_email(aws, contact, atomic_dynamodb):
     note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Renewal", "alert_at": in_an_hour()}).json
     event = schedule_input(aws, note["id"])
     outcomes: list = []
