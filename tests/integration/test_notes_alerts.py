@@ -141,3 +141,13 @@ def test_erasing_the_only_recipient_cancels_a_pending_alert(aws, contact):
     assert fire(schedule_input(aws, lonely["id"]))["outcome"] == "skipped: already cancelled"
     assert fire(schedule_input(aws, shared["id"]))["outcome"] == "sent"
     assert [m.destinations["ToAddresses"] for m in sent_emails()] == [["boss@abc.example"]]
+
+
+def test_an_idempotency_key_is_bound_to_the_resource_it_was_sent_to(contact):
+    other = call("POST", "/contacts", body={"name": "Other SA", "group_id": contact["group_id"]}).json
+    key = {"Idempotency-Key": "note-42"}
+    first = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call back"}, headers=key)
+    second = call("POST", f"/contacts/{other['id']}/notes", body={"text": "Call back"}, headers=key)
+    assert first.status == second.status == 201 and first.json["id"] != second.json["id"]
+    assert [n["contact_id"] for n in call("GET", f"/contacts/{other['id']}/notes").json["items"]] == [other["id"]]
+    assert call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call back"}, headers=key).json["id"] == first.json["id"]

@@ -133,7 +133,8 @@ class Api:
                 body = body.model_dump(mode="json")
             return {"status": response.status_code, "body": body, "headers": response.headers}
 
-        scope = f"{principal.tenant}:{principal.user_id}:{event.get('resource')}:{key}"
+        # A key is one user's, on one resource: the same key on another contact's notes is another request.
+        scope = f"{principal.tenant}:{principal.user_id}:{event.http_method} {event.path}:{key}"
         stored = idempotency.run_once(scope, idempotency.digest(event.body), produce)
         return Response(
             status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"], headers=stored["headers"]
