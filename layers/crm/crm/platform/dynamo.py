@@ -25,6 +25,7 @@ THROTTLING = {
     "TransactionInProgressException",
 }
 MAX_TRANSACTION_ITEMS = 100
+MAX_READS_PER_PAGE = 8
 KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"})
 
 
@@ -92,11 +93,13 @@ def query_page(
         args["FilterExpression"] = filter_expression
     start = pagination.decode(cursor, tenant, query)
     items: list[dict] = []
-    # A filter can leave a page short: keep reading until the page is full or the index ends.
-    while True:
+    # A filter can leave a page short: read on until the page is full or the index ends, but at most
+    # MAX_READS_PER_PAGE times, so a sparse filter over a large partition answers with a short page
+    # and a cursor rather than reading the whole partition in one request.
+    for _ in range(MAX_READS_PER_PAGE):
         if start:
             args["ExclusiveStartKey"] = start
-        args["Limit"] = limit - len(items) if filter_expression is not None or keep else limit
+        args["Limit"] = limit - len(items)  # never past the page: the cursor must not skip an item
         response = aws.table().query(**args)
         items.extend(i for i in response["Items"] if keep is None or keep(i))
         start = response.get("LastEvaluatedKey")
