@@ -78,12 +78,13 @@ def test_stale_or_missing_if_match_changes_nothing(group):
         ({"zone": {"kind": "circle", "radius_m": 100_000}, "location": PARIS}, {"zone.circle.radius_m"}),
         ({"zone": {"kind": "polygon", "polygon": {"type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.86], [2.36, 48.85], [2.35, 48.86], [2.35, 48.85]]]}}, "location": PARIS}, {"zone.polygon.polygon"}),
         ({"zone": {"kind": "polygon", "polygon": {"type": "Polygon", "coordinates": [[[2.0, 48.5], [2.5, 48.5], [2.5, 49.0], [2.0, 49.0], [2.0, 48.5]]]}}, "location": PARIS}, {"zone.polygon.polygon"}),
-        ({"opening_hours": {"time_zone": "Europe/Atlantis", "weekly": {}}}, {"opening_hours.time_zone"}),
+        ({"opening_hours": {"time_zone": "Europe/Atlantis", "weekly": {"mon": [{"open": "08:00", "close": "17:00"}]}}}, {"opening_hours.time_zone"}),
+        ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": []}}}, {"opening_hours.weekly"}),
         ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": [{"open": "17:00", "close": "08:00"}]}}}, {"opening_hours.weekly"}),
         ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": [{"open": "08:00", "close": "12:00"}, {"open": "11:00", "close": "14:00"}]}}}, {"opening_hours.weekly"}),
         ({"name": "", "main_contact": {"name": "A", "email": "not-an-email"}}, {"name", "main_contact.email"}),
     ],
-    ids=["mass-assignment", "radius-0", "radius-100km", "bow-tie", "oversize-polygon", "time-zone", "inverted-hours", "overlapping-hours", "several-fields"],
+    ids=["mass-assignment", "radius-0", "radius-100km", "bow-tie", "oversize-polygon", "time-zone", "never-open", "inverted-hours", "overlapping-hours", "several-fields"],
 )
 def test_bad_input_is_422_naming_every_field_and_stores_nothing(aws, group, body, fields):
     before = table_items(aws)
@@ -212,6 +213,8 @@ def test_availability_warns_outside_opening_hours(group):
     assert call("POST", f"/contacts/{always['id']}/availability", body={"start": "2030-01-12T01:00:00Z", "end": "2030-01-12T02:00:00Z"}).json["always_open"] is True
     inverted = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T10:00:00Z", "end": "2030-01-07T09:00:00Z"})
     assert inverted.status == 422
+    decades = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T10:00:00Z", "end": "2530-01-07T09:00:00Z"})
+    assert decades.status == 422 and "31 days" in decades.json["detail"]
 
 
 def test_groups_rename_and_retire(group):

@@ -234,10 +234,12 @@ def test_zero_duration_is_start():
     assert add_working_time(PARIS, utc(2026, 12, 5, 22), timedelta(0)) == utc(2026, 12, 5, 22)
 
 
-def test_working_time_needs_an_opening_interval():
-    closed = OpeningHours(time_zone="Europe/Paris", weekly={"mon": []})
+def test_hours_open_at_no_time_are_refused_and_never_let_working_time_elapse():
+    with pytest.raises(ValidationError, match="open at no time"):
+        OpeningHours(time_zone="Europe/Paris", weekly={"mon": []})
+    stored = OpeningHours.model_construct(time_zone="Europe/Paris", weekly={"mon": []})  # saved before the rule
     with pytest.raises(ValueError, match="no opening interval"):
-        add_working_time(closed, utc(2026, 12, 1, 9), timedelta(hours=1))
+        add_working_time(stored, utc(2026, 12, 1, 9), timedelta(hours=1))
 
 
 def test_negative_duration_is_refused():

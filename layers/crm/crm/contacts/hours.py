@@ -94,6 +94,8 @@ class OpeningHours(BaseModel):
             for a, b in zip(ordered, ordered[1:]):
                 if _minutes(b.open) < _minutes(a.close):
                     problems.append(f"{day}: {a.label} overlaps {b.label}")
+        if not any(weekly.values()):
+            problems.append("a site open at no time has no opening hours to plan in; leave opening_hours out for one open 24/7")
         if problems:
             raise ValueError("; ".join(problems))
         return {day: sorted(weekly[day], key=lambda iv: _minutes(iv.open)) for day in DAYS if day in weekly}

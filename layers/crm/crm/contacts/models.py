@@ -1,7 +1,7 @@
 """The contact record (the seed's "General" tab), groups, settings, notes, emails, attachments."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
@@ -100,6 +100,9 @@ class ZoneAnswer(PointCheck):
     zone: Zone
 
 
+MAX_WINDOW = timedelta(days=31)
+
+
 class AvailabilityQuery(BaseModel):
     model_config = STRICT
     start: AwareDatetime
@@ -109,6 +112,8 @@ class AvailabilityQuery(BaseModel):
     def _ordered(self) -> AvailabilityQuery:
         if self.end <= self.start:
             raise ValueError("end must be after start")
+        if self.end - self.start > MAX_WINDOW:
+            raise ValueError(f"a planned window spans at most {MAX_WINDOW.days} days")
         return self
 
 
