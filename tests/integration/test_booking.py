@@ -75,9 +75,9 @@ def customer(world, **kwargs) -> dict:
     return {"tenant": "t1", "email": "jane@abc.example", "contact_id": world["abc"]["id"], "person_id": world["jane"]["id"], **kwargs}
 
 
-def book(world, slug: str = "abc-plumbing", **body) -> object:
+def book(world, slug: str = "abc-plumbing", headers: dict | None = None, **body) -> object:
     request = {"job_type_id": world["repair"]["id"], "site_id": world["paris"]["id"], "preferred_date": PREFERRED, "description": "Leaking tap in the kitchen", **body}
-    return call("POST", f"/booking/sites/{slug}/requests", body=request, **customer(world))
+    return call("POST", f"/booking/sites/{slug}/requests", body=request, headers=headers, **customer(world))
 
 
 # ---------------------------------------------------------------- configuration
@@ -243,6 +243,19 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     assert message.destinations["ToAddresses"] == ["office@acme.example"]
     assert reply.json["reference"] in message.subject
     assert PREFERRED in message.body and "jane@abc.example" in message.body
+    assert reply.json["office_notified"] is True
+
+
+def test_a_booking_stands_when_the_office_email_fails_and_its_retry_files_no_second_job(world, aws):
+    boto3.client("ses").delete_identity(Identity=aws["MailFrom"])  # SES now refuses to send
+    before = len(sent_emails())
+    first = book(world, headers={"Idempotency-Key": "booking-1"})
+    assert first.status == 201, first.body
+    assert first.json["office_notified"] is False and first.json["status"] == "to_schedule"
+    again = book(world, headers={"Idempotency-Key": "booking-1"})
+    assert again.status == 201 and again.json["id"] == first.json["id"]
+    assert [j["id"] for j in call("GET", "/jobs", query={"status": "to_schedule"}).json["items"]] == [first.json["id"]]
+    assert len(sent_emails()) == before
 
 
 def test_another_contacts_or_accounts_site_is_404_and_says_nothing(world):

@@ -101,3 +101,4 @@ class Booked(BaseModel):
     reference: str | None = None
     status: str
     row: dict[str, str | None]
+    office_notified: bool = Field(True, description="False when the office's email could not be sent: the job is filed all the same")

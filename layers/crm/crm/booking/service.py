@@ -8,6 +8,7 @@ about another contact's or another account's site.
 """
 from __future__ import annotations
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from crm.booking import repository as repo
@@ -28,6 +29,7 @@ from crm.platform import aws, clock, mail, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
 
+logger = Logger(child=True)
 MAX_SITES = 100  # sites on one booking site (the jobs context merges at most this many job logs)
 
 
@@ -237,7 +239,9 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
         )
     job = jobs_service.request_job(principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.email or principal.person_id)
     site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
-    mail.send(
+    # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
+    # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
+    notified = _notify_office(
         [site["notify_email"]],
         f"Booking request {job.get('reference', '')}: {type_name} at {site_name}".replace("  ", " "),
         f"{principal.email} asked for a job on {contact['name']}'s booking site.\n\n"
@@ -247,5 +251,18 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
         f"Preferred date: {body.preferred_date.isoformat()}\n"
         f"Description:\n{body.description}\n\n"
         "It is in the 'to schedule' list.\n",
+        job["id"],
     )
-    return Booked(id=job["id"], reference=job.get("reference"), status=job.get("status", "to_schedule"), row=rules.row(job, site["columns"], names, {k: v["name"] for k, v in sites.items()}))
+    return Booked(
+        id=job["id"], reference=job.get("reference"), status=job.get("status", "to_schedule"),
+        row=rules.row(job, site["columns"], names, {k: v["name"] for k, v in sites.items()}), office_notified=notified,
+    )
+
+
+def _notify_office(to: list[str], subject: str, text: str, job_id: str) -> bool:
+    try:
+        mail.send(to, subject, text)
+    except Exception:  # noqa: BLE001 - SES down or refusing: the office finds the job in its list
+        logger.exception("booking request %s filed but the office was not emailed", job_id)
+        return False
+    return True
