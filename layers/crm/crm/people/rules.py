@@ -4,46 +4,11 @@ from __future__ import annotations
 
 from crm.contacts import search
 from crm.platform.errors import Conflict
-from crm.platform.text import digits, fold
+from crm.platform.text import fold
 
 ERASED_NAME = "Erased person"
-MIN_PHONE_DIGITS = 3
 # Personal fields cleared by erasure (name is replaced, not cleared, so history still reads).
 PERSONAL_FIELDS = ("job_title", "mobile", "landline", "email")
-# ITU-T E.164 country calling codes that are one or two digits long; every other code has three.
-_SHORT_CODES = {"1", "7"} | {
-    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
-    "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
-}
-
-
-def national_number(phone: str) -> str | None:
-    """The digits after the country code of an international number (+44 20 ... -> 20...)."""
-    raw = phone.strip()
-    number = digits(raw)
-    if raw.startswith("00"):
-        number = number[2:]
-    elif not raw.startswith("+"):
-        return None
-    for length in (1, 2, 3):
-        if number[:length] in _SHORT_CODES or length == 3:
-            return number[length:] or None
-    return None
-
-
-def phone_terms(phone: str | None) -> set[str]:
-    """A phone is found by its digits as written, and, if international, as dialled at home:
-    "+44 20 7946 0000" by "4420", "2079" and "02079"."""
-    if not phone:
-        return set()
-    found = {digits(phone)}
-    national = national_number(phone)
-    if national:
-        found |= {national, "0" + national.lstrip("0")}
-    return {t for t in found if len(t) >= MIN_PHONE_DIGITS}
-
-
 def terms(person: dict) -> set[str]:
     """What makes GET /contacts?q= find this person's contact: name (whole and by word), email,
     phones. An erased person is found by nothing."""
@@ -53,7 +18,7 @@ def terms(person: dict) -> set[str]:
     if person.get("email"):
         found.add(fold(person["email"]))
     for key in ("mobile", "landline"):
-        found |= phone_terms(person.get(key))
+        found |= search.phone_terms(person.get(key))
     return found
 
 
