@@ -85,7 +85,6 @@ def update_contact(contact_id: str, body: ContactPatch):
 @api.route("DELETE", "/contacts/{contact_id}", roles=STAFF)
 def delete_contact(contact_id: str):
     service.delete(api.principal(), contact_id, expected_version(api.header("If-Match")))
-    attachments.delete_folder(api.principal().tenant, contact_id)
     return respond(None, 204)
 
 

@@ -1,6 +1,8 @@
 """Custom fields per contact group, through the handlers: definitions, order, copy, answers."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.lambdas import call
@@ -376,3 +378,13 @@ def test_another_tenants_group_and_contact_are_not_found(site):
     stolen = call("POST", f"/contact-groups/{theirs}/fields/copy", tenant="t2", body={"from_group_id": group_id}, **ADMIN)
     assert stolen.status == 422 and fields_of(theirs, tenant="t2").json["items"] == []
     assert fields_of(group_id).json["version"] == 7 and answers(contact_id).json["version"] == 0
+
+
+def test_deleting_the_contact_drops_its_answers(site, aws):
+    contact, f = site["contact"], site["fields"]
+    assert answer(contact["id"], {f["Gate code"]["id"]: "B42"}, 0).status == 200
+    assert call("DELETE", f"/contacts/{contact['id']}", headers=if_match(contact["version"])).status == 204
+    import boto3
+
+    leftovers = [i for i in boto3.resource("dynamodb").Table(aws["Table"]).scan()["Items"] if contact["id"] in json.dumps(i, default=str)]
+    assert leftovers == []

@@ -1,8 +1,9 @@
 """Records other contexts file under a contact, which deleting the contact would orphan.
 
 Persons and jobs hang on a contact by its id; a contact that still has them is not deleted (the
-office deletes or moves them first, and a job's history stays whole). The other contexts are
-imported here, at delete time only, so the contacts function's cold start does not load them.
+office deletes or moves them first, and a job's history stays whole). What only describes the
+contact (its custom-field answers, ...) goes with it. The other contexts are imported here, at
+delete time only, so the contacts function's cold start does not load them.
 """
 from __future__ import annotations
 
@@ -18,3 +19,10 @@ def blocking(tenant: str, contact_id: str) -> list[str]:
     if jobs.jobs_of_contacts(tenant, [contact_id], limit=1, cursor=None)[0]:
         found.append("jobs")
     return found
+
+
+def forget(tenant: str, contact_id: str) -> None:
+    """After the contact is deleted: what other contexts kept about it only (idempotent)."""
+    from crm.customfields import service as customfields
+
+    customfields.forget_contact(tenant, contact_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from crm.contacts import repository as repo
-from crm.contacts import dependents, search
+from crm.contacts import attachments, dependents, search
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
@@ -161,6 +161,8 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     if still_there:
         raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
     repo.delete_contact(principal.tenant, contact, expected_version)
+    attachments.delete_folder(principal.tenant, contact_id)
+    dependents.forget(principal.tenant, contact_id)
 
 
 def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool:

@@ -59,7 +59,7 @@ def put_fields(tenant: str, group_id: str, fields: list[dict], expected_version:
     """Replace the group's field list if it is still at `expected_version`; returns the new version."""
     version = expected_version + 1
     item = {**dynamo.to_item({"group_id": group_id, "version": version, "fields": fields}), "PK": _list_pk(tenant, group_id), "SK": LIST_SK}
-    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=_at_version(expected_version)), _stale("field list"))])
+    dynamo.put_one(item, _at_version(expected_version), _stale("field list"))
     return version
 
 
@@ -78,8 +78,14 @@ def put_values(tenant: str, contact_id: str, group_id: str, values: dict[str, An
     item = {**dynamo.to_item(data), "PK": _values_pk(tenant, contact_id), "SK": VALUES_SK}
     if values:  # only contacts with answers are in their group's index
         item |= {"GSI1PK": _group_values_pk(tenant, group_id), "GSI1SK": contact_id}
-    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=_at_version(expected_version)), _stale("answers"))])
+    dynamo.put_one(item, _at_version(expected_version), _stale("answers"))
     return version
+
+
+def delete_values(tenant: str, contact_id: str) -> None:
+    """A deleted contact's answers go with it (its id is a ULID: never reused, so no old ETag can
+    match a new item)."""
+    dynamo.batch_delete([(_values_pk(tenant, contact_id), VALUES_SK)])
 
 
 def group_values(tenant: str, group_id: str) -> Iterator[dict]:

@@ -226,3 +226,8 @@ def answer(principal: Principal, contact_id: str, patch: ValuesPatch, expected_v
         raise invalid("values", f"a contact's answers may total at most {MAX_LIST_BYTES // 1024} KB")
     version = repo.put_values(tenant, contact_id, contact["group_id"], answers, expected_version, clock.iso(clock.now()))
     return _answers_view(contact, fields, answers, version, principal.is_resource)
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """The contact was deleted: its answers are dropped (idempotent)."""
+    repo.delete_values(tenant, contact_id)
