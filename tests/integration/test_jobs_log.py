@@ -2,6 +2,7 @@
 entry points into the jobs service (request_job, jobs_of_contacts)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -140,3 +141,41 @@ def test_paging_on_while_jobs_and_sites_are_added(family):
     _job(nantes, family["type"], "nantes, newer than the page")
     rest = call("GET", f"/contacts/{family['parent']}/jobs", query={"include": "children", "limit": 2, "cursor": first["next_cursor"]}).json
     assert [j["description"] for j in rest["items"]] == ["paris 0"] and rest["next_cursor"] is None
+
+
+@contextmanager
+def queries():
+    """The DynamoDB Queries made meanwhile (counted where botocore sends them)."""
+    from crm.platform import aws
+
+    made: list[dict] = []
+    events = aws.table().meta.client.meta.events
+
+    def count(params, **_):
+        made.append(params)
+
+    events.register("before-call.dynamodb.Query", count, unique_id="jobs-log-queries")
+    try:
+        yield made
+    finally:
+        events.unregister("before-call.dynamodb.Query", unique_id="jobs-log-queries")
+
+
+def test_a_deep_page_of_a_site_log_is_one_query(family, monkeypatch):
+    start, real_now = datetime(2030, 3, 1, 12, tzinfo=timezone.utc), clock.now
+    for i in range(7):
+        monkeypatch.setattr(clock, "now", lambda i=i: start + timedelta(hours=i))
+        _job(family["paris"], family["type"], f"paris {i}")
+    monkeypatch.setattr(clock, "now", real_now)
+    _, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, None)
+    with queries() as made:
+        items, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, cursor)
+    assert [j["description"] for j in items] == ["paris 4", "paris 3"] and cursor and len(made) == 1
+    # With a period too (a BETWEEN, which includes the page's last job): still one Query a page.
+    path, period = f"/contacts/{family['paris']}/jobs", {"since": "2030-03-01T13:00:00Z", "until": "2030-03-01T17:30:00Z", "limit": 2}
+    first = call("GET", path, query=period).json
+    assert [j["description"] for j in first["items"]] == ["paris 5", "paris 4"]
+    with queries() as made:
+        second = call("GET", path, query={**period, "cursor": first["next_cursor"]}).json
+    assert [j["description"] for j in second["items"]] == ["paris 3", "paris 2"] and len(made) == 1
+    assert sum(_pages(path, **period), []) == [f"paris {i}" for i in (5, 4, 3, 2, 1)]

@@ -199,31 +199,34 @@ def contact_log(
     The merge follows one global order (created_at#id, unique), so after a page ending at key K
     every newer job of every contact has been returned: the next page only needs K (`before`).
     Returns the page and the key to continue before, or None at the end.
+
+    Each contact's Query must bring back `limit` jobs (or all it has): the whole page may come from
+    one contact. The next page starts strictly before K (`lt`), so K is not read again; with `since`
+    the key condition is a BETWEEN, which includes K, so those Queries ask for one more.
     """
+    # until + "~" sorts after every key of that instant and equals none, so `lt` keeps all of them.
+    bounds = [b for b in (before, (until + "~") if until else None) if b]
+    high = min(bounds) if bounds else None
+    if since and high:
+        sort, extra = Key("GSI2SK").between(since, high), int(high == before)
+    elif since:
+        sort, extra = Key("GSI2SK").gte(since), 0
+    else:
+        sort, extra = (Key("GSI2SK").lt(high) if high else None), 0
     fetched: list[dict] = []
     more = False
     for contact_id in contact_ids:
-        bounds = [b for b in (before, (until + "~") if until else None) if b]
-        high = min(bounds) if bounds else None
-        sort = None
-        if since and high:
-            sort = Key("GSI2SK").between(since, high)
-        elif since:
-            sort = Key("GSI2SK").gte(since)
-        elif high:
-            sort = Key("GSI2SK").lte(high)
         items, next_cursor = dynamo.query_page(
             tenant=tenant,
             query={},
             partition=("GSI2PK", tenant_key(tenant, "CONTACTJOBS", contact_id)),
             sort=sort,
             index="GSI2",
-            limit=limit,
+            limit=limit + extra,
             newest_first=True,
             filter_expression=Attr("status").eq(status) if status else None,
-            keep=(lambda i: i["GSI2SK"] != before) if before else None,
         )
-        fetched += items
+        fetched += [i for i in items if i["GSI2SK"] != before]
         more = more or next_cursor is not None
     fetched.sort(key=lambda i: i["GSI2SK"], reverse=True)
     page = fetched[:limit]
