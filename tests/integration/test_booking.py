@@ -228,6 +228,16 @@ def test_the_options_are_the_offered_types_and_the_customers_sites(world):
     }
 
 
+def test_every_child_site_is_offered_and_bookable_and_a_job_list_too_wide_says_so(world):
+    for n in range(1, 101):  # ABC Paris and 100 more: 102 sites with ABC itself
+        _contact("t1", f"Site {n:03d}", world["group"]["id"], parent_id=world["abc"]["id"])
+    sites = call("GET", "/booking/sites/abc-plumbing/options", **customer(world)).json["sites"]
+    assert len(sites) == 102 and sites[0]["id"] == world["abc"]["id"] and sites[-1]["name"] == "Site 100"
+    assert book(world, site_id=sites[-1]["id"]).status == 201
+    jobs = call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world))
+    assert jobs.status == 409 and "102 sites" in jobs.json["detail"]
+
+
 def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     before = len(sent_emails())
     reply = book(world)

@@ -30,7 +30,7 @@ from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
 
 logger = Logger(child=True)
-MAX_SITES = 100  # sites on one booking site (the jobs context merges at most this many job logs)
+MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at most this many job logs)
 
 
 def _no_site() -> NotFound:
@@ -181,14 +181,14 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
 
 
 def _sites(tenant: str, contact: dict) -> list[dict]:
+    """The customer's contact and every one of its child sites (paged through: none is left out)."""
     children: list[dict] = []
     cursor = None
-    while len(children) < MAX_SITES:
+    while True:
         page, cursor = contacts.list_contacts(tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]})
         children.extend(page)
         if not cursor:
-            break
-    return rules.sites_of(contact, children[: MAX_SITES - 1])
+            return rules.sites_of(contact, children)
 
 
 def options(principal: Principal, slug: str) -> Options:
@@ -205,6 +205,11 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
 
     site, contact = _customer_site(principal, slug)
     sites = _sites(principal.tenant, contact)
+    if len(sites) > MAX_SITES:
+        raise Conflict(
+            f"{contact['name']} has {len(sites)} sites, more than the {MAX_SITES} whose jobs can be listed together; "
+            "ask the office for the list of your jobs"
+        )
     items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
     names = _job_types(principal.tenant)
     site_names = {s["id"]: s["name"] for s in sites}
