@@ -9,12 +9,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts import attachments, folder, notes, service
-from crm.contacts import repository as repo
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
     AttachmentRequest,
-    AttachmentTicket,
     Availability,
     AvailabilityQuery,
     Contact,
@@ -25,9 +23,7 @@ from crm.contacts.models import (
     Group,
     GroupFields,
     Note,
-    NoteCreated,
     NoteFields,
-    Settings,
     SettingsPatch,
     ZoneAnswer,
     ZoneQuery,
@@ -111,10 +107,7 @@ def check_availability(contact_id: str, body: AvailabilityQuery) -> Availability
 
 @api.route("GET", "/contacts/{contact_id}/notes", roles=STAFF)
 def list_notes(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[Note]:
-    tenant = api.principal().tenant
-    _contact(contact_id)
-    items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
-    return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)
+    return notes.list_notes(api.principal().tenant, contact_id, limit=limit, cursor=cursor)
 
 
 @api.route("POST", "/contacts/{contact_id}/notes", roles=STAFF)
@@ -124,10 +117,7 @@ def create_note(contact_id: str, body: NoteFields):
 
 @api.route("GET", "/contacts/{contact_id}/emails", roles=STAFF)
 def list_emails(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ArchivedEmail]:
-    tenant = api.principal().tenant
-    _contact(contact_id)
-    items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
-    return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
+    return service.archived_emails(api.principal().tenant, contact_id, limit=limit, cursor=cursor)
 
 
 @api.route("GET", "/contacts/{contact_id}/attachments", roles=STAFF)

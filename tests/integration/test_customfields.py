@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 
 from tests.support.lambdas import call
@@ -384,7 +385,5 @@ def test_deleting_the_contact_drops_its_answers(site, aws):
     contact, f = site["contact"], site["fields"]
     assert answer(contact["id"], {f["Gate code"]["id"]: "B42"}, 0).status == 200
     assert call("DELETE", f"/contacts/{contact['id']}", headers=if_match(contact["version"])).status == 204
-    import boto3
-
     leftovers = [i for i in boto3.resource("dynamodb").Table(aws["Table"]).scan()["Items"] if contact["id"] in json.dumps(i, default=str)]
     assert leftovers == []

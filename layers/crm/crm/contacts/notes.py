@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from crm.contacts import repository as repo
-from crm.contacts.models import NoteCreated, NoteFields
+from crm.contacts.models import Note, NoteCreated, NoteFields
+from crm.platform.pagination import Page
 from crm.platform import clock, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
@@ -18,7 +19,7 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
         "id": ids.new_id(),
         "contact_id": contact_id,
         "text": fields.text,
-        "author": principal.email or principal.user_id,
+        "author": principal.actor,
         "created_at": clock.iso(now),
     }
     if fields.alert_at is not None:
@@ -42,3 +43,11 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
         raise
     # The seed: a contact's flag shows whenever a note is created for it.
     return NoteCreated(**note, flag=contact.get("flag"))
+
+
+def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
+    """A contact's notes, newest first."""
+    if repo.get_contact(tenant, contact_id) is None:
+        raise NotFound("no such contact")
+    items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
+    return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)

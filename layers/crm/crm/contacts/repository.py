@@ -16,12 +16,11 @@ Items (all keys start with the tenant, through crm.platform.keys):
 """
 from __future__ import annotations
 
-from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.platform import dynamo, mail
-from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.errors import Conflict, NotFound, invalid, stale
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
@@ -54,10 +53,6 @@ def _group_name_pk(tenant: str, name: str) -> str:
 
 def _settings_pk(tenant: str) -> str:
     return tenant_key(tenant, "SETTINGS")
-
-
-def _stale(kind: str) -> PreconditionFailed:
-    return PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
 
 
 # ---------------------------------------------------------------- contacts
@@ -146,7 +141,7 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
 def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict]) -> None:
     """Replace `old` (at its version) by `new`, moving the reference, group count and terms along."""
     item = {**dynamo.to_item(new), "PK": _contact_pk(tenant, new["id"]), "SK": CONTACT, **_index_keys(tenant, new), "search_terms": sorted(terms)}
-    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), _stale("contact"))]
+    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), stale("contact"))]
     old_ref, new_ref = old.get("reference"), new.get("reference")
     if (old_ref and fold(old_ref)) != (new_ref and fold(new_ref)):
         if old_ref:
@@ -167,7 +162,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
 def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
     pk = _contact_pk(tenant, contact["id"])
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), _stale("contact")),
+        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
         _group_count(tenant, contact["group_id"], -1),
     ]
     if contact.get("reference"):
@@ -248,7 +243,7 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
                 ExpressionAttributeNames={"#n": "name"},
                 ExpressionAttributeValues={":n": name, ":one": 1},
             ),
-            _stale("group"),
+            stale("group"),
         )
     ]
     if fold(name) != fold(group["name"]):
@@ -269,7 +264,7 @@ def retire_group(tenant: str, group: dict, expected_version: int) -> None:
         if current is None:
             raise NotFound("no such contact group") from None
         if current["version"] != expected_version:
-            raise _stale("group") from None
+            raise stale("group") from None
         raise Conflict(f"the group is used by {current['contact_count']} contact(s); move them to another group first") from None
 
 
@@ -283,7 +278,7 @@ def get_settings(tenant: str) -> dict | None:
 
 def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, _stale("settings"))
+    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, stale("settings"))
 
 
 # ---------------------------------------------------------------- notes and the email archive

@@ -6,6 +6,7 @@ from crm.contacts import attachments, dependents, search
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
+    ArchivedEmail,
     Availability,
     AvailabilityQuery,
     Contact,
@@ -22,6 +23,7 @@ from crm.contacts.models import (
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.pagination import Page
 from crm.platform.text import digits, fold
 
 DEFAULT_ZONE_RADIUS_M = 20.0
@@ -186,6 +188,13 @@ def find(principal: Principal, *, q: str | None, reference: str | None, group_id
         contacts = [c for c in repo.get_contacts(tenant, contact_ids) if _matches(c, group_id, parent_id)]
         return sorted(contacts, key=lambda c: search.rank(term, c)), next_cursor
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
+
+
+def archived_emails(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[ArchivedEmail]:
+    """Every email sent about the contact, newest first."""
+    get(tenant, contact_id)
+    items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
+    return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
 
 
 def zone_check(tenant: str, contact_id: str, point: ZoneQuery) -> ZoneAnswer:

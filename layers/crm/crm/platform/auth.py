@@ -34,6 +34,11 @@ class Principal:
     def is_resource(self) -> bool:
         return self.role == RESOURCE
 
+    @property
+    def actor(self) -> str:
+        """Who did it, as history and notes record it: the (verified) email, else the user id."""
+        return self.email or self.user_id
+
 
 def _groups(raw) -> list[str]:
     # REST API authorizers pass cognito:groups as a string ("a,b" or "[a b]"); tokens hold a list.

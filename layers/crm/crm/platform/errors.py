@@ -64,3 +64,8 @@ class Unavailable(CrmError):
 
 def invalid(field_name: str, message: str) -> Invalid:
     return Invalid(f"{field_name}: {message}", [FieldError(field_name, message)])
+
+
+def stale(kind: str) -> PreconditionFailed:
+    """The 412 of a conditional write whose version moved on since the client read it."""
+    return PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
