@@ -2,6 +2,7 @@
 entry points into the jobs service (request_job, jobs_of_contacts)."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -145,14 +146,14 @@ def test_paging_on_while_jobs_and_sites_are_added(family):
 
 @contextmanager
 def queries():
-    """The DynamoDB Queries made meanwhile (counted where botocore sends them)."""
+    """The DynamoDB Queries made meanwhile, as sent (counted where botocore sends them)."""
     from crm.platform import aws
 
     made: list[dict] = []
     events = aws.table().meta.client.meta.events
 
     def count(params, **_):
-        made.append(params)
+        made.append(json.loads(params["body"]))  # the request as sent
 
     events.register("before-call.dynamodb.Query", count, unique_id="jobs-log-queries")
     try:
@@ -179,3 +180,22 @@ def test_a_deep_page_of_a_site_log_is_one_query(family, monkeypatch):
         second = call("GET", path, query={**period, "cursor": first["next_cursor"]}).json
     assert [j["description"] for j in second["items"]] == ["paris 3", "paris 2"] and len(made) == 1
     assert sum(_pages(path, **period), []) == [f"paris {i}" for i in (5, 4, 3, 2, 1)]
+
+
+def test_a_deep_page_of_a_family_log_reads_no_more_than_it_needs(family, monkeypatch):
+    start, real_now = datetime(2030, 3, 1, 12, tzinfo=timezone.utc), clock.now
+    made_jobs = []
+    for i in range(3):
+        for n, site in enumerate(("parent", "paris", "lyon")):
+            monkeypatch.setattr(clock, "now", lambda i=i, n=n: start + timedelta(hours=i, minutes=n))
+            made_jobs.append(_job(family[site], family["type"], f"{site} {i}")["description"])
+    monkeypatch.setattr(clock, "now", real_now)
+    path, period = f"/contacts/{family['parent']}/jobs", {"include": "children", "since": "2030-03-01T12:00:00Z", "limit": 2}
+    first = call("GET", path, query=period).json
+    with queries() as made:
+        second = call("GET", path, query={**period, "cursor": first["next_cursor"]}).json
+    logs = [q for q in made if q.get("IndexName") == "GSI2"]
+    # One Query per site; only the site holding the previous page's last job reads one more.
+    assert len(logs) == 3 and sorted(q["Limit"] for q in logs) == [2, 2, 3]
+    assert [j["description"] for j in second["items"]] == ["parent 2", "lyon 1"]
+    assert sum(_pages(path, **period), []) == list(reversed(made_jobs))

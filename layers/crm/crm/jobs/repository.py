@@ -192,7 +192,15 @@ def jobs_of_resource(tenant: str, resource_id: str, status: str | None, *, limit
 
 
 def contact_log(
-    tenant: str, contact_ids: list[str], *, status: str | None, since: str | None, until: str | None, limit: int, before: str | None
+    tenant: str,
+    contact_ids: list[str],
+    *,
+    status: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    before: str | None,
+    before_site: str | None = None,
 ) -> tuple[list[dict], str | None]:
     """Jobs of several contacts, newest first: one Query per contact, merged by creation time.
 
@@ -202,13 +210,19 @@ def contact_log(
 
     Each contact's Query must bring back `limit` jobs (or all it has): the whole page may come from
     one contact. The next page starts strictly before K (`lt`), so K is not read again; with `since`
-    the key condition is a BETWEEN, which includes K, so those Queries ask for one more.
+    the key condition is a BETWEEN, which includes K, so the Query of the contact holding K
+    (`before_site`, all of them when unknown) asks for one more.
+
+    So a page costs one Query per contact (at most MAX_FAMILY of them, each Limit `limit`, or
+    `limit` + 1 for one), plus a filter's extra reads. A second index entry per job keyed by the
+    site's parent would make "a parent and its children" one Query, but the copy on every job goes
+    stale when a site changes parent, so the log reads each site's own partition instead.
     """
     # until + "~" sorts after every key of that instant and equals none, so `lt` keeps all of them.
     bounds = [b for b in (before, (until + "~") if until else None) if b]
     high = min(bounds) if bounds else None
     if since and high:
-        sort, extra = Key("GSI2SK").between(since, high), int(high == before)
+        sort, extra = Key("GSI2SK").between(since, high), int(high == before)  # K itself comes back
     elif since:
         sort, extra = Key("GSI2SK").gte(since), 0
     else:
@@ -222,7 +236,7 @@ def contact_log(
             partition=("GSI2PK", tenant_key(tenant, "CONTACTJOBS", contact_id)),
             sort=sort,
             index="GSI2",
-            limit=limit + extra,
+            limit=limit + (extra if before_site in (None, contact_id) else 0),
             newest_first=True,
             filter_expression=Attr("status").eq(status) if status else None,
         )

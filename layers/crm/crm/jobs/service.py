@@ -312,6 +312,9 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
 
 
 def _family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
+    """The contacts whose logs are merged. Listed again on every page (a GetItem and one Query of
+    the contacts' parent index): the cursor stays one position however many sites (carrying up to
+    MAX_FAMILY ids would not fit a cursor), and a site added to the family meanwhile is included."""
     contact = contacts.get(principal.tenant, contact_id)
     if include is None:
         return [contact_id]
@@ -326,8 +329,12 @@ def _family(principal: Principal, contact_id: str, include: str | None) -> list[
 
 def _merged(tenant: str, contact_ids: list[str], query: dict, *, status: str | None, since: str | None, until: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     position = pagination.decode(cursor, tenant, query) or {}
-    items, before = repo.contact_log(tenant, contact_ids, status=status, since=since, until=until, limit=limit, before=position.get("before"))
-    return items, pagination.encode({"before": before} if before else None, tenant, query)
+    items, before = repo.contact_log(
+        tenant, contact_ids, status=status, since=since, until=until, limit=limit, before=position.get("before"), before_site=position.get("site")
+    )
+    # With `since`, the site of the page's last job lets only that site's Query read one more.
+    site = items[-1]["contact_id"] if before and since and len(contact_ids) > 1 else None
+    return items, pagination.encode({"before": before, **({"site": site} if site else {})} if before else None, tenant, query)
 
 
 def site_log(principal: Principal, contact_id: str, *, include: str | None, status: str | None, since: datetime | None, until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
