@@ -284,3 +284,23 @@ def test_search_narrowed_by_group_follows_a_contact_that_moved(group):
     found = lambda q, g: [c["name"] for c in call("GET", "/contacts", query={"q": q, "group_id": g}).json["items"]]
     assert found("zeb", suppliers) == ["Zebra Plumbing"] and found("zeb", group) == []
     assert found("yves@", suppliers) == ["Zebra Plumbing"] and found("yves@", group) == []
+
+
+def test_exact_matches_lead_the_first_page_even_when_the_prefix_order_puts_them_later(group):
+    for letter in "ABCDEF":
+        new_contact(group, name=f"Durand {letter}")  # found by "durand" too
+    for letter in "abcefg":
+        new_contact(group, name=f"Duran{letter}")  # not found by "durand"
+    target = new_contact(group, name="Durand")
+    coded = new_contact(group, name="Zed", reference="DURAND")
+    seen, cursor, pages = [], None, []
+    while True:
+        page = call("GET", "/contacts", query={"q": "durand", "limit": 3, "cursor": cursor}).json
+        pages.append([c["id"] for c in page["items"]])
+        seen += pages[-1]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert pages[0][:2] == [coded["id"], target["id"]]  # the exact reference, then the exact name
+    assert all(len(p) <= 3 for p in pages)
+    assert len(seen) == len(set(seen)) == 8  # Durand, the reference, and the six "Durand X"

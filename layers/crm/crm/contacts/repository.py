@@ -210,6 +210,14 @@ def search_contact_ids(tenant: str, term: str, *, limit: int, cursor: str | None
     return list(dict.fromkeys(i["contact_id"] for i in items)), next_cursor
 
 
+def exact_term_contact_ids(tenant: str, term: str, limit: int) -> list[str]:
+    """Ids of the contacts that have exactly `term` among their terms (e.g. as their whole name)."""
+    items, _ = dynamo.query_page(
+        tenant=tenant, query={"exact": term}, partition=("PK", tenant_key(tenant, "SEARCH", term[0])), sort=Key("SK").begins_with(f"{term}#"), limit=limit
+    )
+    return list(dict.fromkeys(i["contact_id"] for i in items))
+
+
 # ---------------------------------------------------------------- groups
 
 

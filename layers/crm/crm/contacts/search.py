@@ -75,10 +75,13 @@ def query_term(q: str) -> str:
     return digits(q) if _PHONE_QUERY.match(q) and digits(q) else fold(q)
 
 
+EXACT_REFERENCE, EXACT_NAME, PREFIX = 0, 1, 2
+
+
 def rank(query: str, contact: dict) -> int:
-    """0 for an exact reference, 1 for an exact name, 2 for any other prefix match."""
+    """How well a contact found by `query` (a folded term) matches it."""
     if contact.get("reference") and fold(contact["reference"]) == query:
-        return 0
+        return EXACT_REFERENCE
     if fold(contact.get("name") or "") == query:
-        return 1
-    return 2
+        return EXACT_NAME
+    return PREFIX

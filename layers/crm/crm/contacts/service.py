@@ -171,6 +171,16 @@ def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool
     return (group_id is None or contact["group_id"] == group_id) and (parent_id is None or contact.get("parent_id") == parent_id)
 
 
+def _exact_matches(tenant: str, term: str, group_id: str | None, parent_id: str | None, limit: int) -> list[dict]:
+    """Up to `limit` contacts whose reference or whole name is exactly the query, reference first."""
+    if limit < 1:
+        return []
+    ids = [i for i in [repo.contact_id_by_reference(tenant, term)] if i]
+    ids += repo.exact_term_contact_ids(tenant, term, limit)
+    contacts = [c for c in repo.get_contacts(tenant, list(dict.fromkeys(ids))) if _matches(c, group_id, parent_id)]
+    return sorted((c for c in contacts if search.rank(term, c) < search.PREFIX), key=lambda c: search.rank(term, c))[:limit]
+
+
 def find(principal: Principal, *, q: str | None, reference: str | None, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     tenant = principal.tenant
     query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id}
@@ -182,11 +192,16 @@ def find(principal: Principal, *, q: str | None, reference: str | None, group_id
         term = search.query_term(q)
         if not term:
             raise invalid("q", "needs at least one letter or digit")
-        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, limit=limit, cursor=cursor, query=query)
+        # Exact reference and name matches lead the first page, wherever the prefix order puts
+        # them, and the prefix pages leave those out. Every page works the lead out again (two
+        # small reads), so the cursor stays a plain position and nothing shows twice.
+        lead = _exact_matches(tenant, term, group_id, parent_id, limit - 1)
+        led = {c["id"] for c in lead}
+        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, limit=limit if cursor else limit - len(lead), cursor=cursor, query=query)
         # Group and parent narrow the contacts found (read whole, so always current): a page may
         # come back short, and next_cursor goes on.
-        contacts = [c for c in repo.get_contacts(tenant, contact_ids) if _matches(c, group_id, parent_id)]
-        return sorted(contacts, key=lambda c: search.rank(term, c)), next_cursor
+        found = [c for c in repo.get_contacts(tenant, contact_ids) if c["id"] not in led and _matches(c, group_id, parent_id)]
+        return ([] if cursor else lead) + found, next_cursor
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
 
 
