@@ -141,6 +141,36 @@ def test_slugs_are_unique_across_accounts_and_freed_when_changed(world):
     assert call("GET", "/booking/sites/abc-new", anonymous=True).json["company_name"] == "ABC Plumbing"
 
 
+def test_forgetting_a_contact_deletes_its_site_and_frees_its_slug(world):
+    from crm.booking import service
+
+    service.forget_contact("t1", world["abc"]["id"])
+    assert call("GET", f"/contacts/{world['abc']['id']}/booking-site").status == 404
+    assert call("GET", "/booking/sites/abc-plumbing", anonymous=True).status == 404
+    service.forget_contact("t1", world["abc"]["id"])  # again: nothing left, nothing raised
+    service.forget_contact("t1", world["paris"]["id"])  # a contact that never had a site
+    # the slug is free again, for any contact of any account; XYZ's site is untouched
+    assert _site("t1", world["paris"]["id"], "abc-plumbing", [world["repair"]["id"]]).status == 201
+    assert call("GET", "/booking/sites/xyz-corp", anonymous=True).status == 200
+    # another account forgetting the same contact id touches nothing of t1's
+    service.forget_contact("t2", world["paris"]["id"])
+    assert call("GET", f"/contacts/{world['paris']['id']}/booking-site").json["slug"] == "abc-plumbing"
+
+
+def test_forgetting_a_contact_deletes_only_the_site_as_read(world):
+    from crm.booking import repository, service
+    from crm.platform.errors import PreconditionFailed
+
+    read = repository.get_site("t1", world["abc"]["id"])
+    assert _site("t1", world["abc"]["id"], "abc-renamed", [world["repair"]["id"]], version=1).status == 200
+    with pytest.raises(PreconditionFailed):
+        repository.delete_site("t1", read)  # saved meanwhile: nothing deleted
+    assert call("GET", "/booking/sites/abc-renamed", anonymous=True).status == 200
+    service.forget_contact("t1", world["abc"]["id"])
+    assert call("GET", "/booking/sites/abc-renamed", anonymous=True).status == 404
+    assert repository.site_by_slug("abc-renamed") is None and repository.site_by_slug("abc-plumbing") is None
+
+
 def test_another_accounts_contact_has_no_site_to_read_or_write(world):
     assert call("GET", f"/contacts/{world['abc']['id']}/booking-site", tenant="t2").status == 404
     assert _site("t2", world["abc"]["id"], "stolen", [world["repair"]["id"]]).status == 404

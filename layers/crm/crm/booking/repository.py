@@ -62,6 +62,17 @@ def save_site(tenant: str, old: dict | None, new: dict) -> None:
     dynamo.transact_explained(steps)
 
 
+def delete_site(tenant: str, site: dict) -> None:
+    """Delete the site config as read (`site`, at its version) and release its slug, together. The
+    slug claim goes only if it is still this contact's; already gone is fine."""
+    stale = PreconditionFailed("the booking site changed while it was deleted")
+    owned = Attr("tenant").eq(tenant) & Attr("contact_id").eq(site["contact_id"])
+    dynamo.transact_explained([
+        (dynamo.delete(_site_pk(tenant, site["contact_id"]), SITE, ConditionExpression=Attr("version").eq(site["version"])), stale),
+        (dynamo.delete(_slug_pk(site["slug"]), SLUG, ConditionExpression=Attr("PK").not_exists() | owned), None),
+    ])
+
+
 def count_request(tenant: str, person_id: str, window_start: int, window_end: int, limit: int) -> bool:
     """Count one booking request in the person's window; False (nothing counted) when the window
     already holds `limit`. The item expires (TTL) a day after its window."""

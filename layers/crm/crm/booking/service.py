@@ -30,6 +30,7 @@ from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
 
 logger = Logger(child=True)
+FORGET_ATTEMPTS = 3
 MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at most this many job logs)
 
 
@@ -84,6 +85,21 @@ def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_
     new = {**fields.model_dump(mode="json"), "contact_id": contact_id, "version": expected_version + 1, "updated_at": clock.iso(clock.now())}
     repo.save_site(tenant, old, new)
     return _view(new)
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """The contact is deleted: delete its booking site's configuration and free its slug for
+    anyone to claim. Idempotent (no site: nothing to do); a concurrent save is read again."""
+    for _ in range(FORGET_ATTEMPTS):
+        site = repo.get_site(tenant, contact_id)
+        if site is None:
+            return
+        try:
+            repo.delete_site(tenant, site)
+            return
+        except PreconditionFailed:
+            continue  # saved meanwhile (perhaps with another slug): delete what is there now
+    raise PreconditionFailed("the booking site kept changing while it was deleted; try again")
 
 
 # ---------------------------------------------------------------- invitations
