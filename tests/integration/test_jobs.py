@@ -3,6 +3,7 @@ status machine and its history, lists and search, and who sees what."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -208,3 +209,46 @@ def test_idempotent_create(site):
     two = call("POST", "/jobs", body={"contact_id": site["contact"], "job_type_id": site["type"]}, headers=headers)
     assert one.status == two.status == 201 and one.json["id"] == two.json["id"]
     assert create(site).json["reference"] == "JOB-000002"
+
+
+@contextmanager
+def dynamodb_calls():
+    """The names of the DynamoDB operations the jobs code sends meanwhile."""
+    from crm.platform import aws
+
+    made: list[str] = []
+    events = aws.table().meta.client.meta.events
+
+    def count(model, **_):
+        made.append(model.name)
+
+    events.register("before-call.dynamodb", count, unique_id="jobs-dynamodb-calls")
+    try:
+        yield made
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="jobs-dynamodb-calls")
+
+
+def test_a_write_of_one_item_is_no_transaction(site):
+    """A one-item transaction costs twice the write of the plain conditional write."""
+    from crm.jobs import repository as repo
+    from crm.platform.errors import PreconditionFailed
+
+    job = create(site, resource_id=site["tech"], **MONDAY_10_TO_11_PARIS).json
+    with dynamodb_calls() as made:
+        assert call("PATCH", f"/jobs/{job['id']}", body={"description": "Bring a ladder"}, headers={"If-Match": '"1"'}).status == 200
+    assert "TransactWriteItems" not in made and "PutItem" in made
+    saved = call("GET", f"/jobs/{job['id']}").json
+    with pytest.raises(PreconditionFailed):  # the same condition on the job's version
+        repo.save_job("t1", {**saved, "version": 3}, 1, False)
+    with dynamodb_calls() as made:
+        assert move(saved, "in_progress", role="resource").status == 200
+        assert move(saved, "completed", role="resource", version=3).status == 200
+    # Each status change is one transaction (job + history, + the event's marker); publishing the
+    # event claims and marks the marker with two plain updates.
+    assert made.count("TransactWriteItems") == 2 and made.count("UpdateItem") == 2
+    sla = call("POST", f"/contacts/{site['contact']}/slas", body={"name": "4h", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 240}]}).json
+    with dynamodb_calls() as made:
+        assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"2"'}).status == 412
+        assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"1"'}).status == 204
+    assert "TransactWriteItems" not in made and made.count("DeleteItem") == 2

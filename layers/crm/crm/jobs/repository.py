@@ -137,10 +137,12 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
 
 def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, history: list[dict] = (), outbox: dict | None = None) -> None:
     """Replace the job on condition it is still at `expected_version`, with its history entries and
-    (on completion) its outbox marker, all or nothing."""
-    steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("version").eq(expected_version)), _stale())
-    ]
+    (on completion) its outbox marker, all or nothing (the job alone: one conditional Put)."""
+    item, held = _job_item(tenant, job, sla_watch), Attr("version").eq(expected_version)
+    if not history and outbox is None:
+        dynamo.put_one(item, held, _stale())
+        return
+    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=held), _stale())]
     steps += [_history_put(tenant, job["id"], h) for h in history]
     if outbox is not None:
         item = {
@@ -297,34 +299,39 @@ def pending_outbox(tenant: str, job_id: str) -> list[dict]:
     return [_out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"]
 
 
+class _Held(Exception):
+    """A marker's condition failed (published, or claimed by another publisher)."""
+
+
 def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until: str) -> bool:
     """Take the right to publish a pending marker for a short lease; False if published or held."""
     free = Attr("state").eq("pending") & (Attr("claimed_until").not_exists() | Attr("claimed_until").lt(now))
     try:
-        dynamo.transact([dynamo.update(_job_pk(tenant, job_id), OUTBOX + marker_id, UpdateExpression="SET claimed_until = :u", ConditionExpression=free, ExpressionAttributeValues={":u": lease_until})])
-    except ClientError as e:
-        if dynamo.error_code(e) == "TransactionCanceledException" and "ConditionalCheckFailed" in dynamo.cancellation_codes(e):
-            return False
-        raise
+        dynamo.update_one(_job_pk(tenant, job_id), OUTBOX + marker_id, _Held(), UpdateExpression="SET claimed_until = :u", ConditionExpression=free, ExpressionAttributeValues={":u": lease_until})
+    except _Held:
+        return False
     return True
 
 
 def release_outbox(tenant: str, job_id: str, marker_id: str) -> None:
-    """Give a claim back after a failed publish, so a re-drive need not wait for the lease."""
-    dynamo.transact([dynamo.update(_job_pk(tenant, job_id), OUTBOX + marker_id, UpdateExpression="REMOVE claimed_until", ConditionExpression=Attr("state").eq("pending"))])
+    """Give a claim back after a failed publish, so a re-drive need not wait for the lease (a marker
+    no longer pending has nothing to give back)."""
+    try:
+        dynamo.update_one(_job_pk(tenant, job_id), OUTBOX + marker_id, _Held(), UpdateExpression="REMOVE claimed_until", ConditionExpression=Attr("state").eq("pending"))
+    except _Held:
+        pass
 
 
 def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
-    dynamo.transact([
-        dynamo.update(
-            _job_pk(tenant, job_id),
-            OUTBOX + marker_id,
-            UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, claimed_until",
-            ConditionExpression=Attr("state").eq("pending"),
-            ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":published": "published", ":at": at},
-        )
-    ])
+    dynamo.update_one(
+        _job_pk(tenant, job_id),
+        OUTBOX + marker_id,
+        Conflict("the completion event was already marked published"),
+        UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, claimed_until",
+        ConditionExpression=Attr("state").eq("pending"),
+        ExpressionAttributeNames={"#s": "state"},
+        ExpressionAttributeValues={":published": "published", ":at": at},
+    )
 
 
 # ---------------------------------------------------------------- job types, resources, vehicles
@@ -380,7 +387,12 @@ def create_sla(tenant: str, sla: dict) -> None:
 def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
     pk, sk = _sla_key(tenant, contact_id, sla_id)
     stale = PreconditionFailed("the SLA changed since you read it; reload it first")
-    dynamo.transact_explained([(dynamo.delete(pk, sk, ConditionExpression=Attr("version").eq(expected_version)), stale)])
+    try:  # one conditional DeleteItem (a one-item transaction would cost twice the write)
+        aws.table().delete_item(Key={"PK": pk, "SK": sk}, ConditionExpression=Attr("version").eq(expected_version))
+    except ClientError as e:
+        if dynamo.error_code(e) == "ConditionalCheckFailedException":
+            raise stale from None
+        raise
 
 
 def outbox_backlog(tenant: str, limit: int) -> list[str]:
