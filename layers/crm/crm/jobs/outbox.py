@@ -6,7 +6,7 @@ carries as `event_id`. Publishing claims the marker for a short lease (condition
 held), calls PutEvents, then moves it to published (conditional on pending). A replayed request, a
 second completion (refused: completed is final) or a second publish finds nothing pending, so the
 bus sees one event. The one window left is a crash between PutEvents and the marker's update: the
-marker stays pending and a re-drive (`redrive`) publishes again with the same `event_id`, so
+marker stays pending and the scheduled re-drive publishes again with the same `event_id`, so
 consumers (stock movements, invoicing) de-duplicate on it.
 
 What a request could not publish (the bus refused, the function died after the commit) is picked
@@ -93,11 +93,6 @@ def publish_after_commit(tenant: str, job_id: str) -> None:
         publish_pending(tenant, job_id)
     except Exception:  # noqa: BLE001 - the job is completed either way; the marker says what is owed
         logger.exception("completion event not published yet", extra={"job_id": job_id})
-
-
-def redrive(tenant: str, limit: int = 100) -> int:
-    """Publish what earlier requests could not (a bus outage, a crash after the commit)."""
-    return sum(publish_pending(tenant, job_id) for job_id in repo.outbox_backlog(tenant, limit))
 
 
 def redrive_everywhere(limit: int = REDRIVE_LIMIT, out_of_time: Callable[[], bool] = lambda: False) -> dict[str, int]:

@@ -9,7 +9,6 @@ Items (every key starts with the tenant, through crm.platform.keys):
                     are open or breached it; the breach report)
   history      PK=T#t#JOB#<id>  SK=HISTORY#<ulid>   append-only: creation, status changes, overrides
   outbox       PK=T#t#JOB#<id>  SK=OUTBOX#<history id>  the completion event; state pending|published,
-               GSI1 T#t#JOBOUTBOX / <created>#<job> while pending (a tenant's re-drive)
                GSI2 OUTBOX#PENDING#<shard> / <created>#<history id> while pending (the scheduled
                     re-drive across tenants; the one GSI key without the tenant: see PENDING)
   counter      PK=T#t#COUNTER#JOB  SK=COUNTER   n = the last reference number issued
@@ -148,8 +147,6 @@ def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, his
         item = {
             "PK": _job_pk(tenant, job["id"]),
             "SK": OUTBOX + outbox["id"],
-            "GSI1PK": tenant_key(tenant, "JOBOUTBOX"),
-            "GSI1SK": f"{outbox['created_at']}#{job['id']}",
             "GSI2PK": _pending_partition(outbox["id"]),
             "GSI2SK": f"{outbox['created_at']}#{outbox['id']}",
             **outbox,
@@ -323,6 +320,8 @@ def release_outbox(tenant: str, job_id: str, marker_id: str) -> None:
 
 
 def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
+    # GSI1PK/GSI1SK: markers written before the scheduled re-drive also sat in a per-tenant GSI1
+    # partition (T#t#JOBOUTBOX); published, they leave it too.
     dynamo.update_one(
         _job_pk(tenant, job_id),
         OUTBOX + marker_id,
@@ -394,8 +393,3 @@ def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int)
             raise stale from None
         raise
 
-
-def outbox_backlog(tenant: str, limit: int) -> list[str]:
-    """Jobs with a completion event still pending, oldest first (for a re-drive)."""
-    items, _ = dynamo.query_page(tenant=tenant, query={}, partition=("GSI1PK", tenant_key(tenant, "JOBOUTBOX")), index="GSI1", limit=limit)
-    return list(dict.fromkeys(i["PK"].rsplit("#", 1)[1] for i in items))
