@@ -37,6 +37,16 @@ def _clear_caches() -> None:
             fn.cache_clear()
 
 
+def _create_customer_pool(refs: dict[str, str], monkeypatch) -> None:
+    """The booking site's customer pool: the people function revokes logins in it."""
+    from infra.moto_stack import create_other_user_pools
+
+    for logical_id, pool in create_other_user_pools(boto3.client("cognito-idp"), refs).items():
+        refs[logical_id] = pool["id"]
+        refs[f"{logical_id}.client_id"] = pool["client_id"]
+    monkeypatch.setenv("CUSTOMER_USER_POOL_ID", refs["CustomerUserPool"])
+
+
 @pytest.fixture
 def aws(monkeypatch):
     """A fresh moto account with the template's resources."""
@@ -49,6 +59,7 @@ def aws(monkeypatch):
         _clear_caches()
         refs = template.local_refs()
         template.create_backing_resources(boto3.client, refs)
+        _create_customer_pool(refs, monkeypatch)
         yield refs
         _clear_caches()
 

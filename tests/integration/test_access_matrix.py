@@ -148,7 +148,7 @@ ROUTES = sorted({(r.method, r.path) for r in template.routes()})
 
 def _as(role: str, ids: dict[str, str]) -> dict:
     """call() keywords for a role: a customer's token carries their contact and person."""
-    return {"role": role, "contact_id": ids["contact_id"], "person_id": ids["booker_id"]} if role == CUSTOMER else {"role": role}
+    return {"role": role, "email": ids["booker_email"], "contact_id": ids["contact_id"], "person_id": ids["booker_id"]} if role == CUSTOMER else {"role": role}
 
 
 def _fill(text: str, ids: dict[str, str]) -> str:
@@ -199,7 +199,7 @@ def _booking_world(contact_id: str, job_type_id: str) -> dict[str, str]:
     site = {"slug": "probe-site", "job_type_ids": [job_type_id], "notify_email": "office@t1.example"}
     assert call("PUT", f"/contacts/{contact_id}/booking-site", body=site, headers={"If-Match": '"0"'}).status == 201
     booker = call("POST", f"/contacts/{contact_id}/persons", body={"name": "Bo Oker", "email": "bo@abc.example", "booking_site_access": True}).json
-    return {"slug": "probe-site", "booker_id": booker["id"]}
+    return {"slug": "probe-site", "booker_id": booker["id"], "booker_email": booker["email"]}
 
 
 def test_every_template_route_has_an_access_rule_here():

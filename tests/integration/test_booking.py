@@ -8,9 +8,7 @@ import boto3
 import pytest
 from moto.ses.models import ses_backends
 
-from crm.platform import settings
 from infra import template
-from infra.moto_stack import create_other_user_pools
 from tests.support.lambdas import call
 
 ADMIN = "admin"
@@ -22,12 +20,9 @@ def sent_emails() -> list:
 
 
 @pytest.fixture
-def pool(aws, monkeypatch):
-    pools = create_other_user_pools(boto3.client("cognito-idp"), aws)
-    monkeypatch.setenv("CUSTOMER_USER_POOL_ID", pools["CustomerUserPool"]["id"])
-    settings.customer_user_pool_id.cache_clear()
-    yield pools["CustomerUserPool"]
-    settings.customer_user_pool_id.cache_clear()
+def pool(aws) -> dict[str, str]:
+    """The customer pool the `aws` fixture made (CUSTOMER_USER_POOL_ID)."""
+    return {"id": aws["CustomerUserPool"], "client_id": aws["CustomerUserPool.client_id"]}
 
 
 def _contact(tenant: str, name: str, group_id: str, parent_id: str | None = None) -> dict:
@@ -284,6 +279,11 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     assert reply.json["reference"] in message.subject
     assert PREFERRED in message.body and "jane@abc.example" in message.body
     assert reply.json["office_notified"] is True
+    # The job names who booked it by person id only: erasing Jane leaves nothing of her in it.
+    assert job["created_by"] == f"person:{world['jane']['id']}"
+    history = call("GET", f"/jobs/{job['id']}/history").json["items"]
+    assert [(h["by"], h["role"]) for h in history] == [(f"person:{world['jane']['id']}", "customer")]
+    assert "jane" not in str(job).casefold() and "jane" not in str(history).casefold()
 
 
 def test_a_booking_stands_when_the_office_email_fails_and_its_retry_files_no_second_job(world, aws):
@@ -340,6 +340,13 @@ def test_withdrawn_access_shuts_the_customer_out(world):
     assert call("PATCH", f"/persons/{jane['id']}", body={"booking_site_access": False}, headers={"If-Match": f'"{jane["version"]}"'}).status == 200
     assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world)).status == 403
     assert book(world).status == 403
+
+
+def test_a_token_at_the_persons_old_address_opens_nothing(world):
+    jane = world["jane"]
+    assert call("PATCH", f"/persons/{jane['id']}", body={"email": "jane@new.example"}, headers={"If-Match": f'"{jane["version"]}"'}).status == 200
+    assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world)).status == 403
+    assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world, email="jane@new.example")).status == 200
 
 
 def test_staff_cannot_use_the_customer_routes_nor_customers_the_staff_ones(world):

@@ -407,3 +407,64 @@ def test_erasure_also_clears_her_from_the_contact_record(aws, contact):
     everything = json.dumps(table_items(aws), default=str).casefold()
     assert "jane" not in everything and "7946" not in everything
     assert found("jane") == []
+
+
+# ---------------------------------------------------------------- the booking-site login
+
+
+def _login(aws, contact_id: str, person: dict, tenant: str = "t1") -> None:
+    """The person's booking-site login, as an invitation opens it."""
+    from crm.booking import logins
+
+    logins.open_login(tenant, contact_id, person["id"], person["email"], "Temporary-Passw0rd!")
+
+
+def _login_state(aws, email: str) -> bool | None:
+    """Enabled (True/False), or None when the pool has no login at that address."""
+    cognito = boto3.client("cognito-idp")
+    try:
+        return cognito.admin_get_user(UserPoolId=aws["CustomerUserPool"], Username=email)["Enabled"]
+    except cognito.exceptions.UserNotFoundException:
+        return None
+
+
+def test_erasure_deletes_the_booking_site_login(aws, contact):
+    jane = person(contact["id"], **JANE, booking_site_access=True)
+    _login(aws, contact["id"], jane)
+    assert _login_state(aws, JANE["email"]) is True
+    assert call("POST", f"/persons/{jane['id']}/erase", role="admin").status == 200
+    assert _login_state(aws, JANE["email"]) is None
+
+
+def test_deleting_the_person_deletes_the_login(aws, contact):
+    jane = person(contact["id"], **JANE, booking_site_access=True)
+    _login(aws, contact["id"], jane)
+    assert call("DELETE", f"/persons/{jane['id']}", headers={"If-Match": '"1"'}).status == 204
+    assert _login_state(aws, JANE["email"]) is None
+
+
+def test_withdrawn_access_disables_the_login_and_an_invitation_enables_it_again(aws, contact):
+    jane = person(contact["id"], **JANE, booking_site_access=True)
+    _login(aws, contact["id"], jane)
+    assert call("PATCH", f"/persons/{jane['id']}", body={"job_title": "Boss"}, headers={"If-Match": '"1"'}).status == 200
+    assert _login_state(aws, JANE["email"]) is True  # other changes leave it alone
+    assert call("PATCH", f"/persons/{jane['id']}", body={"booking_site_access": False}, headers={"If-Match": '"2"'}).status == 200
+    assert _login_state(aws, JANE["email"]) is False
+    _login(aws, contact["id"], jane)
+    assert _login_state(aws, JANE["email"]) is True
+
+
+def test_a_new_address_leaves_no_login_at_the_old_one(aws, contact):
+    jane = person(contact["id"], **JANE, booking_site_access=True)
+    _login(aws, contact["id"], jane)
+    reply = call("PATCH", f"/persons/{jane['id']}", body={"email": "jane@new.test"}, headers={"If-Match": '"1"'})
+    assert reply.status == 200, reply.body
+    assert _login_state(aws, JANE["email"]) is None and _login_state(aws, "jane@new.test") is None
+
+
+def test_only_the_persons_own_login_is_revoked(aws, contact):
+    """The same address may sign in as a person of another account: that login stays."""
+    jane = person(contact["id"], **JANE, booking_site_access=True)
+    _login(aws, contact["id"], jane, tenant="t2")  # the login is t2's, at Jane's address
+    assert call("POST", f"/persons/{jane['id']}/erase", role="admin").status == 200
+    assert _login_state(aws, JANE["email"]) is True

@@ -21,3 +21,15 @@ def test_every_booking_site_response_carries_the_security_headers():
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
     assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
     assert all(b.get("ResponseHeadersPolicyId") == {"Ref": "BookingSiteHeaders"} for b in _behaviours())
+
+
+def test_the_people_function_may_only_read_disable_and_delete_customer_logins():
+    people = _resource("PeopleFunction")["Properties"]
+    assert people["Environment"]["Variables"]["CUSTOMER_USER_POOL_ID"] == {"Ref": "CustomerUserPool"}
+    cognito = [
+        s for p in people["Policies"] if "Statement" in p for s in p["Statement"]
+        if any(a.startswith("cognito-idp:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    ]
+    assert len(cognito) == 1 and cognito[0]["Effect"] == "Allow"
+    assert sorted(cognito[0]["Action"]) == ["cognito-idp:AdminDeleteUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminGetUser"]
+    assert cognito[0]["Resource"] == {"Fn::GetAtt": ["CustomerUserPool", "Arn"]}

@@ -9,8 +9,8 @@ about another contact's or another account's site.
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
+from crm.booking import logins
 from crm.booking import repository as repo
 from crm.booking import rules
 from crm.booking.models import (
@@ -25,7 +25,7 @@ from crm.booking.models import (
     PublicSite,
 )
 from crm.contacts import repository as contacts
-from crm.platform import aws, clock, mail, settings
+from crm.platform import clock, mail, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
 
@@ -121,10 +121,6 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
     return person
 
 
-def _attributes(user: dict) -> dict[str, str]:
-    return {a["Name"]: a["Value"] for a in user.get("UserAttributes", user.get("Attributes", []))}
-
-
 def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     """Create the person's customer login (or give it a new temporary password) and email it."""
     tenant = principal.tenant
@@ -133,27 +129,8 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     if site is None:
         raise Conflict("configure this contact's booking site before inviting anyone to it")
     person = _person(tenant, contact_id, person_id)
-    cognito, pool = aws.client("cognito-idp"), settings.customer_user_pool_id()
-    password, resent = rules.temporary_password(), False
-    wanted = {"custom:tenant": tenant, "custom:contact_id": contact_id, "custom:person_id": person_id}
-    try:
-        cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=person["email"],
-            TemporaryPassword=password,
-            MessageAction="SUPPRESS",  # we send the invitation ourselves, with the site's address
-            UserAttributes=[{"Name": "email", "Value": person["email"]}, {"Name": "email_verified", "Value": "true"}]
-            + [{"Name": k, "Value": v} for k, v in wanted.items()],
-        )
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") != "UsernameExistsException":
-            raise
-        existing = _attributes(cognito.admin_get_user(UserPoolId=pool, Username=person["email"]))
-        if any(existing.get(k) != v for k, v in wanted.items()):
-            raise Conflict("this email address already signs in to another booking site; give the person another address") from None
-        cognito.admin_set_user_password(UserPoolId=pool, Username=person["email"], Password=password, Permanent=False)
-        cognito.admin_enable_user(UserPoolId=pool, Username=person["email"])
-        resent = True
+    password = rules.temporary_password()
+    resent = logins.open_login(tenant, contact_id, person_id, person["email"], password)
     url = f"{settings.booking_site_url()}/{site['slug']}"
     mail.send(
         [person["email"]],
@@ -191,7 +168,9 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     from crm.people import repository as people
 
     person = people.get_person(principal.tenant, principal.person_id)
-    if not person or person.get("contact_id") != principal.contact_id or not person.get("booking_site_access"):
+    # The token's address must still be the person's: a login left at an old address opens nothing.
+    address = (principal.email or "").casefold()
+    if not person or person.get("contact_id") != principal.contact_id or not person.get("booking_site_access") or (person.get("email") or "").casefold() != address:
         raise Forbidden("your access to this booking site was withdrawn; ask your contact at the company")
     return site, contact
 
@@ -258,7 +237,7 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
             f"at most {rules.RATE_LIMIT} booking requests an hour; try again in {max(1, wait // 60)} minute(s)",
             headers={"Retry-After": str(wait)},
         )
-    job = jobs_service.request_job(principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.email or principal.person_id)
+    job = jobs_service.request_job(principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}")
     site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
     # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
     # (with the same Idempotency-Key, nothing was stored for it) would file a second job.

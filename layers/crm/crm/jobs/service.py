@@ -211,7 +211,8 @@ def create(principal: Principal, body: JobCreate) -> dict:
 def request_job(tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str) -> dict:
     """A job asked for on the booking site: saved "to_schedule" for the office to plan.
 
-    `requested_by` is who asked (e.g. the customer's email); `preferred_date` a date or ISO date.
+    `requested_by` is who asked, as "person:<id>" (no address or name: an erasure leaves nothing of
+    them in the job); `preferred_date` a date or ISO date.
     Raises Invalid (422) for an unknown contact or job type. Returns the job (with its reference).
     """
     contact = _site(tenant, contact_id)

@@ -2,13 +2,18 @@
 
 An export is a JSON file in S3 (t/<tenant>/exports/persons/<person>/<export id>.json) reached by a
 presigned link; emailed, the email is archived on the person's contact. Erasure anonymises the
-person everywhere they appear and keeps an 'Erased person' record so history stays whole.
+person everywhere they appear, deletes their booking-site login, and keeps an 'Erased person'
+record so history stays whole. Jobs they booked name them only as "person:<id>".
+
+The export does not list the jobs the person booked: no index finds a job by who booked it, and
+filtering the job logs of their contact's every site reads all of those jobs.
 """
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 
+from crm.booking.logins import revoke_login
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
@@ -99,6 +104,7 @@ def erase(principal: Principal, person_id: str) -> dict:
         person = service.get(tenant, person_id)
         rules.ensure_not_erased(person)
         _delete_exports(tenant, person_id)
+        revoke_login(tenant, person)  # the booking-site login, username their address: disabled, deleted
         if person.get("email"):
             contacts.redact_address(tenant, person["contact_id"], person["email"], rules.replacement_address(person_id))
         contact_records.forget_person(

@@ -1,6 +1,7 @@
 """Persons and tags: the rules applied, the repository called. No HTTP, no keys."""
 from __future__ import annotations
 
+from crm.booking.logins import revoke_login
 from crm.contacts import repository as contacts
 from crm.people import repository as repo
 from crm.people import rules
@@ -74,8 +75,19 @@ def update(principal: Principal, person_id: str, patch: PersonPatch, expected_ve
     # The merged record is validated whole, so a rule spanning fields (opt-ins need an email) holds.
     fields = PersonFields.model_validate({**_writable(old), **changes})
     new = {**old, **fields.model_dump(exclude={"consent"}), "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
+    _close_old_login(tenant, old, new)
     repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new))
     return new
+
+
+def _close_old_login(tenant: str, old: dict, new: dict) -> None:
+    """Before the change is written (if the write then fails, the login is closed all the same: the
+    office invites the person again): a new address leaves no login at the old one; withdrawn
+    access disables the login (an invitation enables it again)."""
+    if old.get("email") and new.get("email") != old["email"]:
+        revoke_login(tenant, old)
+    elif old.get("booking_site_access") and not new.get("booking_site_access"):
+        revoke_login(tenant, old, delete=False)
 
 
 def record_consent(principal: Principal, person_id: str, change: ConsentChange, expected_version: int | None) -> dict:
@@ -95,6 +107,7 @@ def delete(principal: Principal, person_id: str, expected_version: int) -> None:
     person = get(tenant, person_id)
     rules.ensure_not_erased(person)
     _check_version(person, expected_version)
+    revoke_login(tenant, person)
     repo.delete_person(tenant, contact_for(tenant, person), person, expected_version)
 
 
