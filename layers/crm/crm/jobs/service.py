@@ -30,14 +30,10 @@ def _hours(contact: dict) -> OpeningHours | None:
     return OpeningHours.model_validate(contact["opening_hours"]) if contact.get("opening_hours") else None
 
 
-def _at(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def _iso(value: datetime | str | None) -> str | None:
     if value is None:
         return None
-    return clock.iso(value if isinstance(value, datetime) else _at(value))
+    return clock.iso(value if isinstance(value, datetime) else sla.instant(value))
 
 
 def _entry(principal_or_by: Principal | str, role: str | None, kind: str, at: str, **extra) -> dict:
@@ -97,7 +93,7 @@ def history(principal: Principal, job_id: str, limit: int, cursor: str | None) -
 def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> list[dict]:
     out = []
     if job.get("planned_start") and job.get("planned_end"):
-        window = check_window(_hours(contact), _at(job["planned_start"]), _at(job["planned_end"]))
+        window = check_window(_hours(contact), sla.instant(job["planned_start"]), sla.instant(job["planned_end"]))
         if not window.within:
             out.append({"code": "outside_opening_hours", "message": "the planned window is outside the site's opening hours", "reasons": window.reasons})
     for v in sla.check(job, resource, vehicle, now):

@@ -82,14 +82,15 @@ def describe(constraint: dict) -> str:
     return f"{kind} {key.replace('_id', '')} {constraint[key]}"
 
 
-def _at(value: str | None) -> datetime | None:
+def instant(value: str | None) -> datetime | None:
+    """A stored ISO 8601 timestamp ("...Z" or with an offset) as an aware datetime."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def _time(c: dict, job: dict, now: datetime) -> tuple[str, str] | None:
-    due = _at(c["deadline"])
-    planned_start, planned_end = _at(job.get("planned_start")), _at(job.get("planned_end"))
-    started, finished = _at(job.get("started_at")), _at(job.get("completed_at"))
+    due = instant(c["deadline"])
+    planned_start, planned_end = instant(job.get("planned_start")), instant(job.get("planned_end"))
+    started, finished = instant(job.get("started_at")), instant(job.get("completed_at"))
     done = job["status"] in ("completed", "completed_with_issues", "cancelled")
     if c["rule"] == "start_after":
         if started and started < due:
