@@ -199,3 +199,28 @@ def test_a_deep_page_of_a_family_log_reads_no_more_than_it_needs(family, monkeyp
     assert len(logs) == 3 and sorted(q["Limit"] for q in logs) == [2, 2, 3]
     assert [j["description"] for j in second["items"]] == ["parent 2", "lyon 1"]
     assert sum(_pages(path, **period), []) == list(reversed(made_jobs))
+
+
+def test_a_family_of_exactly_the_most_sites_is_read(family, monkeypatch):
+    from crm.platform import aws
+
+    real = aws.table().query
+
+    def like_dynamodb(**kw):
+        """DynamoDB, unlike moto, returns a LastEvaluatedKey whenever a Query stops at its Limit."""
+        reply = real(**kw)
+        if kw.get("Limit") and reply["Count"] == kw["Limit"] and "LastEvaluatedKey" not in reply:
+            index = kw.get("IndexName")
+            names = ("PK", "SK", *((index + "PK", index + "SK") if index else ()))
+            reply["LastEvaluatedKey"] = {k: reply["Items"][-1][k] for k in names}
+        return reply
+
+    monkeypatch.setattr(aws.table(), "query", like_dynamodb)
+    monkeypatch.setattr(service, "MAX_FAMILY", 2)  # the parent's two sites: paris and lyon
+    _job(family["lyon"], family["type"], "lyon")
+    assert _pages(f"/contacts/{family['parent']}/jobs", include="children") == [["lyon"]]
+    assert _pages(f"/contacts/{family['paris']}/jobs", include="siblings") == [["lyon"]]
+    group = call("GET", f"/contacts/{family['paris']}").json["group_id"]
+    call("POST", "/contacts", body={"name": "ABC Nantes", "group_id": group, "parent_id": family["parent"]})
+    reply = call("GET", f"/contacts/{family['parent']}/jobs", query={"include": "children"})
+    assert reply.status == 409 and "more than 2" in reply.json["detail"]

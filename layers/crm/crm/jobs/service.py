@@ -18,7 +18,7 @@ from crm.platform import clock, ids, pagination
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 
-MAX_FAMILY = 100  # contacts merged into one job log (a contact and its children, or its parent's sites)
+MAX_FAMILY = 100  # a contact's children (or its parent's sites) merged into one job log, besides itself
 PLANNING = ("planned_start", "planned_end", "resource_id", "vehicle_id")
 
 
@@ -318,8 +318,9 @@ def _family(principal: Principal, contact_id: str, include: str | None) -> list[
     parent = contact_id if include == "children" else contact.get("parent_id")
     if parent is None:
         return [contact_id]
-    found, more = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=parent, limit=MAX_FAMILY, cursor=None)
-    if more:
+    # One more than allowed: a full page of exactly MAX_FAMILY comes back with a cursor all the same.
+    found, _ = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=parent, limit=MAX_FAMILY + 1, cursor=None)
+    if len(found) > MAX_FAMILY:
         raise Conflict(f"more than {MAX_FAMILY} associated contacts; read their logs one by one")
     return list(dict.fromkeys([contact_id, *(c["id"] for c in found)]))
 
