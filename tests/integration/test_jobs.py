@@ -252,3 +252,14 @@ def test_a_write_of_one_item_is_no_transaction(site):
         assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"2"'}).status == 412
         assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"1"'}).status == 204
     assert "TransactWriteItems" not in made and made.count("DeleteItem") == 2
+
+
+def test_a_planned_window_spans_at_most_31_days(site):
+    month = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-02-07T09:00:00Z"}
+    assert create(site, **month).status == 201  # 31 days: one opening-hours reason a day at most
+    reply = create(site, planned_start="2030-01-07T09:00:00Z", planned_end="2030-02-07T09:00:01Z")
+    assert reply.status == 422 and [e["field"] for e in reply.json["errors"]] == ["planned_end"]
+    job = create(site, **MONDAY_10_TO_11_PARIS).json
+    reply = call("PATCH", f"/jobs/{job['id']}", body={"planned_start": "2029-12-01T09:00:00Z"}, headers={"If-Match": '"1"'})
+    assert reply.status == 422 and reply.json["errors"][0]["field"] == "planned_end"
+    assert call("GET", f"/jobs/{job['id']}").json["planned_start"] == MONDAY_10_TO_11_PARIS["planned_start"]

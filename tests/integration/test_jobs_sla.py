@@ -147,3 +147,10 @@ def test_delete_an_sla(world):
     assert call("DELETE", f"/contacts/{world['site']}/slas/{sla['id']}", headers={"If-Match": '"1"'}).status == 204
     assert call("DELETE", f"/contacts/{world['site']}/slas/{sla['id']}", headers={"If-Match": '"1"'}).status == 404
     assert [s["name"] for s in call("GET", f"/contacts/{world['site']}/slas").json["items"]] == ["4h"]
+
+
+def test_the_breach_report_looks_at_most_a_year_ahead(world):
+    assert call("GET", "/reports/sla-breaches", query={"until": "2030-12-31T00:00:00Z"}).status == 200
+    reply = call("GET", "/reports/sla-breaches", query={"until": "2031-06-01T00:00:00Z"})
+    assert reply.status == 422 and reply.json["errors"][0]["field"] == "until"
+

@@ -7,7 +7,7 @@ Also the booking site's entry points, whose signatures stay stable: `request_job
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
@@ -20,6 +20,8 @@ from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFail
 
 MAX_FAMILY = 100  # a contact's children (or its parent's sites) merged into one job log, besides itself
 PLANNING = ("planned_start", "planned_end", "resource_id", "vehicle_id")
+MAX_WINDOW = timedelta(days=31)  # a job's planned window (its opening-hours check is one reason a day)
+MAX_REPORT_AHEAD = timedelta(days=366)  # the breach report's `until`, from now
 
 
 def _by(principal: Principal) -> str:
@@ -49,6 +51,12 @@ def _in_order(entries: list[dict]) -> list[dict]:
     ULIDs of the same millisecond are not ordered)."""
     new_ids = sorted(ids.new_id() for _ in entries)
     return [{**e, "id": i} for e, i in zip(entries, new_ids)]
+
+
+def _check_span(job: dict) -> None:
+    start, end = sla.instant(job.get("planned_start")), sla.instant(job.get("planned_end"))
+    if start and end and end - start > MAX_WINDOW:
+        raise invalid("planned_end", f"must be at most {MAX_WINDOW.days} days after planned_start")
 
 
 def _planned(job: dict) -> bool:
@@ -195,6 +203,7 @@ def create(principal: Principal, body: JobCreate) -> dict:
         "created_by": _by(principal),
         "updated_at": at,
     }
+    _check_span(job)
     job["status"] = "scheduled" if _planned(job) else "to_schedule"
     entries = [_entry(principal, None, "created", at, to_status=job["status"]), *_override(principal, job, body.override_constraints, at)]
     warnings = _warnings(job, contact, resource, vehicle, now)
@@ -261,6 +270,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
     job = {**old, **changes, "version": old["version"] + 1, "updated_at": at}
     if job.get("planned_start") and job.get("planned_end") and job["planned_end"] <= job["planned_start"]:
         raise invalid("planned_end", "must be after planned_start")
+    _check_span(job)
     resource = catalog.referenced(tenant, "resource", job.get("resource_id"), "resource_id")
     vehicle = catalog.referenced(tenant, "vehicle", job.get("vehicle_id"), "vehicle_id")
     entries = _override(principal, job, patch.override_constraints, at)
@@ -365,6 +375,8 @@ def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor
     first; `until` keeps those whose first deadline is by then)."""
     tenant = principal.tenant
     now = clock.now()
+    if until is not None and until - now > MAX_REPORT_AHEAD:
+        raise invalid("until", f"must be at most {MAX_REPORT_AHEAD.days} days ahead; leave it out for every deadline")
     resources = {r["id"]: r for r in repo.list_collection(tenant, "resource")}
     vehicles = {v["id"]: v for v in repo.list_collection(tenant, "vehicle")}
 
