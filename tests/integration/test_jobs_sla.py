@@ -3,8 +3,10 @@ time, planning checked against them (warnings naming the constraint, recorded ov
 mode), and the breach report."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
+import boto3
 import pytest
 
 from crm.platform import clock
@@ -153,4 +155,18 @@ def test_the_breach_report_looks_at_most_a_year_ahead(world):
     assert call("GET", "/reports/sla-breaches", query={"until": "2030-12-31T00:00:00Z"}).status == 200
     reply = call("GET", "/reports/sla-breaches", query={"until": "2031-06-01T00:00:00Z"})
     assert reply.status == 422 and reply.json["errors"][0]["field"] == "until"
+
+
+def test_a_site_whose_stored_hours_open_at_no_time_gives_no_server_error(world):
+    """Hours written before contacts refused them (open at no time): working time never elapses."""
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    never = {"time_zone": "Europe/Paris", "weekly": {"mon": []}}
+    table.update_item(Key={"PK": f"T#t1#CONTACT#{world['site']}", "SK": "CONTACT"}, UpdateExpression="SET opening_hours = :h", ExpressionAttributeValues={":h": never})
+    reply = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], "sla_id": world["4h"]["id"]})
+    assert reply.status == 409 and [e["field"] for e in reply.json["errors"]] == ["sla_id"]
+    assert "opening hours" in reply.json["detail"]
+    # Without the SLA the job is saved, its plan warned about.
+    plan = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
+    reply = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], **plan})
+    assert reply.status == 201 and [w["code"] for w in reply.json["warnings"]] == ["outside_opening_hours"]
 

@@ -101,9 +101,14 @@ def history(principal: Principal, job_id: str, limit: int, cursor: str | None) -
 def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> list[dict]:
     out = []
     if job.get("planned_start") and job.get("planned_end"):
-        window = check_window(_hours(contact), sla.instant(job["planned_start"]), sla.instant(job["planned_end"]))
-        if not window.within:
-            out.append({"code": "outside_opening_hours", "message": "the planned window is outside the site's opening hours", "reasons": window.reasons})
+        try:
+            window = check_window(_hours(contact), sla.instant(job["planned_start"]), sla.instant(job["planned_end"]))
+        except ValueError:  # hours stored before the contacts context refused them (open at no time)
+            message = "the site's opening hours are open at no time; correct them on the contact"
+            out.append({"code": "outside_opening_hours", "message": message, "reasons": []})
+        else:
+            if not window.within:
+                out.append({"code": "outside_opening_hours", "message": "the planned window is outside the site's opening hours", "reasons": window.reasons})
     for v in sla.check(job, resource, vehicle, now):
         if not v.overridden:
             out.append({"code": "sla_constraint", "message": v.message, "constraint_id": v.constraint_id})
@@ -150,8 +155,12 @@ def _job_sla(tenant: str, contact: dict, sla_id: str | None, job_type_id: str, c
     chosen = repo.get_sla(tenant, contact["id"], sla_id)
     if chosen is None or not catalog.applies(chosen, job_type_id):
         raise invalid("sla_id", "is not one of this site's SLAs for this job type")
-    hours = _hours(contact)
-    constraints = [{**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]]
+    try:
+        hours = _hours(contact)
+        constraints = [{**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]]
+    except ValueError:  # hours stored before the contacts context refused them: no working time ever elapses
+        message = "its deadlines cannot be computed: the site's opening hours are open at no time; correct them on the contact"
+        raise Conflict(f"sla_id: {message}", [FieldError("sla_id", message)]) from None
     return {"sla_id": chosen["id"], "name": chosen["name"], "constraints": constraints, "first_deadline": sla.first_deadline(constraints)}
 
 
