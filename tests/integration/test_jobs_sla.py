@@ -170,3 +170,16 @@ def test_a_site_whose_stored_hours_open_at_no_time_gives_no_server_error(world):
     reply = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], **plan})
     assert reply.status == 201 and [w["code"] for w in reply.json["warnings"]] == ["outside_opening_hours"]
 
+
+def test_forgetting_a_contact_deletes_its_slas(world):
+    from crm.jobs import repository as repo
+    from crm.jobs import service
+
+    other = call("POST", f"/contacts/{world['other_site']}/slas", body={"name": "Kept", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 60}]})
+    assert other.status == 201
+    assert len(repo.list_slas("t1", world["site"])) == 2
+    service.forget_contact("t1", world["site"])
+    assert repo.list_slas("t1", world["site"]) == []
+    service.forget_contact("t1", world["site"])  # again: nothing to do, no error
+    service.forget_contact("t2", world["other_site"])  # another tenant's: nothing of t1's goes
+    assert [s["name"] for s in repo.list_slas("t1", world["other_site"])] == ["Kept"]

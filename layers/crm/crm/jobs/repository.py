@@ -378,6 +378,12 @@ def get_sla(tenant: str, contact_id: str, sla_id: str) -> dict | None:
     return _out(item) if item else None
 
 
+def delete_slas(tenant: str, contact_id: str) -> None:
+    """Every SLA of a contact, gone (those of a deleted contact); none left is no error."""
+    found = dynamo.query_all(("PK", tenant_key(tenant, "SLAS", contact_id)), Key("SK").begins_with("SLA#"))
+    dynamo.batch_delete((i["PK"], i["SK"]) for i in found)
+
+
 def create_sla(tenant: str, sla: dict) -> None:
     pk, sk = _sla_key(tenant, sla["contact_id"], sla["id"])
     dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict("this SLA already exists"))

@@ -397,6 +397,15 @@ def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor
     return [{"job": j, "violations": violations(j)} for j in jobs], next_cursor
 
 
+# ---------------------------------------------------------------- a contact's deletion
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """Delete the contact's SLAs (for the contacts context, when the contact is deleted). Jobs stay:
+    they are the site's history. Idempotent: nothing left to delete is no error."""
+    repo.delete_slas(tenant, contact_id)
+
+
 # ---------------------------------------------------------------- the tablet view
 
 
