@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test setup lint browser bench build clean
+.PHONY: dev test setup lint browser bench build deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,6 +38,13 @@ bench: setup
 build:
 	test -x .venv-sam/bin/sam || (python3 -m venv .venv-sam && .venv-sam/bin/pip install --quiet aws-sam-cli)
 	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build --template template.yaml
+
+## make deploy STACK=<name>: sam build + sam deploy (parameters from samconfig.toml: run `sam deploy --guided`
+## once), then web/booking/ and a config.json written from the stack's outputs to its BookingSiteBucket
+STACK ?= crm
+deploy: setup build
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam deploy --stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+	$(PY) -m infra.publish_site --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) .venv-sam .local .aws-sam .pytest_cache

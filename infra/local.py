@@ -31,7 +31,7 @@ from typing import Any, Callable
 from infra import template as tpl
 from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
-from infra.local_routes import LocalRoutes, StaticMount
+from infra.local_routes import LocalRoutes, StaticMount, security_headers
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
     CustomerSignIn,
@@ -132,7 +132,7 @@ class LocalStack:
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
         self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
         self.customers = (
-            CustomerSignIn(self.client, self.resources.other_pools["CustomerUserPool"], remember=self.pool_users["CustomerUserPool"].remember)
+            CustomerSignIn(self.moto.url, self.client, self.resources.other_pools["CustomerUserPool"], remember=self.pool_users["CustomerUserPool"].remember)
             if "CustomerUserPool" in self.resources.other_pools
             else None
         )
@@ -168,7 +168,7 @@ class LocalStack:
             runner=self.scheduler,
             functions=self.functions,
             base_url=lambda: self.base_url,
-            static_mounts=[StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",))],
+            static_mounts=[StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())],
             customers=lambda: self.customers,
             events=self.event_log,
         )
@@ -212,6 +212,13 @@ class LocalStack:
                     pool_id = pools[logical]
                     out[name] = TokenVerifier(pool_id, lambda p=pool_id: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=p, MaxResults=60)["UserPoolClients"]})
         return out
+
+    def _site_headers(self) -> tuple[tuple[str, str], ...]:
+        """The security headers CloudFront adds to the booking site (its response headers policy)."""
+        for res in tpl.resources("AWS::CloudFront::ResponseHeadersPolicy", self.template).values():
+            config = tpl.resolve(res["Properties"]["ResponseHeadersPolicyConfig"], self.refs, self.template)
+            return security_headers(config.get("SecurityHeadersConfig", {}))
+        return ()
 
     def _serve_booking_site_here(self) -> None:
         """Invitations link to the booking site this stack serves, not to CloudFront's."""

@@ -2,8 +2,11 @@
 
     GET  /_local/health                 {"status": "ok", "services": {...}, ...}
     POST /_local/token                  {tenant, role, email} -> {"token": <real Cognito ID token>}
-    POST /_local/customer-login         {email, password[, new_password]} -> {"token"} (customer pool);
-                                        409 {"challenge": "NEW_PASSWORD_REQUIRED"} on a first sign-in
+    POST /_local/cognito                Cognito's JSON API for the booking page (X-Amz-Target
+                                        InitiateAuth or RespondToAuthChallenge, the customer pool's
+                                        client only), handed to moto as the page sends it to AWS
+    GET  /booking/config.json           {cognito_endpoint: "/_local/cognito", client_id}: where the
+                                        booking page signs in (in AWS, deploying writes this file)
     GET  /_local/outbox                 emails sent through SES, newest first
     GET  /_local/events                 events published on the EventBridge buses, newest first
                                         ({id, bus, source, detail-type, detail, time, received_at})
@@ -11,7 +14,8 @@
     POST /_local/schedules/{name}/run   fire one now (404 if unknown)
     GET  /openapi.json                  the functions' OpenAPI specs, merged
     GET  /docs                          Swagger UI (assets from aws_lambda_powertools, no CDN)
-    GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug)
+    GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug), with
+                                        the security headers CloudFront adds in AWS
 
 `LocalRoutes(...)` is callable with an HttpRequest and answers None for anything else, so the
 gateway then treats the request as an API request. Static sites are `StaticMount`s: add one to
@@ -30,7 +34,7 @@ from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
-from infra.moto_stack import CustomerSignIn, EventLog, NewPasswordRequired, Outbox, SignInFailed, UserDirectory, UserError
+from infra.moto_stack import CustomerSignIn, EventLog, Outbox, UserDirectory, UserError
 from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class StaticMount:
     directory: Path
     fallback: str | None = "index.html"
     passthrough: tuple[str, ...] = ()  # path prefixes left to the API (e.g. /booking/sites/)
+    headers: tuple[tuple[str, str], ...] = ()  # added to every file served (see `security_headers`)
 
     def matches(self, path: str) -> bool:
         if any(path.startswith(p) for p in self.passthrough):
@@ -79,7 +84,29 @@ class StaticMount:
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
             content_type += "; charset=utf-8"
-        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], target.read_bytes())
+        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "no-cache"), *self.headers], target.read_bytes())
+
+
+def security_headers(config: dict) -> tuple[tuple[str, str], ...]:
+    """The headers a CloudFront response headers policy's SecurityHeadersConfig adds."""
+    out = []
+    if "StrictTransportSecurity" in config:
+        hsts = config["StrictTransportSecurity"]
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}" + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else "")
+        out.append(("Strict-Transport-Security", value))
+    if "ContentTypeOptions" in config:
+        out.append(("X-Content-Type-Options", "nosniff"))
+    if "FrameOptions" in config:
+        out.append(("X-Frame-Options", config["FrameOptions"]["FrameOption"]))
+    if "ReferrerPolicy" in config:
+        out.append(("Referrer-Policy", config["ReferrerPolicy"]["ReferrerPolicy"]))
+    if "ContentSecurityPolicy" in config:
+        out.append(("Content-Security-Policy", config["ContentSecurityPolicy"]["ContentSecurityPolicy"]))
+    return tuple(out)
+
+
+def _cognito_error(status: int, code: str, message: str) -> HttpResponse:
+    return json_response(status, {"__type": code, "message": message}, CustomerSignIn.CONTENT_TYPE)
 
 
 # ---------------------------------------------------------------- OpenAPI
@@ -191,7 +218,8 @@ class LocalRoutes:
         self._routes: list[tuple[str, re.Pattern, Callable[..., HttpResponse]]] = [
             ("GET", re.compile(r"^/_local/health$"), self.health),
             ("POST", re.compile(r"^/_local/token$"), self.token),
-            ("POST", re.compile(r"^/_local/customer-login$"), self.customer_login),
+            ("POST", re.compile(r"^/_local/cognito$"), self.cognito),
+            ("GET", re.compile(r"^/booking/config\.json$"), self.booking_config),
             ("GET", re.compile(r"^/_local/outbox$"), self.outbox),
             ("GET", re.compile(r"^/_local/events$"), self.events),
             ("GET", re.compile(r"^/_local/schedules$"), self.schedules),
@@ -253,37 +281,33 @@ class LocalRoutes:
             return problem(409, "Conflict", str(exc))
         return json_response(200, {"token": token, "tenant": tenant, "role": role, "email": email_address.lower()})
 
-    def customer_login(self, request: HttpRequest) -> HttpResponse:
-        """A booking-site customer signs in: {email, password[, new_password]} -> {token}. In AWS
-        the page does this against Cognito itself (SRP or the hosted UI); this route stands in."""
+    def booking_config(self, request: HttpRequest) -> HttpResponse:
+        """Where the booking page signs in: this stack's stand-in for Cognito's endpoint (a path on
+        the page's own origin, whatever host name it was opened with)."""
         customers = self._customers()
         if customers is None:
-            return problem(503, "Service Unavailable", "the template has no customer user pool")
+            return problem(404, "Not Found", "the template has no customer user pool")
+        return json_response(200, {"cognito_endpoint": "/_local/cognito", "client_id": customers.client_id}, headers=[("Cache-Control", "no-cache")])
+
+    def cognito(self, request: HttpRequest) -> HttpResponse:
+        """The page's Cognito call, handed to moto; moto's answer (errors in Cognito's own shape,
+        {"__type", "message"}) goes back as it is."""
+        customers = self._customers()
+        if customers is None:
+            return _cognito_error(503, "ServiceUnavailable", "the template has no customer user pool")
+        target = request.header("X-Amz-Target") or ""
+        if target not in customers.TARGETS:
+            return _cognito_error(400, "UnknownOperationException", "only InitiateAuth and RespondToAuthChallenge are served here")
         try:
             payload = request.json()
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            return problem(422, "Unprocessable Content", "body must be a JSON object: {email, password[, new_password]}")
-        email_address, password, new_password = payload.get("email"), payload.get("password"), payload.get("new_password")
-        errors = []
-        if not isinstance(email_address, str) or not _EMAIL.match(email_address):
-            errors.append({"field": "email", "message": "required: an email address"})
-        if not isinstance(password, str) or not password:
-            errors.append({"field": "password", "message": "required"})
-        if new_password is not None and (not isinstance(new_password, str) or not new_password):
-            errors.append({"field": "new_password", "message": "must be a non-empty string"})
-        if errors:
-            return problem(422, "Unprocessable Content", "invalid sign-in request", errors=errors)
-        try:
-            token = customers.sign_in(email_address.lower(), password, new_password)
-        except NewPasswordRequired as exc:
-            return problem(409, "New password required", str(exc), challenge="NEW_PASSWORD_REQUIRED")
-        except SignInFailed as exc:
-            return problem(401, "Unauthorized", str(exc))
-        except UserError as exc:
-            return problem(422, "Unprocessable Content", str(exc))
-        return json_response(200, {"token": token})
+            return _cognito_error(400, "SerializationException", "the body must be a JSON object")
+        if payload.get("ClientId") != customers.client_id:
+            return _cognito_error(400, "ResourceNotFoundException", "only the booking site's app client signs in here")
+        status, body = customers.forward(target, request.body or b"")
+        return HttpResponse(status, [("Content-Type", customers.CONTENT_TYPE)], body)
 
     def outbox(self, request: HttpRequest) -> HttpResponse:
         messages = self._outbox.messages()

@@ -23,6 +23,8 @@ import logging
 import os
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
@@ -234,8 +236,9 @@ def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None
 
 def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None = None) -> dict[str, dict[str, str]]:
     """Every user pool after the template's first (which `create_user_pool` makes), each with its
-    client (plus ALLOW_ADMIN_USER_PASSWORD_AUTH, for local sign-in). No groups: the template's
-    groups belong to the first pool. Returns logical id -> {"id", "client_id", "arn"}."""
+    client, with the template's auth flows (the booking page signs in with them, as in AWS). No
+    groups: the template's groups belong to the first pool. Returns logical id -> {"id",
+    "client_id", "arn"}."""
     template = template or tpl.load()
     out: dict[str, dict[str, str]] = {}
     for logical_id, res in list(tpl.resources("AWS::Cognito::UserPool", template).items())[1:]:
@@ -253,7 +256,6 @@ def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None
                 continue
             client_props = {k: v for k, v in client_res["Properties"].items() if k != "UserPoolId"}
             flows = list(client_props.get("ExplicitAuthFlows", ["ALLOW_REFRESH_TOKEN_AUTH"]))
-            flows += [] if "ALLOW_ADMIN_USER_PASSWORD_AUTH" in flows else ["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
             client_args: dict[str, Any] = {"UserPoolId": pool["Id"], "ClientName": client_props.get("ClientName", "local"), "ExplicitAuthFlows": flows, "GenerateSecret": False}
             for key in ("ReadAttributes", "WriteAttributes"):
                 if key in client_props:
@@ -392,53 +394,49 @@ class UserDirectory:
         return users
 
 
-class SignInFailed(ValueError):
-    """Wrong email or password (which one is not said), or a disabled login."""
-
-
-class NewPasswordRequired(ValueError):
-    """The login still has its temporary password: the person must choose their own."""
-
-
 class CustomerSignIn:
-    """Signs booking-site customers in to their pool, as the page would with Cognito (SRP or the
-    hosted UI in AWS): email + password -> the ID token; a first sign-in sets a new password.
+    """The booking page's sign-in calls, handed to moto's Cognito exactly as the page sends them to
+    Cognito's public JSON API in AWS: InitiateAuth (USER_PASSWORD_AUTH) and RespondToAuthChallenge
+    (NEW_PASSWORD_REQUIRED), unsigned, for the customer pool's public client, and nothing else.
     `remember(email, password)` hears the password that let each customer in (see `PoolUsers`)."""
 
-    def __init__(self, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None):
+    TARGETS = frozenset({"AWSCognitoIdentityProviderService.InitiateAuth", "AWSCognitoIdentityProviderService.RespondToAuthChallenge"})
+    CONTENT_TYPE = "application/x-amz-json-1.1"
+
+    def __init__(self, endpoint_url: str, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None):
+        self._endpoint = endpoint_url.rstrip("/") + "/"
         self._cognito = make_client("cognito-idp")
         self.pool_id = pool["id"]
         self.client_id = pool["client_id"]
         self._remember = remember
+        self._open = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # moto is on loopback
 
-    def sign_in(self, email_address: str, password: str, new_password: str | None = None) -> str:
-        errors = self._cognito.exceptions
+    def forward(self, target: str, body: bytes) -> tuple[int, bytes]:
+        """(status, body) of moto's answer; the caller has checked `target` is one of TARGETS."""
+        request = urllib.request.Request(self._endpoint, data=body, method="POST", headers={"Content-Type": self.CONTENT_TYPE, "X-Amz-Target": target})
         try:
-            result = self._cognito.admin_initiate_auth(
-                UserPoolId=self.pool_id,
-                ClientId=self.client_id,
-                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": email_address, "PASSWORD": password},
-            )
-            if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-                if not new_password:
-                    raise NewPasswordRequired("choose your own password to finish signing in")
-                result = self._cognito.admin_respond_to_auth_challenge(
-                    UserPoolId=self.pool_id,
-                    ClientId=self.client_id,
-                    ChallengeName="NEW_PASSWORD_REQUIRED",
-                    ChallengeResponses={"USERNAME": email_address, "NEW_PASSWORD": new_password},
-                    Session=result["Session"],
-                )
-        except (errors.NotAuthorizedException, errors.UserNotFoundException) as exc:
-            raise SignInFailed("wrong email or password") from exc
-        except errors.InvalidPasswordException as exc:
-            raise UserError(f"new_password: {exc.response['Error'].get('Message', 'does not meet the password policy')}") from exc
-        if "AuthenticationResult" not in result:
-            raise SignInFailed(f"sign-in needs a step the local stack does not do: {result.get('ChallengeName')}")
-        if self._remember is not None:
-            self._remember(email_address, new_password or password)
-        return result["AuthenticationResult"]["IdToken"]
+            with self._open.open(request, timeout=15) as response:
+                status, answer = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, answer = error.code, error.read()
+        if status == 200 and self._remember is not None:
+            self._heard(target, body, answer)
+        return status, answer
+
+    def _heard(self, target: str, body: bytes, answer: bytes) -> None:
+        try:
+            if "AuthenticationResult" not in json.loads(answer):
+                return
+            sent = json.loads(body)
+            if target.endswith(".InitiateAuth"):
+                username, password = sent["AuthParameters"]["USERNAME"], sent["AuthParameters"]["PASSWORD"]
+            else:
+                username, password = sent["ChallengeResponses"]["USERNAME"], sent["ChallengeResponses"]["NEW_PASSWORD"]
+            user = self._cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
+            attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+            self._remember(attributes.get("email", username), password)
+        except Exception:  # noqa: BLE001 - remembering is a fallback for restarts (see PoolUsers)
+            log.debug("could not remember the password of a sign-in", exc_info=True)
 
 
 class PoolUsers:
@@ -448,7 +446,7 @@ class PoolUsers:
 
     Cognito never returns a password, but a customer must still sign in after a restart: the
     password is the one moto holds for the user (moto runs in this process), else the last one
-    that let the customer in through /_local/customer-login (`remember`). A customer who chose a
+    that let the customer in through /_local/cognito (`remember`). A customer who chose a
     password signs in with it again; an invited customer who has not signed in yet still uses the
     emailed temporary password (and is asked for a new one). A user restored without a known
     password gets a random temporary one: the office sends the invitation again (it emails a new

@@ -1,7 +1,9 @@
 """The booking site in a real browser (Debian's headless Chromium, driven by Playwright's Python
 API) on a phone-sized screen, against the local stack: the office configures a contact's site and
 invites a person; the person signs in with the emailed temporary password, chooses their own,
-sees their jobs, books one; the office finds it 'to schedule' and the email in the outbox.
+sees their jobs, books one; the office finds it 'to schedule' and the email in the outbox. The page
+signs in as it does in AWS: Cognito's JSON API at the endpoint its config.json names (locally the
+stack's /_local/cognito, which hands the calls to moto).
 
 A screenshot per step lands in test-artifacts/booking/ (git-ignored).
 """
@@ -169,6 +171,21 @@ def test_a_customer_signs_in_sees_their_jobs_and_books_one(stack, api, browser, 
     page.wait_for_selector("#jobs-table:not([hidden])")
     shots(page, "signed-in-again")
     page.close()
+
+
+def test_the_page_comes_with_the_template_security_headers_and_its_sign_in_config(stack):
+    page = requests.get(f"{stack.base_url}/booking/abc-plumbing", timeout=15)
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Strict-Transport-Security"].startswith("max-age=")
+    csp = page.headers["Content-Security-Policy"]
+    assert "connect-src 'self' https://cognito-idp." in csp and "frame-ancestors 'none'" in csp
+    config = requests.get(f"{stack.base_url}/booking/config.json", timeout=15).json()
+    assert config == {"cognito_endpoint": "/_local/cognito", "client_id": stack.resources.other_pools["CustomerUserPool"]["client_id"]}
+    # The stand-in serves the page's two calls only, for the booking site's client only.
+    target = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminCreateUser"}
+    refused = requests.post(f"{stack.base_url}/_local/cognito", json={"ClientId": config["client_id"]}, headers=target, timeout=15)
+    assert refused.status_code == 400 and refused.json()["__type"] == "UnknownOperationException"
+    assert requests.post(f"{stack.base_url}/_local/customer-login", json={}, timeout=15).status_code == 404
 
 
 def test_an_unknown_slug_says_so(stack, browser, shots):

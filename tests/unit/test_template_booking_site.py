@@ -33,3 +33,15 @@ def test_the_people_function_may_only_read_disable_and_delete_customer_logins():
     assert len(cognito) == 1 and cognito[0]["Effect"] == "Allow"
     assert sorted(cognito[0]["Action"]) == ["cognito-idp:AdminDeleteUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminGetUser"]
     assert cognito[0]["Resource"] == {"Fn::GetAtt": ["CustomerUserPool", "Arn"]}
+
+
+def test_customers_sign_in_with_the_password_flow_which_the_pages_csp_lets_it_reach():
+    client = _resource("CustomerUserPoolClient")["Properties"]
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert client["GenerateSecret"] is False  # a public client: the page's calls are unsigned
+    policy = _resource("BookingSiteHeaders")["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy["ContentSecurityPolicy"]["Fn::Sub"].split(";"))
+    assert directives["connect-src"] == "'self' https://cognito-idp.${AWS::Region}.amazonaws.com"
+    assert directives["script-src"] == "'self'" and directives["frame-ancestors"] == "'none'"
+    endpoint = template.load()["Outputs"]["CustomerSignInEndpoint"]["Value"]
+    assert endpoint == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/"}

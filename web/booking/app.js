@@ -1,8 +1,11 @@
 /* The customer booking site: sign in, see the jobs of your contact and its sites, request a job.
  *
  * No framework, no CDN. The page lives at /booking/<slug> and calls the API on its own origin
- * (/booking/sites/<slug>/...). Sign-in: locally POST /_local/customer-login (the local stack's
- * stand-in for Cognito); in AWS this is where Cognito's SRP flow or hosted UI goes.
+ * (/booking/sites/<slug>/...). Customers sign in with Cognito's public JSON API (InitiateAuth with
+ * USER_PASSWORD_AUTH, then RespondToAuthChallenge when a first sign-in must choose a password:
+ * unsigned calls for the pool's public app client), at the endpoint and client that
+ * /booking/config.json names: in AWS cognito-idp.<region>.amazonaws.com (deploying writes it),
+ * locally the local stack's /_local/cognito, which hands the same calls to moto.
  */
 (function () {
   "use strict";
@@ -17,13 +20,14 @@
     completed: "Completed", completed_with_issues: "Completed with issues", cancelled: "Cancelled"
   };
   var DATE_TIMES = { planned_start: 1, planned_end: 1, created_at: 1, completed_at: 1 };
-  var LOGIN_URL = "/_local/customer-login";
+  var CONFIG_URL = "/booking/config.json";
 
   var slug = (location.pathname.split("/")[2] || "").toLowerCase();
   var api = "/booking/sites/" + encodeURIComponent(slug);
   var tokenKey = "booking-token:" + slug;
   var nextCursor = null;
   var columns = [];
+  var config = null;  // {cognito_endpoint, client_id}
 
   function $(id) { return document.getElementById(id); }
   function show(el, on) { el.hidden = !on; }
@@ -45,7 +49,7 @@
   function call(method, url, body, extraHeaders) {
     var headers = { "Accept": "application/json" };
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-    if (token() && url.indexOf("/_local/") !== 0) { headers["Authorization"] = "Bearer " + token(); }
+    if (token()) { headers["Authorization"] = "Bearer " + token(); }
     Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     return fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
       .then(function (response) {
@@ -100,45 +104,118 @@
 
   /* ------------------------------------------------------------------ sign-in */
 
+  function loadConfig() {
+    return fetch(CONFIG_URL, { headers: { "Accept": "application/json" }, cache: "no-cache" }).then(function (response) {
+      if (!response.ok) { throw new Error("config " + response.status); }
+      return response.json();
+    }).then(function (data) {
+      if (!data || !data.cognito_endpoint || !data.client_id) { throw new Error("config incomplete"); }
+      config = data;
+    });
+  }
+
+  /* One call to Cognito's JSON API; throws {status, code, problem} (code: Cognito's error name). */
+  function cognito(action, body) {
+    return fetch(config.cognito_endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService." + action },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.text().then(function (raw) {
+        var data = null;
+        try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; }
+        if (!response.ok) {
+          var code = String((data && (data.__type || data.code)) || "").split("#").pop();
+          throw { status: response.status, code: code, problem: { detail: data && (data.message || data.Message) } };
+        }
+        return data || {};
+      });
+    }, function () {
+      throw { status: 0, problem: { detail: "The server cannot be reached. Check your connection and try again." } };
+    });
+  }
+
+  /* email + password -> the ID token. A first sign-in (temporary password) needs newPassword: without
+   * one it throws {code: "NEW_PASSWORD_REQUIRED"}; with one, the challenge is answered at once. */
+  function signIn(email, password, newPassword) {
+    return cognito("InitiateAuth", {
+      AuthFlow: "USER_PASSWORD_AUTH", ClientId: config.client_id, AuthParameters: { USERNAME: email, PASSWORD: password }
+    }).then(function (result) {
+      if (result.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+        if (!newPassword) { throw { status: 200, code: "NEW_PASSWORD_REQUIRED", problem: {} }; }
+        var params = result.ChallengeParameters || {};
+        return cognito("RespondToAuthChallenge", {
+          ChallengeName: "NEW_PASSWORD_REQUIRED", ClientId: config.client_id, Session: result.Session,
+          ChallengeResponses: { USERNAME: params.USER_ID_FOR_SRP || params.USERNAME || email, NEW_PASSWORD: newPassword }
+        });
+      }
+      return result;
+    }).then(function (result) {
+      if (!result.AuthenticationResult) {
+        throw { status: 200, code: result.ChallengeName, problem: { detail: "This sign-in needs a step this page cannot do (" + result.ChallengeName + "). Ask your contact at the company." } };
+      }
+      return result.AuthenticationResult.IdToken;
+    });
+  }
+
+  function signInProblem(e) {
+    switch (e.code) {
+      case "NotAuthorizedException":
+      case "UserNotFoundException":
+        return "Wrong email or password.";
+      case "InvalidPasswordException":
+        return "That new password is not accepted: " + (e.problem.detail || "choose a longer one, with upper- and lower-case letters and a digit.");
+      case "PasswordResetRequiredException":
+        return "Your password must be reset: ask your contact at the company to invite you again.";
+      case "TooManyRequestsException":
+      case "LimitExceededException":
+        return "Too many attempts: please wait a little before trying again.";
+      default:
+        return e.status === 0 || e.status >= 500 || !e.problem.detail ? explain(e) : e.problem.detail;
+    }
+  }
+
   function onSignIn(event) {
     event.preventDefault();
     var error = $("sign-in-error");
     error.className = "error";
     show(error, false);
-    var body = { email: $("email").value.trim(), password: $("password").value };
+    var email = $("email").value.trim().toLowerCase();
+    var password = $("password").value;
     var needsNew = !$("new-password-block").hidden;
-    if (!body.email || !body.password) {
+    var newPassword = needsNew ? $("new-password").value : null;
+    if (!email || !password) {
       text(error, "Enter your email address and password.");
       show(error, true);
       return;
     }
-    if (needsNew) {
-      body.new_password = $("new-password").value;
-      if (body.new_password.length < 12) {
-        text(error, "Your new password needs at least 12 characters.");
-        show(error, true);
-        return;
-      }
+    if (needsNew && newPassword.length < 12) {
+      text(error, "Your new password needs at least 12 characters.");
+      show(error, true);
+      return;
+    }
+    if (!config) {
+      text(error, "Signing in is not available right now. Please try again later.");
+      show(error, true);
+      return;
     }
     $("sign-in-button").disabled = true;
-    call("POST", LOGIN_URL, body).then(function (result) {
-      setToken(result.token);
+    signIn(email, password, newPassword).then(function (idToken) {
+      setToken(idToken);
       $("password").value = "";
       $("new-password").value = "";
       show($("new-password-block"), false);
       $("sign-in-button").textContent = "Sign in";
       return signedIn();
     }, function (e) {
-      if (e.status === 409 && e.problem.challenge === "NEW_PASSWORD_REQUIRED") {
+      if (e.code === "NEW_PASSWORD_REQUIRED") {
         show($("new-password-block"), true);
         $("sign-in-button").textContent = "Set password and sign in";
         $("new-password").focus();
         text(error, "Welcome! Please choose your own password to finish signing in.");
         error.className = "error info";
-      } else if (e.status === 401) {
-        text(error, "Wrong email or password.");
       } else {
-        text(error, explain(e));
+        text(error, signInProblem(e));
       }
       show(error, true);
     }).then(function () { $("sign-in-button").disabled = false; });
@@ -312,7 +389,8 @@
       notice("This address has no booking site. Check the link you were sent.", "warn");
       return;
     }
-    loadSite().then(function () {
+    var configured = loadConfig().catch(function () { config = null; });
+    Promise.all([loadSite(), configured]).then(function () {
       if (token()) { return signedIn(); }
       show($("sign-in"), true);
     }, function (e) {
