@@ -148,12 +148,42 @@ def test_a_customer_signs_in_sees_their_jobs_and_books_one(stack, api, browser, 
     assert reference in newest and "To schedule" in newest and "Boiler repair" in newest
     shots(page, "booked")
 
+    # A request whose answer is lost (the job was filed) or that meets a 5xx is sent again with the
+    # same Idempotency-Key: the retry replays the first, no second job is filed.
+    keys: list[str | None] = []
+
+    def flaky(route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # filed...
+            route.abort("connectionreset")  # ...but the answer never arrives
+        elif len(keys) == 2:
+            route.fulfill(status=503, content_type="application/problem+json", body='{"title": "Service Unavailable", "status": 503}')
+        else:
+            route.continue_()
+
+    page.route("**/booking/sites/abc-plumbing/requests", flaky)
+    page.fill("#description", "The radiator upstairs stays cold.")
+    for attempt in (1, 2):
+        page.click("#book-button")
+        page.wait_for_function("() => !document.getElementById('book-button').disabled")
+        assert page.is_visible("#book-error"), attempt
+    shots(page, "request-failed")
+    page.click("#book-button")
+    page.wait_for_function("r => document.querySelector('#notice.ok') && !document.querySelector('#notice').textContent.includes(r)", arg=reference)
+    page.unroute("**/booking/sites/abc-plumbing/requests")
+    assert len(keys) == 3 and keys[0] and keys[0] == keys[1] == keys[2]
+    cold = [j for j in world["office"].get("/jobs", params={"status": "to_schedule"}).json()["items"] if j["description"] == "The radiator upstairs stays cold."]
+    assert len(cold) == 1 and cold[0]["reference"] in page.inner_text("#notice")
+
     # The office: the job is in its 'to schedule' list, at the chosen site; the email is out.
     to_schedule = world["office"].get("/jobs", params={"status": "to_schedule"}).json()["items"]
     booked = next(j for j in to_schedule if j["reference"] == reference)
     assert booked["contact_id"] == world["paris"]["id"] and booked["job_type_id"] == world["repair"]["id"]
     emails = [m for m in stack.outbox() if m["to"] == ["dispatch@acme.example"]]
-    assert len(emails) == 1 and reference in emails[0]["subject"] and preferred in emails[0]["body"]
+    assert len(emails) == 2  # this request's, and the retried one's once
+    (email,) = [m for m in emails if reference in m["subject"]]
+    assert preferred in email["body"]
 
     # Each pool's tokens open only their own routes: the customer's no staff route, staff no customer route.
     customer_token = page.evaluate("sessionStorage.getItem('booking-token:abc-plumbing')")

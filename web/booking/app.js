@@ -318,7 +318,10 @@
     return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
   }
 
-  var pendingKey = null;  // one Idempotency-Key per request, kept across retries of the same form
+  // The Idempotency-Key of the last request sent, with its body: kept while the request may have
+  // been filed (no answer, 5xx) or is still running (409), so sending the same form again replays
+  // it instead of filing a second job; dropped on success or a refusal (other 4xx).
+  var pending = null;  // {key, body}
 
   function onBook(event) {
     event.preventDefault();
@@ -338,16 +341,17 @@
       });
       return;
     }
-    pendingKey = pendingKey || requestKey();
+    var payload = JSON.stringify(body);
+    if (!pending || pending.body !== payload) { pending = { key: requestKey(), body: payload }; }
     $("book-button").disabled = true;
-    call("POST", api + "/requests", body, { "Idempotency-Key": pendingKey }).then(function (booked) {
-      pendingKey = null;
+    call("POST", api + "/requests", body, { "Idempotency-Key": pending.key }).then(function (booked) {
+      pending = null;
       $("description").value = "";
       notice("Thank you: request " + (booked.reference || "") + " is in. We will schedule it and let you know.", "ok");
       return loadJobs(false);
     }, function (e) {
+      if (e.status >= 400 && e.status < 500 && e.status !== 409) { pending = null; }
       if (e.status === 401) { signedOut("Your session has ended: please sign in again."); return; }
-      if (e.status !== 409) { pendingKey = null; }  // 409: the same request is still in flight
       var errors = (e.problem && e.problem.errors) || [];
       var placed = 0;
       errors.forEach(function (err) {
