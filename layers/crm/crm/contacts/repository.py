@@ -6,6 +6,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI2 T#t#GROUP#<group> / <name>#<id> a group's contacts
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
+  dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (n: persons and jobs filed under it)
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
   search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
                  (owner: "contact" for the contact's own fields, or a person's id; the term
@@ -25,6 +26,7 @@ from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
 CONTACT = "CONTACT"
+DEPENDENTS = "DEPENDENTS"
 NOTE, EMAIL = "NOTE#", "EMAIL#"
 
 
@@ -159,10 +161,25 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained(steps)
 
 
+def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dict, Exception | None]]:
+    """For another context's transaction that files (+1) or removes (-1) a record under a contact
+    (a person, a job): the contact must exist, and its count of such records moves in step, so a
+    deletion of the contact cannot race them (it is conditional on the count being 0)."""
+    pk = _contact_pk(tenant, contact_id)
+    steps: list[tuple[dict, Exception | None]] = [(dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)]
+    if delta > 0:
+        steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")))
+    return steps
+
+
 def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
     pk = _contact_pk(tenant, contact["id"])
     steps: list[tuple[dict, Exception | None]] = [
         (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
+        (
+            dynamo.delete(pk, DEPENDENTS, ConditionExpression=Attr("n").not_exists() | Attr("n").eq(0)),
+            Conflict("persons or jobs were just filed under the contact; it is kept"),
+        ),
         _group_count(tenant, contact["group_id"], -1),
     ]
     if contact.get("reference"):

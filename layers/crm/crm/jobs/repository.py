@@ -24,9 +24,11 @@ import random
 import time
 import zlib
 from collections.abc import Callable
+
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from crm.contacts import repository as contacts
 from crm.platform import aws, dynamo
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
 from crm.platform.keys import tenant_key, tenant_of
@@ -120,6 +122,7 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
             (dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("PK").not_exists()), Conflict("a job with this id exists")),
             (dynamo.put({"PK": _ref_pk(tenant, job["reference"]), "SK": REF, "job_id": job["id"]}, ConditionExpression=Attr("PK").not_exists()), None),
             *(_history_put(tenant, job["id"], h) for h in history),
+            *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
         ]
         try:
             dynamo.transact_explained(steps)

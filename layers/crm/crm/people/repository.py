@@ -121,6 +121,8 @@ def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms:
     steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, new["id"], old_terms, terms)]
     if event:
         steps.append(_event_put(tenant, event))
+    if old is None:
+        steps += contacts.dependent_writes(tenant, contact["id"], +1)
     dynamo.transact_explained(steps)
 
 
@@ -130,6 +132,7 @@ def delete_person(tenant: str, contact: dict, person: dict, expected_version: in
     steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale("person"))]
     steps += _membership_steps(tenant, person, None)
     steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, person["id"], set(person.get("search_terms") or []), set())]
+    steps += contacts.dependent_writes(tenant, contact["id"], -1)
     dynamo.transact_explained(steps)
     # The consent history lives in the person's partition; it goes with the person.
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
