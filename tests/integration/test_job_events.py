@@ -2,7 +2,6 @@
 the job was completed is published later, once, whatever runs at the same time."""
 from __future__ import annotations
 
-import json
 import os
 import threading
 import uuid
@@ -17,6 +16,7 @@ from crm.jobs import repository as repo
 from crm.platform import aws as platform_aws
 from crm.platform import clock
 from infra import template
+from tests.support.job_events import received, subscribe_queue
 from tests.support.lambdas import LambdaContext, call, claims, module
 
 PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
@@ -43,23 +43,7 @@ def run() -> dict:
 
 @pytest.fixture
 def queue(aws):
-    """An SQS queue receiving every JobCompleted event of the jobs bus."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = os.environ["JOBS_BUS_NAME"]
-    events.put_rule(Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]}))
-    events.put_targets(Rule="all-completions", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-    return url
-
-
-def received(url: str) -> list[dict]:
-    out = []
-    while True:
-        messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return out
-        out += [json.loads(m["Body"]) for m in messages]
+    return subscribe_queue()
 
 
 @pytest.fixture

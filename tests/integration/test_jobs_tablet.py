@@ -2,13 +2,11 @@
 to resources) and the completion event, published exactly once on the jobs bus."""
 from __future__ import annotations
 
-import json
-import os
 
-import boto3
 import pytest
 
 from crm.jobs import outbox
+from tests.support.job_events import received, subscribe_queue
 from tests.support.lambdas import call, claims
 
 TECH = claims("t1", "resource")["sub"]
@@ -40,23 +38,7 @@ def job(aws):
 
 @pytest.fixture
 def queue(aws):
-    """An SQS queue receiving every event of the jobs bus."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = os.environ["JOBS_BUS_NAME"]
-    events.put_rule(Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]}))
-    events.put_targets(Rule="all-completions", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-    return url
-
-
-def received(url: str) -> list[dict]:
-    out = []
-    while True:
-        messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return out
-        out += [json.loads(m["Body"]) for m in messages]
+    return subscribe_queue()
 
 
 def move(job_id, status, version, **kw):

@@ -37,10 +37,9 @@ class OnSiteContact(BaseModel):
     address: Text | None = None
 
 
-class ContactFields(BaseModel):
-    """What a client may write on a contact; everything else (id, tenant, version) is the server's."""
+class ContactRecord(BaseModel):
+    """The General tab's fields but the flag: what a client writes and what everyone reads."""
 
-    model_config = STRICT
     name: Text
     group_id: Id
     reference: Reference | None = None
@@ -50,9 +49,18 @@ class ContactFields(BaseModel):
     main_contact: MainContact | None = None
     on_site_contact: OnSiteContact | None = None
     opening_hours: OpeningHours | None = None
-    flag: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
     site_notes: LongText | None = None
     parent_id: Id | None = None
+
+
+Flag = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class ContactFields(ContactRecord):
+    """What a client may write on a contact; everything else (id, tenant, version) is the server's."""
+
+    model_config = STRICT
+    flag: Flag | None = None
 
     @model_validator(mode="after")
     def _zone_needs_location(self) -> ContactFields:
@@ -64,24 +72,13 @@ class ContactFields(BaseModel):
 ContactPatch = merge_patch_of(ContactFields, "ContactPatch")
 
 
-class ContactView(BaseModel):
+class ContactView(ContactRecord):
     """A contact as a resource (technician) sees it: no flag."""
 
     id: str
     version: int
     created_at: str
     updated_at: str
-    name: str
-    group_id: str
-    reference: str | None = None
-    address: Address | None = None
-    location: Location | None = None
-    zone: Zone | None = None
-    main_contact: MainContact | None = None
-    on_site_contact: OnSiteContact | None = None
-    opening_hours: OpeningHours | None = None
-    site_notes: str | None = None
-    parent_id: str | None = None
 
 
 class Contact(ContactView):
