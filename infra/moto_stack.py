@@ -193,6 +193,17 @@ def _cfn_schema(schema: list[dict]) -> list[dict]:
     return [{k: v for k, v in attr.items() if k in keep} for attr in schema]
 
 
+def _create_pool(cognito, logical_id: str, props: dict) -> dict:
+    """A user pool from its template properties (those moto's CreateUserPool takes)."""
+    args: dict[str, Any] = {"PoolName": props.get("UserPoolName", logical_id)}
+    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies", "UserAttributeUpdateSettings"):
+        if key in props:
+            args[key] = props[key]
+    if props.get("Schema"):
+        args["Schema"] = _cfn_schema(props["Schema"])
+    return cognito.create_user_pool(**args)["UserPool"]
+
+
 def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None) -> tuple[str, str, str, list[str]]:
     """Create the template's user pool, its groups and one client that can mint tokens locally.
 
@@ -202,14 +213,7 @@ def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None
     template = template or tpl.load()
     pools = tpl.resources("AWS::Cognito::UserPool", template)
     pool_logical, pool_res = next(iter(pools.items()))
-    props = tpl.resolve(pool_res["Properties"], refs, template)
-    args: dict[str, Any] = {"PoolName": props.get("UserPoolName", pool_logical)}
-    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies"):
-        if key in props:
-            args[key] = props[key]
-    if props.get("Schema"):
-        args["Schema"] = _cfn_schema(props["Schema"])
-    pool = cognito.create_user_pool(**args)["UserPool"]
+    pool = _create_pool(cognito, pool_logical, tpl.resolve(pool_res["Properties"], refs, template))
     pool_id = pool["Id"]
 
     groups = []
@@ -242,14 +246,7 @@ def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None
     template = template or tpl.load()
     out: dict[str, dict[str, str]] = {}
     for logical_id, res in list(tpl.resources("AWS::Cognito::UserPool", template).items())[1:]:
-        props = tpl.resolve(res["Properties"], refs, template)
-        args: dict[str, Any] = {"PoolName": props.get("UserPoolName", logical_id)}
-        for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies"):
-            if key in props:
-                args[key] = props[key]
-        if props.get("Schema"):
-            args["Schema"] = _cfn_schema(props["Schema"])
-        pool = cognito.create_user_pool(**args)["UserPool"]
+        pool = _create_pool(cognito, logical_id, tpl.resolve(res["Properties"], refs, template))
         out[logical_id] = {"id": pool["Id"], "arn": pool["Arn"], "client_id": ""}
         for client_res in tpl.resources("AWS::Cognito::UserPoolClient", template).values():
             if client_res["Properties"].get("UserPoolId") != {"Ref": logical_id}:
