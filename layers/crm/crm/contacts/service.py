@@ -200,7 +200,7 @@ def find(principal: Principal, *, q: str | None, reference: str | None, group_id
         contact_ids, next_cursor = repo.search_contact_ids(tenant, term, limit=limit if cursor else limit - len(lead), cursor=cursor, query=query)
         # Group and parent narrow the contacts found (read whole, so always current): a page may
         # come back short, and next_cursor goes on.
-        found = [c for c in repo.get_contacts(tenant, contact_ids) if c["id"] not in led and _matches(c, group_id, parent_id)]
+        found = [c for c in repo.get_contacts(tenant, [i for i in contact_ids if i not in led]) if _matches(c, group_id, parent_id)]
         return ([] if cursor else lead) + found, next_cursor
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
 
