@@ -25,6 +25,7 @@ from crm.booking.models import (
     PublicSite,
 )
 from crm.contacts import repository as contacts
+from crm.contacts import service as contact_records
 from crm.platform import clock, mail, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
@@ -36,13 +37,6 @@ MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at m
 
 def _no_site() -> NotFound:
     return NotFound("no such booking site")
-
-
-def _contact(tenant: str, contact_id: str) -> dict:
-    contact = contacts.get_contact(tenant, contact_id)
-    if contact is None:
-        raise NotFound("no such contact")
-    return contact
 
 
 def _view(site: dict) -> BookingSite:
@@ -63,7 +57,7 @@ def _job_types(tenant: str) -> dict[str, str]:
 
 
 def get_site(tenant: str, contact_id: str) -> BookingSite:
-    _contact(tenant, contact_id)
+    contact_records.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise NotFound("this contact has no booking site yet; PUT one with If-Match: \"0\"")
@@ -71,7 +65,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
 
 
 def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_version: int) -> BookingSite:
-    _contact(tenant, contact_id)
+    contact_records.get(tenant, contact_id)
     old = repo.get_site(tenant, contact_id)
     if (old["version"] if old else 0) != expected_version:
         raise PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
@@ -124,7 +118,7 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
 def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     """Create the person's customer login (or give it a new temporary password) and email it."""
     tenant = principal.tenant
-    contact = _contact(tenant, contact_id)
+    contact = contact_records.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise Conflict("configure this contact's booking site before inviting anyone to it")

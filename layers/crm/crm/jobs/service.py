@@ -24,10 +24,6 @@ MAX_WINDOW = timedelta(days=31)  # a job's planned window (its opening-hours che
 MAX_REPORT_AHEAD = timedelta(days=366)  # the breach report's `until`, from now
 
 
-def _by(principal: Principal) -> str:
-    return principal.email or principal.user_id
-
-
 def _hours(contact: dict) -> OpeningHours | None:
     return OpeningHours.model_validate(contact["opening_hours"]) if contact.get("opening_hours") else None
 
@@ -40,7 +36,7 @@ def _iso(value: datetime | str | None) -> str | None:
 
 def _entry(principal_or_by: Principal | str, role: str | None, kind: str, at: str, **extra) -> dict:
     if isinstance(principal_or_by, Principal):
-        by, role = _by(principal_or_by), principal_or_by.role
+        by, role = principal_or_by.actor, principal_or_by.role
     else:
         by = principal_or_by
     return {"id": ids.new_id(), "at": at, "by": by, "role": role, "kind": kind, **extra}
@@ -134,7 +130,7 @@ def _override(principal: Principal, job: dict, constraint_ids: list[str], at: st
     entries = []
     for constraint_id in dict.fromkeys(constraint_ids):
         if not known[constraint_id].get("override"):
-            known[constraint_id]["override"] = {"by": _by(principal), "at": at}
+            known[constraint_id]["override"] = {"by": principal.actor, "at": at}
             entries.append(_entry(principal, None, "override", at, constraint_id=constraint_id, note=sla.describe(known[constraint_id])))
     return entries
 
@@ -209,7 +205,7 @@ def create(principal: Principal, body: JobCreate) -> dict:
         "vehicle_id": body.vehicle_id,
         "sla": _job_sla(tenant, contact, body.sla_id, body.job_type_id, now),
         "created_at": at,
-        "created_by": _by(principal),
+        "created_by": principal.actor,
         "updated_at": at,
     }
     _check_span(job)
@@ -315,7 +311,7 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     marker = None
     if change.status in transitions.COMPLETED:
         job["completed_at"] = at
-        marker = outbox.marker(entry["id"], job, _by(principal), at)
+        marker = outbox.marker(entry["id"], job, principal.actor, at)
     resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
     vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
     repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], marker)

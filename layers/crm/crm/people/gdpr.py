@@ -99,7 +99,7 @@ def _delete_exports(tenant: str, person_id: str) -> None:
 def erase(principal: Principal, person_id: str) -> dict:
     """Anonymise a person everywhere, then record the erasure on the person (the commit point:
     until it lands the person is not erased and the whole erasure may be run again)."""
-    tenant, who = principal.tenant, principal.email or principal.user_id
+    tenant, who = principal.tenant, principal.actor
     for _ in range(ERASE_ATTEMPTS):
         person = service.get(tenant, person_id)
         rules.ensure_not_erased(person)

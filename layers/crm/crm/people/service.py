@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from crm.booking.logins import revoke_login
 from crm.contacts import repository as contacts
+from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules
 from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields, TagPatch
@@ -11,20 +12,9 @@ from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
 
 
-def _who(principal: Principal) -> str:
-    return principal.email or principal.user_id
-
-
 def _check_version(person: dict, expected_version: int | None) -> None:
     if expected_version is not None and person["version"] != expected_version:
         raise PreconditionFailed("the person changed since you read it; reload it and apply your change again")
-
-
-def contact_of(tenant: str, contact_id: str) -> dict:
-    contact = contacts.get_contact(tenant, contact_id)
-    if contact is None:
-        raise NotFound("no such contact")
-    return contact
 
 
 def contact_for(tenant: str, person: dict) -> dict:
@@ -49,13 +39,13 @@ def _event(person_id: str, change: ConsentChange, by: str, at: str) -> dict:
 
 def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     tenant, now = principal.tenant, clock.iso(clock.now())
-    contact = contact_of(tenant, contact_id)
+    contact = contact_records.get(tenant, contact_id)
     person = {**fields.model_dump(exclude={"consent"}), "id": ids.new_id(), "contact_id": contact_id, "version": 1, "created_at": now, "updated_at": now}
     person["consent"] = {"status": "awaiting"}
     event = None
     if fields.consent:
-        person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, _who(principal), now)
-        event = _event(person["id"], fields.consent, _who(principal), now)
+        person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, principal.actor, now)
+        event = _event(person["id"], fields.consent, principal.actor, now)
     repo.write_person(tenant, contact, None, person, rules.terms(person), event)
     return person
 
@@ -95,9 +85,9 @@ def record_consent(principal: Principal, person_id: str, change: ConsentChange, 
     tenant, now = principal.tenant, clock.iso(clock.now())
     old = get(tenant, person_id)
     _check_version(old, expected_version)
-    consent = rules.consent_after(old, change.status, change.medium, _who(principal), now)
+    consent = rules.consent_after(old, change.status, change.medium, principal.actor, now)
     new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
-    event = _event(person_id, change, _who(principal), now)
+    event = _event(person_id, change, principal.actor, now)
     repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event)
     return event
 
@@ -113,7 +103,7 @@ def delete(principal: Principal, person_id: str, expected_version: int) -> None:
 
 def find(tenant: str, *, contact_id: str | None = None, tag_id: str | None = None, audience: str | None = None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     if contact_id:
-        contact_of(tenant, contact_id)
+        contact_records.get(tenant, contact_id)
     if tag_id:
         tag(tenant, tag_id)
     query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
