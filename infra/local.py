@@ -369,7 +369,7 @@ CRM local stack
   moto            {stack.moto_url}   (AWS_ENDPOINT_URL for the AWS CLI / boto3, credentials: testing)
   State           {stack.state_dir}
 
-Get a token (role: admin | office | resource | customer):
+Get a staff token (role: admin | office | resource; customers sign in on the booking site):
   TOKEN=$(curl -s -X POST {base}/_local/token -H 'content-type: application/json' \\
     -d '{{"tenant":"demo","role":"admin","email":"admin@demo.example"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -H "Authorization: Bearer $TOKEN" {base}/contacts
