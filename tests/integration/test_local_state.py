@@ -161,7 +161,7 @@ def test_the_template_resources_can_be_created_under_mock_aws(monkeypatch, stack
             refs = tpl.local_refs({"CursorSigningKey": "x" * 32})
             created = create_template_resources(boto3.client, refs)
             assert refs["Table"] in boto3.client("dynamodb").list_tables()["TableNames"]
-            assert created.user_pool_id and created.groups == ["admin", "office", "resource", "customer"]
+            assert created.user_pool_id and created.groups == ["admin", "office", "resource"]  # customers: a pool of their own
             assert boto3.client("ses").list_identities()["Identities"] == [refs["MailFrom"]]
     finally:
         stack.start()
