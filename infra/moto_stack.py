@@ -37,7 +37,6 @@ from infra import template as tpl
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("dynamodb", "s3", "ses", "sesv2", "scheduler", "cognito-idp", "events", "logs")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

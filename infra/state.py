@@ -30,7 +30,6 @@ import os
 import secrets
 import shutil
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -97,10 +96,6 @@ class StateDir:
         if not current.exists() and old.exists():  # crashed between the two renames
             return old
         return current
-
-    @property
-    def has_snapshot(self) -> bool:
-        return (self.snapshot_dir / "manifest.json").exists()
 
     @property
     def scheduler_state_file(self) -> Path:
@@ -427,7 +422,6 @@ class Snapshotter:
         self._last_token: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_written: float | None = None
 
     def mark_clean(self) -> None:
         self._last_token = self._change_token()
@@ -439,7 +433,6 @@ class Snapshotter:
             return None
         counts = self.snapshot.take()
         self._last_token = token
-        self.last_written = time.time()
         return counts
 
     def _run(self) -> None:
