@@ -1,24 +1,32 @@
 # The README's commands. Each target does its own set-up on a fresh machine (python3, pip, make).
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK   := infra/requirements-dev.lock
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test setup lint browser bench build deploy clean
+.PHONY: dev test setup lint browser bench build deploy clean lock
 
-$(STAMP): pyproject.toml
+# The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layer's
+# own layers/crm/requirements.lock), then the crm package itself without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*; touch $@
 
 setup: $(STAMP)
+
+## make lock: recompile both lock files from pyproject.toml (the layer's for Lambda's Python, then the dev one on top)
+lock: setup
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 -q -o layers/crm/requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q -c layers/crm/requirements.lock -o $(LOCK)
 
 ## make dev: the local stack (moto + chalice.local gateway + scheduler) with demo data, on port 3000 or $CRM_PORT
 dev: setup
 	$(PY) -m infra.local
 
-## make test: cfn-lint on template.yaml, then the whole suite (unit, integration, e2e)
+## make test: the static gates (ruff, mypy, import-linter, cfn-lint), then the whole suite (unit, integration, e2e)
 test: setup lint browser
 	$(PY) -m pytest -n 2 --dist loadfile
 
@@ -27,6 +35,9 @@ browser:
 	test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 
 ## make bench: performance ratios quoted in the README (run by hand, never by the suite)
@@ -36,8 +47,8 @@ bench: setup
 ## make build: sam build (the layer builds for Lambda's platform from any machine: layers/crm/Makefile)
 # SAM CLI gets a venv of its own: its pins must not move the test suite's.
 build:
-	test -x .venv-sam/bin/sam || (python3 -m venv .venv-sam && .venv-sam/bin/pip install --quiet aws-sam-cli)
-	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build --template template.yaml
+	test -x .venv-sam/bin/sam || (python3 -m venv .venv-sam && .venv-sam/bin/pip install --quiet aws-sam-cli uv)
+	PATH="$(CURDIR)/.venv-sam/bin:$$PATH" SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build --template template.yaml
 
 ## make deploy STACK=<name>: sam build + sam deploy (parameters from samconfig.toml: run `sam deploy --guided`
 ## once), then web/booking/ and a config.json written from the stack's outputs to its BookingSiteBucket
