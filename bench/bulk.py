@@ -6,6 +6,7 @@ items a request. One TransactWriteItems per record would take minutes on moto, w
 whole table for each transaction. Conditions are not checked (the generator makes consistent
 data); each key's last Put wins; `ADD counter :n` updates are summed and applied once per key.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ def write(operations: list[dict]) -> int:
     puts: dict[tuple[str, str, str], dict] = {}
     adds: Counter[tuple[str, str, str, str]] = Counter()
     for operation in operations:
-        (kind, body), = operation.items()
+        ((kind, body),) = operation.items()
         table = body["TableName"]
         if kind == "Put":
             puts[(table, body["Item"]["PK"], body["Item"]["SK"])] = body["Item"]
@@ -53,5 +54,7 @@ def write(operations: list[dict]) -> int:
                     writer.put_item(Item=item)
         for (table, pk, sk, attribute), n in adds.items():
             if table == name:
-                dynamodb.Table(name).update_item(Key={"PK": pk, "SK": sk}, UpdateExpression=f"ADD {attribute} :n", ExpressionAttributeValues={":n": n})
+                dynamodb.Table(name).update_item(
+                    Key={"PK": pk, "SK": sk}, UpdateExpression=f"ADD {attribute} :n", ExpressionAttributeValues={":n": n}
+                )
     return len(puts)

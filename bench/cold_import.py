@@ -7,6 +7,7 @@ from template.yaml, plus the tests' AWS_ENV (so Tracer is disabled, as outside L
 anyway); no AWS call happens at import. A second reference row constructs Logger, Metrics and
 Tracer, as every function does at import: Tracer() loads the X-Ray SDK, which builds a client.
 """
+
 from __future__ import annotations
 
 import os
@@ -100,15 +101,25 @@ def measure() -> list[dict]:
     rows = []
     for i, (label, cwd, imports, _) in enumerate(targets):
         if i in failed:
-            rows.append({"Module": label, "Median ms": "—", "max/median": "—", "× floor": "—", "Heavy modules loaded (ms)": f"import failed: {failed[i]}"})
+            rows.append(
+                {
+                    "Module": label,
+                    "Median ms": "—",
+                    "max/median": "—",
+                    "× floor": "—",
+                    "Heavy modules loaded (ms)": f"import failed: {failed[i]}",
+                }
+            )
             continue
         median = statistics.median(samples[i])
         heavy = _heavy_ms(cwd, imports, envs[i]) if loaded[i] else Counter()
-        rows.append({
-            "Module": label,
-            "Median ms": f"{median:.0f}",
-            "max/median": f"{max(samples[i]) / median:.2f}",
-            "× floor": f"{median / floor:.2f}",
-            "Heavy modules loaded (ms)": ", ".join(f"{m} ({heavy[m]:.0f})" for m in loaded[i]) or "none",
-        })
+        rows.append(
+            {
+                "Module": label,
+                "Median ms": f"{median:.0f}",
+                "max/median": f"{max(samples[i]) / median:.2f}",
+                "× floor": f"{median / floor:.2f}",
+                "Heavy modules loaded (ms)": ", ".join(f"{m} ({heavy[m]:.0f})" for m in loaded[i]) or "none",
+            }
+        )
     return rows

@@ -1,13 +1,14 @@
 """The tests' `aws` fixture outside pytest: a moto account with template.yaml's resources, the
 functions' environment, and optionally a counter of every AWS API call made while it is open (and
 of the DynamoDB items those calls read)."""
+
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import boto3
 from botocore.handlers import BUILTIN_HANDLERS

@@ -1,6 +1,7 @@
 """In-process time of GET /contacts/{contact_id} through the whole Lambda handler (event parsing,
 auth, validation, DynamoDB, serialisation) against the floor: a bare GetItem of the same item
 through the same boto3 Table, on the same moto backend, interleaved with it."""
+
 from __future__ import annotations
 
 from bench.env import stack
@@ -15,13 +16,22 @@ WARM_UP, REPETITIONS = 50, 500
 def measure() -> list[dict]:
     with stack():
         group = call("POST", "/contact-groups", role="admin", body={"name": "Customers"}).json["id"]
-        contact = call("POST", "/contacts", body={
-            "name": "Acme Depot Nord", "group_id": group, "reference": "ACME-2",
-            "address": {"line1": "2 Quai de Jemmapes", "city": "Paris", "postcode": "75010", "country": "FR"},
-            "location": {"lat": 48.8721, "lon": 2.3660},
-            "opening_hours": {"time_zone": "Europe/Paris", "weekly": {d: [{"open": "08:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}},
-            "main_contact": {"name": "Ada Admin", "email": "ada@acme.example"},
-        }).json
+        contact = call(
+            "POST",
+            "/contacts",
+            body={
+                "name": "Acme Depot Nord",
+                "group_id": group,
+                "reference": "ACME-2",
+                "address": {"line1": "2 Quai de Jemmapes", "city": "Paris", "postcode": "75010", "country": "FR"},
+                "location": {"lat": 48.8721, "lon": 2.3660},
+                "opening_hours": {
+                    "time_zone": "Europe/Paris",
+                    "weekly": {d: [{"open": "08:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")},
+                },
+                "main_contact": {"name": "Ada Admin", "email": "ada@acme.example"},
+            },
+        ).json
         function, event = api_event("GET", f"/contacts/{contact['id']}", user=claims("t1", "office"))
         handler, context = module(function).handler, LambdaContext(function)
         table = aws.table()
@@ -40,7 +50,22 @@ def measure() -> list[dict]:
     floor_ms, floor_spread = spread(samples["floor"])
     overhead_ms = paired_difference_ms(samples["handler"], samples["floor"])
     return [
-        {"Measure": "bare GetItem of the contact (floor)", "Median ms": f"{floor_ms:.2f}", "p90/median": f"{floor_spread:.2f}", "× floor": "1.00"},
-        {"Measure": "GET /contacts/{contact_id}, whole handler", "Median ms": f"{handler_ms:.2f}", "p90/median": f"{handler_spread:.2f}", "× floor": f"{handler_ms / floor_ms:.2f}"},
-        {"Measure": "handler minus GetItem (median of paired differences)", "Median ms": f"{overhead_ms:.2f}", "p90/median": "", "× floor": f"{overhead_ms / floor_ms:.2f}"},
+        {
+            "Measure": "bare GetItem of the contact (floor)",
+            "Median ms": f"{floor_ms:.2f}",
+            "p90/median": f"{floor_spread:.2f}",
+            "× floor": "1.00",
+        },
+        {
+            "Measure": "GET /contacts/{contact_id}, whole handler",
+            "Median ms": f"{handler_ms:.2f}",
+            "p90/median": f"{handler_spread:.2f}",
+            "× floor": f"{handler_ms / floor_ms:.2f}",
+        },
+        {
+            "Measure": "handler minus GetItem (median of paired differences)",
+            "Median ms": f"{overhead_ms:.2f}",
+            "p90/median": "",
+            "× floor": f"{overhead_ms / floor_ms:.2f}",
+        },
     ]

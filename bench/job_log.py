@@ -9,6 +9,7 @@ page (reached by following next_cursor): the DynamoDB requests and items read pe
 median in-process time of the lone site's handler against the floor, a bare Query of one page
 (Limit 50, newest first) of the site's own GSI2 partition at the same position, interleaved.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,7 +36,18 @@ SITE_JOBS, CHILD_JOBS = 5_000, (1_800, 1_200, 900, 650, 450)
 DEEP_PAGE = 21  # jobs 1,001 to 1,050, newest first
 WARM_UP, REPETITIONS = 3, 20
 YEARS = 4
-DESCRIPTIONS = ("Annual boiler service", "Leak under the sink", "Replace the thermostat", "Gas safety check", "No hot water", "Radiator bleeding", "Fit a new valve", "Inspect the ventilation", "Alarm fault", "Quarterly maintenance visit")
+DESCRIPTIONS = (
+    "Annual boiler service",
+    "Leak under the sink",
+    "Replace the thermostat",
+    "Gas safety check",
+    "No hot water",
+    "Radiator bleeding",
+    "Fit a new valve",
+    "Inspect the ventilation",
+    "Alarm fault",
+    "Quarterly maintenance visit",
+)
 
 
 def _ok(method: str, path: str, *, role: str = "office", **kwargs) -> dict:
@@ -50,25 +62,50 @@ def _contact(name: str, group: str, postcode: str, **fields) -> str:
     return _ok("POST", "/contacts", body={"name": name, "group_id": group, "address": address, **fields})["id"]
 
 
-def _jobs(rng: random.Random, contact_id: str, count: int, types: list[str], resources: list[str], now: datetime) -> list[tuple[dict, dict]]:
+def _jobs(
+    rng: random.Random, contact_id: str, count: int, types: list[str], resources: list[str], now: datetime
+) -> list[tuple[dict, dict]]:
     """(job, its creation history entry) as crm.jobs.service makes them, oldest first."""
     made = []
     for created in sorted(now - timedelta(seconds=rng.uniform(0, YEARS * 365 * 86400)) for _ in range(count)):
         at, by = clock.iso(created), rng.choice(("office@bench.example", "planning@bench.example"))
         recent = now - created < timedelta(days=30)
-        status = rng.choice(("to_schedule", "scheduled", "scheduled", "in_progress", "completed")) if recent else rng.choices(("completed", "completed_with_issues", "cancelled"), (85, 5, 10))[0]
+        status = (
+            rng.choice(("to_schedule", "scheduled", "scheduled", "in_progress", "completed"))
+            if recent
+            else rng.choices(("completed", "completed_with_issues", "cancelled"), (85, 5, 10))[0]
+        )
         job = {
-            "id": str(ULID.from_datetime(created)), "version": 1, "contact_id": contact_id, "job_type_id": rng.choice(types),
-            "description": rng.choice(DESCRIPTIONS), "created_at": at, "created_by": by, "updated_at": at, "status": status,
+            "id": str(ULID.from_datetime(created)),
+            "version": 1,
+            "contact_id": contact_id,
+            "job_type_id": rng.choice(types),
+            "description": rng.choice(DESCRIPTIONS),
+            "created_at": at,
+            "created_by": by,
+            "updated_at": at,
+            "status": status,
         }
         if status != "to_schedule":
             start = (created + timedelta(days=rng.randrange(1, 15))).replace(hour=rng.randrange(8, 17), minute=0, second=0, microsecond=0)
-            job |= {"planned_start": clock.iso(start), "planned_end": clock.iso(start + timedelta(hours=rng.choice((1, 2, 3)))), "resource_id": rng.choice(resources), "version": 2}
+            job |= {
+                "planned_start": clock.iso(start),
+                "planned_end": clock.iso(start + timedelta(hours=rng.choice((1, 2, 3)))),
+                "resource_id": rng.choice(resources),
+                "version": 2,
+            }
             if status in ("in_progress", "completed", "completed_with_issues"):
                 job |= {"started_at": job["planned_start"], "version": 4}
             if status.startswith("completed"):
                 job |= {"completed_at": job["planned_end"], "updated_at": job["planned_end"], "version": 5}
-        entry = {"id": str(ULID.from_datetime(created)), "at": at, "by": by, "role": "office", "kind": "created", "to_status": "to_schedule"}
+        entry = {
+            "id": str(ULID.from_datetime(created)),
+            "at": at,
+            "by": by,
+            "role": "office",
+            "kind": "created",
+            "to_status": "to_schedule",
+        }
         made.append((job, entry))
     return made
 
@@ -79,11 +116,16 @@ def _load() -> tuple[str, str]:
     site = _contact("Résidence Les Tilleuls", group, "69003", reference="RES-TILLEULS")
     parent = _contact("Groupe Hôtelier Azur", group, "69002", reference="AZUR")
     children = [_contact(f"Hôtel Azur {n}", group, f"6900{n + 3}", parent_id=parent) for n in range(1, len(CHILD_JOBS) + 1)]
-    types = [_ok("POST", "/job-types", role="admin", body={"name": n, "duration_minutes": d})["id"] for n, d in (("Maintenance", 60), ("Repair", 120), ("Inspection", 45))]
-    resources = [_ok("POST", "/resources", role="admin", body={"user_id": f"tech-{n}", "name": f"Technician {n}"})["id"] for n in range(1, 7)]
+    types = [
+        _ok("POST", "/job-types", role="admin", body={"name": n, "duration_minutes": d})["id"]
+        for n, d in (("Maintenance", 60), ("Repair", 120), ("Inspection", 45))
+    ]
+    resources = [
+        _ok("POST", "/resources", role="admin", body={"user_id": f"tech-{n}", "name": f"Technician {n}"})["id"] for n in range(1, 7)
+    ]
     rng, now, numbers = random.Random(SEED), clock.now(), itertools.count()
     made = _jobs(rng, site, SITE_JOBS, types, resources, now)
-    for child, count in zip(children, CHILD_JOBS):
+    for child, count in zip(children, CHILD_JOBS, strict=False):
         made += _jobs(rng, child, count, types, resources, now)
     made.sort(key=lambda pair: pair[0]["created_at"])  # numbered in creation order, as the API would
     with bulk.collected() as operations, patch.object(jobs_repo, "counter_value", lambda tenant: next(numbers)):
@@ -129,7 +171,11 @@ def measure() -> list[dict]:
             pages = [
                 (f"site with {SITE_JOBS:,} jobs, page 1", lambda: log(site, None), floor(None)),
                 (f"site with {SITE_JOBS:,} jobs, page {DEEP_PAGE} (via cursor)", lambda: log(site, None, site_cursor), floor(site_before)),
-                (f"parent, include=children ({len(CHILD_JOBS)} sites, {sum(CHILD_JOBS):,} jobs), page 1", lambda: log(parent, "children"), None),
+                (
+                    f"parent, include=children ({len(CHILD_JOBS)} sites, {sum(CHILD_JOBS):,} jobs), page 1",
+                    lambda: log(parent, "children"),
+                    None,
+                ),
                 (f"parent, include=children, page {DEEP_PAGE} (via cursor)", lambda: log(parent, "children", family_cursor), None),
             ]
             rows, measured = [], {}
@@ -139,13 +185,21 @@ def measure() -> list[dict]:
                 page = get()
                 counts, read = calls.take(), calls.take_items_read()
                 total, operations = breakdown(counts, "dynamodb")
-                rows.append({"Page (limit 50)": label, "Jobs on page": len(page["items"]), "DynamoDB requests": total, "DynamoDB operations": operations, "Items read": read})
+                rows.append(
+                    {
+                        "Page (limit 50)": label,
+                        "Jobs on page": len(page["items"]),
+                        "DynamoDB requests": total,
+                        "DynamoDB operations": operations,
+                        "Items read": read,
+                    }
+                )
                 if bare:
                     if [i["id"] for i in bare()["Items"]] != [j["id"] for j in page["items"]]:
                         raise RuntimeError(f"the floor of {label!r} is not the same page of jobs")
                     measured[f"floor {label}"], measured[f"handler {label}"] = bare, get
             samples = interleaved(measured, WARM_UP, REPETITIONS)
-    for row, (label, _, bare) in zip(rows, pages):
+    for row, (label, _, bare) in zip(rows, pages, strict=False):
         if not bare:
             row |= {"Floor: one-page Query ms": "—", "Handler ms": "—", "× floor": "—"}
             continue

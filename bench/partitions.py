@@ -12,6 +12,7 @@ replies are moto's own, only sooner; `same_as_moto(fn)` checks it, calling `fn` 
 It does not make moto DynamoDB: a Query still costs time in proportion to the items that meet its
 key condition (moto copies, sorts and walks them), not to the page it returns.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -25,7 +26,15 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
 T = TypeVar("T")
-WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "execute_statement", "execute_transaction", "batch_execute_statement")
+WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+)
 _QUERY = Table.query
 _SIGNATURE = inspect.signature(_QUERY)
 _maps: dict[int, tuple[Table, dict]] = {}  # id(table) -> (table, {index name or None: {hash value: (sort keys, items)}})
@@ -109,6 +118,7 @@ def _dropping_maps(write: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         _maps.clear()
         return write(*args, **kwargs)
+
     return wrapper
 
 

@@ -3,6 +3,7 @@
 No measure asserts a time: each is a ratio against a floor measured in the same run, on the same
 backend (moto in-process, or a fresh interpreter), with medians and their spread.
 """
+
 from __future__ import annotations
 
 import platform

@@ -1,5 +1,6 @@
 """Interleaved timing: each measured call in turn, round after round, so drift (a busy core, a
 garbage collection) hits all alike; medians after a warm-up, with their spread."""
+
 from __future__ import annotations
 
 import statistics
@@ -32,4 +33,4 @@ def spread(samples: list[int]) -> tuple[float, float]:
 
 def paired_difference_ms(samples: list[int], floor: list[int]) -> float:
     """Median of the per-round differences (the rounds interleave both calls), in ms."""
-    return statistics.median(s - f for s, f in zip(samples, floor)) / 1e6
+    return statistics.median(s - f for s, f in zip(samples, floor, strict=False)) / 1e6

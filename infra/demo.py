@@ -6,6 +6,7 @@ temporary password, is in /_local/outbox).
 Written through the API with real tokens, as a client would, so the demo also proves the stack.
 Prints nothing: infra/local.py's banner says where to look.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -18,7 +19,9 @@ USERS = {"admin": "admin@demo.example", "office": "office@demo.example", "resour
 BOOKING_SLUG = "abc-demo"
 INVITED = "claire.martin@abc.example"
 PARIS = ZoneInfo("Europe/Paris")
-WEEKDAYS_8_TO_18 = {d: [{"open": "08:00", "close": "12:30"}, {"open": "13:30", "close": "18:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
+WEEKDAYS_8_TO_18 = {
+    d: [{"open": "08:00", "close": "12:30"}, {"open": "13:30", "close": "18:00"}] for d in ("mon", "tue", "wed", "thu", "fri")
+}
 
 
 def seed(stack) -> None:
@@ -38,32 +41,52 @@ def seed(stack) -> None:
 
     tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
     groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
-    abc = post("/contacts", {
-        "name": "ABC SA", "group_id": groups["Customers"], "reference": "ABC001",
-        "address": {"line1": "12 avenue de l'Opéra", "postcode": "75001", "city": "Paris", "country": "FR"},
-        "main_contact": {"name": "Claire Martin", "email": "claire.martin@abc.example"},
-        "flag": "Two invoices overdue: ask for payment before any new job",
-    })
-    paris = post("/contacts", {
-        "name": "ABC SA – Paris Rivoli", "group_id": groups["Sites"], "parent_id": abc["id"],
-        "address": {"line1": "99 rue de Rivoli", "postcode": "75001", "city": "Paris", "country": "FR"},
-        "location": {"lat": 48.8606, "lon": 2.3376},
-        "on_site_contact": {"name": "Karim Benali", "phone": "+33 1 40 20 50 50", "address": "Loading bay, rue de l'Amiral de Coligny"},
-        "opening_hours": {"time_zone": "Europe/Paris", "weekly": WEEKDAYS_8_TO_18},
-        "site_notes": "Beware of the dog in the yard. Key at reception.",
-    })
-    post("/contacts", {
-        "name": "ABC SA – Lyon Part-Dieu", "group_id": groups["Sites"], "parent_id": abc["id"],
-        "address": {"line1": "17 rue du Docteur Bouchut", "postcode": "69003", "city": "Lyon", "country": "FR"},
-        "location": {"lat": 45.7610, "lon": 4.8566},
-        "zone": {"kind": "square", "side_m": 120},
-        "opening_hours": {"time_zone": "Europe/Paris", "weekly": WEEKDAYS_8_TO_18},
-    })
-    post("/contacts", {
-        "name": "Société Dupont Plomberie", "group_id": groups["Suppliers"], "reference": "SUP-DUPONT",
-        "address": {"line1": "4 rue des Artisans", "postcode": "93100", "city": "Montreuil", "country": "FR"},
-        "main_contact": {"name": "Luc Dupont", "email": "commandes@dupont-plomberie.example"},
-    })
+    abc = post(
+        "/contacts",
+        {
+            "name": "ABC SA",
+            "group_id": groups["Customers"],
+            "reference": "ABC001",
+            "address": {"line1": "12 avenue de l'Opéra", "postcode": "75001", "city": "Paris", "country": "FR"},
+            "main_contact": {"name": "Claire Martin", "email": "claire.martin@abc.example"},
+            "flag": "Two invoices overdue: ask for payment before any new job",
+        },
+    )
+    paris = post(
+        "/contacts",
+        {
+            "name": "ABC SA – Paris Rivoli",
+            "group_id": groups["Sites"],
+            "parent_id": abc["id"],
+            "address": {"line1": "99 rue de Rivoli", "postcode": "75001", "city": "Paris", "country": "FR"},
+            "location": {"lat": 48.8606, "lon": 2.3376},
+            "on_site_contact": {"name": "Karim Benali", "phone": "+33 1 40 20 50 50", "address": "Loading bay, rue de l'Amiral de Coligny"},
+            "opening_hours": {"time_zone": "Europe/Paris", "weekly": WEEKDAYS_8_TO_18},
+            "site_notes": "Beware of the dog in the yard. Key at reception.",
+        },
+    )
+    post(
+        "/contacts",
+        {
+            "name": "ABC SA – Lyon Part-Dieu",
+            "group_id": groups["Sites"],
+            "parent_id": abc["id"],
+            "address": {"line1": "17 rue du Docteur Bouchut", "postcode": "69003", "city": "Lyon", "country": "FR"},
+            "location": {"lat": 45.7610, "lon": 4.8566},
+            "zone": {"kind": "square", "side_m": 120},
+            "opening_hours": {"time_zone": "Europe/Paris", "weekly": WEEKDAYS_8_TO_18},
+        },
+    )
+    post(
+        "/contacts",
+        {
+            "name": "Société Dupont Plomberie",
+            "group_id": groups["Suppliers"],
+            "reference": "SUP-DUPONT",
+            "address": {"line1": "4 rue des Artisans", "postcode": "93100", "city": "Montreuil", "country": "FR"},
+            "main_contact": {"name": "Luc Dupont", "email": "commandes@dupont-plomberie.example"},
+        },
+    )
     post(f"/contacts/{abc['id']}/notes", {"text": "Annual boiler service contract up for renewal in January."})
 
     # Jobs: two job types, the technician as a resource, one job planned at ABC's Paris site.
@@ -71,16 +94,31 @@ def seed(stack) -> None:
     repair = post("/job-types", {"name": "Boiler repair"}, role="admin")
     post("/resources", {"user_id": tech.sub, "name": "Tom Technician"}, role="admin")
     start = datetime.combine(_next_weekday(date.today()), time(9, 0), PARIS)
-    post("/jobs", {
-        "contact_id": paris["id"], "job_type_id": service["id"], "resource_id": tech.sub,
-        "description": "Annual boiler service", "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=2)).isoformat(),
-    })
+    post(
+        "/jobs",
+        {
+            "contact_id": paris["id"],
+            "job_type_id": service["id"],
+            "resource_id": tech.sub,
+            "description": "Annual boiler service",
+            "planned_start": start.isoformat(),
+            "planned_end": (start + timedelta(hours=2)).isoformat(),
+        },
+    )
 
     # ABC's booking site, and Claire (ABC's main contact) invited to it.
-    send("PUT", f"/contacts/{abc['id']}/booking-site", {
-        "slug": BOOKING_SLUG, "logo_url": "https://abc.example/logo.png", "job_type_ids": [service["id"], repair["id"]],
-        "notify_email": USERS["office"], "columns": ["reference", "type", "site", "status", "planned_start", "preferred_date"],
-    }, headers={"If-Match": '"0"'})
+    send(
+        "PUT",
+        f"/contacts/{abc['id']}/booking-site",
+        {
+            "slug": BOOKING_SLUG,
+            "logo_url": "https://abc.example/logo.png",
+            "job_type_ids": [service["id"], repair["id"]],
+            "notify_email": USERS["office"],
+            "columns": ["reference", "type", "site", "status", "planned_start", "preferred_date"],
+        },
+        headers={"If-Match": '"0"'},
+    )
     claire = post(f"/contacts/{abc['id']}/persons", {"name": "Claire Martin", "email": INVITED, "booking_site_access": True})
     post(f"/contacts/{abc['id']}/booking-site/invitations", {"person_id": claire["id"]})
 

@@ -16,6 +16,7 @@ HTTP; `ApiGateway.handle` does what API Gateway does with it:
    handler that raises or answers something that is not a proxy response: 502
    `{"message": "Internal server error"}`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,14 +25,15 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import unquote
 
 import jwt
 from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
-from http.server import BaseHTTPRequestHandler
 
 from infra import template as tpl
 from infra.http import HttpRequest, HttpResponse
@@ -181,7 +183,7 @@ class TokenVerifier:
 
 
 def _api_gateway_date(epoch: int) -> str:
-    return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
 
 
 def claims_as_api_gateway(claims: dict) -> dict[str, str]:
@@ -213,7 +215,14 @@ def bearer_token(authorization: str | None) -> str | None:
 # ---------------------------------------------------------------- events and responses
 
 
-_TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml", "application/x-www-form-urlencoded", "application/javascript")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/problem+json",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "application/javascript",
+)
 
 
 def _body_for_event(body: bytes | None, content_type: str | None) -> tuple[str | None, bool]:
@@ -228,7 +237,9 @@ def _body_for_event(body: bytes | None, content_type: str | None) -> tuple[str |
     return base64.b64encode(body).decode("ascii"), True
 
 
-def build_proxy_event(request: HttpRequest, route: ApiRoute, path: str, path_params: dict[str, str], claims: dict[str, str] | None, stage: str) -> dict:
+def build_proxy_event(
+    request: HttpRequest, route: ApiRoute, path: str, path_params: dict[str, str], claims: dict[str, str] | None, stage: str
+) -> dict:
     """A REST API (v1) Lambda proxy integration event."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
@@ -337,7 +348,10 @@ def internal_error() -> HttpResponse:
 
 
 def preflight(request: HttpRequest, methods: list[str]) -> HttpResponse:
-    allowed_headers = request.header("access-control-request-headers") or "Authorization,Content-Type,Idempotency-Key,X-Amz-Date,X-Api-Key,X-Amz-Security-Token"
+    allowed_headers = (
+        request.header("access-control-request-headers")
+        or "Authorization,Content-Type,Idempotency-Key,X-Amz-Date,X-Api-Key,X-Amz-Security-Token"
+    )
     return HttpResponse(
         204,
         [
@@ -418,7 +432,7 @@ class ApiGateway:
         except BadProxyResponse as exc:
             log.error("%s %s -> %s: %s", route.method, route.path, route.function, exc)
             response = internal_error()
-        except Exception:  # noqa: BLE001 - a Lambda error is a 502 at API Gateway
+        except Exception:
             log.exception("%s %s -> %s raised", route.method, route.path, route.function)
             response = internal_error()
         response.headers.append(("x-amzn-RequestId", request_id))
@@ -431,7 +445,7 @@ class ApiGateway:
 class _RequestHandler(ChaliceRequestHandler):
     """chalice.local's request handler, talking to an ApiGateway instead of a Chalice app."""
 
-    def __init__(self, request, client_address, server, app_object, config):  # noqa: ANN001
+    def __init__(self, request, client_address, server, app_object, config):
         self.gateway: ApiGateway = app_object
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
@@ -450,7 +464,7 @@ class _RequestHandler(ChaliceRequestHandler):
         )
         try:
             response = self.gateway.handle(request)
-        except Exception:  # noqa: BLE001 - never let one request kill the connection silently
+        except Exception:
             log.exception("gateway failed on %s %s", self.command, self.path)
             response = internal_error()
         self._write(response, head=self.command == "HEAD")
@@ -467,7 +481,7 @@ class _RequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s - %s", self.address_string(), format % args)
 
 

@@ -1,4 +1,5 @@
 """Plain HTTP request/response values shared by the gateway and the local-only routes."""
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,9 @@ class HttpResponse:
             self.headers.append((name, value))
 
 
-def json_response(status: int, payload: Any, content_type: str = "application/json", headers: list[tuple[str, str]] | None = None) -> HttpResponse:
+def json_response(
+    status: int, payload: Any, content_type: str = "application/json", headers: list[tuple[str, str]] | None = None
+) -> HttpResponse:
     body = json.dumps(payload, default=str).encode()
     return HttpResponse(status, [("Content-Type", content_type), *(headers or [])], body)
 

@@ -10,8 +10,10 @@ environment (`stack_environment`). The one variable that differs between functio
 POWERTOOLS_SERVICE_NAME, is set to the function's own value while its module is imported (that is
 when Powertools reads it).
 """
+
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import logging
@@ -75,7 +77,7 @@ class LocalFunction:
             try:
                 self.module = _import_file(module_name, path, self.code_dir, self.environment)
                 self.load_error = None
-            except Exception as exc:  # noqa: BLE001 - reported, retried on the next call
+            except Exception as exc:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 log.exception("%s: importing %s failed", self.logical_id, path)
                 raise FunctionUnavailable(f"{self.logical_id}: {self.load_error}") from exc
@@ -118,10 +120,8 @@ def _import_file(module_name: str, path: Path, code_dir: Path, environment: dict
             sys.modules.pop(module_name, None)
             raise
         finally:
-            try:
+            with contextlib.suppress(ValueError):
                 sys.path.remove(str(code_dir))
-            except ValueError:
-                pass
             if saved_service is None:
                 os.environ.pop("POWERTOOLS_SERVICE_NAME", None)
             else:

@@ -18,15 +18,17 @@ From Python (tests, benchmarks)::
 moto keeps its state in module globals, so one LocalStack runs per process at a time; starting
 one resets moto's in-process state, and stopping one puts os.environ back as it was.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from infra import template as tpl
 from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
@@ -132,13 +134,22 @@ class LocalStack:
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
         self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
         self.customers = (
-            CustomerSignIn(self.moto.url, self.client, self.resources.other_pools["CustomerUserPool"], remember=self.pool_users["CustomerUserPool"].remember)
+            CustomerSignIn(
+                self.moto.url,
+                self.client,
+                self.resources.other_pools["CustomerUserPool"],
+                remember=self.pool_users["CustomerUserPool"].remember,
+            )
             if "CustomerUserPool" in self.resources.other_pools
             else None
         )
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
 
-        self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
+        self.environment = stack_environment(
+            self.functions,
+            {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()},
+            {"CURSOR_SIGNING_KEY": self.cursor_signing_key},
+        )
         env = EnvironmentPatch(self.environment)
         env.apply()
         self._cleanup.append(("restore environment", env.restore))
@@ -150,7 +161,14 @@ class LocalStack:
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 
-        self.scheduler = SchedulerRunner(self.client("scheduler"), self.functions, self.template, self.state.scheduler_state_file, self.scheduler_interval, clock=self._clock)
+        self.scheduler = SchedulerRunner(
+            self.client("scheduler"),
+            self.functions,
+            self.template,
+            self.state.scheduler_state_file,
+            self.scheduler_interval,
+            clock=self._clock,
+        )
         for logical_id, status in self.functions.load_all().items():
             if status != "loaded":
                 log.warning("function %s not available yet: %s", logical_id, status)
@@ -159,7 +177,10 @@ class LocalStack:
         if self.resources.user_pool_id:
             cognito = self.client("cognito-idp")
             pool_id = self.resources.user_pool_id
-            verifier = TokenVerifier(pool_id, lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]})
+            verifier = TokenVerifier(
+                pool_id,
+                lambda: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]},
+            )
         verifiers = self._authorizers(verifier)
         self.local_routes = LocalRoutes(
             health=self.health,
@@ -168,11 +189,15 @@ class LocalStack:
             runner=self.scheduler,
             functions=self.functions,
             base_url=lambda: self.base_url,
-            static_mounts=[StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())],
+            static_mounts=[
+                StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())
+            ],
             customers=lambda: self.customers,
             events=self.event_log,
         )
-        stage = next((api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1")
+        stage = next(
+            (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"
+        )
         self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers)
         self.server = GatewayServer(self.gateway, self.host, self.port)
         self._cleanup.append(("stop gateway", self.server.stop))
@@ -183,7 +208,7 @@ class LocalStack:
         if fresh and self._seed is not None:
             try:
                 self._seed(self)
-            except Exception:  # noqa: BLE001 - demo data is a nicety
+            except Exception:
                 log.exception("seeding demo data failed")
 
         self.snapshotter = Snapshotter(self.snapshots, lambda: (self.moto.mutations, self.scheduler.fired_count), self.snapshot_interval)
@@ -208,9 +233,14 @@ class LocalStack:
                 logical = arn.get("Fn::GetAtt", [None])[0] if isinstance(arn, dict) else None
                 if logical == first_pool and default is not None:
                     out[name] = default
-                elif logical in pools and pools[logical]:
+                elif pools.get(logical):
                     pool_id = pools[logical]
-                    out[name] = TokenVerifier(pool_id, lambda p=pool_id: {c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=p, MaxResults=60)["UserPoolClients"]})
+                    out[name] = TokenVerifier(
+                        pool_id,
+                        lambda p=pool_id: {
+                            c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=p, MaxResults=60)["UserPoolClients"]
+                        },
+                    )
         return out
 
     def _site_headers(self) -> tuple[tuple[str, str], ...]:
@@ -240,7 +270,7 @@ class LocalStack:
                 continue
             try:
                 step()
-            except Exception:  # noqa: BLE001 - keep tearing down
+            except Exception:
                 log.exception("stopping the local stack: %s failed", name)
 
     def stop(self) -> None:
@@ -253,7 +283,7 @@ class LocalStack:
                 self._cleanup.remove(entry)
                 try:
                     entry[1]()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("stopping the local stack: %s failed", name)
         self._teardown()
         self.running = False
@@ -384,7 +414,7 @@ def main() -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001
+    def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
     signal.signal(signal.SIGINT, on_signal)
@@ -400,7 +430,7 @@ def main() -> int:
     except OSError as exc:
         log.error("cannot start the local stack: %s (is port %s in use? set CRM_PORT)", exc, stack.port)
         return 1
-    print(banner(stack), flush=True)  # noqa: T201 - the one print: the startup banner
+    print(banner(stack), flush=True)
     try:
         while not stop.wait(0.5):
             pass

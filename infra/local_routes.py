@@ -21,15 +21,17 @@
 gateway then treats the request as an API request. Static sites are `StaticMount`s: add one to
 `LocalRoutes.static_mounts` to serve another directory.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
@@ -92,7 +94,11 @@ def security_headers(config: dict) -> tuple[tuple[str, str], ...]:
     out = []
     if "StrictTransportSecurity" in config:
         hsts = config["StrictTransportSecurity"]
-        value = f"max-age={hsts['AccessControlMaxAgeSec']}" + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else "")
+        value = (
+            f"max-age={hsts['AccessControlMaxAgeSec']}"
+            + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+            + ("; preload" if hsts.get("Preload") else "")
+        )
         out.append(("Strict-Transport-Security", value))
     if "ContentTypeOptions" in config:
         out.append(("X-Content-Type-Options", "nosniff"))
@@ -143,7 +149,7 @@ def merged_openapi(functions: FunctionRegistry, server_url: str | None = None) -
             continue
         try:
             part = json.loads(resolver.get_openapi_json_schema(title=fn.logical_id))
-        except Exception:  # noqa: BLE001 - one broken spec must not hide the others
+        except Exception:
             log.exception("openapi: %s failed to produce its spec", fn.logical_id)
             continue
         sources.append(fn.logical_id)
@@ -245,7 +251,14 @@ class LocalRoutes:
                 return mount.serve(request)
         if path_known or path.startswith("/_local/"):
             if request.method == "OPTIONS":
-                return HttpResponse(204, [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"), ("Access-Control-Allow-Headers", "*")])
+                return HttpResponse(
+                    204,
+                    [
+                        ("Access-Control-Allow-Origin", "*"),
+                        ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"),
+                        ("Access-Control-Allow-Headers", "*"),
+                    ],
+                )
             return problem(405 if path_known else 404, "Method Not Allowed" if path_known else "Not Found")
         return None
 
@@ -287,7 +300,9 @@ class LocalRoutes:
         customers = self._customers()
         if customers is None:
             return problem(404, "Not Found", "the template has no customer user pool")
-        return json_response(200, {"cognito_endpoint": "/_local/cognito", "client_id": customers.client_id}, headers=[("Cache-Control", "no-cache")])
+        return json_response(
+            200, {"cognito_endpoint": "/_local/cognito", "client_id": customers.client_id}, headers=[("Cache-Control", "no-cache")]
+        )
 
     def cognito(self, request: HttpRequest) -> HttpResponse:
         """The page's Cognito call, handed to moto; moto's answer (errors in Cognito's own shape,

@@ -13,20 +13,23 @@
 
 moto keeps its state in module globals, so only one local stack can run in one process at a time.
 """
+
 from __future__ import annotations
 
+import contextlib
 import email
+import email.policy
 import io
 import json
-import email.policy
 import logging
 import os
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import boto3
@@ -50,7 +53,7 @@ MOTO_ENVIRONMENT = {
     "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
     "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
 }
-LOCAL_PASSWORD = "Local-Passw0rd-crm"  # every local user's password (meets the pool's policy)
+LOCAL_PASSWORD = "Local-Passw0rd-crm"  # noqa: S105 - every local user's password (meets the pool's policy)
 _READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check", "Filter")
 
 ClientFactory = Callable[..., Any]
@@ -66,7 +69,7 @@ def client_factory(endpoint_url: str) -> ClientFactory:
             endpoint_url=endpoint_url,
             region_name=tpl.REGION,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto accepts any
             config=config,
         )
 
@@ -102,9 +105,10 @@ class _MutationCounter:
         return "".join(part.capitalize() for part in last.split("-"))
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS"):
-            if not self._operation(environ).startswith(_READ_PREFIXES):
-                self.count += 1
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS") and not self._operation(environ).startswith(
+            _READ_PREFIXES
+        ):
+            self.count += 1
         return self.app(environ, start_response)
 
 
@@ -116,9 +120,8 @@ class MotoServer(ThreadedMotoServer):
         self._counter: _MutationCounter | None = None
 
     def _server_entry(self) -> None:  # same as moto's, with the counting middleware
-        from werkzeug.serving import make_server
-
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
 
         self._counter = _MutationCounter(DomainDispatcherApplication(create_backend_app))
         try:
@@ -188,7 +191,15 @@ class Resources:
 
 
 def _cfn_schema(schema: list[dict]) -> list[dict]:
-    keep = ("Name", "AttributeDataType", "DeveloperOnlyAttribute", "Mutable", "Required", "NumberAttributeConstraints", "StringAttributeConstraints")
+    keep = (
+        "Name",
+        "AttributeDataType",
+        "DeveloperOnlyAttribute",
+        "Mutable",
+        "Required",
+        "NumberAttributeConstraints",
+        "StringAttributeConstraints",
+    )
     return [{k: v for k, v in attr.items() if k in keep} for attr in schema]
 
 
@@ -229,7 +240,12 @@ def create_user_pool(cognito, refs: dict[str, str], template: dict | None = None
     flows = list(client_props.get("ExplicitAuthFlows", ["ALLOW_REFRESH_TOKEN_AUTH"]))
     if "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in flows:
         flows.append("ALLOW_ADMIN_USER_PASSWORD_AUTH")
-    client_args: dict[str, Any] = {"UserPoolId": pool_id, "ClientName": client_props.get("ClientName", "local"), "ExplicitAuthFlows": flows, "GenerateSecret": False}
+    client_args: dict[str, Any] = {
+        "UserPoolId": pool_id,
+        "ClientName": client_props.get("ClientName", "local"),
+        "ExplicitAuthFlows": flows,
+        "GenerateSecret": False,
+    }
     for key in ("ReadAttributes", "WriteAttributes"):
         if key in client_props:
             client_args[key] = client_props[key]
@@ -252,7 +268,12 @@ def create_other_user_pools(cognito, refs: dict[str, str], template: dict | None
                 continue
             client_props = {k: v for k, v in client_res["Properties"].items() if k != "UserPoolId"}
             flows = list(client_props.get("ExplicitAuthFlows", ["ALLOW_REFRESH_TOKEN_AUTH"]))
-            client_args: dict[str, Any] = {"UserPoolId": pool["Id"], "ClientName": client_props.get("ClientName", "local"), "ExplicitAuthFlows": flows, "GenerateSecret": False}
+            client_args: dict[str, Any] = {
+                "UserPoolId": pool["Id"],
+                "ClientName": client_props.get("ClientName", "local"),
+                "ExplicitAuthFlows": flows,
+                "GenerateSecret": False,
+            }
             for key in ("ReadAttributes", "WriteAttributes"):
                 if key in client_props:
                     client_args[key] = client_props[key]
@@ -272,9 +293,18 @@ def watch_event_buses(events, logs, buses: list[str]) -> dict[str, str]:
     for bus in buses:
         group = f"{EVENTS_LOG_GROUP_PREFIX}{bus}"
         logs.create_log_group(logGroupName=group)
-        events.put_rule(Name=EVENTS_RULE, EventBusName=bus, EventPattern=json.dumps(CATCH_ALL_PATTERN), State="ENABLED",
-                        Description="local stack: every event into a log group (GET /_local/events)")
-        events.put_targets(Rule=EVENTS_RULE, EventBusName=bus, Targets=[{"Id": "local-log", "Arn": f"arn:aws:logs:{tpl.REGION}:{tpl.ACCOUNT}:log-group:{group}"}])
+        events.put_rule(
+            Name=EVENTS_RULE,
+            EventBusName=bus,
+            EventPattern=json.dumps(CATCH_ALL_PATTERN),
+            State="ENABLED",
+            Description="local stack: every event into a log group (GET /_local/events)",
+        )
+        events.put_targets(
+            Rule=EVENTS_RULE,
+            EventBusName=bus,
+            Targets=[{"Id": "local-log", "Arn": f"arn:aws:logs:{tpl.REGION}:{tpl.ACCOUNT}:log-group:{group}"}],
+        )
         out[bus] = group
     return out
 
@@ -342,14 +372,20 @@ class UserDirectory:
                     {"Name": "email_verified", "Value": "true"},
                     {"Name": "custom:tenant", "Value": tenant},
                 ]
-                self._cognito.admin_create_user(UserPoolId=self.pool_id, Username=email_address, UserAttributes=attrs, MessageAction="SUPPRESS")
-                self._cognito.admin_set_user_password(UserPoolId=self.pool_id, Username=email_address, Password=LOCAL_PASSWORD, Permanent=True)
+                self._cognito.admin_create_user(
+                    UserPoolId=self.pool_id, Username=email_address, UserAttributes=attrs, MessageAction="SUPPRESS"
+                )
+                self._cognito.admin_set_user_password(
+                    UserPoolId=self.pool_id, Username=email_address, Password=LOCAL_PASSWORD, Permanent=True
+                )
                 if sub:
                     _set_sub(self.pool_id, email_address, sub)
                 user = self._find(email_address)
             attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
             if attributes.get("custom:tenant") != tenant:
-                raise UserError(f"{email_address} already exists in tenant {attributes.get('custom:tenant')!r} (custom:tenant is immutable)")
+                raise UserError(
+                    f"{email_address} already exists in tenant {attributes.get('custom:tenant')!r} (custom:tenant is immutable)"
+                )
             username = user["Username"]
             current = self._groups(username)
             for group in current:
@@ -399,7 +435,9 @@ class CustomerSignIn:
     TARGETS = frozenset({"AWSCognitoIdentityProviderService.InitiateAuth", "AWSCognitoIdentityProviderService.RespondToAuthChallenge"})
     CONTENT_TYPE = "application/x-amz-json-1.1"
 
-    def __init__(self, endpoint_url: str, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None):
+    def __init__(
+        self, endpoint_url: str, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None
+    ):
         self._endpoint = endpoint_url.rstrip("/") + "/"
         self._cognito = make_client("cognito-idp")
         self.pool_id = pool["id"]
@@ -409,7 +447,9 @@ class CustomerSignIn:
 
     def forward(self, target: str, body: bytes) -> tuple[int, bytes]:
         """(status, body) of moto's answer; the caller has checked `target` is one of TARGETS."""
-        request = urllib.request.Request(self._endpoint, data=body, method="POST", headers={"Content-Type": self.CONTENT_TYPE, "X-Amz-Target": target})
+        request = urllib.request.Request(  # noqa: S310 - the endpoint is moto's own http URL
+            self._endpoint, data=body, method="POST", headers={"Content-Type": self.CONTENT_TYPE, "X-Amz-Target": target}
+        )
         try:
             with self._open.open(request, timeout=15) as response:
                 status, answer = response.status, response.read()
@@ -431,7 +471,7 @@ class CustomerSignIn:
             user = self._cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
             attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
             self._remember(attributes.get("email", username), password)
-        except Exception:  # noqa: BLE001 - remembering is a fallback for restarts (see PoolUsers)
+        except Exception:
             log.debug("could not remember the password of a sign-in", exc_info=True)
 
 
@@ -464,7 +504,7 @@ class PoolUsers:
             user = cognitoidp_backends[tpl.ACCOUNT][tpl.REGION].user_pools[self.pool_id]._get_user(username)
             if user is not None and isinstance(getattr(user, "password", None), str):
                 return user.password
-        except Exception:  # noqa: BLE001 - fall back to the password seen at sign-in
+        except Exception:
             log.debug("no password from moto for %s", email_address, exc_info=True)
         return self._known.get(email_address.lower())
 
@@ -474,15 +514,17 @@ class PoolUsers:
             for user in page["Users"]:
                 attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
                 email_address = attributes.get("email", user["Username"])
-                rows.append({
-                    "pool": self.logical_id,
-                    "email": email_address,
-                    "sub": attributes.get("sub"),
-                    "attributes": {k: v for k, v in attributes.items() if k != "sub"},
-                    "status": user.get("UserStatus"),
-                    "enabled": user.get("Enabled", True),
-                    "password": self._password(user["Username"], email_address),
-                })
+                rows.append(
+                    {
+                        "pool": self.logical_id,
+                        "email": email_address,
+                        "sub": attributes.get("sub"),
+                        "attributes": {k: v for k, v in attributes.items() if k != "sub"},
+                        "status": user.get("UserStatus"),
+                        "enabled": user.get("Enabled", True),
+                        "password": self._password(user["Username"], email_address),
+                    }
+                )
         return rows
 
     def restore(self, row: dict) -> None:
@@ -521,7 +563,7 @@ def _set_sub(pool_id: str, email_address: str, sub: str) -> None:
         user.username = sub
         user.update_attributes([{"Name": "sub", "Value": sub}])
         pool.users[sub] = pool.users.pop(old_username)
-    except Exception:  # noqa: BLE001 - a new sub is only a nuisance
+    except Exception:
         log.warning("could not keep the sub of restored user %s", email_address, exc_info=True)
 
 
@@ -531,11 +573,9 @@ def _set_sub(pool_id: str, email_address: str, sub: str) -> None:
 class _StampedList(list):
     """moto's sent_messages list, remembering when each message was appended."""
 
-    def append(self, item) -> None:  # noqa: D401
-        try:
+    def append(self, item) -> None:
+        with contextlib.suppress(AttributeError):
             item._local_sent_at = time.time()
-        except AttributeError:
-            pass
         super().append(item)
 
 
@@ -620,15 +660,17 @@ class EventLog:
                         event = json.loads(entry["message"])
                     except ValueError:
                         continue
-                    records.append({
-                        "id": event.get("id"),
-                        "bus": bus,
-                        "source": event.get("source"),
-                        "detail-type": event.get("detail-type"),
-                        "detail": event.get("detail"),
-                        "time": event.get("time"),
-                        "received_at": _iso(entry["timestamp"] / 1000),
-                    })
+                    records.append(
+                        {
+                            "id": event.get("id"),
+                            "bus": bus,
+                            "source": event.get("source"),
+                            "detail-type": event.get("detail-type"),
+                            "detail": event.get("detail"),
+                            "time": event.get("time"),
+                            "received_at": _iso(entry["timestamp"] / 1000),
+                        }
+                    )
         return records
 
     def events(self) -> list[dict]:

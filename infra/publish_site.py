@@ -7,6 +7,7 @@
 {"cognito_endpoint": <the region's Cognito endpoint>, "client_id": <the customer pool's app client>}.
 Every file is uploaded with Cache-Control: no-cache, so CloudFront revalidates it after a deploy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,8 @@ def site_files(outputs: dict[str, str], site: Path = SITE) -> dict[str, tuple[by
     """Object key -> (body, content type): the site's files and its config.json."""
     files = {
         PREFIX + path.relative_to(site).as_posix(): (path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-        for path in sorted(site.rglob("*")) if path.is_file() and path.name != CONFIG
+        for path in sorted(site.rglob("*"))
+        if path.is_file() and path.name != CONFIG
     }
     config = {"cognito_endpoint": outputs["CustomerSignInEndpoint"], "client_id": outputs["CustomerUserPoolClientId"]}
     files[PREFIX + CONFIG] = (json.dumps(config).encode(), "application/json")
@@ -42,11 +44,13 @@ def publish(s3, bucket: str, files: dict[str, tuple[bytes, str]]) -> list[str]:
     for key, (body, content_type) in files.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl="no-cache")
     stale = [
-        o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
-        for o in page.get("Contents", []) if o["Key"] not in files
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
+        for o in page.get("Contents", [])
+        if o["Key"] not in files
     ]
     for i in range(0, len(stale), 1000):
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]], "Quiet": True})
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[i : i + 1000]], "Quiet": True})
     return stale
 
 
@@ -59,7 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     outputs = stack_outputs(session.client("cloudformation"), args.stack)
     files = site_files(outputs)
     stale = publish(session.client("s3"), outputs["BookingSiteBucketName"], files)
-    print(f"published {len(files)} files to s3://{outputs['BookingSiteBucketName']}/{PREFIX} (removed {len(stale)}); site: {outputs['BookingSiteUrl']}")  # noqa: T201 - a command's report
+    print(
+        f"published {len(files)} files to s3://{outputs['BookingSiteBucketName']}/{PREFIX} (removed {len(stale)}); site: {outputs['BookingSiteUrl']}"
+    )
 
 
 if __name__ == "__main__":

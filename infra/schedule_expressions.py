@@ -13,11 +13,12 @@ specific value", day-of-week 1-7 = SUN-SAT (or names), `L` (last) and `#` (nth w
 translated to croniter's five-field syntax; the year field is checked separately. `W` (nearest
 weekday) is not supported locally and raises ValueError.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -33,7 +34,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,7 @@ def _dow_field(field: str) -> str:
             out.append(f"L{_dow_day(part[:-1])}")
         else:
             rng, _, step = part.partition("/")
-            if rng == "*":
-                bounds = "*"
-            else:
-                bounds = "-".join(_dow_day(b) for b in rng.split("-"))
+            bounds = "*" if rng == "*" else "-".join(_dow_day(b) for b in rng.split("-"))
             out.append(bounds + (f"/{step}" if step else ""))
     return ",".join(out)
 

@@ -18,6 +18,7 @@ The event handed to the function: json.loads(Target.Input) when there is an Inpu
 if it is not JSON), otherwise {} for Scheduler schedules and an EventBridge "Scheduled Event" for
 template events.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,11 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from infra import template as tpl
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
@@ -75,14 +77,14 @@ def _utc(t: Any) -> datetime | None:
     if t is None:
         return None
     if isinstance(t, (int, float)):
-        return datetime.fromtimestamp(t, timezone.utc)
+        return datetime.fromtimestamp(t, UTC)
     if isinstance(t, str):
         t = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _iso(t: datetime | None) -> str | None:
-    return t.astimezone(timezone.utc).isoformat() if t else None
+    return t.astimezone(UTC).isoformat() if t else None
 
 
 def template_schedules(template: dict) -> list[ScheduleInfo]:
@@ -129,7 +131,7 @@ class SchedulerRunner:
         self._template_schedules = template_schedules(template)
         self._state_file = state_file
         self.interval = interval
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._details: dict[tuple[str, str], tuple[Any, dict]] = {}
         self._bad_expressions: set[tuple[str, str]] = set()
@@ -201,7 +203,7 @@ class SchedulerRunner:
         """All schedules, and whether moto's list could be read."""
         try:
             return self._scheduler_schedules() + self._template_schedules, True
-        except Exception:  # noqa: BLE001 - moto hiccup: still run the template's
+        except Exception:
             log.warning("listing Scheduler schedules failed", exc_info=True)
             return list(self._template_schedules), False
 
@@ -267,7 +269,7 @@ class SchedulerRunner:
                 "detail-type": "Scheduled Event",
                 "source": "aws.events" if info.template_type == "Schedule" else "aws.scheduler",
                 "account": tpl.ACCOUNT,
-                "time": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": tpl.REGION,
                 "resources": [f"arn:aws:events:{tpl.REGION}:{tpl.ACCOUNT}:rule/{info.name}"],
                 "detail": {},
@@ -286,7 +288,9 @@ class SchedulerRunner:
         log.info("schedule %s fires %s", info.label, fn.logical_id)
         return fn.invoke(self._event(info, now))
 
-    def _fire(self, info: ScheduleInfo, expr: ScheduleExpression, occurrence: datetime | None, now: datetime, entry: dict, manual: bool) -> None:
+    def _fire(
+        self, info: ScheduleInfo, expr: ScheduleExpression, occurrence: datetime | None, now: datetime, entry: dict, manual: bool
+    ) -> None:
         try:
             self._invoke(info, now)
         except LookupError as exc:
@@ -295,7 +299,7 @@ class SchedulerRunner:
             log.error("schedule %s: %s; skipping this occurrence", info.label, exc)
             self._complete(info, expr, occurrence, now, entry)
             return
-        except Exception as exc:  # noqa: BLE001 - a failing target never stops the runner
+        except Exception as exc:
             if manual:
                 log.exception("schedule %s: target raised", info.label)
                 raise FireFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -328,7 +332,7 @@ class SchedulerRunner:
             try:
                 self._scheduler.delete_schedule(Name=info.name, GroupName=info.group)
                 log.info("schedule %s completed and was deleted (ActionAfterCompletion=DELETE)", info.label)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("could not delete completed schedule %s", info.label, exc_info=True)
 
     def tick(self, now: datetime | None = None) -> list[str]:
@@ -417,7 +421,7 @@ class SchedulerRunner:
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - the runner must survive anything
+            except Exception:
                 log.exception("scheduler tick failed")
             self._stop.wait(self.interval)
 

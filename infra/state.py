@@ -21,6 +21,7 @@ Layout::
 
 Snapshots use the AWS APIs of moto (Scan is fine here: this is not function code).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,9 +31,10 @@ import os
 import secrets
 import shutil
 import threading
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from infra.moto_stack import ClientFactory, EventLog, Outbox, PoolUsers, UserDirectory
 from infra.template import REGION
@@ -65,8 +67,8 @@ def _read_jsonl(path: Path) -> list[dict]:
         return []
     rows = []
     with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
             if not line:
                 continue
             try:
@@ -78,7 +80,7 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode()
     raise TypeError(f"cannot snapshot {type(value).__name__}")
@@ -143,7 +145,7 @@ class StateDir:
 
 
 def _encode_attr(value: dict) -> dict:
-    (kind, v), = value.items()
+    ((kind, v),) = value.items()
     if kind == "B":
         return {"B": base64.b64encode(v).decode()}
     if kind == "BS":
@@ -156,7 +158,7 @@ def _encode_attr(value: dict) -> dict:
 
 
 def _decode_attr(value: dict) -> dict:
-    (kind, v), = value.items()
+    ((kind, v),) = value.items()
     if kind == "B":
         return {"B": base64.b64decode(v)}
     if kind == "BS":
@@ -227,7 +229,7 @@ class Snapshot:
                 "ses_outbox": _write_jsonl(tmp / "ses_outbox.jsonl", self.outbox.messages()),
                 "events": _write_jsonl(tmp / "events.jsonl", self.events.events() if self.events else []),
             }
-            manifest = {"format": FORMAT_VERSION, "taken_at": datetime.now(timezone.utc).isoformat(), "counts": counts}
+            manifest = {"format": FORMAT_VERSION, "taken_at": datetime.now(UTC).isoformat(), "counts": counts}
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
             self.state.commit_snapshot(tmp)
             log.debug("snapshot written: %s", counts)
@@ -284,8 +286,18 @@ class Snapshot:
         groups = [g["Name"] for page in scheduler.get_paginator("list_schedule_groups").paginate() for g in page["ScheduleGroups"]]
         (out / "schedule_groups.json").write_text(json.dumps(groups))
         keep = (
-            "Name", "GroupName", "Description", "ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow",
-            "Target", "State", "ActionAfterCompletion", "StartDate", "EndDate", "KmsKeyArn",
+            "Name",
+            "GroupName",
+            "Description",
+            "ScheduleExpression",
+            "ScheduleExpressionTimezone",
+            "FlexibleTimeWindow",
+            "Target",
+            "State",
+            "ActionAfterCompletion",
+            "StartDate",
+            "EndDate",
+            "KmsKeyArn",
         )
 
         def rows():
@@ -354,7 +366,12 @@ class Snapshot:
                 s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         n = 0
         for row in _read_jsonl(src / "s3.jsonl"):
-            args: dict[str, Any] = {"Bucket": row["bucket"], "Key": row["key"], "Body": base64.b64decode(row["body_b64"]), "Metadata": row.get("metadata") or {}}
+            args: dict[str, Any] = {
+                "Bucket": row["bucket"],
+                "Key": row["key"],
+                "Body": base64.b64decode(row["body_b64"]),
+                "Metadata": row.get("metadata") or {},
+            }
             if row.get("content_type"):
                 args["ContentType"] = row["content_type"]
             s3.put_object(**args)
@@ -369,7 +386,7 @@ class Snapshot:
             if group not in existing:
                 scheduler.create_schedule_group(Name=group)
         n = 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for row in _read_jsonl(src / "schedules.jsonl"):
             for key in ("StartDate", "EndDate"):
                 if key in row:
@@ -380,7 +397,7 @@ class Snapshot:
             try:
                 scheduler.create_schedule(**row)
                 n += 1
-            except Exception:  # noqa: BLE001 - one bad schedule must not block the others
+            except Exception:
                 log.warning("could not restore schedule %s/%s", row.get("GroupName"), row.get("Name"), exc_info=True)
         return n
 
@@ -392,10 +409,9 @@ class Snapshot:
             try:
                 self.users.ensure(row["email"], row["tenant"], row["role"], sub=row.get("sub"), enabled=row.get("enabled", True))
                 n += 1
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("could not restore user %s", row.get("email"), exc_info=True)
         return n
-
 
     def _load_pool_users(self, src: Path) -> int:
         n = 0
@@ -407,7 +423,7 @@ class Snapshot:
             try:
                 pool.restore(row)
                 n += 1
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("could not restore user %s of pool %s", row.get("email"), row.get("pool"), exc_info=True)
         return n
 
@@ -439,7 +455,7 @@ class Snapshotter:
         while not self._stop.wait(self.interval):
             try:
                 self.maybe_snapshot()
-            except Exception:  # noqa: BLE001 - try again next time
+            except Exception:
                 log.warning("periodic snapshot failed", exc_info=True)
 
     def start(self) -> None:

@@ -3,6 +3,7 @@
 The local stack and the tests call these helpers so nothing describes a table or a route twice.
 Intrinsics (!Ref, !GetAtt, !Sub) are resolved against local stand-ins for the physical names.
 """
+
 from __future__ import annotations
 
 import re
@@ -103,7 +104,9 @@ def schedule_events(template: dict | None = None) -> list[ScheduleEvent]:
         for name, event in res["Properties"].get("Events", {}).items():
             if event["Type"] in ("Schedule", "ScheduleV2"):
                 p = event["Properties"]
-                out.append(ScheduleEvent(logical_id, name, p["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"], p.get("Input")))
+                out.append(
+                    ScheduleEvent(logical_id, name, p["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"], p.get("Input"))
+                )
     return out
 
 
@@ -116,9 +119,11 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
     names = {}
     for logical_id, res in template["Resources"].items():
         kind = res["Type"]
-        if kind == "AWS::Serverless::Function":
-            names[logical_id] = f"{prefix}-{logical_id}"
-        elif kind in ("AWS::DynamoDB::Table", "AWS::Scheduler::ScheduleGroup", "AWS::Events::EventBus"):
+        if kind == "AWS::Serverless::Function" or kind in (
+            "AWS::DynamoDB::Table",
+            "AWS::Scheduler::ScheduleGroup",
+            "AWS::Events::EventBus",
+        ):
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
             names[logical_id] = f"{prefix}-{logical_id}".lower()
@@ -143,7 +148,7 @@ def resolve(value: Any, refs: dict[str, str], template: dict | None = None) -> A
     """Resolve Ref/GetAtt/Sub against `refs` (logical id or parameter -> value)."""
     template = template or load()
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref":
             return refs.get(arg, arg)
         if key == "Fn::GetAtt":
@@ -203,9 +208,7 @@ def create_tables(dynamodb, refs: dict[str, str], template: dict | None = None) 
         dynamodb.create_table(**args)
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
-            dynamodb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
-            )
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True})
         created.append(name)
     return created
 
@@ -218,10 +221,7 @@ def create_buckets(s3, refs: dict[str, str], template: dict | None = None) -> li
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         cors = res["Properties"].get("CorsConfiguration")
         if cors:  # CloudFormation spells the S3 API's CORS shape differently
-            rules = [
-                {("MaxAgeSeconds" if k == "MaxAge" else k): v for k, v in rule.items() if k != "Id"}
-                for rule in cors["CorsRules"]
-            ]
+            rules = [{("MaxAgeSeconds" if k == "MaxAge" else k): v for k, v in rule.items() if k != "Id"} for rule in cors["CorsRules"]]
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         created.append(name)
     return created

@@ -1,5 +1,6 @@
 """Shared fixtures: AWS under moto's mock_aws, with tables, buckets and schedule groups created
 from template.yaml, and every function's environment resolved from it."""
+
 from __future__ import annotations
 
 import boto3

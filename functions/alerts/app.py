@@ -1,4 +1,5 @@
 """Alerts: invoked by a note's one-off EventBridge Scheduler schedule; emails the reminder once."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -24,6 +25,7 @@ class NoteAlert(BaseModel):
 def handler(event: dict, context) -> dict:
     alert = NoteAlert.model_validate(event)
     idempotency.bind(context)
+
     # Scheduler delivers at least once and retries for a day: the same alert twice, or twice at
     # once, must send one email. Powertools' idempotency guards the run; the note's state guards
     # beyond the record's lifetime.

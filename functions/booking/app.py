@@ -3,6 +3,7 @@ landing data of a slug (anyone), and the signed-in customer's jobs, options and 
 
 Each route parses, authorises (its roles) and makes one call into the crm layer.
 """
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -2,6 +2,7 @@
 
 Each route parses, authorises (its roles) and makes one call into the crm layer.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -48,7 +49,9 @@ def _contact(contact_id: str) -> dict:
 
 @api.route("GET", "/contacts", roles=STAFF_AND_RESOURCES)
 def list_contacts(
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Prefix of name, reference, postcode, city, phone or email")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Prefix of name, reference, postcode, city, phone or email")
+    ] = None,
     reference: Annotated[str | None, Query(max_length=64)] = None,
     group_id: Annotated[str | None, Query(max_length=26)] = None,
     parent_id: Annotated[str | None, Query(max_length=26)] = None,
@@ -56,7 +59,9 @@ def list_contacts(
     cursor: Cursor = None,
 ) -> Page[ContactOut]:
     principal = api.principal()
-    items, next_cursor = service.find(principal, q=q, reference=reference, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor)
+    items, next_cursor = service.find(
+        principal, q=q, reference=reference, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor
+    )
     return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
 
 

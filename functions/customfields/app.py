@@ -2,6 +2,7 @@
 
 Each route parses, authorises (its roles) and makes one call into the crm layer.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ run or a run racing the request that completed the job publish each event once. 
 most `outbox.REDRIVE_LIMIT` markers and stops early when the Lambda is running out of time; the
 rest wait for the next run (no fan-out needed at that size).
 """
+
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer

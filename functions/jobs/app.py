@@ -3,6 +3,7 @@ the SLA breach report and the tablet view.
 
 Each route parses, authorises (its roles) and makes one call into the crm layer.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -183,14 +184,19 @@ def answer_fields(job_id: str, body: ValuesPatch):
 @api.route("GET", "/contacts/{contact_id}/jobs", roles=STAFF)
 def site_log(
     contact_id: str,
-    include: Annotated[Literal["children", "siblings"] | None, Query(description="children: the contact's child sites too; siblings: its parent's other sites")] = None,
+    include: Annotated[
+        Literal["children", "siblings"] | None,
+        Query(description="children: the contact's child sites too; siblings: its parent's other sites"),
+    ] = None,
     status: Annotated[Status | None, Query()] = None,
     since: Annotated[AwareDatetime | None, Query(description="created at or after")] = None,
     until: Annotated[AwareDatetime | None, Query(description="created at or before")] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[Job]:
-    items, next_cursor = service.site_log(api.principal(), contact_id, include=include, status=status, since=since, until=until, limit=limit, cursor=cursor)
+    items, next_cursor = service.site_log(
+        api.principal(), contact_id, include=include, status=status, since=since, until=until, limit=limit, cursor=cursor
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -3,6 +3,7 @@
 Each route parses, authorises (its roles) and makes one call into the crm layer. Persons are
 personal data: office staff and admins only; export and erasure are admin only.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -10,7 +11,18 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.people import gdpr, service
-from crm.people.models import ConsentChange, ConsentEvent, ExportLink, ExportRequest, Person, PersonFields, PersonPatch, Tag, TagFields, TagPatch
+from crm.people.models import (
+    ConsentChange,
+    ConsentEvent,
+    ExportLink,
+    ExportRequest,
+    Person,
+    PersonFields,
+    PersonPatch,
+    Tag,
+    TagFields,
+    TagPatch,
+)
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
@@ -49,7 +61,9 @@ def create_person(contact_id: str, body: PersonFields):
 @api.route("GET", "/persons", roles=STAFF)
 def list_persons(
     tag: TagId = None,
-    audience: Annotated[Literal["marketing"] | None, Query(description="marketing: only persons who opted in and whose consent is given")] = None,
+    audience: Annotated[
+        Literal["marketing"] | None, Query(description="marketing: only persons who opted in and whose consent is given")
+    ] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[Person]:

@@ -5,6 +5,7 @@ test module (moto's state is process-global, so a stack must not outlive its mod
 modules use mock_aws). It has `.base_url`, `.token(tenant, role, email)`, `.client(service)`
 (boto3 on the stack's moto), `.outbox()`, `.fire_schedule(name)` and `.restart()`.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ stack's /_local/cognito, which hands the calls to moto).
 
 A screenshot per step lands in test-artifacts/booking/ (git-ignored).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,14 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 375, "height": 812}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "booking"
@@ -71,15 +78,31 @@ def _office_world(api) -> dict:
     paris = office.post("/contacts", json={"name": "ABC Paris", "group_id": group["id"], "parent_id": abc["id"]}).json()
     repair = admin.post("/job-types", json={"name": "Boiler repair"}).json()
     survey = admin.post("/job-types", json={"name": "Annual survey"}).json()
-    earlier = office.post("/jobs", json={"contact_id": paris["id"], "job_type_id": survey["id"], "description": "Yearly check",
-                                         "planned_start": "2030-03-04T09:00:00Z", "planned_end": "2030-03-04T10:00:00Z"})
+    earlier = office.post(
+        "/jobs",
+        json={
+            "contact_id": paris["id"],
+            "job_type_id": survey["id"],
+            "description": "Yearly check",
+            "planned_start": "2030-03-04T09:00:00Z",
+            "planned_end": "2030-03-04T10:00:00Z",
+        },
+    )
     assert earlier.status_code == 201, earlier.text
-    site = office.put(f"/contacts/{abc['id']}/booking-site", headers={"If-Match": '"0"'}, json={
-        "slug": "abc-plumbing", "job_type_ids": [repair["id"], survey["id"]], "notify_email": "dispatch@acme.example",
-        "columns": ["reference", "type", "site", "status", "planned_start", "preferred_date"],
-    })
+    site = office.put(
+        f"/contacts/{abc['id']}/booking-site",
+        headers={"If-Match": '"0"'},
+        json={
+            "slug": "abc-plumbing",
+            "job_type_ids": [repair["id"], survey["id"]],
+            "notify_email": "dispatch@acme.example",
+            "columns": ["reference", "type", "site", "status", "planned_start", "preferred_date"],
+        },
+    )
     assert site.status_code == 201, site.text
-    jane = office.post(f"/contacts/{abc['id']}/persons", json={"name": "Jane Doe", "email": "jane@abc.example", "booking_site_access": True}).json()
+    jane = office.post(
+        f"/contacts/{abc['id']}/persons", json={"name": "Jane Doe", "email": "jane@abc.example", "booking_site_access": True}
+    ).json()
     invited = office.post(f"/contacts/{abc['id']}/booking-site/invitations", json={"person_id": jane["id"]})
     assert invited.status_code == 201, invited.text
     return {"office": office, "abc": abc, "paris": paris, "repair": repair, "earlier": earlier.json(), "url": invited.json()["url"]}
@@ -170,10 +193,16 @@ def test_a_customer_signs_in_sees_their_jobs_and_books_one(stack, api, browser, 
         assert page.is_visible("#book-error"), attempt
     shots(page, "request-failed")
     page.click("#book-button")
-    page.wait_for_function("r => document.querySelector('#notice.ok') && !document.querySelector('#notice').textContent.includes(r)", arg=reference)
+    page.wait_for_function(
+        "r => document.querySelector('#notice.ok') && !document.querySelector('#notice').textContent.includes(r)", arg=reference
+    )
     page.unroute("**/booking/sites/abc-plumbing/requests")
     assert len(keys) == 3 and keys[0] and keys[0] == keys[1] == keys[2]
-    cold = [j for j in world["office"].get("/jobs", params={"status": "to_schedule"}).json()["items"] if j["description"] == "The radiator upstairs stays cold."]
+    cold = [
+        j
+        for j in world["office"].get("/jobs", params={"status": "to_schedule"}).json()["items"]
+        if j["description"] == "The radiator upstairs stays cold."
+    ]
     assert len(cold) == 1 and cold[0]["reference"] in page.inner_text("#notice")
 
     # The office: the job is in its 'to schedule' list, at the chosen site; the email is out.

@@ -1,5 +1,6 @@
 """The General tab over HTTP, as the web client drives it: a customer and its site, search, the
 zone and opening-hours checks, an attachment through S3's presigned POST, and a restart."""
+
 from __future__ import annotations
 
 import requests
@@ -13,11 +14,22 @@ def test_a_customer_and_its_site_from_creation_to_restart(stack, api, restart):
     customers = admin.post("/contact-groups", json={"name": "Customers"}).json()["id"]
     sites = admin.post("/contact-groups", json={"name": "Sites"}).json()["id"]
 
-    customer = office.post("/contacts", json={"name": "Société Lumière", "group_id": customers, "reference": "LUM-01", "flag": "Pays at 90 days"})
+    customer = office.post(
+        "/contacts", json={"name": "Société Lumière", "group_id": customers, "reference": "LUM-01", "flag": "Pays at 90 days"}
+    )
     assert customer.status_code == 201 and customer.headers["ETag"] == '"1"'
-    site = office.post("/contacts", json={"name": "Lumière – Louvre", "group_id": sites, "parent_id": customer.json()["id"],
-                                          "location": PARIS, "opening_hours": HOURS, "site_notes": "Service entrance on rue de Rivoli",
-                                          "on_site_contact": {"name": "Inès", "phone": "+33 1 40 20 53 17"}}).json()
+    site = office.post(
+        "/contacts",
+        json={
+            "name": "Lumière – Louvre",
+            "group_id": sites,
+            "parent_id": customer.json()["id"],
+            "location": PARIS,
+            "opening_hours": HOURS,
+            "site_notes": "Service entrance on rue de Rivoli",
+            "on_site_contact": {"name": "Inès", "phone": "+33 1 40 20 53 17"},
+        },
+    ).json()
     assert site["zone"] == {"kind": "circle", "radius_m": 20.0}
 
     assert {c["name"] for c in office.get("/contacts", params={"q": "lumiere"}).json()["items"]} == {"Lumière – Louvre", "Société Lumière"}
@@ -33,12 +45,18 @@ def test_a_customer_and_its_site_from_creation_to_restart(stack, api, restart):
     assert tech.post("/contacts", json={"name": "x", "group_id": sites}).status_code == 403
 
     # Planning a Saturday visit warns.
-    saturday = office.post(f"/contacts/{site['id']}/availability", json={"start": "2030-01-12T09:00:00Z", "end": "2030-01-12T10:00:00Z"}).json()
+    saturday = office.post(
+        f"/contacts/{site['id']}/availability", json={"start": "2030-01-12T09:00:00Z", "end": "2030-01-12T10:00:00Z"}
+    ).json()
     assert saturday["within"] is False and saturday["reasons"]
 
     # An attachment goes straight to S3 (moto) with the presigned POST, and comes back presigned.
-    ticket = office.post(f"/contacts/{site['id']}/attachments", json={"filename": "plan.pdf", "content_type": "application/pdf", "size": 8}).json()
-    uploaded = requests.post(ticket["upload"]["url"], data=ticket["upload"]["fields"], files={"file": ("plan.pdf", b"%PDF-1.7")}, timeout=15)
+    ticket = office.post(
+        f"/contacts/{site['id']}/attachments", json={"filename": "plan.pdf", "content_type": "application/pdf", "size": 8}
+    ).json()
+    uploaded = requests.post(
+        ticket["upload"]["url"], data=ticket["upload"]["fields"], files={"file": ("plan.pdf", b"%PDF-1.7")}, timeout=15
+    )
     assert uploaded.status_code in (200, 204), uploaded.text
     listed = office.get(f"/contacts/{site['id']}/attachments").json()["items"]
     assert requests.get(listed[0]["download_url"], timeout=15).content == b"%PDF-1.7"

@@ -1,5 +1,6 @@
 """Booking-site customers (the CustomerUserPool) on the local stack survive a restart: their
 attributes and sub, the password they chose, and an invitation not yet used."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,11 @@ def test_customers_sign_in_again_after_a_restart(stack, api, restart):
     group = admin.post("/contact-groups", json={"name": "Customers"}).json()
     acme = office.post("/contacts", json={"name": "Acme Heating", "group_id": group["id"]}).json()
     repair = admin.post("/job-types", json={"name": "Repair"}).json()
-    site = office.put(f"/contacts/{acme['id']}/booking-site", headers={"If-Match": '"0"'},
-                      json={"slug": "acme-heating", "job_type_ids": [repair["id"]], "notify_email": "dispatch@acme.example"})
+    site = office.put(
+        f"/contacts/{acme['id']}/booking-site",
+        headers={"If-Match": '"0"'},
+        json={"slug": "acme-heating", "job_type_ids": [repair["id"]], "notify_email": "dispatch@acme.example"},
+    )
     assert site.status_code == 201, site.text
     people = {}
     for name, email in (("Jane Doe", "jane@acme.example"), ("Joe Bloggs", "joe@acme.example")):

@@ -1,5 +1,6 @@
 """`make dev`'s demo data (infra/demo.py) on a fresh state dir: it seeds without an error or a
 print, and the booking site at /booking/abc-demo works for the invited person."""
+
 from __future__ import annotations
 
 import json

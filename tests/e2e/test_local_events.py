@@ -1,5 +1,6 @@
 """The jobs bus on the local stack: completing a job publishes its event, and a developer sees it
 at /_local/events (a catch-all rule on each bus writes every event to a log group)."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,9 @@ def test_completing_a_job_publishes_one_job_completed_event(stack, api):
     assert job_type.status_code == 201, job_type.text
     resource = admin.post("/resources", json={"user_id": tech_sub, "name": "Ann"})
     assert resource.status_code == 201, resource.text
-    job = office.post("/jobs", json={"contact_id": contact.json()["id"], "job_type_id": job_type.json()["id"], "resource_id": tech_sub, **PLAN})
+    job = office.post(
+        "/jobs", json={"contact_id": contact.json()["id"], "job_type_id": job_type.json()["id"], "resource_id": tech_sub, **PLAN}
+    )
     assert job.status_code == 201, job.text
     job = job.json()
     assert job["status"] == "scheduled"
@@ -59,7 +62,9 @@ def test_completing_a_job_publishes_one_job_completed_event(stack, api):
 
 def test_published_events_survive_a_restart(stack, restart):
     bus = stack.environment["JOBS_BUS_NAME"]
-    put = stack.client("events").put_events(Entries=[{"Source": "e2e.test", "DetailType": "Ping", "Detail": '{"n": 1}', "EventBusName": bus}])
+    put = stack.client("events").put_events(
+        Entries=[{"Source": "e2e.test", "DetailType": "Ping", "Detail": '{"n": 1}', "EventBusName": bus}]
+    )
     assert put["FailedEntryCount"] == 0
     published = events(stack)
     assert published[0]["source"] == "e2e.test" and published[0]["detail"] == {"n": 1}  # newest first

@@ -1,5 +1,6 @@
 """The completion events' re-drive on the local stack: the template's schedule is listed at
 /_local/schedules, every 5 minutes, and running it by hand with nothing pending does nothing."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """`make dev`'s local stack, driven over HTTP as a developer (or the web client) would."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -97,7 +98,7 @@ def test_docs_is_swagger_ui_with_assets_served_locally(stack):
 def test_a_note_alert_is_emailed_when_its_schedule_fires(stack, api):
     assert outbox(stack) == []  # nothing was sent before
     contact = new_contact(api, "Alert Test SA")
-    alert_at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    alert_at = datetime.now(UTC) + timedelta(seconds=2)
     note = api("office").post(
         f"/contacts/{contact['id']}/notes",
         json={"text": "Call back about the boiler", "alert_at": alert_at.isoformat(), "alert_to": ["tech@e2e.example"]},
@@ -118,10 +119,18 @@ def test_a_note_alert_is_emailed_when_its_schedule_fires(stack, api):
 
 def test_a_schedule_can_be_run_now_from_the_local_route(stack, api):
     contact = new_contact(api, "Run Now SARL")
-    note = api("office").post(
-        f"/contacts/{contact['id']}/notes",
-        json={"text": "Quarterly check", "alert_at": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat(), "alert_to": ["boss@e2e.example"]},
-    ).json()
+    note = (
+        api("office")
+        .post(
+            f"/contacts/{contact['id']}/notes",
+            json={
+                "text": "Quarterly check",
+                "alert_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+                "alert_to": ["boss@e2e.example"],
+            },
+        )
+        .json()
+    )
     listed = requests.get(f"{stack.base_url}/_local/schedules", timeout=10).json()["schedules"]
     schedule = next(s for s in listed if s["name"] == f"note-{note['id']}")
     assert schedule["expression"].startswith("at(") and schedule["next_run"] and schedule["target"] == "AlertsFunction"
@@ -162,8 +171,11 @@ def test_make_dev_starts_prints_the_urls_and_stops_cleanly_on_ctrl_c(tmp_path):
     port = _free_port()
     env = {**os.environ, "CRM_PORT": str(port), "CRM_STATE_DIR": str(tmp_path / "state"), "CRM_LOG_LEVEL": "WARNING", "CRM_DEMO": "0"}
     env.pop("AWS_ENDPOINT_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=template.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"], cwd=template.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
+
         def healthy():
             try:
                 return requests.get(f"http://127.0.0.1:{port}/_local/health", timeout=2).status_code == 200

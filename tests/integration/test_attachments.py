@@ -1,4 +1,5 @@
 """A contact's folder of attachments: presigned upload with enforced limits, listing, deletion."""
+
 from __future__ import annotations
 
 import base64
@@ -58,7 +59,14 @@ def test_refused_types_and_sizes_name_the_field(contact):
 
 def test_attachments_of_a_missing_contact_are_404(aws):
     assert call("GET", "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments").status == 404
-    assert call("POST", "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments", body={"filename": "a.pdf", "content_type": "application/pdf", "size": 1}).status == 404
+    assert (
+        call(
+            "POST",
+            "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments",
+            body={"filename": "a.pdf", "content_type": "application/pdf", "size": 1},
+        ).status
+        == 404
+    )
 
 
 def test_deleting_the_contact_empties_its_folder(aws, contact):
@@ -71,7 +79,9 @@ def test_deleting_the_contact_empties_its_folder(aws, contact):
 
 
 def test_attachments_are_filed_by_category(contact):
-    photo = call("POST", f"/contacts/{contact['id']}/attachments", body={"filename": "boiler.jpg", "content_type": "image/jpeg", "size": 5}).json
+    photo = call(
+        "POST", f"/contacts/{contact['id']}/attachments", body={"filename": "boiler.jpg", "content_type": "image/jpeg", "size": 5}
+    ).json
     invoice = ask(contact, filename="invoice-0042.pdf", category="financial").json
     manual = ask(contact, filename="manual.pdf").json
     assert (photo["category"], invoice["category"], manual["category"]) == ("image", "financial", "other")

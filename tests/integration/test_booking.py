@@ -1,5 +1,6 @@
 """The booking site through its handlers: configuration, slugs unique across accounts, the public
 landing data, invitations, and what a signed-in customer may see and ask for."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -71,7 +72,13 @@ def customer(world, **kwargs) -> dict:
 
 
 def book(world, slug: str = "abc-plumbing", headers: dict | None = None, **body) -> object:
-    request = {"job_type_id": world["repair"]["id"], "site_id": world["paris"]["id"], "preferred_date": PREFERRED, "description": "Leaking tap in the kitchen", **body}
+    request = {
+        "job_type_id": world["repair"]["id"],
+        "site_id": world["paris"]["id"],
+        "preferred_date": PREFERRED,
+        "description": "Leaking tap in the kitchen",
+        **body,
+    }
     return call("POST", f"/booking/sites/{slug}/requests", body=request, headers=headers, **customer(world))
 
 
@@ -86,7 +93,12 @@ def test_a_site_is_configured_with_if_match_and_default_columns(world):
     assert reply.json["columns"] == ["reference", "type", "site", "status", "planned_start"]
     assert reply.json["url"].endswith("/booking/abc-plumbing")
 
-    body = {"slug": "abc", "job_type_ids": [world["repair"]["id"]], "notify_email": "office@acme.example", "columns": ["reference", "status"]}
+    body = {
+        "slug": "abc",
+        "job_type_ids": [world["repair"]["id"]],
+        "notify_email": "office@acme.example",
+        "columns": ["reference", "status"],
+    }
     assert call("PUT", f"/contacts/{world['abc']['id']}/booking-site", body=body).status == 428
     assert call("PUT", f"/contacts/{world['abc']['id']}/booking-site", body=body, headers={"If-Match": '"7"'}).status == 412
     reply = call("PUT", f"/contacts/{world['abc']['id']}/booking-site", body=body, headers={"If-Match": '"1"'})
@@ -211,7 +223,11 @@ def test_only_a_person_of_the_contact_with_access_and_an_email_is_invited(world)
     no_email = _person("t1", world["abc"]["id"], "No Email", None)
     elsewhere = _person("t1", world["xyz"]["id"], "Elsewhere", "e@xyz.example")
     before = len(sent_emails())
-    for person, message in ((no_access, "no booking-site access"), (no_email, "no booking-site access"), (elsewhere, "not a person of this contact")):
+    for person, message in (
+        (no_access, "no booking-site access"),
+        (no_email, "no booking-site access"),
+        (elsewhere, "not a person of this contact"),
+    ):
         reply = call("POST", path, body={"person_id": person["id"]})
         assert reply.status == 422, reply.body
         assert message in reply.json["errors"][0]["message"]
@@ -241,7 +257,14 @@ def test_the_customer_sees_the_jobs_of_their_contact_and_its_sites_in_the_column
     rows = {r["id"]: r for r in reply.json["items"]}
     assert set(rows) == {own["id"], site["id"]}
     assert other["id"] not in rows
-    assert rows[site["id"]] == {"id": site["id"], "reference": site["reference"], "type": "Survey", "site": "ABC Paris", "status": "to_schedule", "planned_start": None}
+    assert rows[site["id"]] == {
+        "id": site["id"],
+        "reference": site["reference"],
+        "type": "Survey",
+        "site": "ABC Paris",
+        "status": "to_schedule",
+        "planned_start": None,
+    }
 
 
 def test_the_options_are_the_offered_types_and_the_customers_sites(world):
@@ -332,19 +355,30 @@ def test_booking_requests_are_rate_limited_per_person(world):
     # another person of the same contact has their own allowance
     john = _person("t1", world["abc"]["id"], "John Doe", "john@abc.example")
     request = {"job_type_id": world["repair"]["id"], "site_id": world["abc"]["id"], "preferred_date": PREFERRED, "description": "Boiler"}
-    assert call("POST", "/booking/sites/abc-plumbing/requests", body=request, **customer(world, email="john@abc.example", person_id=john["id"])).status == 201
+    assert (
+        call(
+            "POST", "/booking/sites/abc-plumbing/requests", body=request, **customer(world, email="john@abc.example", person_id=john["id"])
+        ).status
+        == 201
+    )
 
 
 def test_withdrawn_access_shuts_the_customer_out(world):
     jane = world["jane"]
-    assert call("PATCH", f"/persons/{jane['id']}", body={"booking_site_access": False}, headers={"If-Match": f'"{jane["version"]}"'}).status == 200
+    assert (
+        call("PATCH", f"/persons/{jane['id']}", body={"booking_site_access": False}, headers={"If-Match": f'"{jane["version"]}"'}).status
+        == 200
+    )
     assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world)).status == 403
     assert book(world).status == 403
 
 
 def test_a_token_at_the_persons_old_address_opens_nothing(world):
     jane = world["jane"]
-    assert call("PATCH", f"/persons/{jane['id']}", body={"email": "jane@new.example"}, headers={"If-Match": f'"{jane["version"]}"'}).status == 200
+    assert (
+        call("PATCH", f"/persons/{jane['id']}", body={"email": "jane@new.example"}, headers={"If-Match": f'"{jane["version"]}"'}).status
+        == 200
+    )
     assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world)).status == 403
     assert call("GET", "/booking/sites/abc-plumbing/jobs", **customer(world, email="jane@new.example")).status == 200
 

@@ -1,4 +1,5 @@
 """The contact record through the contacts function's handler, as the web client uses it."""
+
 from __future__ import annotations
 
 import boto3
@@ -27,10 +28,16 @@ def table_items(aws) -> list[dict]:
 
 
 def test_create_read_update_delete(group):
-    created = new_contact(group, reference="ABC001", location=PARIS, flag="Pays late", site_notes="Beware of the dog",
-                          address={"line1": "1 rue de Rivoli", "city": "Paris", "postcode": "75001", "country": "FR"},
-                          main_contact={"name": "Anne", "email": "Anne@ABC.example"},
-                          on_site_contact={"name": "Bob", "phone": "+33 1 23 45 67 89"})
+    created = new_contact(
+        group,
+        reference="ABC001",
+        location=PARIS,
+        flag="Pays late",
+        site_notes="Beware of the dog",
+        address={"line1": "1 rue de Rivoli", "city": "Paris", "postcode": "75001", "country": "FR"},
+        main_contact={"name": "Anne", "email": "Anne@ABC.example"},
+        on_site_contact={"name": "Bob", "phone": "+33 1 23 45 67 89"},
+    )
     assert created["version"] == 1 and created["main_contact"]["email"] == "anne@abc.example"
     got = call("GET", f"/contacts/{created['id']}")
     assert got.headers["etag"] == '"1"' and got.json["flag"] == "Pays late"
@@ -47,7 +54,10 @@ def test_create_read_update_delete(group):
 def test_a_located_contact_gets_the_accounts_default_zone(group):
     assert new_contact(group, location=PARIS)["zone"] == {"kind": "circle", "radius_m": 20.0}
     settings = call("GET", "/settings", role="admin")
-    assert call("PATCH", "/settings", role="admin", body={"default_zone_radius_m": 50}, headers={"If-Match": settings.headers["etag"]}).status == 200
+    assert (
+        call("PATCH", "/settings", role="admin", body={"default_zone_radius_m": 50}, headers={"If-Match": settings.headers["etag"]}).status
+        == 200
+    )
     assert new_contact(group, name="Other", location=PARIS)["zone"]["radius_m"] == 50
 
 
@@ -76,15 +86,61 @@ def test_stale_or_missing_if_match_changes_nothing(group):
         ({"tenant": "t2", "version": 9, "id": "X"}, {"tenant", "version", "id"}),
         ({"zone": {"kind": "circle", "radius_m": 0}, "location": PARIS}, {"zone.circle.radius_m"}),
         ({"zone": {"kind": "circle", "radius_m": 100_000}, "location": PARIS}, {"zone.circle.radius_m"}),
-        ({"zone": {"kind": "polygon", "polygon": {"type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.86], [2.36, 48.85], [2.35, 48.86], [2.35, 48.85]]]}}, "location": PARIS}, {"zone.polygon.polygon"}),
-        ({"zone": {"kind": "polygon", "polygon": {"type": "Polygon", "coordinates": [[[2.0, 48.5], [2.5, 48.5], [2.5, 49.0], [2.0, 49.0], [2.0, 48.5]]]}}, "location": PARIS}, {"zone.polygon.polygon"}),
-        ({"opening_hours": {"time_zone": "Europe/Atlantis", "weekly": {"mon": [{"open": "08:00", "close": "17:00"}]}}}, {"opening_hours.time_zone"}),
+        (
+            {
+                "zone": {
+                    "kind": "polygon",
+                    "polygon": {
+                        "type": "Polygon",
+                        "coordinates": [[[2.35, 48.85], [2.36, 48.86], [2.36, 48.85], [2.35, 48.86], [2.35, 48.85]]],
+                    },
+                },
+                "location": PARIS,
+            },
+            {"zone.polygon.polygon"},
+        ),
+        (
+            {
+                "zone": {
+                    "kind": "polygon",
+                    "polygon": {"type": "Polygon", "coordinates": [[[2.0, 48.5], [2.5, 48.5], [2.5, 49.0], [2.0, 49.0], [2.0, 48.5]]]},
+                },
+                "location": PARIS,
+            },
+            {"zone.polygon.polygon"},
+        ),
+        (
+            {"opening_hours": {"time_zone": "Europe/Atlantis", "weekly": {"mon": [{"open": "08:00", "close": "17:00"}]}}},
+            {"opening_hours.time_zone"},
+        ),
         ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": []}}}, {"opening_hours.weekly"}),
-        ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": [{"open": "17:00", "close": "08:00"}]}}}, {"opening_hours.weekly"}),
-        ({"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": [{"open": "08:00", "close": "12:00"}, {"open": "11:00", "close": "14:00"}]}}}, {"opening_hours.weekly"}),
+        (
+            {"opening_hours": {"time_zone": "Europe/Paris", "weekly": {"mon": [{"open": "17:00", "close": "08:00"}]}}},
+            {"opening_hours.weekly"},
+        ),
+        (
+            {
+                "opening_hours": {
+                    "time_zone": "Europe/Paris",
+                    "weekly": {"mon": [{"open": "08:00", "close": "12:00"}, {"open": "11:00", "close": "14:00"}]},
+                }
+            },
+            {"opening_hours.weekly"},
+        ),
         ({"name": "", "main_contact": {"name": "A", "email": "not-an-email"}}, {"name", "main_contact.email"}),
     ],
-    ids=["mass-assignment", "radius-0", "radius-100km", "bow-tie", "oversize-polygon", "time-zone", "never-open", "inverted-hours", "overlapping-hours", "several-fields"],
+    ids=[
+        "mass-assignment",
+        "radius-0",
+        "radius-100km",
+        "bow-tie",
+        "oversize-polygon",
+        "time-zone",
+        "never-open",
+        "inverted-hours",
+        "overlapping-hours",
+        "several-fields",
+    ],
 )
 def test_bad_input_is_422_naming_every_field_and_stores_nothing(aws, group, body, fields):
     before = table_items(aws)
@@ -98,7 +154,9 @@ def test_bad_input_is_422_naming_every_field_and_stores_nothing(aws, group, body
 
 def test_patch_with_bad_fields_leaves_the_contact_as_it_was(group):
     contact = new_contact(group, location=PARIS)
-    reply = call("PATCH", f"/contacts/{contact['id']}", body={"zone": {"kind": "square", "side_m": -3}, "name": None}, headers={"If-Match": '"1"'})
+    reply = call(
+        "PATCH", f"/contacts/{contact['id']}", body={"zone": {"kind": "square", "side_m": -3}, "name": None}, headers={"If-Match": '"1"'}
+    )
     assert reply.status == 422
     assert call("GET", f"/contacts/{contact['id']}").json == {**contact}
 
@@ -163,10 +221,19 @@ def test_list_filters_and_pages_with_a_bound_cursor(group):
 
 
 def test_search_by_prefix_ignores_case_and_accents(group):
-    societe = new_contact(group, name="Société Générale", reference="SG-75", address={"line1": "29 bd Haussmann", "postcode": "75009", "city": "Paris"},
-                          on_site_contact={"name": "Zoé", "phone": "+33 1 42 14 20 00"}, main_contact={"name": "Z", "email": "contact@socgen.example"})
+    societe = new_contact(
+        group,
+        name="Société Générale",
+        reference="SG-75",
+        address={"line1": "29 bd Haussmann", "postcode": "75009", "city": "Paris"},
+        on_site_contact={"name": "Zoé", "phone": "+33 1 42 14 20 00"},
+        main_contact={"name": "Z", "email": "contact@socgen.example"},
+    )
     new_contact(group, name="Socrate Plomberie")
-    names = lambda q: [c["name"] for c in call("GET", "/contacts", query={"q": q}).json["items"]]
+
+    def names(q):
+        return [c["name"] for c in call("GET", "/contacts", query={"q": q}).json["items"]]
+
     assert set(names("soc")) == {"Socrate Plomberie", "Société Générale"}
     assert names("SOCIÉTÉ gén") == ["Société Générale"]
     assert names("generale") == ["Société Générale"]
@@ -205,13 +272,24 @@ def test_availability_warns_outside_opening_hours(group):
     # Monday 2030-01-07, 09:00-10:00 Paris = 08:00-09:00 UTC.
     ok = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T08:00:00Z", "end": "2030-01-07T09:00:00Z"}).json
     assert ok["within"] is True and ok["reasons"] == []
-    late = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T16:00:00Z", "end": "2030-01-07T17:00:00Z"}).json
+    late = call(
+        "POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T16:00:00Z", "end": "2030-01-07T17:00:00Z"}
+    ).json
     assert late["within"] is False and "closing" in late["reasons"][0]
-    saturday = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-12T09:00:00Z", "end": "2030-01-12T10:00:00Z"}).json
+    saturday = call(
+        "POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-12T09:00:00Z", "end": "2030-01-12T10:00:00Z"}
+    ).json
     assert saturday["within"] is False and "closed" in saturday["reasons"][0].lower()
     always = new_contact(group, name="24/7")
-    assert call("POST", f"/contacts/{always['id']}/availability", body={"start": "2030-01-12T01:00:00Z", "end": "2030-01-12T02:00:00Z"}).json["always_open"] is True
-    inverted = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T10:00:00Z", "end": "2030-01-07T09:00:00Z"})
+    assert (
+        call("POST", f"/contacts/{always['id']}/availability", body={"start": "2030-01-12T01:00:00Z", "end": "2030-01-12T02:00:00Z"}).json[
+            "always_open"
+        ]
+        is True
+    )
+    inverted = call(
+        "POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T10:00:00Z", "end": "2030-01-07T09:00:00Z"}
+    )
     assert inverted.status == 422
     decades = call("POST", f"/contacts/{contact['id']}/availability", body={"start": "2030-01-07T10:00:00Z", "end": "2530-01-07T09:00:00Z"})
     assert decades.status == 422 and "31 days" in decades.json["detail"]
@@ -259,7 +337,10 @@ def test_idempotency_key_replays_the_first_answer(aws, group):
     assert different.status == 422 and different.json["errors"][0]["field"] == "Idempotency-Key"
     assert len(call("GET", "/contacts").json["items"]) == 1
     # Keys are per user: someone else's identical key is a new request.
-    assert call("POST", "/contacts", body={"name": "ABC", "group_id": group}, headers=key, email="other@t1.example").json["id"] != first.json["id"]
+    assert (
+        call("POST", "/contacts", body={"name": "ABC", "group_id": group}, headers=key, email="other@t1.example").json["id"]
+        != first.json["id"]
+    )
 
 
 def test_a_contact_with_persons_or_jobs_is_not_deleted(group):
@@ -281,7 +362,10 @@ def test_search_narrowed_by_group_follows_a_contact_that_moved(group):
     zebra = new_contact(group, name="Zebra Plumbing")
     call("POST", f"/contacts/{zebra['id']}/persons", body={"name": "Yves Martin", "email": "yves@zebra.example"})
     call("PATCH", f"/contacts/{zebra['id']}", body={"group_id": suppliers}, headers={"If-Match": '"1"'})
-    found = lambda q, g: [c["name"] for c in call("GET", "/contacts", query={"q": q, "group_id": g}).json["items"]]
+
+    def found(q, g):
+        return [c["name"] for c in call("GET", "/contacts", query={"q": q, "group_id": g}).json["items"]]
+
     assert found("zeb", suppliers) == ["Zebra Plumbing"] and found("zeb", group) == []
     assert found("yves@", suppliers) == ["Zebra Plumbing"] and found("yves@", group) == []
 

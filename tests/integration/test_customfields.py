@@ -1,4 +1,5 @@
 """Custom fields per contact group, through the handlers: definitions, order, copy, answers."""
+
 from __future__ import annotations
 
 import json
@@ -130,7 +131,9 @@ def test_reorder_sets_the_display_order(site):
     reply = call("PUT", f"/contact-groups/{site['group_id']}/fields/order", body={"field_ids": wanted}, headers=if_match(7), **ADMIN)
     assert reply.status == 200 and reply.headers["etag"] == '"8"'
     assert [f["id"] for f in fields_of(site["group_id"]).json["items"]] == wanted
-    assert [f["id"] for f in fields_of(site["group_id"], role="resource").json["items"]] == [i for i in wanted if i in {site["fields"][n]["id"] for n in ("Gate code", "Access notes", "Dog on site")}]
+    assert [f["id"] for f in fields_of(site["group_id"], role="resource").json["items"]] == [
+        i for i in wanted if i in {site["fields"][n]["id"] for n in ("Gate code", "Access notes", "Dog on site")}
+    ]
 
 
 @pytest.mark.parametrize("kind", ["omitted", "repeated", "unknown"])
@@ -150,12 +153,20 @@ def test_two_admins_editing_the_list_at_once_one_wins_the_other_gets_412_nothing
     group_id = site["group_id"]
     version = fields_of(group_id).json["version"]
     floors, dog = site["fields"]["Floors"], site["fields"]["Dog on site"]
-    first = call("PATCH", f"/contact-groups/{group_id}/fields/{floors['id']}", body={"label": "Storeys"}, headers=if_match(version), **ADMIN)
+    first = call(
+        "PATCH", f"/contact-groups/{group_id}/fields/{floors['id']}", body={"label": "Storeys"}, headers=if_match(version), **ADMIN
+    )
     second = call("DELETE", f"/contact-groups/{group_id}/fields/{dog['id']}", headers=if_match(version), **ADMIN)
     assert first.status == 200 and second.status == 412
     assert second.headers["content-type"] == "application/problem+json"
     for stale in (
-        call("PUT", f"/contact-groups/{group_id}/fields/order", body={"field_ids": [f["id"] for f in site["fields"].values()]}, headers=if_match(version), **ADMIN),
+        call(
+            "PUT",
+            f"/contact-groups/{group_id}/fields/order",
+            body={"field_ids": [f["id"] for f in site["fields"].values()]},
+            headers=if_match(version),
+            **ADMIN,
+        ),
         call("POST", f"/contact-groups/{group_id}/fields", body={"label": "Late", "type": "text"}, headers=if_match(version), **ADMIN),
     ):
         assert stale.status == 412
@@ -230,7 +241,9 @@ def test_copy_onto_a_group_with_fields_is_refused_with_counts_then_replaces_when
 
     stale = call("POST", path, body={"from_group_id": site["group_id"], "replace": True}, headers=if_match(1), **ADMIN)
     assert stale.status == 412
-    done = call("POST", path, body={"from_group_id": site["group_id"], "replace": True}, headers={"If-Match": refused.headers["etag"]}, **ADMIN)
+    done = call(
+        "POST", path, body={"from_group_id": site["group_id"], "replace": True}, headers={"If-Match": refused.headers["etag"]}, **ADMIN
+    )
     assert done.status == 200 and done.json["values_dropped"] == 3
     assert list(by_label(fields_of(target))) == [b["label"] for b in EVERY_TYPE]
     after = answers(one["id"]).json
@@ -301,7 +314,10 @@ def test_a_field_of_no_group_or_of_another_group_is_refused(site):
     other = define(new_group("Offices"), {"label": "Other", "type": "text"})
     for field_id in (other["id"], "01JZZZZZZZZZZZZZZZZZZZZZZZ"):
         reply = answer(site["contact"]["id"], {field_id: "x"}, 0)
-        assert reply.status == 422 and reply.json["errors"][0] == {"field": f"values.{field_id}", "message": "is not a field of this contact's group"}
+        assert reply.status == 422 and reply.json["errors"][0] == {
+            "field": f"values.{field_id}",
+            "message": "is not a field of this contact's group",
+        }
     assert answer(site["contact"]["id"], {"not-an-id": "x"}, 0).status == 422
     assert answers(site["contact"]["id"]).json["version"] == 0
 
@@ -317,7 +333,12 @@ def test_answers_are_versioned_on_their_own(site):
 def test_required_fields_must_be_answered(site):
     contact_id, f = site["contact"]["id"], site["fields"]
     floors = f["Floors"]
-    assert call("PATCH", f"/contact-groups/{site['group_id']}/fields/{floors['id']}", body={"required": True}, headers=if_match(7), **ADMIN).status == 200
+    assert (
+        call(
+            "PATCH", f"/contact-groups/{site['group_id']}/fields/{floors['id']}", body={"required": True}, headers=if_match(7), **ADMIN
+        ).status
+        == 200
+    )
     missing = answer(contact_id, {f["Gate code"]["id"]: "B42"}, 0)
     assert missing.status == 422 and missing.json["errors"] == [{"field": f"values.{floors['id']}", "message": "Floors: is required"}]
     assert answer(contact_id, {f["Gate code"]["id"]: "B42", floors["id"]: 3}, 0).status == 200
@@ -372,7 +393,10 @@ def test_another_tenants_group_and_contact_are_not_found(site):
     gate = site["fields"]["Gate code"]["id"]
     assert fields_of(group_id, tenant="t2").status == 404
     assert call("POST", f"/contact-groups/{group_id}/fields", tenant="t2", body={"label": "x", "type": "text"}, **ADMIN).status == 404
-    assert call("PATCH", f"/contact-groups/{group_id}/fields/{gate}", tenant="t2", body={"label": "x"}, headers=if_match(7), **ADMIN).status == 404
+    assert (
+        call("PATCH", f"/contact-groups/{group_id}/fields/{gate}", tenant="t2", body={"label": "x"}, headers=if_match(7), **ADMIN).status
+        == 404
+    )
     assert answers(contact_id, tenant="t2").status == 404
     assert answer(contact_id, {gate: "x"}, 0, tenant="t2").status == 404
     theirs = new_group("Theirs", tenant="t2")

@@ -1,5 +1,6 @@
 """The scheduled re-drive of completion events (JobEventsFunction): an event the bus refused when
 the job was completed is published later, once, whatever runs at the same time."""
+
 from __future__ import annotations
 
 import os
@@ -52,7 +53,10 @@ def bus_down(aws, monkeypatch):
     client = platform_aws.client("events")  # the one the outbox uses (cached per container)
 
     def refuse(**kwargs):
-        return {"FailedEntryCount": len(kwargs["Entries"]), "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "outage"}] * len(kwargs["Entries"])}
+        return {
+            "FailedEntryCount": len(kwargs["Entries"]),
+            "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "outage"}] * len(kwargs["Entries"]),
+        }
 
     @contextmanager
     def down():
@@ -72,7 +76,14 @@ def complete_a_job(tenant: str) -> dict:
     call("POST", "/resources", tenant=tenant, role="admin", body={"user_id": tech, "name": "Ann"})
     job = call("POST", "/jobs", tenant=tenant, body={"contact_id": contact, "job_type_id": job_type, "resource_id": tech, **PLAN}).json
     for version, status in ((1, "in_progress"), (2, "completed")):
-        moved = call("POST", f"/jobs/{job['id']}/status", tenant=tenant, role="resource", body={"status": status}, headers={"If-Match": f'"{version}"'})
+        moved = call(
+            "POST",
+            f"/jobs/{job['id']}/status",
+            tenant=tenant,
+            role="resource",
+            body={"status": status},
+            headers={"If-Match": f'"{version}"'},
+        )
         assert moved.status == 200, moved.body  # the completion is saved even when the bus is down
     return job
 
@@ -86,7 +97,11 @@ def later(monkeypatch, minutes: float = 2) -> None:
 def outbox_items(tenant: str, job_id: str) -> list[dict]:
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
     pk = f"T#{tenant}#JOB#{job_id}"
-    return [i for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"] if i["SK"].startswith("OUTBOX#")]
+    return [
+        i
+        for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"]
+        if i["SK"].startswith("OUTBOX#")
+    ]
 
 
 def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_dynamodb):
@@ -108,7 +123,7 @@ def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bu
         start.wait()
         try:
             results.append(fn())
-        except Exception as e:  # noqa: BLE001 - reported below
+        except Exception as e:
             errors.append(e)
 
     # Two scheduled runs at once, and the job's own request publishing (a retry) at the same time.

@@ -1,5 +1,6 @@
 """Jobs through the handlers: creation (references, warnings, flag, strict mode), planning, the
 status machine and its history, lists and search, and who sees what."""
+
 from __future__ import annotations
 
 import threading
@@ -12,7 +13,10 @@ from crm.jobs.models import JobCreate
 from crm.platform.auth import Principal
 from tests.support.lambdas import call, claims
 
-OFFICE_HOURS = {"time_zone": "Europe/Paris", "weekly": {d: [{"open": "09:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}}
+OFFICE_HOURS = {
+    "time_zone": "Europe/Paris",
+    "weekly": {d: [{"open": "09:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
 TECH = claims("t1", "resource")["sub"]  # the resource user the tests call as
 MONDAY_10_TO_11_PARIS = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
 SUNDAY = {"planned_start": "2030-01-06T09:00:00Z", "planned_end": "2030-01-06T10:00:00Z"}
@@ -21,7 +25,11 @@ SUNDAY = {"planned_start": "2030-01-06T09:00:00Z", "planned_end": "2030-01-06T10
 @pytest.fixture
 def site(aws):
     group = call("POST", "/contact-groups", role="admin", body={"name": "Sites"}).json["id"]
-    contact = call("POST", "/contacts", body={"name": "ABC Paris", "group_id": group, "opening_hours": OFFICE_HOURS, "flag": "Dog on site, unpaid invoices"}).json
+    contact = call(
+        "POST",
+        "/contacts",
+        body={"name": "ABC Paris", "group_id": group, "opening_hours": OFFICE_HOURS, "flag": "Dog on site, unpaid invoices"},
+    ).json
     job_type = call("POST", "/job-types", role="admin", body={"name": "Boiler service", "duration_minutes": 60}).json
     tech = call("POST", "/resources", role="admin", body={"user_id": TECH, "name": "Ann", "group": "North", "skills": ["gas"]}).json
     other = call("POST", "/resources", role="admin", body={"user_id": "someone-else", "name": "Bob"}).json
@@ -34,7 +42,14 @@ def create(site, **body):
 
 
 def move(job, status, role="office", version=None, **kw):
-    return call("POST", f"/jobs/{job['id']}/status", role=role, body={"status": status}, headers={"If-Match": f'"{version or job["version"]}"'}, **kw)
+    return call(
+        "POST",
+        f"/jobs/{job['id']}/status",
+        role=role,
+        body={"status": status},
+        headers={"If-Match": f'"{version or job["version"]}"'},
+        **kw,
+    )
 
 
 def test_catalogue_is_the_admins(site):
@@ -76,7 +91,7 @@ def test_references_are_gapless_and_unique_when_created_at_once(site, atomic_dyn
         try:
             for _ in range(3):
                 references.append(service.create(office, body)["reference"])
-        except Exception as e:  # noqa: BLE001 - reported below
+        except Exception as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
@@ -197,7 +212,9 @@ def test_another_tenant_sees_nothing(site):
 
 
 def test_create_validation_names_every_bad_field(site):
-    reply = call("POST", "/jobs", body={"contact_id": "nope", "job_type_id": site["type"], "planned_start": "2030-01-07T09:00:00", "surprise": 1})
+    reply = call(
+        "POST", "/jobs", body={"contact_id": "nope", "job_type_id": site["type"], "planned_start": "2030-01-07T09:00:00", "surprise": 1}
+    )
     assert reply.status == 422
     fields = {e["field"] for e in reply.json["errors"]}
     assert {"contact_id", "planned_start", "surprise"} <= fields
@@ -247,7 +264,11 @@ def test_a_write_of_one_item_is_no_transaction(site):
     # Each status change is one transaction (job + history, + the event's marker); publishing the
     # event claims and marks the marker with two plain updates.
     assert made.count("TransactWriteItems") == 2 and made.count("UpdateItem") == 2
-    sla = call("POST", f"/contacts/{site['contact']}/slas", body={"name": "4h", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 240}]}).json
+    sla = call(
+        "POST",
+        f"/contacts/{site['contact']}/slas",
+        body={"name": "4h", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 240}]},
+    ).json
     with dynamodb_calls() as made:
         assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"2"'}).status == 412
         assert call("DELETE", f"/contacts/{site['contact']}/slas/{sla['id']}", headers={"If-Match": '"1"'}).status == 204

@@ -1,10 +1,11 @@
 """SLAs of a site: offered by job type, copied onto a job with deadlines in the site's working
 time, planning checked against them (warnings naming the constraint, recorded overrides, strict
 mode), and the breach report."""
+
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -12,8 +13,11 @@ import pytest
 from crm.platform import clock
 from tests.support.lambdas import call
 
-OFFICE_HOURS = {"time_zone": "Europe/Paris", "weekly": {d: [{"open": "09:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}}
-FRIDAY_16H_PARIS = datetime(2030, 1, 4, 15, 0, tzinfo=timezone.utc)
+OFFICE_HOURS = {
+    "time_zone": "Europe/Paris",
+    "weekly": {d: [{"open": "09:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
+FRIDAY_16H_PARIS = datetime(2030, 1, 4, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -42,10 +46,23 @@ def world(aws, monkeypatch):
         },
     )
     assert four_hours.status == 201, four_hours.body
-    same_day = call("POST", f"/contacts/{site}/slas", role="admin", body={"name": "Same day", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 60}]}).json
+    same_day = call(
+        "POST",
+        f"/contacts/{site}/slas",
+        role="admin",
+        body={"name": "Same day", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 60}]},
+    ).json
     return {
-        "site": site, "other_site": other_site, "repair": repair, "survey": survey, "gas": gas, "plain": plain,
-        "crane": crane, "van": van, "4h": four_hours.json, "same_day": same_day,
+        "site": site,
+        "other_site": other_site,
+        "repair": repair,
+        "survey": survey,
+        "gas": gas,
+        "plain": plain,
+        "crane": crane,
+        "van": van,
+        "4h": four_hours.json,
+        "same_day": same_day,
     }
 
 
@@ -61,9 +78,19 @@ def test_slas_are_offered_by_job_type(world):
 
 
 def test_bad_slas_are_refused(world):
-    reply = call("POST", f"/contacts/{world['site']}/slas", body={"name": "x", "constraints": [{"kind": "resource", "group": "a", "skill": "b"}]})
+    reply = call(
+        "POST", f"/contacts/{world['site']}/slas", body={"name": "x", "constraints": [{"kind": "resource", "group": "a", "skill": "b"}]}
+    )
     assert reply.status == 422
-    reply = call("POST", f"/contacts/{world['site']}/slas", body={"name": "x", "job_type_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "constraints": [{"kind": "time", "rule": "start_after", "minutes": 5}]})
+    reply = call(
+        "POST",
+        f"/contacts/{world['site']}/slas",
+        body={
+            "name": "x",
+            "job_type_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "constraints": [{"kind": "time", "rule": "start_after", "minutes": 5}],
+        },
+    )
     assert reply.status == 422 and reply.json["errors"][0]["field"] == "job_type_id"
     assert call("POST", f"/contacts/{world['site']}/slas", body={"name": "x", "constraints": []}).status == 422
 
@@ -83,13 +110,20 @@ def test_choosing_an_sla_copies_its_constraints_with_deadlines_in_working_hours(
 def test_an_sla_of_another_site_or_type_cannot_be_chosen(world):
     wrong_type = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["survey"], "sla_id": world["4h"]["id"]})
     assert wrong_type.status == 422 and wrong_type.json["errors"][0]["field"] == "sla_id"
-    other_site = call("POST", "/jobs", body={"contact_id": world["other_site"], "job_type_id": world["repair"], "sla_id": world["same_day"]["id"]})
+    other_site = call(
+        "POST", "/jobs", body={"contact_id": world["other_site"], "job_type_id": world["repair"], "sla_id": world["same_day"]["id"]}
+    )
     assert other_site.status == 422
 
 
 def test_planning_that_breaks_constraints_warns_naming_them_and_overrides_are_recorded(world):
     constraint = {c["kind"]: c["id"] for c in world["4h"]["constraints"]}
-    late = {"planned_start": "2030-01-07T12:00:00Z", "planned_end": "2030-01-07T13:00:00Z", "resource_id": world["plain"], "vehicle_id": world["van"]}
+    late = {
+        "planned_start": "2030-01-07T12:00:00Z",
+        "planned_end": "2030-01-07T13:00:00Z",
+        "resource_id": world["plain"],
+        "vehicle_id": world["van"],
+    }
     reply = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], "sla_id": world["4h"]["id"], **late})
     assert reply.status == 201
     job = reply.json
@@ -102,7 +136,12 @@ def test_planning_that_breaks_constraints_warns_naming_them_and_overrides_are_re
     strict = call("PATCH", f"/jobs/{job['id']}", body={"resource_id": world["gas"], "strict": True}, headers={"If-Match": '"1"'})
     assert strict.status == 409 and "crane" in strict.json["detail"]
     # The office overrides the vehicle constraint and fixes the resource; the time one still warns.
-    reply = call("PATCH", f"/jobs/{job['id']}", body={"resource_id": world["gas"], "override_constraints": [constraint["vehicle"]]}, headers={"If-Match": '"1"'})
+    reply = call(
+        "PATCH",
+        f"/jobs/{job['id']}",
+        body={"resource_id": world["gas"], "override_constraints": [constraint["vehicle"]]},
+        headers={"If-Match": '"1"'},
+    )
     assert reply.status == 200, reply.body
     assert [w["constraint_id"] for w in reply.json["warnings"]] == [constraint["time"]]
     overridden = next(c for c in reply.json["sla"]["constraints"] if c["id"] == constraint["vehicle"])
@@ -115,20 +154,39 @@ def test_planning_that_breaks_constraints_warns_naming_them_and_overrides_are_re
 
 def test_breach_report_lists_jobs_that_breached_or_will_breach(world, monkeypatch):
     sla = world["4h"]["id"]
-    base = {"contact_id": world["site"], "job_type_id": world["repair"], "sla_id": sla, "resource_id": world["gas"], "vehicle_id": world["crane"]}
-    ok = call("POST", "/jobs", body={**base, "description": "fine", "planned_start": "2030-01-07T08:00:00Z", "planned_end": "2030-01-07T09:00:00Z"}).json
-    late = call("POST", "/jobs", body={**base, "description": "late plan", "planned_start": "2030-01-07T10:30:00Z", "planned_end": "2030-01-07T11:30:00Z"}).json
+    base = {
+        "contact_id": world["site"],
+        "job_type_id": world["repair"],
+        "sla_id": sla,
+        "resource_id": world["gas"],
+        "vehicle_id": world["crane"],
+    }
+    ok = call(
+        "POST",
+        "/jobs",
+        body={**base, "description": "fine", "planned_start": "2030-01-07T08:00:00Z", "planned_end": "2030-01-07T09:00:00Z"},
+    ).json
+    late = call(
+        "POST",
+        "/jobs",
+        body={**base, "description": "late plan", "planned_start": "2030-01-07T10:30:00Z", "planned_end": "2030-01-07T11:30:00Z"},
+    ).json
     call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], "description": "no sla"})
     report = call("GET", "/reports/sla-breaches").json["items"]
-    assert [(line["job"]["description"], [v["severity"] for v in line["violations"]]) for line in report] == [("late plan", ["will_breach"])]
+    assert [(line["job"]["description"], [v["severity"] for v in line["violations"]]) for line in report] == [
+        ("late plan", ["will_breach"])
+    ]
     # Monday 12:00 Paris: the deadline has passed; the unfinished jobs breached it.
-    monkeypatch.setattr(clock, "now", lambda: datetime(2030, 1, 7, 11, 30, tzinfo=timezone.utc))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2030, 1, 7, 11, 30, tzinfo=UTC))
     for job in (ok,):
         call("POST", f"/jobs/{job['id']}/status", body={"status": "in_progress"}, headers={"If-Match": '"1"'})
-    monkeypatch.setattr(clock, "now", lambda: datetime(2030, 1, 7, 11, 45, tzinfo=timezone.utc))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2030, 1, 7, 11, 45, tzinfo=UTC))
     call("POST", f"/jobs/{ok['id']}/status", body={"status": "completed"}, headers={"If-Match": '"2"'})
     report = call("GET", "/reports/sla-breaches").json["items"]
-    assert {line["job"]["description"]: line["violations"][0]["severity"] for line in report} == {"fine": "breached", "late plan": "breached"}
+    assert {line["job"]["description"]: line["violations"][0]["severity"] for line in report} == {
+        "fine": "breached",
+        "late plan": "breached",
+    }
     assert call("GET", "/reports/sla-breaches", role="resource").status == 403
     assert call("GET", "/reports/sla-breaches", tenant="t2").json["items"] == []
     assert late["sla"]["name"] == "4h"
@@ -161,7 +219,11 @@ def test_a_site_whose_stored_hours_open_at_no_time_gives_no_server_error(world):
     """Hours written before contacts refused them (open at no time): working time never elapses."""
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
     never = {"time_zone": "Europe/Paris", "weekly": {"mon": []}}
-    table.update_item(Key={"PK": f"T#t1#CONTACT#{world['site']}", "SK": "CONTACT"}, UpdateExpression="SET opening_hours = :h", ExpressionAttributeValues={":h": never})
+    table.update_item(
+        Key={"PK": f"T#t1#CONTACT#{world['site']}", "SK": "CONTACT"},
+        UpdateExpression="SET opening_hours = :h",
+        ExpressionAttributeValues={":h": never},
+    )
     reply = call("POST", "/jobs", body={"contact_id": world["site"], "job_type_id": world["repair"], "sla_id": world["4h"]["id"]})
     assert reply.status == 409 and [e["field"] for e in reply.json["errors"]] == ["sla_id"]
     assert "opening hours" in reply.json["detail"]
@@ -175,7 +237,11 @@ def test_forgetting_a_contact_deletes_its_slas(world):
     from crm.jobs import repository as repo
     from crm.jobs import service
 
-    other = call("POST", f"/contacts/{world['other_site']}/slas", body={"name": "Kept", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 60}]})
+    other = call(
+        "POST",
+        f"/contacts/{world['other_site']}/slas",
+        body={"name": "Kept", "constraints": [{"kind": "time", "rule": "start_before", "minutes": 60}]},
+    )
     assert other.status == 201
     assert len(repo.list_slas("t1", world["site"])) == 2
     service.forget_contact("t1", world["site"])

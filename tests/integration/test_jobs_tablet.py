@@ -1,7 +1,7 @@
 """The tablet view (a resource's own jobs, the site without flag or finance, custom fields visible
 to resources) and the completion event, published exactly once on the jobs bus."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -42,7 +42,14 @@ def queue(aws):
 
 
 def move(job_id, status, version, **kw):
-    return call("POST", f"/jobs/{job_id}/status", role="resource", body={"status": status}, headers={"If-Match": f'"{version}"', **kw.pop("headers", {})}, **kw)
+    return call(
+        "POST",
+        f"/jobs/{job_id}/status",
+        role="resource",
+        body={"status": status},
+        headers={"If-Match": f'"{version}"', **kw.pop("headers", {})},
+        **kw,
+    )
 
 
 def test_the_tablet_shows_the_site_without_flag_and_the_fields_visible_to_resources(job):
@@ -64,20 +71,37 @@ def test_the_tablet_shows_the_site_without_flag_and_the_fields_visible_to_resour
 def test_a_resource_answers_the_visible_fields_from_its_job(job):
     view = call("GET", f"/jobs/{job['id']}", role="resource").json
     gate = view["fields"][0]["id"]
-    reply = call("PATCH", f"/jobs/{job['id']}/fields", role="resource", body={"values": {gate: "1234A"}}, headers={"If-Match": f'"{view["fields_version"]}"'})
+    reply = call(
+        "PATCH",
+        f"/jobs/{job['id']}/fields",
+        role="resource",
+        body={"values": {gate: "1234A"}},
+        headers={"If-Match": f'"{view["fields_version"]}"'},
+    )
     assert reply.status == 200, reply.body
     assert call("GET", f"/jobs/{job['id']}", role="resource").json["fields"][0]["value"] == "1234A"
     office_fields = call("GET", f"/contacts/{job['contact_id']}/fields").json
     assert {f["label"] for f in office_fields["fields"]} == {"Gate code", "Credit limit"}
     hidden = next(f["id"] for f in office_fields["fields"] if f["label"] == "Credit limit")
-    refused = call("PATCH", f"/jobs/{job['id']}/fields", role="resource", body={"values": {hidden: "x"}}, headers={"If-Match": f'"{office_fields["version"]}"'})
+    refused = call(
+        "PATCH",
+        f"/jobs/{job['id']}/fields",
+        role="resource",
+        body={"values": {hidden: "x"}},
+        headers={"If-Match": f'"{office_fields["version"]}"'},
+    )
     assert refused.status in (403, 422)
 
 
 def test_another_resources_job_is_not_found_on_the_tablet(job, aws):
     other = call("GET", f"/jobs/{job['id']}", role="resource", email="bob@t1.example")
     assert other.status == 404
-    assert call("PATCH", f"/jobs/{job['id']}/fields", role="resource", email="bob@t1.example", body={"values": {}}, headers={"If-Match": '"0"'}).status == 404
+    assert (
+        call(
+            "PATCH", f"/jobs/{job['id']}/fields", role="resource", email="bob@t1.example", body={"values": {}}, headers={"If-Match": '"0"'}
+        ).status
+        == 404
+    )
 
 
 def test_completing_publishes_one_event_even_when_retried(job, queue):

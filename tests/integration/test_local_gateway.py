@@ -3,6 +3,7 @@
 Runs the whole local stack on a tiny project of its own (a template and an echo function that
 records every event it receives), so it does not depend on the real functions.
 """
+
 from __future__ import annotations
 
 import base64
@@ -75,7 +76,7 @@ Resources:
       KeySchema: [{AttributeName: PK, KeyType: HASH}]
 """
 
-ECHO = '''
+ECHO = """
 import base64, json, os, pathlib, uuid
 
 PNG = bytes(range(256))
@@ -96,7 +97,7 @@ def handler(event, context):
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Single": "one"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
             "body": json.dumps({"event": event, "context": ctx})}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,20 @@ def test_a_role_change_shows_in_the_next_token(stack):
     [
         pytest.param(lambda s, t: None, id="missing"),
         pytest.param(lambda s, t: t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB"), id="bad-signature"),
-        pytest.param(lambda s, t: ".".join([t.split(".")[0], base64.urlsafe_b64encode(json.dumps({**jwt.decode(t, options={"verify_signature": False}), "custom:tenant": "t2"}).encode()).decode().rstrip("="), t.split(".")[2]]), id="tampered-tenant"),
+        pytest.param(
+            lambda s, t: ".".join(
+                [
+                    t.split(".")[0],
+                    base64.urlsafe_b64encode(
+                        json.dumps({**jwt.decode(t, options={"verify_signature": False}), "custom:tenant": "t2"}).encode()
+                    )
+                    .decode()
+                    .rstrip("="),
+                    t.split(".")[2],
+                ]
+            ),
+            id="tampered-tenant",
+        ),
         pytest.param(lambda s, t: forged(s, exp=int(time.time()) - 60, iat=int(time.time()) - 3600), id="expired"),
         pytest.param(lambda s, t: forged(s, iss="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_other"), id="other-pool"),
         pytest.param(lambda s, t: forged(s, aud="not-a-client"), id="other-client"),
@@ -224,7 +238,15 @@ def test_unknown_routes_get_api_gateways_403(stack, project, token):
 
 def test_cors_preflight_is_answered_without_a_token(stack, project):
     before = calls(project)
-    r = requests.options(stack.base_url + "/things/abc", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
+    r = requests.options(
+        stack.base_url + "/things/abc",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=10,
+    )
     assert r.status_code < 300
     assert r.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:5173")
     assert "GET" in r.headers["Access-Control-Allow-Methods"]
@@ -277,7 +299,12 @@ def test_a_json_body_is_passed_as_text(stack, token):
 
 
 def test_a_binary_body_is_base64_encoded(stack, token):
-    r = requests.post(stack.base_url + "/things/t9/parts", data=bytes([0xFF, 0x00, 0xFE]), headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}, timeout=10)
+    r = requests.post(
+        stack.base_url + "/things/t9/parts",
+        data=bytes([0xFF, 0x00, 0xFE]),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
+        timeout=10,
+    )
     event = r.json()["event"]
     assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == bytes([0xFF, 0x00, 0xFE])
 

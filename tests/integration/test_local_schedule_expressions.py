@@ -1,14 +1,14 @@
 """The local scheduler's reading of at(), cron() and rate() expressions (AWS syntax)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from infra.schedule_expressions import aws_cron_to_croniter, parse
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -69,7 +69,18 @@ def test_cron_latest_counts_an_occurrence_at_now():
     assert expr.latest(now + timedelta(minutes=14)) == now
 
 
-@pytest.mark.parametrize("bad", ["cron(0 9 * * *)", "cron(0 9 1 * MON *)", "cron(0 9 15W * ? *)", "rate(0 minutes)", "rate(5 weeks)", "every day", "at(2026-13-01T00:00:00)"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "cron(0 9 * * *)",
+        "cron(0 9 1 * MON *)",
+        "cron(0 9 15W * ? *)",
+        "rate(0 minutes)",
+        "rate(5 weeks)",
+        "every day",
+        "at(2026-13-01T00:00:00)",
+    ],
+)
 def test_invalid_expressions_are_refused(bad):
     with pytest.raises(ValueError):
         parse(bad)

@@ -3,13 +3,14 @@
 The stack runs a tiny project of its own (a ticker function that records what it receives) with
 a fake clock: time only moves when a test moves it, so nothing here waits for the wall clock.
 """
+
 from __future__ import annotations
 
 import json
 import textwrap
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,6 @@ import requests
 from botocore.exceptions import ClientError
 
 from infra.local import LocalStack
-
-UTC = timezone.utc
 
 TEMPLATE = """
 Parameters:
@@ -46,7 +45,7 @@ Resources:
     Properties: {Name: alerts}
 """
 
-TICKER = '''
+TICKER = """
 import json, os, pathlib, uuid
 
 
@@ -62,7 +61,7 @@ def handler(event, context):
         raise RuntimeError("the target always fails")
     (calls / f"ok-{uuid.uuid4().hex}.json").write_text(json.dumps(event))
     return {"ok": True}
-'''
+"""
 
 
 class FakeClock:
@@ -135,7 +134,12 @@ def create(stack, name: str, expression: str, test: str, after: str = "NONE", tz
         ScheduleExpressionTimezone=tz,
         FlexibleTimeWindow={"Mode": "OFF"},
         ActionAfterCompletion=after,
-        Target={"Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['TickerFunction']}", "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": json.dumps({"test": test}), "RetryPolicy": {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": 86400}},
+        Target={
+            "Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['TickerFunction']}",
+            "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
+            "Input": json.dumps({"test": test}),
+            "RetryPolicy": {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": 86400},
+        },
     )
 
 

@@ -1,9 +1,10 @@
 """What the local stack keeps in its state directory, and what comes back after a restart."""
+
 from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -98,21 +99,42 @@ def test_nothing_changed_means_no_new_snapshot(stack):
 def test_everything_comes_back_after_a_restart(stack):
     ddb, s3, scheduler = stack.client("dynamodb"), stack.client("s3"), stack.client("scheduler")
     item = {
-        "PK": {"S": "T#1"}, "SK": {"S": "CONTACT#1"}, "n": {"N": "3.5"}, "b": {"B": b"\x00\x01\xff"}, "ok": {"BOOL": True},
-        "none": {"NULL": True}, "m": {"M": {"inner": {"B": b"\xfe"}, "l": {"L": [{"S": "x"}, {"N": "1"}]}}},
-        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"\x01", b"\x02"]},
+        "PK": {"S": "T#1"},
+        "SK": {"S": "CONTACT#1"},
+        "n": {"N": "3.5"},
+        "b": {"B": b"\x00\x01\xff"},
+        "ok": {"BOOL": True},
+        "none": {"NULL": True},
+        "m": {"M": {"inner": {"B": b"\xfe"}, "l": {"L": [{"S": "x"}, {"N": "1"}]}}},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bs": {"BS": [b"\x01", b"\x02"]},
     }
     ddb.put_item(TableName=stack.refs["Table"], Item=item)
-    s3.put_object(Bucket=stack.refs["Bucket"], Key="t/1/photo.jpg", Body=bytes(range(256)), ContentType="image/jpeg", Metadata={"name": "photo.jpg"})
-    when = datetime.now(timezone.utc) + timedelta(days=2)
+    s3.put_object(
+        Bucket=stack.refs["Bucket"], Key="t/1/photo.jpg", Body=bytes(range(256)), ContentType="image/jpeg", Metadata={"name": "photo.jpg"}
+    )
+    when = datetime.now(UTC) + timedelta(days=2)
     scheduler.create_schedule(
-        Name="reminder-1", GroupName=stack.refs["Reminders"], ScheduleExpression=f"at({when:%Y-%m-%dT%H:%M:%S})",
-        ScheduleExpressionTimezone="Europe/Paris", FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
-        Target={"Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['NopFunction']}", "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": '{"id": 1}'},
+        Name="reminder-1",
+        GroupName=stack.refs["Reminders"],
+        ScheduleExpression=f"at({when:%Y-%m-%dT%H:%M:%S})",
+        ScheduleExpressionTimezone="Europe/Paris",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        ActionAfterCompletion="DELETE",
+        Target={
+            "Arn": f"arn:aws:lambda:eu-west-1:123456789012:function:{stack.refs['NopFunction']}",
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "Input": '{"id": 1}',
+        },
     )
     stack.token("t1", "office", "eve@example.com")
     sub = next(u.sub for u in stack.users.all() if u.email == "eve@example.com")
-    stack.client("ses").send_email(Source="sender@example.com", Destination={"ToAddresses": ["x@example.com"]}, Message={"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}})
+    stack.client("ses").send_email(
+        Source="sender@example.com",
+        Destination={"ToAddresses": ["x@example.com"]},
+        Message={"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}},
+    )
     key, pool = stack.cursor_signing_key, stack.resources.user_pool_id
 
     stack.restart()

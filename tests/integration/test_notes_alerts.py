@@ -1,9 +1,10 @@
 """Notes, their one-off alerts (Scheduler -> alerts function -> SES), and the email archive."""
+
 from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -24,7 +25,7 @@ def contact(aws):
 
 
 def in_an_hour() -> str:
-    return (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
 
 def schedule_input(aws, note_id: str) -> dict:
@@ -52,7 +53,11 @@ def test_notes_are_listed_newest_first(contact):
 
 
 def test_an_alert_is_scheduled_then_emailed_once_and_archived(aws, contact):
-    note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call back about the quote", "alert_at": in_an_hour(), "alert_to": ["planner@acme.example"]}).json
+    note = call(
+        "POST",
+        f"/contacts/{contact['id']}/notes",
+        body={"text": "Call back about the quote", "alert_at": in_an_hour(), "alert_to": ["planner@acme.example"]},
+    ).json
     assert note["alert_status"] == "pending"
     event = schedule_input(aws, note["id"])
     assert event == {"tenant": "t1", "contact_id": contact["id"], "note_id": note["id"]}
@@ -131,8 +136,14 @@ def test_an_alert_for_a_deleted_note_sends_nothing(aws, contact):
 
 def test_erasing_the_only_recipient_cancels_a_pending_alert(aws, contact):
     person = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane Doe", "email": "jane@abc.example"}).json
-    lonely = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call Jane", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example"]}).json
-    shared = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Team", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example", "boss@abc.example"]}).json
+    lonely = call(
+        "POST", f"/contacts/{contact['id']}/notes", body={"text": "Call Jane", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example"]}
+    ).json
+    shared = call(
+        "POST",
+        f"/contacts/{contact['id']}/notes",
+        body={"text": "Team", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example", "boss@abc.example"]},
+    ).json
     assert call("POST", f"/persons/{person['id']}/erase", role="admin").status == 200
 
     notes = {n["id"]: n for n in call("GET", f"/contacts/{contact['id']}/notes").json["items"]}

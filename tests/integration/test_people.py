@@ -1,8 +1,9 @@
 """Persons at a contact, tags, GDPR consent, export and erasure, through the people function."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlparse
 
 import boto3
@@ -151,7 +152,9 @@ def test_search_finds_the_contact_by_its_persons_name_email_and_phone(contact):
         assert found(q) == ["ABC SA"], q
     assert found("facilities") == []
 
-    changed = call("PATCH", f"/persons/{jane['id']}", body={"email": "j.smith@acme.test", "name": "Jane Smith"}, headers={"If-Match": '"1"'})
+    changed = call(
+        "PATCH", f"/persons/{jane['id']}", body={"email": "j.smith@acme.test", "name": "Jane Smith"}, headers={"If-Match": '"1"'}
+    )
     assert changed.status == 200
     assert found("jane.doe") == [] and found("doe") == []
     assert found("j.smith") == ["ABC SA"] and found("smith") == ["ABC SA"]
@@ -230,7 +233,12 @@ def test_persons_by_tag_follow_renames_and_untagging(contact):
 
 def test_consent_changes_are_recorded_newest_first_with_who_and_how(contact):
     jane = person(contact["id"], **JANE, consent={"status": "awaiting", "medium": "email"})
-    first = call("POST", f"/persons/{jane['id']}/consent", body={"status": "given", "medium": "web", "note": "ticked the box"}, email="planner@t1.example")
+    first = call(
+        "POST",
+        f"/persons/{jane['id']}/consent",
+        body={"status": "given", "medium": "web", "note": "ticked the box"},
+        email="planner@t1.example",
+    )
     assert first.status == 201 and first.json["changed_by"] == "planner@t1.example" and first.json["status"] == "given"
     call("POST", f"/persons/{jane['id']}/consent", body={"status": "refused", "medium": "phone"}, headers={"If-Match": '"2"'})
     now = call("GET", f"/persons/{jane['id']}").json
@@ -248,8 +256,13 @@ def test_bad_or_stale_consent_changes_store_nothing(aws, contact):
     before = table_items(aws)
     reply = call("POST", f"/persons/{jane['id']}/consent", body={"status": "maybe", "medium": "pigeon"})
     assert reply.status == 422 and {e["field"] for e in reply.json["errors"]} == {"status", "medium"}
-    assert call("POST", f"/persons/{jane['id']}/consent", body={"status": "given", "medium": "web"}, headers={"If-Match": '"9"'}).status == 412
-    assert call("PATCH", f"/persons/{jane['id']}", body={"consent": {"status": "given", "medium": "web"}}, headers={"If-Match": '"1"'}).status == 422
+    assert (
+        call("POST", f"/persons/{jane['id']}/consent", body={"status": "given", "medium": "web"}, headers={"If-Match": '"9"'}).status == 412
+    )
+    assert (
+        call("PATCH", f"/persons/{jane['id']}", body={"consent": {"status": "given", "medium": "web"}}, headers={"If-Match": '"1"'}).status
+        == 422
+    )
     assert table_items(aws) == before
     assert call("GET", f"/persons/{jane['id']}/consent").json["items"] == []
 
@@ -259,7 +272,14 @@ def test_the_marketing_audience_is_consent_given_and_opted_in(contact):
     given = {"status": "given", "medium": "web"}
     person(contact["id"], name="Ann", email="ann@x.test", receives_marketing=True, consent=given, tag_ids=[news["id"]])
     person(contact["id"], name="Ben", email="ben@x.test", receives_marketing=False, consent=given, tag_ids=[news["id"]])
-    cid = person(contact["id"], name="Cid", email="cid@x.test", receives_marketing=True, consent={"status": "refused", "medium": "paper"}, tag_ids=[news["id"]])
+    cid = person(
+        contact["id"],
+        name="Cid",
+        email="cid@x.test",
+        receives_marketing=True,
+        consent={"status": "refused", "medium": "paper"},
+        tag_ids=[news["id"]],
+    )
     person(contact["id"], name="Dot", email="dot@x.test", receives_marketing=True, tag_ids=[news["id"]])
     person(contact["id"], name="Eve", email="eve@x.test", receives_marketing=True, consent=given)
 
@@ -271,7 +291,12 @@ def test_the_marketing_audience_is_consent_given_and_opted_in(contact):
     assert names("/persons", tag=news["id"], audience="marketing") == ["Ann", "Cid"]
     page = call("GET", "/persons", query={"tag": news["id"], "audience": "marketing", "limit": 1}).json
     assert [p["name"] for p in page["items"]] == ["Ann"]
-    assert [p["name"] for p in call("GET", "/persons", query={"tag": news["id"], "audience": "marketing", "limit": 1, "cursor": page["next_cursor"]}).json["items"]] == ["Cid"]
+    assert [
+        p["name"]
+        for p in call(
+            "GET", "/persons", query={"tag": news["id"], "audience": "marketing", "limit": 1, "cursor": page["next_cursor"]}
+        ).json["items"]
+    ] == ["Cid"]
     assert call("GET", "/persons", query={"audience": "everyone"}).status == 422
 
 
@@ -324,10 +349,21 @@ def _fire_alert(aws, contact_id: str, note_id: str) -> None:
 
 def test_erasure_anonymises_the_person_everywhere_and_keeps_the_record(aws, contact):
     vip = tag("VIP")
-    jane = person(contact["id"], **JANE, landline="01632 960001", tag_ids=[vip["id"]], receives_marketing=True, consent={"status": "given", "medium": "web", "note": "Jane Doe said yes"})
+    jane = person(
+        contact["id"],
+        **JANE,
+        landline="01632 960001",
+        tag_ids=[vip["id"]],
+        receives_marketing=True,
+        consent={"status": "given", "medium": "web", "note": "Jane Doe said yes"},
+    )
     bob = person(contact["id"], name="Bob Stone", email="bob@acme.test")
-    at = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
-    note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call back", "alert_at": at, "alert_to": ["jane.doe@acme.test", "bob@acme.test"]}).json
+    at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    note = call(
+        "POST",
+        f"/contacts/{contact['id']}/notes",
+        body={"text": "Call back", "alert_at": at, "alert_to": ["jane.doe@acme.test", "bob@acme.test"]},
+    ).json
     _fire_alert(aws, contact["id"], note["id"])
     export = call("POST", f"/persons/{jane['id']}/export", role="admin", body={"email_to": "jane.doe@acme.test"}).json
     assert call("POST", f"/persons/{jane['id']}/erase", role="office").status == 403
@@ -378,11 +414,21 @@ def test_redact_address_rewrites_only_that_address_on_that_contact(aws, contact)
     from crm.contacts import repository as contacts
 
     other = call("POST", "/contacts", body={"name": "Other", "group_id": contact["group_id"]}).json
-    at = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     for c in (contact, other):
         call("POST", f"/contacts/{c['id']}/notes", body={"text": "x", "alert_at": at, "alert_to": ["jane.doe@acme.test", "bob@acme.test"]})
         call("POST", f"/contacts/{c['id']}/notes", body={"text": "y", "alert_at": at, "alert_to": ["bob@acme.test"]})
-    contacts.archive_email("t1", {"id": "01JABCDEFGHJKMNPQRSTVWXYZ9", "contact_id": contact["id"], "kind": "quote", "to": ["Jane.Doe@acme.test"], "subject": "s", "sent_at": at})
+    contacts.archive_email(
+        "t1",
+        {
+            "id": "01JABCDEFGHJKMNPQRSTVWXYZ9",
+            "contact_id": contact["id"],
+            "kind": "quote",
+            "to": ["Jane.Doe@acme.test"],
+            "subject": "s",
+            "sent_at": at,
+        },
+    )
 
     assert contacts.redact_address("t1", contact["id"], "jane.doe@acme.test", "gone@erased.invalid") == 2
     assert contacts.redact_address("t1", contact["id"], "jane.doe@acme.test", "gone@erased.invalid") == 0
@@ -394,11 +440,16 @@ def test_redact_address_rewrites_only_that_address_on_that_contact(aws, contact)
 
 
 def test_erasure_also_clears_her_from_the_contact_record(aws, contact):
-    site = call("POST", "/contacts", body={
-        "name": "ABC Leeds", "group_id": contact["group_id"],
-        "main_contact": {"name": "Jane D.", "email": "Jane.Doe@acme.test"},
-        "on_site_contact": {"name": "Jane Doe", "phone": "+44 (0)20 7946 0000"},
-    }).json
+    site = call(
+        "POST",
+        "/contacts",
+        body={
+            "name": "ABC Leeds",
+            "group_id": contact["group_id"],
+            "main_contact": {"name": "Jane D.", "email": "Jane.Doe@acme.test"},
+            "on_site_contact": {"name": "Jane Doe", "phone": "+44 (0)20 7946 0000"},
+        },
+    ).json
     jane = person(site["id"], **JANE)
     assert call("POST", f"/persons/{jane['id']}/erase", role="admin").status == 200
     record = call("GET", f"/contacts/{site['id']}").json

@@ -1,5 +1,6 @@
 """`make deploy`'s last step (infra/publish_site.py): web/booking/ and its config.json into the
 stack's BookingSiteBucket under booking/, as `aws s3 sync --delete` would, from the stack's outputs."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,10 @@ def test_the_site_and_a_config_from_the_stacks_outputs_land_under_booking(aws):
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site-bucket")["Contents"]}
     assert keys == {"booking/index.html", "booking/app.js", "booking/style.css", "booking/config.json", "elsewhere/keep.txt"}
     config = s3.get_object(Bucket="site-bucket", Key="booking/config.json")
-    assert json.loads(config["Body"].read()) == {"cognito_endpoint": "https://cognito-idp.eu-west-1.amazonaws.com/", "client_id": "client123"}
+    assert json.loads(config["Body"].read()) == {
+        "cognito_endpoint": "https://cognito-idp.eu-west-1.amazonaws.com/",
+        "client_id": "client123",
+    }
     page = s3.get_object(Bucket="site-bucket", Key="booking/index.html")
     assert page["ContentType"] == "text/html" and page["CacheControl"] == "no-cache"
     assert s3.get_object(Bucket="site-bucket", Key="booking/app.js")["ContentType"] in ("text/javascript", "application/javascript")

@@ -1,4 +1,5 @@
 """A filtered list page reads a bounded number of times and never skips an item between pages."""
+
 from __future__ import annotations
 
 import boto3
@@ -23,7 +24,12 @@ def test_a_sparse_filter_reads_a_bounded_number_of_times_per_page_and_pages_on(s
     found, cursor, pages = [], None, 0
     while True:
         items, cursor = dynamo.query_page(
-            tenant="t1", query={"probe": 1}, partition=("PK", "T#t1#PROBE"), limit=10, cursor=cursor, filter_expression=Attr("wanted").eq(True)
+            tenant="t1",
+            query={"probe": 1},
+            partition=("PK", "T#t1#PROBE"),
+            limit=10,
+            cursor=cursor,
+            filter_expression=Attr("wanted").eq(True),
         )
         found += [i["SK"] for i in items]
         pages += 1

@@ -1,4 +1,5 @@
 """What the jobs bus published, read through an SQS queue subscribed to its JobCompleted events."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ def subscribe_queue() -> str:
     url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = os.environ["JOBS_BUS_NAME"]
-    events.put_rule(Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]}))
+    events.put_rule(
+        Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]})
+    )
     events.put_targets(Rule="all-completions", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
     return url
 

@@ -1,4 +1,5 @@
 """Calling the template's functions in-process with genuine API Gateway proxy events."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -60,11 +61,26 @@ def claims(tenant: str, role: str, email: str | None = None, contact_id: str | N
     customer pool's tokens carry those instead of groups)."""
     email = email or f"{role}@{tenant}.example"
     if contact_id:
-        return {"sub": f"{tenant}-customer-{email}", "email": email, "custom:tenant": tenant, "custom:contact_id": contact_id, "custom:person_id": person_id or ""}
+        return {
+            "sub": f"{tenant}-customer-{email}",
+            "email": email,
+            "custom:tenant": tenant,
+            "custom:contact_id": contact_id,
+            "custom:person_id": person_id or "",
+        }
     return {"sub": f"{tenant}-{role}-{email}", "email": email, "custom:tenant": tenant, "cognito:groups": role}
 
 
-def api_event(method: str, path: str, *, body=None, query: dict | None = None, headers: dict | None = None, user: dict | None = None, raw_body: str | None = None) -> tuple[str, dict]:
+def api_event(
+    method: str,
+    path: str,
+    *,
+    body=None,
+    query: dict | None = None,
+    headers: dict | None = None,
+    user: dict | None = None,
+    raw_body: str | None = None,
+) -> tuple[str, dict]:
     route, params = match_route(method, path)
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     headers = {"Content-Type": "application/json", **(headers or {})} if text is not None else dict(headers or {})
@@ -106,7 +122,18 @@ def invoke(logical_id: str, event: dict) -> dict:
     return module(logical_id).handler(event, LambdaContext(logical_id))
 
 
-def call(method: str, path: str, *, tenant: str = "t1", role: str = "office", email: str | None = None, anonymous: bool = False, contact_id: str | None = None, person_id: str | None = None, **kwargs) -> Reply:
+def call(
+    method: str,
+    path: str,
+    *,
+    tenant: str = "t1",
+    role: str = "office",
+    email: str | None = None,
+    anonymous: bool = False,
+    contact_id: str | None = None,
+    person_id: str | None = None,
+    **kwargs,
+) -> Reply:
     user = None if anonymous else claims(tenant, role, email, contact_id, person_id)
     function, event = api_event(method, path, user=user, **kwargs)
     response = invoke(function, event)

@@ -1,4 +1,5 @@
 """Custom fields: what each type accepts, which answers a caller sees and may write, options, order."""
+
 from __future__ import annotations
 
 import math

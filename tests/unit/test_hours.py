@@ -56,9 +56,7 @@ def test_midnight_written_as_00_00_gets_a_hint():
         hours("UTC", fri=[("20:00", "00:00")])
 
 
-@pytest.mark.parametrize(
-    ("open_", "close"), [("24:00", "24:00"), ("8:00", "17:00"), ("08:00", "24:30"), ("08:60", "17:00")]
-)
+@pytest.mark.parametrize(("open_", "close"), [("24:00", "24:00"), ("8:00", "17:00"), ("08:00", "24:30"), ("08:60", "17:00")])
 def test_malformed_times_are_refused_with_their_location(open_: str, close: str):
     with pytest.raises(ValidationError) as excinfo:
         hours("UTC", mon=[(open_, close)])

@@ -1,7 +1,8 @@
 """SLA constraints: shapes, deadlines in the site's working time or elapsed time, and checks."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -9,7 +10,6 @@ from pydantic import TypeAdapter, ValidationError
 from crm.contacts.hours import OpeningHours
 from crm.jobs import sla
 
-UTC = timezone.utc
 CONSTRAINT = TypeAdapter(sla.Constraint)
 OFFICE_HOURS = OpeningHours.model_validate(
     {"time_zone": "Europe/Paris", "weekly": {d: [{"open": "09:00", "close": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}}
@@ -59,13 +59,20 @@ def _time(rule, deadline="2030-01-07T12:00:00Z"):
 
 
 def test_complete_before_broken_by_the_plan_will_breach():
-    found = sla.check(_job([_time("complete_before")], planned_start="2030-01-07T11:00:00Z", planned_end="2030-01-07T13:00:00Z"), None, None, NOW)
+    found = sla.check(
+        _job([_time("complete_before")], planned_start="2030-01-07T11:00:00Z", planned_end="2030-01-07T13:00:00Z"), None, None, NOW
+    )
     assert [(v.constraint_id, v.severity) for v in found] == [("c1", "will_breach")]
     assert "complete before" in found[0].message
 
 
 def test_complete_before_kept_by_the_plan_is_fine():
-    assert sla.check(_job([_time("complete_before")], planned_start="2030-01-07T10:00:00Z", planned_end="2030-01-07T11:00:00Z"), None, None, NOW) == []
+    assert (
+        sla.check(
+            _job([_time("complete_before")], planned_start="2030-01-07T10:00:00Z", planned_end="2030-01-07T11:00:00Z"), None, None, NOW
+        )
+        == []
+    )
 
 
 def test_a_passed_deadline_is_breached_and_a_late_completion_stays_breached():
@@ -116,5 +123,10 @@ def test_vehicle_constraints_and_overrides():
 
 
 def test_first_deadline():
-    assert sla.first_deadline([_time("start_before", "2030-01-08T00:00:00Z"), _time("complete_before", "2030-01-07T00:00:00Z"), {"kind": "resource"}]) == "2030-01-07T00:00:00Z"
+    assert (
+        sla.first_deadline(
+            [_time("start_before", "2030-01-08T00:00:00Z"), _time("complete_before", "2030-01-07T00:00:00Z"), {"kind": "resource"}]
+        )
+        == "2030-01-07T00:00:00Z"
+    )
     assert sla.first_deadline([{"kind": "resource"}]) is None

@@ -1,4 +1,5 @@
 """The job status machine: only the listed moves, terminal states final, resources' narrower set."""
+
 from __future__ import annotations
 
 import pytest

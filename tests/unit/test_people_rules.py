@@ -1,4 +1,5 @@
 """Pure rules of persons: search terms, consent changes, the marketing audience, erasure."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """What template.yaml promises the booking site in AWS, read from the template itself: the headers
 CloudFront adds, how customers sign in, and who may revoke their logins."""
+
 from __future__ import annotations
 
 from infra import template
@@ -27,7 +28,10 @@ def test_the_people_function_may_only_read_disable_and_delete_customer_logins():
     people = _resource("PeopleFunction")["Properties"]
     assert people["Environment"]["Variables"]["CUSTOMER_USER_POOL_ID"] == {"Ref": "CustomerUserPool"}
     cognito = [
-        s for p in people["Policies"] if "Statement" in p for s in p["Statement"]
+        s
+        for p in people["Policies"]
+        if "Statement" in p
+        for s in p["Statement"]
         if any(a.startswith("cognito-idp:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
     ]
     assert len(cognito) == 1 and cognito[0]["Effect"] == "Allow"

@@ -5,6 +5,7 @@ person. The booking service opens logins (invitations); the people context revok
 deleted or erased, their access withdrawn, their address changed). This module imports nothing of
 either context, so both depend on it and not on each other through it.
 """
+
 from __future__ import annotations
 
 from botocore.exceptions import ClientError

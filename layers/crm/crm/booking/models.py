@@ -1,4 +1,5 @@
 """Pydantic shapes of the booking site: its configuration (office side) and what customers see."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,9 +10,11 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_
 from crm.platform.types import STRICT, Email, Id, LongText
 
 # The columns a contact's job list may show, in the order the office chooses.
-Column = Literal["reference", "type", "site", "status", "planned_start", "planned_end", "preferred_date", "description", "created_at", "completed_at"]
+Column = Literal[
+    "reference", "type", "site", "status", "planned_start", "planned_end", "preferred_date", "description", "created_at", "completed_at"
+]
 COLUMNS: tuple[str, ...] = Column.__args__  # type: ignore[attr-defined]
-DEFAULT_COLUMNS: list[str] = ["reference", "type", "site", "status", "planned_start"]
+DEFAULT_COLUMNS: list[Column] = ["reference", "type", "site", "status", "planned_start"]
 
 # Lower-case letters, digits and inner hyphens, 3-48 characters: safe in a URL path segment, and
 # never the name of one of the site's own files (they all have a dot).

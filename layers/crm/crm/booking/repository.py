@@ -11,6 +11,7 @@ arrives with nothing but the slug, so it must be found without a tenant. It hold
 mapping slug -> (tenant, contact) and is read by `site_by_slug` alone; everything it leads to is
 then read through tenant-prefixed keys.
 """
+
 from __future__ import annotations
 
 from boto3.dynamodb.conditions import Attr
@@ -67,10 +68,12 @@ def delete_site(tenant: str, site: dict) -> None:
     slug claim goes only if it is still this contact's; already gone is fine."""
     stale = PreconditionFailed("the booking site changed while it was deleted")
     owned = Attr("tenant").eq(tenant) & Attr("contact_id").eq(site["contact_id"])
-    dynamo.transact_explained([
-        (dynamo.delete(_site_pk(tenant, site["contact_id"]), SITE, ConditionExpression=Attr("version").eq(site["version"])), stale),
-        (dynamo.delete(_slug_pk(site["slug"]), SLUG, ConditionExpression=Attr("PK").not_exists() | owned), None),
-    ])
+    dynamo.transact_explained(
+        [
+            (dynamo.delete(_site_pk(tenant, site["contact_id"]), SITE, ConditionExpression=Attr("version").eq(site["version"])), stale),
+            (dynamo.delete(_slug_pk(site["slug"]), SLUG, ConditionExpression=Attr("PK").not_exists() | owned), None),
+        ]
+    )
 
 
 def count_request(tenant: str, person_id: str, window_start: int, window_end: int, limit: int) -> bool:

@@ -1,4 +1,5 @@
 """Rules of the booking site (pure): request windows, preferred dates, job rows in the columns."""
+
 from __future__ import annotations
 
 import secrets

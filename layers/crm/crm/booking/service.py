@@ -6,13 +6,13 @@ user pool); every customer call first checks that the slug is that very contact'
 the person still has booking-site access, and answers 404 otherwise: a customer learns nothing
 about another contact's or another account's site.
 """
+
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from crm.booking import logins
+from crm.booking import logins, rules
 from crm.booking import repository as repo
-from crm.booking import rules
 from crm.booking.models import (
     Booked,
     BookingRequest,
@@ -28,7 +28,7 @@ from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.platform import clock, mail, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, Forbidden, Invalid, FieldError, NotFound, PreconditionFailed, TooManyRequests, invalid
+from crm.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, PreconditionFailed, TooManyRequests, invalid
 
 logger = Logger(child=True)
 FORGET_ATTEMPTS = 3
@@ -60,7 +60,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
     contact_records.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
-        raise NotFound("this contact has no booking site yet; PUT one with If-Match: \"0\"")
+        raise NotFound('this contact has no booking site yet; PUT one with If-Match: "0"')
     return _view(site)
 
 
@@ -76,7 +76,12 @@ def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_
             "job_type_ids: not job types of this account: " + ", ".join(unknown),
             [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", "is not a job type of this account") for i in unknown],
         )
-    new = {**fields.model_dump(mode="json"), "contact_id": contact_id, "version": expected_version + 1, "updated_at": clock.iso(clock.now())}
+    new = {
+        **fields.model_dump(mode="json"),
+        "contact_id": contact_id,
+        "version": expected_version + 1,
+        "updated_at": clock.iso(clock.now()),
+    }
     repo.save_site(tenant, old, new)
     return _view(new)
 
@@ -143,8 +148,8 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
 def public_site(slug: str) -> PublicSite:
     owner = repo.site_by_slug(slug)
     site = repo.get_site(*owner) if owner else None
-    contact = contacts.get_contact(*owner) if site else None
-    if contact is None or site["slug"] != slug:
+    contact = contacts.get_contact(*owner) if owner and site else None
+    if site is None or contact is None or site["slug"] != slug:
         raise _no_site()
     return PublicSite(company_name=contact["name"], logo_url=site.get("logo_url"))
 
@@ -164,7 +169,12 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     person = people.get_person(principal.tenant, principal.person_id)
     # The token's address must still be the person's: a login left at an old address opens nothing.
     address = (principal.email or "").casefold()
-    if not person or person.get("contact_id") != principal.contact_id or not person.get("booking_site_access") or (person.get("email") or "").casefold() != address:
+    if (
+        not person
+        or person.get("contact_id") != principal.contact_id
+        or not person.get("booking_site_access")
+        or (person.get("email") or "").casefold() != address
+    ):
         raise Forbidden("your access to this booking site was withdrawn; ask your contact at the company")
     return site, contact
 
@@ -174,7 +184,9 @@ def _sites(tenant: str, contact: dict) -> list[dict]:
     children: list[dict] = []
     cursor = None
     while True:
-        page, cursor = contacts.list_contacts(tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]})
+        page, cursor = contacts.list_contacts(
+            tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]}
+        )
         children.extend(page)
         if not cursor:
             return rules.sites_of(contact, children)
@@ -202,7 +214,9 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
     items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
     names = _job_types(principal.tenant)
     site_names = {s["id"]: s["name"] for s in sites}
-    return JobList(columns=site["columns"], items=[rules.row(j, site["columns"], names, site_names) for j in items], next_cursor=next_cursor)
+    return JobList(
+        columns=site["columns"], items=[rules.row(j, site["columns"], names, site_names) for j in items], next_cursor=next_cursor
+    )
 
 
 def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
@@ -225,13 +239,17 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     if errors:
         raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
     start, end = rules.rate_window(now)
+    if principal.person_id is None:  # _customer_site has refused such a login already
+        raise Forbidden("this login is not a booking-site customer's")
     if not repo.count_request(principal.tenant, principal.person_id, start, end, rules.RATE_LIMIT):
         wait = rules.retry_after(now, end)
         raise TooManyRequests(
             f"at most {rules.RATE_LIMIT} booking requests an hour; try again in {max(1, wait // 60)} minute(s)",
             headers={"Retry-After": str(wait)},
         )
-    job = jobs_service.request_job(principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}")
+    job = jobs_service.request_job(
+        principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}"
+    )
     site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
     # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
     # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
@@ -248,15 +266,18 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
         job["id"],
     )
     return Booked(
-        id=job["id"], reference=job.get("reference"), status=job.get("status", "to_schedule"),
-        row=rules.row(job, site["columns"], names, {k: v["name"] for k, v in sites.items()}), office_notified=notified,
+        id=job["id"],
+        reference=job.get("reference"),
+        status=job.get("status", "to_schedule"),
+        row=rules.row(job, site["columns"], names, {k: v["name"] for k, v in sites.items()}),
+        office_notified=notified,
     )
 
 
 def _notify_office(to: list[str], subject: str, text: str, job_id: str) -> bool:
     try:
         mail.send(to, subject, text)
-    except Exception:  # noqa: BLE001 - SES down or refusing: the office finds the job in its list
+    except Exception:
         logger.exception("booking request %s filed but the office was not emailed", job_id)
         return False
     return True

@@ -1,4 +1,5 @@
 """Delivering a note's alert: one email, archived on the contact, however often the schedule fires."""
+
 from __future__ import annotations
 
 from crm.contacts import repository as repo

@@ -4,6 +4,7 @@ S3 is the record: an attachment exists once its upload has landed, under
 t/<tenant>/contacts/<contact>/<attachment id>/<category>/<filename>. The upload policy itself caps the size
 and pins the content type, so S3 refuses what the API would have refused.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,12 +15,22 @@ from crm.platform.errors import FieldError, Invalid, NotFound
 
 MAX_BYTES = 25 * 1024 * 1024
 URL_LIFETIME = timedelta(minutes=15)
-CONTENT_TYPES = frozenset({
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
-    "application/pdf", "text/plain", "text/csv",
-    "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-})
+CONTENT_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+)
 
 
 def _folder(tenant: str, contact_id: str) -> str:
@@ -45,7 +56,12 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     expires = clock.iso(clock.now() + URL_LIFETIME)
-    return AttachmentTicket(id=attachment_id, filename=request.filename, category=category, upload=Upload(url=post["url"], fields=post["fields"], expires_at=expires))
+    return AttachmentTicket(
+        id=attachment_id,
+        filename=request.filename,
+        category=category,
+        upload=Upload(url=post["url"], fields=post["fields"], expires_at=expires),
+    )
 
 
 def _objects(prefix: str) -> list[dict]:
@@ -66,7 +82,16 @@ def list_attachments(tenant: str, contact_id: str) -> list[Attachment]:
     out = []
     for obj in _objects(_folder(tenant, contact_id)):
         attachment_id, category, filename = obj["Key"].rsplit("/", 3)[-3:]
-        out.append(Attachment(id=attachment_id, filename=filename, category=category, size=obj["Size"], uploaded_at=obj["LastModified"], download_url=_download_url(obj["Key"], filename)))
+        out.append(
+            Attachment(
+                id=attachment_id,
+                filename=filename,
+                category=category,
+                size=obj["Size"],
+                uploaded_at=obj["LastModified"],
+                download_url=_download_url(obj["Key"], filename),
+            )
+        )
     return sorted(out, key=lambda a: a.id, reverse=True)
 
 
@@ -74,11 +99,15 @@ def delete(tenant: str, contact_id: str, attachment_id: str) -> None:
     objects = _objects(f"{_folder(tenant, contact_id)}{attachment_id}/")
     if not objects:
         raise NotFound("no such attachment")
-    aws.client("s3").delete_objects(Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in objects], "Quiet": True})
+    aws.client("s3").delete_objects(
+        Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in objects], "Quiet": True}
+    )
 
 
 def delete_folder(tenant: str, contact_id: str) -> None:
     objects = _objects(_folder(tenant, contact_id))
     for start in range(0, len(objects), 1000):
         chunk = objects[start : start + 1000]
-        aws.client("s3").delete_objects(Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in chunk], "Quiet": True})
+        aws.client("s3").delete_objects(
+            Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in chunk], "Quiet": True}
+        )

@@ -5,6 +5,7 @@ office deletes or moves them first, and a job's history stays whole). What only 
 contact (custom-field answers, booking site, SLAs) goes with it. The other contexts are imported here, at
 delete time only, so the contacts function's cold start does not load them.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 All three carry ULID ids, so one position (the last id shown) pages through the three sources at
 once: each is asked for what is older than it, and the merge keeps the newest `limit`.
 """
+
 from __future__ import annotations
 
 from ulid import ULID
@@ -20,9 +21,19 @@ def _filed_at(entry_id: str):
 def list_folder(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> tuple[list[FolderEntry], str | None]:
     query = {"folder": contact_id}
     before = (pagination.decode(cursor, tenant, query) or {}).get("before")
-    entries = [FolderEntry(kind="note", id=n["id"], filed_at=_filed_at(n["id"]), note=Note.model_validate(n)) for n in repo.list_before(tenant, contact_id, repo.NOTE, before, limit + 1)]
-    entries += [FolderEntry(kind="email", id=e["id"], filed_at=_filed_at(e["id"]), email=ArchivedEmail.model_validate(e)) for e in repo.list_before(tenant, contact_id, repo.EMAIL, before, limit + 1)]
-    entries += [FolderEntry(kind="attachment", id=a.id, filed_at=_filed_at(a.id), attachment=a) for a in attachments.list_attachments(tenant, contact_id) if before is None or a.id < before]
+    entries = [
+        FolderEntry(kind="note", id=n["id"], filed_at=_filed_at(n["id"]), note=Note.model_validate(n))
+        for n in repo.list_before(tenant, contact_id, repo.NOTE, before, limit + 1)
+    ]
+    entries += [
+        FolderEntry(kind="email", id=e["id"], filed_at=_filed_at(e["id"]), email=ArchivedEmail.model_validate(e))
+        for e in repo.list_before(tenant, contact_id, repo.EMAIL, before, limit + 1)
+    ]
+    entries += [
+        FolderEntry(kind="attachment", id=a.id, filed_at=_filed_at(a.id), attachment=a)
+        for a in attachments.list_attachments(tenant, contact_id)
+        if before is None or a.id < before
+    ]
     entries.sort(key=lambda e: e.id, reverse=True)
     page, more = entries[:limit], len(entries) > limit
     return page, pagination.encode({"before": page[-1].id}, tenant, query) if more else None

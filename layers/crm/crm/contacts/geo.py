@@ -79,14 +79,10 @@ class PolygonZone(BaseModel):
             raise ValueError(f"polygon is not valid: {explain_validity(in_degrees)}")
         shape = _plane_polygon(rings, _vertex_mean(rings[0]))
         if shape.area > MAX_POLYGON_AREA_M2:
-            raise ValueError(
-                f"polygon covers {shape.area / 1e6:.1f} km²; at most {MAX_POLYGON_AREA_M2 / 1e6:g} km² is allowed"
-            )
+            raise ValueError(f"polygon covers {shape.area / 1e6:.1f} km²; at most {MAX_POLYGON_AREA_M2 / 1e6:g} km² is allowed")
         extent = _diameter(shape)
         if extent > MAX_POLYGON_EXTENT_M:
-            raise ValueError(
-                f"polygon spans {extent / 1000:.1f} km; at most {MAX_POLYGON_EXTENT_M / 1000:g} km is allowed"
-            )
+            raise ValueError(f"polygon spans {extent / 1000:.1f} km; at most {MAX_POLYGON_EXTENT_M / 1000:g} km is allowed")
         return {"type": "Polygon", "coordinates": rings}
 
 
@@ -104,10 +100,7 @@ class PointCheck(BaseModel):
 def haversine_m(a: Location, b: Location) -> float:
     """Great-circle distance in metres."""
     phi_a, phi_b = math.radians(a.lat), math.radians(b.lat)
-    h = (
-        math.sin((phi_b - phi_a) / 2) ** 2
-        + math.cos(phi_a) * math.cos(phi_b) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
-    )
+    h = math.sin((phi_b - phi_a) / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
 
 
@@ -149,8 +142,7 @@ def validate_zone_for_location(zone: Zone, location: Location) -> None:
         distance = _plane_polygon(zone.polygon["coordinates"], location).distance(Point(0, 0))
         if distance > MAX_POLYGON_DISTANCE_M:
             raise ValueError(
-                f"polygon is {distance / 1000:.1f} km from the site location; "
-                f"it must be within {MAX_POLYGON_DISTANCE_M / 1000:g} km"
+                f"polygon is {distance / 1000:.1f} km from the site location; it must be within {MAX_POLYGON_DISTANCE_M / 1000:g} km"
             )
 
 

@@ -7,6 +7,7 @@ arithmetic are done in UTC, because Python compares and subtracts two datetimes 
 wall time, which is wrong across a DST change.
 """
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -88,10 +89,8 @@ class OpeningHours(BaseModel):
                 if _minutes(interval.open) >= _minutes(interval.close):
                     hint = " (write midnight as 24:00)" if interval.close == "00:00" else ""
                     problems.append(f"{day} interval {i} ({interval.label}): open must be before close{hint}")
-            ordered = sorted(
-                (iv for iv in intervals if _minutes(iv.open) < _minutes(iv.close)), key=lambda iv: _minutes(iv.open)
-            )
-            for a, b in zip(ordered, ordered[1:]):
+            ordered = sorted((iv for iv in intervals if _minutes(iv.open) < _minutes(iv.close)), key=lambda iv: _minutes(iv.open))
+            for a, b in itertools.pairwise(ordered):
                 if _minutes(b.open) < _minutes(a.close):
                     problems.append(f"{day}: {a.label} overlaps {b.label}")
         if not any(weekly.values()):

@@ -1,4 +1,5 @@
 """The contact record (the seed's "General" tab), groups, settings, notes, emails, attachments."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -200,7 +201,9 @@ class AttachmentRequest(BaseModel):
     filename: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")]
     content_type: str
     size: int = Field(gt=0)
-    category: AttachmentCategory | None = Field(default=None, description="Where the folder files it; images by default for image types, else other.")
+    category: AttachmentCategory | None = Field(
+        default=None, description="Where the folder files it; images by default for image types, else other."
+    )
 
 
 class Upload(BaseModel):

@@ -1,12 +1,15 @@
 """Notes on a contact, and the one-off alert a note may carry."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from crm.contacts import repository as repo
 from crm.contacts.models import Note, NoteCreated, NoteFields
-from crm.platform.pagination import Page
 from crm.platform import clock, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
+from crm.platform.pagination import Page
 
 
 def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCreated:
@@ -15,7 +18,7 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
     if contact is None:
         raise NotFound("no such contact")
     now = clock.now()
-    note = {
+    note: dict[str, Any] = {
         "id": ids.new_id(),
         "contact_id": contact_id,
         "text": fields.text,
@@ -32,7 +35,11 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
         # The schedule first: if saving the note then fails, the alert finds no note and sends nothing.
         function_arn, role_arn, group = settings.alerts_target()
         scheduling.schedule_once(
-            f"note-{note['id']}", fields.alert_at, function_arn, role_arn, group,
+            f"note-{note['id']}",
+            fields.alert_at,
+            function_arn,
+            role_arn,
+            group,
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
     try:

@@ -15,8 +15,10 @@ Items (all keys start with the tenant, through crm.platform.keys):
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
 """
+
 from __future__ import annotations
 
+from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -129,8 +131,16 @@ def _reference_taken(tenant: str, reference: str) -> Conflict:
 
 
 def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict]) -> None:
-    item = {**dynamo.to_item(contact), "PK": _contact_pk(tenant, contact["id"]), "SK": CONTACT, **_index_keys(tenant, contact), "search_terms": sorted(terms)}
-    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this contact already exists"))]
+    item = {
+        **dynamo.to_item(contact),
+        "PK": _contact_pk(tenant, contact["id"]),
+        "SK": CONTACT,
+        **_index_keys(tenant, contact),
+        "search_terms": sorted(terms),
+    }
+    steps: list[tuple[dict, Exception | None]] = [
+        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this contact already exists"))
+    ]
     if contact.get("reference"):
         ref = {"PK": _ref_pk(tenant, contact["reference"]), "SK": "REF", "contact_id": contact["id"]}
         steps.append((dynamo.put(ref, ConditionExpression=Attr("PK").not_exists()), _reference_taken(tenant, contact["reference"])))
@@ -142,8 +152,16 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
 
 def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict]) -> None:
     """Replace `old` (at its version) by `new`, moving the reference, group count and terms along."""
-    item = {**dynamo.to_item(new), "PK": _contact_pk(tenant, new["id"]), "SK": CONTACT, **_index_keys(tenant, new), "search_terms": sorted(terms)}
-    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), stale("contact"))]
+    item = {
+        **dynamo.to_item(new),
+        "PK": _contact_pk(tenant, new["id"]),
+        "SK": CONTACT,
+        **_index_keys(tenant, new),
+        "search_terms": sorted(terms),
+    }
+    steps: list[tuple[dict, Exception | None]] = [
+        (dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), stale("contact"))
+    ]
     old_ref, new_ref = old.get("reference"), new.get("reference")
     if (old_ref and fold(old_ref)) != (new_ref and fold(new_ref)):
         if old_ref:
@@ -166,7 +184,9 @@ def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dic
     (a person, a job): the contact must exist, and its count of such records moves in step, so a
     deletion of the contact cannot race them (it is conditional on the count being 0)."""
     pk = _contact_pk(tenant, contact_id)
-    steps: list[tuple[dict, Exception | None]] = [(dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)]
+    steps: list[tuple[dict, Exception | None]] = [
+        (dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)
+    ]
     if delta > 0:
         steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")))
     return steps
@@ -199,7 +219,9 @@ def count_children(tenant: str, contact_id: str) -> int:
     return dynamo.count(("GSI3PK", tenant_key(tenant, "PARENT", contact_id)), index="GSI3")
 
 
-def list_contacts(tenant: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+def list_contacts(
+    tenant: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict
+) -> tuple[list[dict], str | None]:
     """Contacts by name: a parent's children, a group's members, or all; other filters narrow."""
     if parent_id:
         partition, index = ("GSI3PK", tenant_key(tenant, "PARENT", parent_id)), "GSI3"
@@ -230,7 +252,11 @@ def search_contact_ids(tenant: str, term: str, *, limit: int, cursor: str | None
 def exact_term_contact_ids(tenant: str, term: str, limit: int) -> list[str]:
     """Ids of the contacts that have exactly `term` among their terms (e.g. as their whole name)."""
     items, _ = dynamo.query_page(
-        tenant=tenant, query={"exact": term}, partition=("PK", tenant_key(tenant, "SEARCH", term[0])), sort=Key("SK").begins_with(f"{term}#"), limit=limit
+        tenant=tenant,
+        query={"exact": term},
+        partition=("PK", tenant_key(tenant, "SEARCH", term[0])),
+        sort=Key("SK").begins_with(f"{term}#"),
+        limit=limit,
     )
     return list(dict.fromkeys(i["contact_id"] for i in items))
 
@@ -252,17 +278,29 @@ def _name_taken(name: str) -> Conflict:
 
 
 def create_group(tenant: str, group: dict) -> None:
-    dynamo.transact_explained([
-        (dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()), Conflict("this group already exists")),
-        (dynamo.put({"PK": _group_name_pk(tenant, group["name"]), "SK": "GROUPNAME", "group_id": group["id"]}, ConditionExpression=Attr("PK").not_exists()), _name_taken(group["name"])),
-    ])
+    dynamo.transact_explained(
+        [
+            (
+                dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()),
+                Conflict("this group already exists"),
+            ),
+            (
+                dynamo.put(
+                    {"PK": _group_name_pk(tenant, group["name"]), "SK": "GROUPNAME", "group_id": group["id"]},
+                    ConditionExpression=Attr("PK").not_exists(),
+                ),
+                _name_taken(group["name"]),
+            ),
+        ]
+    )
 
 
 def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> None:
     steps: list[tuple[dict, Exception | None]] = [
         (
             dynamo.update(
-                _groups_pk(tenant), f"GROUP#{group['id']}",
+                _groups_pk(tenant),
+                f"GROUP#{group['id']}",
                 UpdateExpression="SET #n = :n, version = version + :one",
                 ConditionExpression=Attr("version").eq(expected_version),
                 ExpressionAttributeNames={"#n": "name"},
@@ -273,17 +311,34 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
     ]
     if fold(name) != fold(group["name"]):
         steps.append((dynamo.delete(_group_name_pk(tenant, group["name"]), "GROUPNAME"), None))
-        steps.append((dynamo.put({"PK": _group_name_pk(tenant, name), "SK": "GROUPNAME", "group_id": group["id"]}, ConditionExpression=Attr("PK").not_exists()), _name_taken(name)))
+        steps.append(
+            (
+                dynamo.put(
+                    {"PK": _group_name_pk(tenant, name), "SK": "GROUPNAME", "group_id": group["id"]},
+                    ConditionExpression=Attr("PK").not_exists(),
+                ),
+                _name_taken(name),
+            )
+        )
     dynamo.transact_explained(steps)
 
 
 def retire_group(tenant: str, group: dict, expected_version: int) -> None:
     in_use = Conflict(f"the group is used by {group['contact_count']} contact(s); move them to another group first")
     try:
-        dynamo.transact_explained([
-            (dynamo.delete(_groups_pk(tenant), f"GROUP#{group['id']}", ConditionExpression=Attr("version").eq(expected_version) & Attr("contact_count").eq(0)), in_use),
-            (dynamo.delete(_group_name_pk(tenant, group["name"]), "GROUPNAME"), None),
-        ])
+        dynamo.transact_explained(
+            [
+                (
+                    dynamo.delete(
+                        _groups_pk(tenant),
+                        f"GROUP#{group['id']}",
+                        ConditionExpression=Attr("version").eq(expected_version) & Attr("contact_count").eq(0),
+                    ),
+                    in_use,
+                ),
+                (dynamo.delete(_group_name_pk(tenant, group["name"]), "GROUPNAME"), None),
+            ]
+        )
     except Conflict:
         current = get_group(tenant, group["id"])
         if current is None:
@@ -311,10 +366,15 @@ def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
 
 def create_note(tenant: str, note: dict) -> None:
     pk = _contact_pk(tenant, note["contact_id"])
-    dynamo.transact_explained([
-        (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")),
-        (dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("this note already exists")),
-    ])
+    dynamo.transact_explained(
+        [
+            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")),
+            (
+                dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
+                Conflict("this note already exists"),
+            ),
+        ]
+    )
 
 
 def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
@@ -322,10 +382,18 @@ def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
     return dynamo.from_item(item) if item else None
 
 
-def list_partition(tenant: str, contact_id: str, prefix: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+def list_partition(
+    tenant: str, contact_id: str, prefix: str, *, limit: int, cursor: str | None, query: dict
+) -> tuple[list[dict], str | None]:
     """A contact's notes or emails, newest first (their ids are ULIDs)."""
     items, next_cursor = dynamo.query_page(
-        tenant=tenant, query=query, partition=("PK", _contact_pk(tenant, contact_id)), sort=Key("SK").begins_with(prefix), limit=limit, cursor=cursor, newest_first=True
+        tenant=tenant,
+        query=query,
+        partition=("PK", _contact_pk(tenant, contact_id)),
+        sort=Key("SK").begins_with(prefix),
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
     )
     return [dynamo.from_item(i) for i in items], next_cursor
 
@@ -333,13 +401,24 @@ def list_partition(tenant: str, contact_id: str, prefix: str, *, limit: int, cur
 def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
     """Mark the note's alert sent and archive its email, together or not at all."""
     pk = _contact_pk(tenant, note["contact_id"])
-    dynamo.transact_explained([
-        (
-            dynamo.update(pk, NOTE + note["id"], UpdateExpression="SET alert_status = :sent", ConditionExpression=Attr("alert_status").eq("pending"), ExpressionAttributeValues={":sent": "sent"}),
-            Conflict("the alert was already sent"),
-        ),
-        (dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived")),
-    ])
+    dynamo.transact_explained(
+        [
+            (
+                dynamo.update(
+                    pk,
+                    NOTE + note["id"],
+                    UpdateExpression="SET alert_status = :sent",
+                    ConditionExpression=Attr("alert_status").eq("pending"),
+                    ExpressionAttributeValues={":sent": "sent"},
+                ),
+                Conflict("the alert was already sent"),
+            ),
+            (
+                dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()),
+                Conflict("email already archived"),
+            ),
+        ]
+    )
 
 
 def archive_email(tenant: str, email: dict) -> None:
@@ -358,12 +437,18 @@ def redact_address(tenant: str, contact_id: str, address: str, replacement: str)
             new = [replacement if a.casefold() == wanted else a for a in old]
             if new == old:
                 continue
-            update, values = "SET #f = :new", {":new": new}
+            update = "SET #f = :new"
+            values: dict[str, Any] = {":new": new}
             if item.get("alert_status") == "pending" and not any(map(mail.deliverable, new)):
                 update, values = update + ", alert_status = :cancelled", values | {":cancelled": "cancelled"}
             dynamo.update_one(
-                pk, item["SK"], Conflict("the item changed while it was being redacted; run the erasure again"),
-                UpdateExpression=update, ConditionExpression=Attr(field).eq(old), ExpressionAttributeNames={"#f": field}, ExpressionAttributeValues=values,
+                pk,
+                item["SK"],
+                Conflict("the item changed while it was being redacted; run the erasure again"),
+                UpdateExpression=update,
+                ConditionExpression=Attr(field).eq(old),
+                ExpressionAttributeNames={"#f": field},
+                ExpressionAttributeValues=values,
             )
             changed += 1
     return changed

@@ -4,6 +4,7 @@ A contact is found by the prefix of its name (whole, or any later word of it: th
 already answers for the first), reference, postcode, city, phones and emails. Phones are indexed as
 digits, and international ones also as dialled at home, so "01 42" finds "+33 1 42 ...".
 """
+
 from __future__ import annotations
 
 import re
@@ -38,9 +39,50 @@ def terms(contact: dict) -> set[str]:
 
 # ITU-T E.164 country calling codes that are one or two digits long; every other code has three.
 _SHORT_CODES = {"1", "7"} | {
-    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
-    "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    "20",
+    "27",
+    "30",
+    "31",
+    "32",
+    "33",
+    "34",
+    "36",
+    "39",
+    "40",
+    "41",
+    "43",
+    "44",
+    "45",
+    "46",
+    "47",
+    "48",
+    "49",
+    "51",
+    "52",
+    "53",
+    "54",
+    "55",
+    "56",
+    "57",
+    "58",
+    "60",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "66",
+    "81",
+    "82",
+    "84",
+    "86",
+    "90",
+    "91",
+    "92",
+    "93",
+    "94",
+    "95",
+    "98",
 }
 
 

@@ -1,8 +1,11 @@
 """Rules of the contact record: defaults, parent links without cycles, what each role sees."""
+
 from __future__ import annotations
 
-from crm.contacts import repository as repo
+from pydantic import BaseModel
+
 from crm.contacts import attachments, dependents, search
+from crm.contacts import repository as repo
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
@@ -91,11 +94,11 @@ def _ancestors(tenant: str, contact_id: str | None, parent_id: str | None) -> li
 
 def _prepared(tenant: str, fields: ContactFields) -> dict:
     """Fields with defaults applied: a located contact gets the account's default circle zone."""
-    if fields.location is not None and fields.zone is None:
-        fields = fields.model_copy(update={"zone": CircleZone(radius_m=settings(tenant).default_zone_radius_m)})
-    elif isinstance(fields.zone, CircleZone) and fields.zone.radius_m is None:
+    if (fields.location is not None and fields.zone is None) or (isinstance(fields.zone, CircleZone) and fields.zone.radius_m is None):
         fields = fields.model_copy(update={"zone": CircleZone(radius_m=settings(tenant).default_zone_radius_m)})
     if fields.zone is not None:
+        if fields.location is None:  # ContactFields refuses a zone without a location; model_copy above keeps that
+            raise invalid("zone", "a zone needs the site's location")
         try:
             validate_zone_for_location(fields.zone, fields.location)
         except ValueError as e:
@@ -112,7 +115,8 @@ def create(principal: Principal, fields: ContactFields) -> dict:
     return contact
 
 
-def update(principal: Principal, contact_id: str, patch: ContactPatch, expected_version: int) -> dict:
+def update(principal: Principal, contact_id: str, patch: BaseModel, expected_version: int) -> dict:
+    """`patch` is a ContactPatch (built at import by merge_patch_of, so no static type of its own)."""
     tenant = principal.tenant
     old = get(tenant, contact_id)
     if old["version"] != expected_version:
@@ -123,13 +127,21 @@ def update(principal: Principal, contact_id: str, patch: ContactPatch, expected_
             raise invalid(required, "cannot be cleared")
     # The merged record is validated whole, so every bad field is named (422 at the HTTP edge).
     fields = ContactFields.model_validate({**_writable(old), **changes})
-    new = {**_prepared(tenant, fields), "id": contact_id, "version": old["version"] + 1, "created_at": old["created_at"], "updated_at": clock.iso(clock.now())}
+    new = {
+        **_prepared(tenant, fields),
+        "id": contact_id,
+        "version": old["version"] + 1,
+        "created_at": old["created_at"],
+        "updated_at": clock.iso(clock.now()),
+    }
     ancestors = _ancestors(tenant, contact_id, new.get("parent_id")) if new.get("parent_id") != old.get("parent_id") else []
     repo.update_contact(tenant, old, new, search.terms(new), ancestors)
     return new
 
 
-def forget_person(principal: Principal, contact_id: str, *, email: str | None, name: str, phones: list[str], placeholder: str) -> bool:
+def forget_person(
+    principal: Principal, contact_id: str, *, email: str | None, name: str, phones: list[str | None], placeholder: str
+) -> bool:
     """A person's erasure: the contact's main or on-site contact loses its details when they are
     that person's (same email; same name or phone). Returns whether the contact changed."""
     phone_digits = {digits(p) for p in phones if p}
@@ -181,7 +193,16 @@ def _exact_matches(tenant: str, term: str, group_id: str | None, parent_id: str 
     return sorted((c for c in contacts if search.rank(term, c) < search.PREFIX), key=lambda c: search.rank(term, c))[:limit]
 
 
-def find(principal: Principal, *, q: str | None, reference: str | None, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def find(
+    principal: Principal,
+    *,
+    q: str | None,
+    reference: str | None,
+    group_id: str | None,
+    parent_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict], str | None]:
     tenant = principal.tenant
     query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id}
     if reference:
@@ -197,7 +218,9 @@ def find(principal: Principal, *, q: str | None, reference: str | None, group_id
         # small reads), so the cursor stays a plain position and nothing shows twice.
         lead = _exact_matches(tenant, term, group_id, parent_id, limit - 1)
         led = {c["id"] for c in lead}
-        contact_ids, next_cursor = repo.search_contact_ids(tenant, term, limit=limit if cursor else limit - len(lead), cursor=cursor, query=query)
+        contact_ids, next_cursor = repo.search_contact_ids(
+            tenant, term, limit=limit if cursor else limit - len(lead), cursor=cursor, query=query
+        )
         # Group and parent narrow the contacts found (read whole, so always current): a page may
         # come back short, and next_cursor goes on.
         found = [c for c in repo.get_contacts(tenant, [i for i in contact_ids if i not in led]) if _matches(c, group_id, parent_id)]
@@ -217,6 +240,7 @@ def zone_check(tenant: str, contact_id: str, point: ZoneQuery) -> ZoneAnswer:
     if not contact.get("location") or not contact.get("zone"):
         raise Conflict("this contact has no location, so no zone to check against")
     fields = ContactFields.model_validate(_writable(contact))
+    assert fields.location is not None and fields.zone is not None  # both set, checked above
     # Stored circles carry their radius (filled in on save); the settings are read only for old ones.
     unsized = isinstance(fields.zone, CircleZone) and fields.zone.radius_m is None
     default_radius = settings(tenant).default_zone_radius_m if unsized else DEFAULT_ZONE_RADIUS_M

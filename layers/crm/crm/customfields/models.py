@@ -1,4 +1,5 @@
 """Custom field definitions, a group's ordered list of them, and a contact's answers."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal

@@ -11,6 +11,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
                Kept apart from the contact record: answering never changes the contact.
 The items are never deleted, so their versions never go back to 0 (no ABA on If-Match).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
 """Pure rules of custom fields: what a value of each type may be, option lists, reordering, and
 which answers a caller sees. No AWS, no HTTP: definitions and answers are plain dicts."""
+
 from __future__ import annotations
 
 import math
@@ -160,11 +161,21 @@ def merge_options(existing: list[dict], incoming: list[FieldOptionIn], new_id) -
     """The field's new option list: entries with an id keep that option (relabelled), entries
     without one are new options. Labels are unique within a field, ignoring case and accents."""
     known = {o["id"] for o in existing}
-    errors = [FieldError(f"options.{i}.id", "is not one of this field's options") for i, o in enumerate(incoming) if o.id is not None and o.id not in known]
+    errors = [
+        FieldError(f"options.{i}.id", "is not one of this field's options")
+        for i, o in enumerate(incoming)
+        if o.id is not None and o.id not in known
+    ]
     ids = Counter(o.id for o in incoming if o.id is not None)
-    errors += [FieldError(f"options.{i}.id", "is listed more than once") for i, o in enumerate(incoming) if o.id is not None and ids[o.id] > 1]
+    errors += [
+        FieldError(f"options.{i}.id", "is listed more than once") for i, o in enumerate(incoming) if o.id is not None and ids[o.id] > 1
+    ]
     labels = Counter(fold(o.label) for o in incoming)
-    errors += [FieldError(f"options.{i}.label", f"{o.label!r} is listed more than once") for i, o in enumerate(incoming) if labels[fold(o.label)] > 1]
+    errors += [
+        FieldError(f"options.{i}.label", f"{o.label!r} is listed more than once")
+        for i, o in enumerate(incoming)
+        if labels[fold(o.label)] > 1
+    ]
     if errors:
         raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
     return [{"id": o.id or new_id(), "label": o.label} for o in incoming]

@@ -4,6 +4,7 @@ A group's fields are one versioned list: every change is read, apply, one condit
 two admins editing at once get one success and one 412, and nothing is lost. A contact's answers
 are a versioned item of their own, so answering never changes the contact record.
 """
+
 from __future__ import annotations
 
 import json

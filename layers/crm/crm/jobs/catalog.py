@@ -1,6 +1,7 @@
 """What jobs are made of, managed by the admin: job types, resources (technicians: staff users
 with the resource role, keyed by their user id, with a group and skills) and vehicles (a group
 and attributes); and each site's SLAs."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel

@@ -1,4 +1,5 @@
 """Pydantic shapes of the jobs context at the HTTP edge (inputs strict, outputs explicit)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal

@@ -14,6 +14,7 @@ up by the scheduled re-drive (`redrive_everywhere`, JobEventsFunction every 5 mi
 markers of every tenant older than a lease, oldest first, a bounded number per run, each through
 the same claim -> PutEvents -> mark published.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,9 @@ def marker(history_id: str, job: dict, by: str, at: str) -> dict:
 
 def _put(tenant: str, detail: dict) -> None:
     response = aws.client("events").put_events(
-        Entries=[{"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps({"tenant": tenant, **detail}), "EventBusName": bus_name()}]
+        Entries=[
+            {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps({"tenant": tenant, **detail}), "EventBusName": bus_name()}
+        ]
     )
     if response.get("FailedEntryCount"):
         raise Unavailable("the event bus refused the completion event; it stays pending")
@@ -91,7 +94,7 @@ def publish_after_commit(tenant: str, job_id: str) -> None:
     and does not fail the request (the completion itself is saved)."""
     try:
         publish_pending(tenant, job_id)
-    except Exception:  # noqa: BLE001 - the job is completed either way; the marker says what is owed
+    except Exception:
         logger.exception("completion event not published yet", extra={"job_id": job_id})
 
 
@@ -112,7 +115,7 @@ def redrive_everywhere(limit: int = REDRIVE_LIMIT, out_of_time: Callable[[], boo
         tenant, job_id = pending["tenant"], pending["job_id"]
         try:
             done = _publish(tenant, job_id, pending)
-        except Exception:  # noqa: BLE001 - one refused event does not stop the others; it stays pending
+        except Exception:
             logger.exception("completion event still not published", extra={"tenant": tenant, "job_id": job_id, "event_id": pending["id"]})
             counts["failed"] += 1
             failures_in_a_row += 1

@@ -18,12 +18,14 @@ Items (every key starts with the tenant, through crm.platform.keys):
   vehicle      PK=T#t#VEHICLES  SK=VEHICLE#<id>
   SLA          PK=T#t#SLAS#<contact>  SK=SLA#<id>
 """
+
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -119,8 +121,16 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
         held = Attr("PK").not_exists() if current == 0 else Attr("n").eq(current)
         steps = [
             (dynamo.put(counter, ConditionExpression=held), None),
-            (dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("PK").not_exists()), Conflict("a job with this id exists")),
-            (dynamo.put({"PK": _ref_pk(tenant, job["reference"]), "SK": REF, "job_id": job["id"]}, ConditionExpression=Attr("PK").not_exists()), None),
+            (
+                dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("PK").not_exists()),
+                Conflict("a job with this id exists"),
+            ),
+            (
+                dynamo.put(
+                    {"PK": _ref_pk(tenant, job["reference"]), "SK": REF, "job_id": job["id"]}, ConditionExpression=Attr("PK").not_exists()
+                ),
+                None,
+            ),
             *(_history_put(tenant, job["id"], h) for h in history),
             *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
         ]
@@ -133,11 +143,13 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
             codes = dynamo.cancellation_codes(e)
             if codes[:1] != ["ConditionalCheckFailed"] and codes[2:3] == ["ConditionalCheckFailed"]:
                 raise Conflict(f"reference {job['reference']} is already taken; the job counter is out of step") from None
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # lost the race for the number: retry
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not a secret  # lost the race for the number: retry
     raise Unavailable("too many jobs are being created at once; nothing was saved, retry shortly", headers={"Retry-After": "1"})
 
 
-def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, history: list[dict] = (), outbox: dict | None = None) -> None:
+def save_job(
+    tenant: str, job: dict, expected_version: int, sla_watch: bool, history: Sequence[dict] = (), outbox: dict | None = None
+) -> None:
     """Replace the job on condition it is still at `expected_version`, with its history entries and
     (on completion) its outbox marker, all or nothing (the job alone: one conditional Put)."""
     item, held = _job_item(tenant, job, sla_watch), Attr("version").eq(expected_version)
@@ -154,7 +166,12 @@ def save_job(tenant: str, job: dict, expected_version: int, sla_watch: bool, his
             "GSI2SK": f"{outbox['created_at']}#{outbox['id']}",
             **outbox,
         }
-        steps.append((dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()), Conflict("this completion was already recorded")))
+        steps.append(
+            (
+                dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()),
+                Conflict("this completion was already recorded"),
+            )
+        )
     dynamo.transact_explained(steps)
 
 
@@ -165,7 +182,12 @@ def job_id_by_reference(tenant: str, reference: str) -> str | None:
 
 def history(tenant: str, job_id: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
     items, next_cursor = dynamo.query_page(
-        tenant=tenant, query=query, partition=("PK", _job_pk(tenant, job_id)), sort=Key("SK").begins_with(HISTORY), limit=limit, cursor=cursor
+        tenant=tenant,
+        query=query,
+        partition=("PK", _job_pk(tenant, job_id)),
+        sort=Key("SK").begins_with(HISTORY),
+        limit=limit,
+        cursor=cursor,
     )
     return [_out(i) for i in items], next_cursor
 
@@ -180,7 +202,9 @@ def jobs_by_status(tenant: str, status: str, *, limit: int, cursor: str | None, 
     return [_out(i) for i in items], next_cursor
 
 
-def jobs_of_resource(tenant: str, resource_id: str, status: str | None, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+def jobs_of_resource(
+    tenant: str, resource_id: str, status: str | None, *, limit: int, cursor: str | None, query: dict
+) -> tuple[list[dict], str | None]:
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
         query=query,
@@ -250,7 +274,9 @@ def contact_log(
     return [_out(i) for i in page], (page[-1]["GSI2SK"] if more and page else None)
 
 
-def sla_watch(tenant: str, *, until: str | None, keep: Callable[[dict], bool], limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+def sla_watch(
+    tenant: str, *, until: str | None, keep: Callable[[dict], bool], limit: int, cursor: str | None, query: dict
+) -> tuple[list[dict], str | None]:
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
         query=query,
@@ -274,7 +300,7 @@ def _pending_partition(marker_id: str) -> str:
 def pending_everywhere(before: str, limit: int) -> list[dict]:
     """Pending markers of every tenant created before `before`, oldest first, at most `limit`;
     each as its marker with the `tenant` and `job_id` it belongs to."""
-    found = []
+    found: list[dict] = []
     for shard in range(PENDING_SHARDS):
         found += dynamo.query_all(("GSI2PK", PENDING + str(shard)), Key("GSI2SK").lt(before), index="GSI2", limit=limit)
     found.sort(key=lambda i: i["GSI2SK"])
@@ -285,7 +311,11 @@ def pending_count(before: str) -> int:
     """How many markers of every tenant created before `before` are still pending."""
     total = 0
     for shard in range(PENDING_SHARDS):
-        args = {"IndexName": "GSI2", "KeyConditionExpression": Key("GSI2PK").eq(PENDING + str(shard)) & Key("GSI2SK").lt(before), "Select": "COUNT"}
+        args = {
+            "IndexName": "GSI2",
+            "KeyConditionExpression": Key("GSI2PK").eq(PENDING + str(shard)) & Key("GSI2SK").lt(before),
+            "Select": "COUNT",
+        }
         while True:
             response = aws.table().query(**args)
             total += response["Count"]
@@ -296,7 +326,9 @@ def pending_count(before: str) -> int:
 
 
 def pending_outbox(tenant: str, job_id: str) -> list[dict]:
-    return [_out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"]
+    return [
+        _out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"
+    ]
 
 
 class _Held(Exception):
@@ -307,7 +339,14 @@ def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until
     """Take the right to publish a pending marker for a short lease; False if published or held."""
     free = Attr("state").eq("pending") & (Attr("claimed_until").not_exists() | Attr("claimed_until").lt(now))
     try:
-        dynamo.update_one(_job_pk(tenant, job_id), OUTBOX + marker_id, _Held(), UpdateExpression="SET claimed_until = :u", ConditionExpression=free, ExpressionAttributeValues={":u": lease_until})
+        dynamo.update_one(
+            _job_pk(tenant, job_id),
+            OUTBOX + marker_id,
+            _Held(),
+            UpdateExpression="SET claimed_until = :u",
+            ConditionExpression=free,
+            ExpressionAttributeValues={":u": lease_until},
+        )
     except _Held:
         return False
     return True
@@ -316,10 +355,14 @@ def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until
 def release_outbox(tenant: str, job_id: str, marker_id: str) -> None:
     """Give a claim back after a failed publish, so a re-drive need not wait for the lease (a marker
     no longer pending has nothing to give back)."""
-    try:
-        dynamo.update_one(_job_pk(tenant, job_id), OUTBOX + marker_id, _Held(), UpdateExpression="REMOVE claimed_until", ConditionExpression=Attr("state").eq("pending"))
-    except _Held:
-        pass
+    with contextlib.suppress(_Held):
+        dynamo.update_one(
+            _job_pk(tenant, job_id),
+            OUTBOX + marker_id,
+            _Held(),
+            UpdateExpression="REMOVE claimed_until",
+            ConditionExpression=Attr("state").eq("pending"),
+        )
 
 
 def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
@@ -357,10 +400,14 @@ def get_member(tenant: str, kind: str, item_id: str) -> dict | None:
 def put_member(tenant: str, kind: str, data: dict, expected_version: int | None) -> None:
     """Create (expected_version None: the id must be new) or replace at the version read."""
     pk, sk = _collection_key(tenant, kind, data["id"])
+    error: Exception
     if expected_version is None:
         condition, error = Attr("PK").not_exists(), Conflict(f"this {kind} already exists")
     else:
-        condition, error = Attr("version").eq(expected_version), PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
+        condition, error = (
+            Attr("version").eq(expected_version),
+            PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again"),
+        )
     item = dynamo.to_item({k: v for k, v in {**data, "PK": pk, "SK": sk}.items() if v is not None})
     dynamo.put_one(item, condition, error)
 
@@ -401,4 +448,3 @@ def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int)
         if dynamo.error_code(e) == "ConditionalCheckFailedException":
             raise stale from None
         raise
-

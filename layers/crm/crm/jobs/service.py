@@ -5,6 +5,7 @@ the site's job log, the SLA breach report, and what a resource (technician) may 
 Also the booking site's entry points, whose signatures stay stable: `request_job` and
 `jobs_of_contacts`.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -29,9 +30,8 @@ def _hours(contact: dict) -> OpeningHours | None:
 
 
 def _iso(value: datetime | str | None) -> str | None:
-    if value is None:
-        return None
-    return clock.iso(value if isinstance(value, datetime) else sla.instant(value))
+    moment = value if isinstance(value, datetime) else sla.instant(value)
+    return clock.iso(moment) if moment is not None else None
 
 
 def _entry(principal_or_by: Principal | str, role: str | None, kind: str, at: str, **extra) -> dict:
@@ -46,7 +46,7 @@ def _in_order(entries: list[dict]) -> list[dict]:
     """History entries made by one request, with ids ascending in the order they were made (two
     ULIDs of the same millisecond are not ordered)."""
     new_ids = sorted(ids.new_id() for _ in entries)
-    return [{**e, "id": i} for e, i in zip(entries, new_ids)]
+    return [{**e, "id": i} for e, i in zip(entries, new_ids, strict=False)]
 
 
 def _check_span(job: dict) -> None:
@@ -70,14 +70,17 @@ def get(principal: Principal, job_id: str) -> dict:
     return job
 
 
-def find(principal: Principal, *, status: str | None, reference: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def find(
+    principal: Principal, *, status: str | None, reference: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
     tenant = principal.tenant
     query = {"jobs": status, "reference": reference, "resource": principal.user_id if principal.is_resource else None}
     if reference:
         job_id = repo.job_id_by_reference(tenant, reference.strip())
         job = repo.get_job(tenant, job_id) if job_id else None
-        keep = job is not None and (status is None or job["status"] == status)
-        keep = keep and (not principal.is_resource or job.get("resource_id") == principal.user_id)
+        if job is None:
+            return [], None
+        keep = (status is None or job["status"] == status) and (not principal.is_resource or job.get("resource_id") == principal.user_id)
         return ([job] if keep else []), None
     if principal.is_resource:
         return repo.jobs_of_resource(tenant, principal.user_id, status, limit=limit, cursor=cursor, query=query)
@@ -98,13 +101,21 @@ def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | N
     out = []
     if job.get("planned_start") and job.get("planned_end"):
         try:
-            window = check_window(_hours(contact), sla.instant(job["planned_start"]), sla.instant(job["planned_end"]))
+            start, end = sla.instant(job["planned_start"]), sla.instant(job["planned_end"])
+            assert start is not None and end is not None  # both set, checked above
+            window = check_window(_hours(contact), start, end)
         except ValueError:  # hours stored before the contacts context refused them (open at no time)
             message = "the site's opening hours are open at no time; correct them on the contact"
             out.append({"code": "outside_opening_hours", "message": message, "reasons": []})
         else:
             if not window.within:
-                out.append({"code": "outside_opening_hours", "message": "the planned window is outside the site's opening hours", "reasons": window.reasons})
+                out.append(
+                    {
+                        "code": "outside_opening_hours",
+                        "message": "the planned window is outside the site's opening hours",
+                        "reasons": window.reasons,
+                    }
+                )
     for v in sla.check(job, resource, vehicle, now):
         if not v.overridden:
             out.append({"code": "sla_constraint", "message": v.message, "constraint_id": v.constraint_id})
@@ -113,7 +124,9 @@ def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | N
 
 def _refuse_if_strict(strict: bool, warnings: list[dict]) -> None:
     if strict and warnings:
-        errors = [FieldError("planned_start" if w["code"] == "outside_opening_hours" else "override_constraints", w["message"]) for w in warnings]
+        errors = [
+            FieldError("planned_start" if w["code"] == "outside_opening_hours" else "override_constraints", w["message"]) for w in warnings
+        ]
         detail = "; ".join([w["message"] + (": " + "; ".join(w["reasons"]) if w.get("reasons") else "") for w in warnings])
         raise Conflict(f"strict mode: nothing was saved: {detail}", errors)
 
@@ -153,7 +166,9 @@ def _job_sla(tenant: str, contact: dict, sla_id: str | None, job_type_id: str, c
         raise invalid("sla_id", "is not one of this site's SLAs for this job type")
     try:
         hours = _hours(contact)
-        constraints = [{**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]]
+        constraints = [
+            {**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]
+        ]
     except ValueError:  # hours stored before the contacts context refused them: no working time ever elapses
         message = "its deadlines cannot be computed: the site's opening hours are open at no time; correct them on the contact"
         raise Conflict(f"sla_id: {message}", [FieldError("sla_id", message)]) from None
@@ -218,7 +233,9 @@ def create(principal: Principal, body: JobCreate) -> dict:
     return {**saved, "warnings": warnings, "flag": contact.get("flag"), "available_slas": offers}
 
 
-def request_job(tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str) -> dict:
+def request_job(
+    tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str
+) -> dict:
     """A job asked for on the booking site: saved "to_schedule" for the office to plan.
 
     `requested_by` is who asked, as "person:<id>" (no address or name: an erasure leaves nothing of
@@ -340,17 +357,44 @@ def _family(principal: Principal, contact_id: str, include: str | None) -> list[
     return list(dict.fromkeys([contact_id, *(c["id"] for c in found)]))
 
 
-def _merged(tenant: str, contact_ids: list[str], query: dict, *, status: str | None, since: str | None, until: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def _merged(
+    tenant: str,
+    contact_ids: list[str],
+    query: dict,
+    *,
+    status: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict], str | None]:
     position = pagination.decode(cursor, tenant, query) or {}
     items, before = repo.contact_log(
-        tenant, contact_ids, status=status, since=since, until=until, limit=limit, before=position.get("before"), before_site=position.get("site")
+        tenant,
+        contact_ids,
+        status=status,
+        since=since,
+        until=until,
+        limit=limit,
+        before=position.get("before"),
+        before_site=position.get("site"),
     )
     # With `since`, the site of the page's last job lets only that site's Query read one more.
     site = items[-1]["contact_id"] if before and since and len(contact_ids) > 1 else None
     return items, pagination.encode({"before": before, **({"site": site} if site else {})} if before else None, tenant, query)
 
 
-def site_log(principal: Principal, contact_id: str, *, include: str | None, status: str | None, since: datetime | None, until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def site_log(
+    principal: Principal,
+    contact_id: str,
+    *,
+    include: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict], str | None]:
     """Every job at a contact (and its children, or its parent's other sites), newest first. One
     Query per contact per page (one for a lone site; at most MAX_FAMILY)."""
     since_iso, until_iso = _iso(since), _iso(until)
@@ -389,7 +433,9 @@ def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor
         return sla.check(job, resources.get(job.get("resource_id") or ""), vehicles.get(job.get("vehicle_id") or ""), now)
 
     until_iso = _iso(until)
-    jobs, next_cursor = repo.sla_watch(tenant, until=until_iso, keep=lambda j: bool(violations(j)), limit=limit, cursor=cursor, query={"breaches": until_iso})
+    jobs, next_cursor = repo.sla_watch(
+        tenant, until=until_iso, keep=lambda j: bool(violations(j)), limit=limit, cursor=cursor, query={"breaches": until_iso}
+    )
     return [{"job": j, "violations": violations(j)} for j in jobs], next_cursor
 
 

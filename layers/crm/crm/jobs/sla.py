@@ -11,6 +11,7 @@ A check returns one Violation per broken constraint, with its severity: `breache
 longer be met (a deadline passed unmet, the job started or finished late, or the job is under way
 with the wrong resource or vehicle), `will_breach` when only the plan breaks it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -89,6 +90,8 @@ def instant(value: str | None) -> datetime | None:
 
 def _time(c: dict, job: dict, now: datetime) -> tuple[str, str] | None:
     due = instant(c["deadline"])
+    if due is None:  # every stored time constraint gets its deadline (jobs.service._job_sla)
+        raise ValueError(f"the time constraint {c.get('id')} has no deadline")
     planned_start, planned_end = instant(job.get("planned_start")), instant(job.get("planned_end"))
     started, finished = instant(job.get("started_at")), instant(job.get("completed_at"))
     done = job["status"] in ("completed", "completed_with_issues", "cancelled")
@@ -136,7 +139,15 @@ def check(job: dict, resource: dict | None, vehicle: dict | None, now: datetime)
             found = _assignment(c, job, resource if c["kind"] == "resource" else vehicle, c["kind"])
         if found:
             severity, why = found
-            out.append(Violation(constraint_id=c["id"], kind=c["kind"], severity=severity, message=f"SLA constraint '{describe(c)}' broken: {why}", overridden=bool(c.get("override"))))
+            out.append(
+                Violation(
+                    constraint_id=c["id"],
+                    kind=c["kind"],
+                    severity=severity,
+                    message=f"SLA constraint '{describe(c)}' broken: {why}",
+                    overridden=bool(c.get("override")),
+                )
+            )
     return out
 
 

@@ -10,6 +10,7 @@ A resource (technician) works the job on site: scheduled -> in_progress, in_prog
 completed | completed_with_issues, paused -> in_progress. Planning moves (to/from to_schedule,
 scheduled) and cancelling are the office's.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -26,13 +27,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "completed_with_issues": (),
     "cancelled": (),
 }
-RESOURCE_MOVES = frozenset({
-    ("scheduled", "in_progress"),
-    ("in_progress", "paused"),
-    ("in_progress", "completed"),
-    ("in_progress", "completed_with_issues"),
-    ("paused", "in_progress"),
-})
+RESOURCE_MOVES = frozenset(
+    {
+        ("scheduled", "in_progress"),
+        ("in_progress", "paused"),
+        ("in_progress", "completed"),
+        ("in_progress", "completed_with_issues"),
+        ("paused", "in_progress"),
+    }
+)
 TERMINAL = frozenset(s for s, nexts in ALLOWED.items() if not nexts)
 COMPLETED = frozenset({"completed", "completed_with_issues"})
 

@@ -8,6 +8,7 @@ record so history stays whole. Jobs they booked name them only as "person:<id>".
 The export does not list the jobs the person booked: no index finds a job by who booked it, and
 filtering the job logs of their contact's every site reads all of those jobs.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,10 +64,19 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
     person = service.get(tenant, person_id)
     key = f"{_folder(tenant, person_id)}{ids.new_id()}.json"
     s3 = aws.client("s3")
-    s3.put_object(Bucket=settings.attachments_bucket(), Key=key, Body=json.dumps(document(tenant, person), indent=2).encode(), ContentType="application/json")
+    s3.put_object(
+        Bucket=settings.attachments_bucket(),
+        Key=key,
+        Body=json.dumps(document(tenant, person), indent=2).encode(),
+        ContentType="application/json",
+    )
     url = s3.generate_presigned_url(
         "get_object",
-        Params={"Bucket": settings.attachments_bucket(), "Key": key, "ResponseContentDisposition": 'attachment; filename="personal-data.json"'},
+        Params={
+            "Bucket": settings.attachments_bucket(),
+            "Key": key,
+            "ResponseContentDisposition": 'attachment; filename="personal-data.json"',
+        },
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     link = ExportLink(url=url, expires_at=clock.iso(clock.now() + URL_LIFETIME))
@@ -81,10 +91,19 @@ def _email(tenant: str, person: dict, to: str, link: ExportLink) -> None:
     subject = "Your personal data export"
     body = f"The personal data we hold is ready to download until {link.expires_at}:\n\n{link.url}\n"
     message_id = mail.send([to], subject, body)
-    contacts.archive_email(tenant, {
-        "id": ids.new_id(), "contact_id": person["contact_id"], "kind": "gdpr_export", "to": [to], "subject": subject,
-        "sent_at": clock.iso(clock.now()), "message_id": message_id, "related_id": person["id"],
-    })
+    contacts.archive_email(
+        tenant,
+        {
+            "id": ids.new_id(),
+            "contact_id": person["contact_id"],
+            "kind": "gdpr_export",
+            "to": [to],
+            "subject": subject,
+            "sent_at": clock.iso(clock.now()),
+            "message_id": message_id,
+            "related_id": person["id"],
+        },
+    )
 
 
 def _delete_exports(tenant: str, person_id: str) -> None:
@@ -108,8 +127,12 @@ def erase(principal: Principal, person_id: str) -> dict:
         if person.get("email"):
             contacts.redact_address(tenant, person["contact_id"], person["email"], rules.replacement_address(person_id))
         contact_records.forget_person(
-            principal, person["contact_id"], email=person.get("email"), name=person["name"],
-            phones=[person.get("mobile"), person.get("landline")], placeholder=rules.ERASED_NAME,
+            principal,
+            person["contact_id"],
+            email=person.get("email"),
+            name=person["name"],
+            phones=[person.get("mobile"), person.get("landline")],
+            placeholder=rules.ERASED_NAME,
         )
         repo.remove_consent_notes(tenant, person_id)
         erased = rules.erased(person, who, clock.iso(clock.now()))

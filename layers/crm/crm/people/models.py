@@ -1,4 +1,5 @@
 """The person record, the tenant's tags, consent and GDPR exports (pydantic, at the HTTP edge)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

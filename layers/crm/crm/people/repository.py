@@ -14,6 +14,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
 A person's item, its memberships, its tags' counts, its consent event and its search terms are
 written in one transaction.
 """
+
 from __future__ import annotations
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -83,7 +84,8 @@ def _person_put(tenant: str, old: dict | None, new: dict, terms: set[str]) -> tu
 
 def _tag_count(tenant: str, tag_id: str, delta: int) -> tuple[dict, Exception]:
     op = dynamo.update(
-        _tags_pk(tenant), f"TAG#{tag_id}",
+        _tags_pk(tenant),
+        f"TAG#{tag_id}",
         UpdateExpression="ADD person_count :d",
         ConditionExpression=Attr("PK").exists(),
         ExpressionAttributeValues={":d": delta},
@@ -95,13 +97,15 @@ def _membership_steps(tenant: str, old: dict | None, new: dict | None) -> Steps:
     old_tags = set((old or {}).get("tag_ids") or [])
     new_tags = set((new or {}).get("tag_ids") or [])
     steps: Steps = []
-    for tag_id in sorted(old_tags):
-        moved = tag_id not in new_tags or _order(old) != _order(new)
-        if moved:
-            steps.append((dynamo.delete(*_member_key(tenant, tag_id, old)), None))
-    for tag_id in sorted(new_tags):
-        pk, sk = _member_key(tenant, tag_id, new)
-        steps.append((dynamo.put({**_stored(new), "PK": pk, "SK": sk, "person_id": new["id"]}), None))
+    if old is not None:  # else old_tags is empty
+        for tag_id in sorted(old_tags):
+            moved = new is None or tag_id not in new_tags or _order(old) != _order(new)
+            if moved:
+                steps.append((dynamo.delete(*_member_key(tenant, tag_id, old)), None))
+    if new is not None:  # else new_tags is empty
+        for tag_id in sorted(new_tags):
+            pk, sk = _member_key(tenant, tag_id, new)
+            steps.append((dynamo.put({**_stored(new), "PK": pk, "SK": sk, "person_id": new["id"]}), None))
     steps += [_tag_count(tenant, t, +1) for t in sorted(new_tags - old_tags)]
     steps += [_tag_count(tenant, t, -1) for t in sorted(old_tags - new_tags)]
     return steps
@@ -139,10 +143,21 @@ def delete_person(tenant: str, contact: dict, person: dict, expected_version: in
 
 
 def _marketing() -> Attr:
-    return Attr("receives_marketing").eq(True) & Attr("consent.status").eq("given") & Attr("email").exists() & Attr("erased_at").not_exists()
+    return (
+        Attr("receives_marketing").eq(True) & Attr("consent.status").eq("given") & Attr("email").exists() & Attr("erased_at").not_exists()
+    )
 
 
-def list_persons(tenant: str, *, contact_id: str | None = None, tag_id: str | None = None, marketing: bool = False, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+def list_persons(
+    tenant: str,
+    *,
+    contact_id: str | None = None,
+    tag_id: str | None = None,
+    marketing: bool = False,
+    limit: int,
+    cursor: str | None,
+    query: dict,
+) -> tuple[list[dict], str | None]:
     """Persons by name: a contact's, a tag's (its memberships), or the whole tenant's."""
     index, sort = None, None
     if contact_id:
@@ -152,7 +167,13 @@ def list_persons(tenant: str, *, contact_id: str | None = None, tag_id: str | No
     else:
         partition, index = ("GSI2PK", tenant_key(tenant, "PERSONS")), "GSI2"
     items, next_cursor = dynamo.query_page(
-        tenant=tenant, query=query, partition=partition, sort=sort, index=index, limit=limit, cursor=cursor,
+        tenant=tenant,
+        query=query,
+        partition=partition,
+        sort=sort,
+        index=index,
+        limit=limit,
+        cursor=cursor,
         filter_expression=_marketing() if marketing else None,
     )
     return [dynamo.from_item(i) for i in items], next_cursor
@@ -161,8 +182,13 @@ def list_persons(tenant: str, *, contact_id: str | None = None, tag_id: str | No
 def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
     """Newest first (event ids are ULIDs)."""
     items, next_cursor = dynamo.query_page(
-        tenant=tenant, query=query, partition=("PK", _person_pk(tenant, person_id)), sort=Key("SK").begins_with(CONSENT),
-        limit=limit, cursor=cursor, newest_first=True,
+        tenant=tenant,
+        query=query,
+        partition=("PK", _person_pk(tenant, person_id)),
+        sort=Key("SK").begins_with(CONSENT),
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
     )
     return [dynamo.from_item(i) for i in items], next_cursor
 
@@ -209,10 +235,15 @@ def _name_put(tenant: str, name: str, tag_id: str) -> tuple[dict, Exception]:
 
 
 def create_tag(tenant: str, tag: dict) -> None:
-    dynamo.transact_explained([
-        (dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()), Conflict("this tag already exists")),
-        _name_put(tenant, tag["name"], tag["id"]),
-    ])
+    dynamo.transact_explained(
+        [
+            (
+                dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()),
+                Conflict("this tag already exists"),
+            ),
+            _name_put(tenant, tag["name"], tag["id"]),
+        ]
+    )
 
 
 def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None:
@@ -220,7 +251,8 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
     steps: Steps = [
         (
             dynamo.update(
-                _tags_pk(tenant), f"TAG#{new['id']}",
+                _tags_pk(tenant),
+                f"TAG#{new['id']}",
                 UpdateExpression="SET #n = :n, colour = :c, version = :v",
                 ConditionExpression=Attr("version").eq(expected_version),
                 ExpressionAttributeNames={"#n": "name"},
@@ -238,10 +270,19 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
 def delete_tag(tenant: str, tag: dict, expected_version: int) -> None:
     in_use = Conflict("the tag is still given to some persons; take it off them first")
     try:
-        dynamo.transact_explained([
-            (dynamo.delete(_tags_pk(tenant), f"TAG#{tag['id']}", ConditionExpression=Attr("version").eq(expected_version) & Attr("person_count").eq(0)), in_use),
-            (dynamo.delete(_tag_name_pk(tenant, tag["name"]), "TAGNAME"), None),
-        ])
+        dynamo.transact_explained(
+            [
+                (
+                    dynamo.delete(
+                        _tags_pk(tenant),
+                        f"TAG#{tag['id']}",
+                        ConditionExpression=Attr("version").eq(expected_version) & Attr("person_count").eq(0),
+                    ),
+                    in_use,
+                ),
+                (dynamo.delete(_tag_name_pk(tenant, tag["name"]), "TAGNAME"), None),
+            ]
+        )
     except Conflict:
         current = get_tag(tenant, tag["id"])
         if current is None:

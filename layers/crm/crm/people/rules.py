@@ -1,5 +1,6 @@
 """Pure rules about persons: what finds them in search, how consent changes, who may be marketed
 to, and what an erased person keeps. No AWS here."""
+
 from __future__ import annotations
 
 from crm.contacts import search
@@ -9,6 +10,8 @@ from crm.platform.text import fold
 ERASED_NAME = "Erased person"
 # Personal fields cleared by erasure (name is replaced, not cleared, so history still reads).
 PERSONAL_FIELDS = ("job_title", "mobile", "landline", "email")
+
+
 def terms(person: dict) -> set[str]:
     """What makes GET /contacts?q= find this person's contact: name (whole and by word), email,
     phones. An erased person is found by nothing."""
@@ -60,7 +63,12 @@ def erased(person: dict, by: str, at: str) -> dict:
         "receives_financial_documents": False,
         "receives_marketing": False,
         "tag_ids": [],
-        "consent": {"status": consent.get("status", "awaiting"), "medium": consent.get("medium"), "changed_at": consent.get("changed_at"), "changed_by": consent.get("changed_by")},
+        "consent": {
+            "status": consent.get("status", "awaiting"),
+            "medium": consent.get("medium"),
+            "changed_at": consent.get("changed_at"),
+            "changed_by": consent.get("changed_by"),
+        },
         "version": person["version"] + 1,
         "updated_at": at,
         "erased_at": at,

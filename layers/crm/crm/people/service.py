@@ -1,12 +1,15 @@
 """Persons and tags: the rules applied, the repository called. No HTTP, no keys."""
+
 from __future__ import annotations
+
+from pydantic import BaseModel
 
 from crm.booking.logins import revoke_login
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules
-from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields, TagPatch
+from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
@@ -34,13 +37,22 @@ def view(person: dict) -> Person:
 
 
 def _event(person_id: str, change: ConsentChange, by: str, at: str) -> dict:
-    return ConsentEvent(id=ids.new_id(), person_id=person_id, status=change.status, medium=change.medium, note=change.note, changed_at=at, changed_by=by).model_dump(exclude_none=True)
+    return ConsentEvent(
+        id=ids.new_id(), person_id=person_id, status=change.status, medium=change.medium, note=change.note, changed_at=at, changed_by=by
+    ).model_dump(exclude_none=True)
 
 
 def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     tenant, now = principal.tenant, clock.iso(clock.now())
     contact = contact_records.get(tenant, contact_id)
-    person = {**fields.model_dump(exclude={"consent"}), "id": ids.new_id(), "contact_id": contact_id, "version": 1, "created_at": now, "updated_at": now}
+    person = {
+        **fields.model_dump(exclude={"consent"}),
+        "id": ids.new_id(),
+        "contact_id": contact_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
     person["consent"] = {"status": "awaiting"}
     event = None
     if fields.consent:
@@ -101,13 +113,17 @@ def delete(principal: Principal, person_id: str, expected_version: int) -> None:
     repo.delete_person(tenant, contact_for(tenant, person), person, expected_version)
 
 
-def find(tenant: str, *, contact_id: str | None = None, tag_id: str | None = None, audience: str | None = None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def find(
+    tenant: str, *, contact_id: str | None = None, tag_id: str | None = None, audience: str | None = None, limit: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
     if contact_id:
         contact_records.get(tenant, contact_id)
     if tag_id:
         tag(tenant, tag_id)
     query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
-    return repo.list_persons(tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query)
+    return repo.list_persons(
+        tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query
+    )
 
 
 def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -135,7 +151,8 @@ def create_tag(tenant: str, fields: TagFields) -> Tag:
     return Tag.model_validate(new)
 
 
-def update_tag(tenant: str, tag_id: str, patch: TagPatch, expected_version: int) -> Tag:
+def update_tag(tenant: str, tag_id: str, patch: BaseModel, expected_version: int) -> Tag:
+    """`patch` is a TagPatch (built at import by merge_patch_of, so no static type of its own)."""
     old = tag(tenant, tag_id)
     if old["version"] != expected_version:
         raise PreconditionFailed("the tag changed since you read it; reload it and apply your change again")

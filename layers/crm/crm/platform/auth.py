@@ -3,6 +3,7 @@
 API Gateway's Cognito authorizer has verified the token; the handler only reads its claims. The
 tenant comes from the `custom:tenant` claim and nowhere else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

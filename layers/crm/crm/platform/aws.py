@@ -1,4 +1,5 @@
 """boto3 clients, built lazily once per container (never at import time)."""
+
 from __future__ import annotations
 
 from functools import cache

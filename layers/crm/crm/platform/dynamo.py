@@ -3,6 +3,7 @@
 Repositories compose keys (through crm.platform.keys) and conditions; this module only runs them
 and turns DynamoDB's failures into domain errors.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,7 @@ def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     found: dict[tuple[str, str], dict] = {}
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 100):
-        request = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
+        request: dict[str, Any] | None = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
         while request:
             response = resource.batch_get_item(RequestItems=request)
             for item in response["Responses"].get(settings.table_name(), []):
@@ -109,7 +110,12 @@ def query_page(
 
 
 def query_all(
-    partition: tuple[str, str], sort: ConditionBase | None = None, index: str | None = None, *, newest_first: bool = False, limit: int | None = None
+    partition: tuple[str, str],
+    sort: ConditionBase | None = None,
+    index: str | None = None,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
 ) -> Iterable[dict]:
     """Every item of a (bounded) collection, e.g. a contact's notes, or its first `limit` ones."""
     condition = Key(partition[0]).eq(partition[1])
@@ -237,7 +243,7 @@ def transact_explained(steps: list[tuple[dict, Exception | None]], token: str | 
         transact([operation for operation, _ in steps], token)
     except ClientError as e:
         if error_code(e) == "TransactionCanceledException":
-            for (_, error), code in zip(steps, cancellation_codes(e)):
+            for (_, error), code in zip(steps, cancellation_codes(e), strict=False):
                 if code == "ConditionalCheckFailed" and error is not None:
                     raise error from None
         raise

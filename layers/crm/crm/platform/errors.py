@@ -1,4 +1,5 @@
 """Domain errors. One place (crm.platform.http) maps them to RFC 9457 problems."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

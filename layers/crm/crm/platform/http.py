@@ -4,11 +4,12 @@ body limits, ETags, idempotent POSTs, and the Lambda handler with Powertools obs
 Deny by default: a route is registered through `Api.route` with the roles that may call it; a
 request whose (method, resource) has no rule is refused before routing, validation or route code.
 """
+
 from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -45,7 +46,7 @@ def _field(loc: Iterable) -> str:
     return ".".join(parts)
 
 
-def validation_errors(errors: Iterable[dict]) -> list[FieldError]:
+def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     out = []
     for e in errors:
         if e.get("type") == "json_invalid":
@@ -105,11 +106,12 @@ class Api:
         use a route learns nothing about what it accepts. A PUBLIC route has no principal (None)."""
         if len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
-        if self.rules.get((event.get("httpMethod"), event.get("resource"))) == PUBLIC:
+        route = (event.get("httpMethod") or "", event.get("resource") or "")  # missing: no rule matches either way
+        if self.rules.get(route) == PUBLIC:
             return None
         claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
         principal = principal_from_claims(claims)
-        allowed = self.rules.get((event.get("httpMethod"), event.get("resource")))
+        allowed = self.rules.get(route)
         if allowed is None:
             raise Forbidden("this route has no access rule")
         authorize(principal, allowed)

@@ -3,6 +3,7 @@
 Built on Powertools' idempotency utility and its DynamoDB store. The store is created on first
 use, not at import, so a cold start that never needs it does not pay for it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from crm.platform import settings
-from crm.platform.errors import Conflict, Invalid, FieldError
+from crm.platform.errors import Conflict, FieldError, Invalid
 
 # Replays of a POST are honoured for a day; a scheduled delivery is guarded for Scheduler's whole
 # retry window (24 h) with a margin.
@@ -35,9 +36,7 @@ def _store() -> DynamoDBPersistenceLayer:
 
 @cache
 def _config(ttl: int) -> IdempotencyConfig:
-    return IdempotencyConfig(
-        event_key_jmespath="key", payload_validation_jmespath="payload", expires_after_seconds=ttl
-    )
+    return IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="payload", expires_after_seconds=ttl)
 
 
 def bind(context: Any) -> None:

@@ -1,4 +1,5 @@
 """Identifiers are ULIDs: unique, and sorted by creation time (newest-first lists rely on it)."""
+
 from __future__ import annotations
 
 from ulid import ULID

@@ -3,6 +3,7 @@
 Every partition and GSI key starts with `T#<tenant>#`, so no query can reach another tenant's
 items. Repositories build their keys through `tenant_key` and nothing else.
 """
+
 from __future__ import annotations
 
 SEP = "#"

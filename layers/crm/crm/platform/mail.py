@@ -1,4 +1,5 @@
 """Sending email through SES."""
+
 from __future__ import annotations
 
 from crm.platform import aws, settings

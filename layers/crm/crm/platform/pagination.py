@@ -3,6 +3,7 @@
 A cursor from one query (or one tenant) replayed on another is refused rather than silently
 starting somewhere else.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,8 +1,9 @@
 """One-off EventBridge Scheduler schedules (e.g. a note's alert)."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
@@ -18,7 +19,7 @@ def schedule_once(name: str, at: datetime, target_arn: str, role_arn: str, group
         aws.client("scheduler").create_schedule(
             Name=name,
             GroupName=group,
-            ScheduleExpression=f"at({at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})",
+            ScheduleExpression=f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
             ScheduleExpressionTimezone="UTC",
             FlexibleTimeWindow={"Mode": "OFF"},
             ActionAfterCompletion="DELETE",

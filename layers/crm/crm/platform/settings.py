@@ -1,4 +1,5 @@
 """Environment read once per cold start; a missing variable fails loudly on first use."""
+
 from __future__ import annotations
 
 import os

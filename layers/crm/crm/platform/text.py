@@ -1,4 +1,5 @@
 """Text folding for search: case- and accent-insensitive ("Société" is found by "soc")."""
+
 from __future__ import annotations
 
 import re

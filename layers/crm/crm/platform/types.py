@@ -1,9 +1,10 @@
 """Small value types shared by the contexts' models."""
+
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 from pydantic.fields import FieldInfo
@@ -37,6 +38,10 @@ Limit = Annotated[int, Field(ge=1, le=200)]
 def merge_patch_of(model: type[BaseModel], name: str) -> type[BaseModel]:
     """The JSON merge patch of `model`: every field optional with its own constraints; a field sent
     replaces, null clears, a field left out stays (read it with model_dump(exclude_unset=True))."""
-    fields = {n: (f.annotation | None, FieldInfo.merge_field_infos(f, default=None)) for n, f in model.model_fields.items()}
+    fields: dict[str, Any] = {}  # create_model's field definitions: (annotation, FieldInfo) pairs
+    for n, f in model.model_fields.items():
+        if f.annotation is None:  # `None | None` would fail the same way, less clearly
+            raise TypeError(f"{model.__name__}.{n} has no annotation to make optional")
+        fields[n] = (f.annotation | None, FieldInfo.merge_field_infos(f, default=None))
     doc = f"A JSON merge patch of {model.__name__}: fields sent replace, null clears, fields left out stay."
     return create_model(name, __config__=STRICT, __doc__=doc, **fields)
