@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -75,7 +75,6 @@ class Api:
     def __init__(self, service: str):
         self.logger = Logger(service=service)
         self.metrics = Metrics(service=service)
-        self.tracer = Tracer(service=service)
         self.app = APIGatewayRestResolver(enable_validation=True)
         self.rules: dict[tuple[str, str], frozenset[str]] = {}
         self.app.use([self._idempotent])
@@ -182,10 +181,9 @@ class Api:
     # ------------------------------------------------------------ the Lambda entry point
 
     def handler(self) -> Callable:
-        app, logger, metrics, tracer = self.app, self.logger, self.metrics, self.tracer
+        app, logger, metrics = self.app, self.logger, self.metrics
 
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-        @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handler(event: dict, context: Any) -> dict:
             try:
