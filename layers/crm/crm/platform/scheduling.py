@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from crm.platform import aws
+from crm.platform import aws, settings
 
 
 def schedule_once(name: str, at: datetime, target_arn: str, role_arn: str, group: str, payload: dict) -> None:
@@ -27,8 +27,10 @@ def schedule_once(name: str, at: datetime, target_arn: str, role_arn: str, group
                 "Arn": target_arn,
                 "RoleArn": role_arn,
                 "Input": json.dumps(payload),
-                # Scheduler retries a failed delivery for up to a day; the target is idempotent.
+                # Scheduler retries a failed delivery for up to a day (the target is idempotent),
+                # then leaves the event in the dead-letter queue, whose depth raises an alarm.
                 "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 20},
+                "DeadLetterConfig": {"Arn": settings.schedules_dead_letter_arn()},
             },
         )
     except ClientError as e:
