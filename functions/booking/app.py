@@ -12,11 +12,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crm.booking import service
 from crm.booking.models import Booked, BookingRequest, BookingSiteFields, Invitation, Invited, JobList, Options, PublicSite
+from crm.platform import settings
 from crm.platform.auth import CUSTOMERS, PUBLIC, STAFF
 from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT
 from crm.platform.types import Limit
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.MAIL_FROM,
+    settings.CUSTOMER_USER_POOL_ID,
+    settings.BOOKING_SITE_URL_PARAMETER,
+)
 api = Api("booking")
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]

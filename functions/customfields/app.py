@@ -21,9 +21,11 @@ from crm.customfields.models import (
     FieldPatch,
     ValuesPatch,
 )
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF_AND_RESOURCES
 from crm.platform.http import PROBLEM, Api, etag, expected_version, respond
 
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER)
 api = Api("customfields")
 app = api.app
 

@@ -9,17 +9,18 @@ rest wait for the next run (no fan-out needed at that size).
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from crm.jobs import outbox
+from crm.platform import settings
 
-logger, metrics, tracer = Logger(service="job_events"), Metrics(service="job_events"), Tracer(service="job_events")
+logger, metrics = Logger(service="job_events"), Metrics(service="job_events")
+settings.require(settings.TABLE_NAME, settings.JOBS_BUS_NAME)
 SAFETY_MS = 5_000  # a claim, a PutEvents (retried) and a mark must fit in what is left
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     counts = outbox.redrive_everywhere(out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MS)

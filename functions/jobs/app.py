@@ -34,11 +34,13 @@ from crm.jobs.models import (
     VehiclePatch,
 )
 from crm.jobs.transitions import Status
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER, settings.JOBS_BUS_NAME)
 api = Api("jobs")
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]

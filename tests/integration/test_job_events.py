@@ -18,7 +18,7 @@ from crm.platform import aws as platform_aws
 from crm.platform import clock
 from infra import template
 from tests.support.job_events import received, subscribe_queue
-from tests.support.lambdas import LambdaContext, call, claims, module
+from tests.support.lambdas import call, claims, invoke
 
 PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
 
@@ -39,7 +39,7 @@ def scheduled_event() -> dict:
 
 
 def run() -> dict:
-    return module("JobEventsFunction").handler(scheduled_event(), LambdaContext("JobEventsFunction"))
+    return invoke("JobEventsFunction", scheduled_event())
 
 
 @pytest.fixture

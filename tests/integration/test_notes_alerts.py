@@ -11,7 +11,7 @@ import pytest
 from moto.ses.models import ses_backends
 
 from infra import template
-from tests.support.lambdas import LambdaContext, call, module
+from tests.support.lambdas import call, invoke
 
 
 def sent_emails() -> list:
@@ -36,7 +36,7 @@ def schedule_input(aws, note_id: str) -> dict:
 
 
 def fire(event: dict) -> dict:
-    return module("AlertsFunction").handler(event, LambdaContext("AlertsFunction"))
+    return invoke("AlertsFunction", event)
 
 
 def test_a_note_on_a_flagged_contact_shows_the_flag(contact):

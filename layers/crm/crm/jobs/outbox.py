@@ -18,15 +18,13 @@ the same claim -> PutEvents -> mark published.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cache
 
 from aws_lambda_powertools import Logger
 
 from crm.jobs import repository as repo
-from crm.platform import aws, clock
+from crm.platform import aws, clock, settings
 from crm.platform.errors import Unavailable
 
 SOURCE, DETAIL_TYPE = "crm.jobs", "JobCompleted"
@@ -34,14 +32,6 @@ LEASE = timedelta(seconds=60)
 REDRIVE_LIMIT = 200  # markers per scheduled run; the rest wait for the next run
 FAILURES_BEFORE_GIVING_UP = 3  # PutEvents failures in a row end a run (the bus is down: stop knocking)
 logger = Logger(child=True)
-
-
-@cache
-def bus_name() -> str:
-    name = os.environ.get("JOBS_BUS_NAME")
-    if not name:
-        raise RuntimeError("environment variable JOBS_BUS_NAME is not set")
-    return name
 
 
 def marker(history_id: str, job: dict, by: str, at: str) -> dict:
@@ -63,7 +53,12 @@ def marker(history_id: str, job: dict, by: str, at: str) -> dict:
 def _put(tenant: str, detail: dict) -> None:
     response = aws.client("events").put_events(
         Entries=[
-            {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps({"tenant": tenant, **detail}), "EventBusName": bus_name()}
+            {
+                "Source": SOURCE,
+                "DetailType": DETAIL_TYPE,
+                "Detail": json.dumps({"tenant": tenant, **detail}),
+                "EventBusName": settings.jobs_bus_name(),
+            }
         ]
     )
     if response.get("FailedEntryCount"):
