@@ -13,6 +13,7 @@ from crm.contacts import attachments, folder, notes, service
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
+    AttachmentDownload,
     AttachmentRequest,
     Availability,
     AvailabilityQuery,
@@ -29,11 +30,22 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.ALERTS_FUNCTION_ARN,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+)
 api = Api("contacts")
 app = api.app
 ContactOut = Contact | ContactView
@@ -137,6 +149,12 @@ def create_attachment(contact_id: str, body: AttachmentRequest):
     return respond(attachments.request_upload(api.principal().tenant, contact_id, body), 201)
 
 
+@api.route("GET", "/contacts/{contact_id}/attachments/{attachment_id}/download", roles=STAFF)
+def download_attachment(contact_id: str, attachment_id: str) -> AttachmentDownload:
+    _contact(contact_id)
+    return attachments.download(api.principal(), contact_id, attachment_id)
+
+
 @api.route("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}", roles=STAFF)
 def delete_attachment(contact_id: str, attachment_id: str):
     _contact(contact_id)
@@ -186,7 +204,7 @@ def get_settings():
 
 @api.route("PATCH", "/settings", roles=ADMINS)
 def update_settings(body: SettingsPatch):
-    current = service.update_settings(api.principal().tenant, body, expected_version(api.header("If-Match")))
+    current = service.update_settings(api.principal(), body, expected_version(api.header("If-Match")))
     return respond(current, version=current.version)
 
 

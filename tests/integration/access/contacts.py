@@ -22,6 +22,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/contacts/{contact_id}/attachments"): STAFF,
     ("POST", "/contacts/{contact_id}/attachments"): STAFF,
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
+    ("GET", "/contacts/{contact_id}/attachments/{attachment_id}/download"): STAFF,
     ("GET", "/contacts/{contact_id}/emails"): STAFF,
     ("GET", "/contacts/{contact_id}/folder"): STAFF,
     ("GET", "/contact-groups"): STAFF_AND_RESOURCES,

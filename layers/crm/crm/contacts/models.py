@@ -220,12 +220,21 @@ class AttachmentTicket(BaseModel):
 
 
 class Attachment(BaseModel):
+    """An uploaded file; its download link comes from GET .../attachments/{id}/download (recorded
+    in the audit trail)."""
+
     id: str
     filename: str
     category: AttachmentCategory
     size: int
     uploaded_at: datetime
-    download_url: str
+
+
+class AttachmentDownload(BaseModel):
+    id: str
+    filename: str
+    url: str
+    expires_at: str
 
 
 class FolderEntry(BaseModel):

@@ -356,9 +356,11 @@ def get_settings(tenant: str) -> dict | None:
     return dynamo.from_item(item) if item else None
 
 
-def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
+def put_settings(tenant: str, settings: dict, expected_version: int, audit_record: dict) -> None:
+    """The tenant's settings at `expected_version`, with the audit record of the change."""
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, stale("settings"))
+    item = {**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}
+    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=condition), stale("settings")), (audit_record, None)])
 
 
 # ---------------------------------------------------------------- notes and the email archive

@@ -23,7 +23,7 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, ids
+from crm.platform import audit, clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.pagination import Page
@@ -45,12 +45,14 @@ def settings(tenant: str) -> Settings:
     )
 
 
-def update_settings(tenant: str, patch: SettingsPatch, expected_version: int) -> Settings:
-    current = settings(tenant)
+def update_settings(principal: Principal, patch: SettingsPatch, expected_version: int) -> Settings:
+    current = settings(principal.tenant)
     if current.version != expected_version:
         raise PreconditionFailed("the settings changed since you read them; reload and apply your change again")
-    merged = current.model_copy(update={**patch.model_dump(exclude_unset=True, exclude_none=True), "version": current.version + 1})
-    repo.put_settings(tenant, merged.model_dump(), expected_version)
+    changes = patch.model_dump(exclude_unset=True, exclude_none=True)
+    merged = current.model_copy(update={**changes, "version": current.version + 1})
+    record = audit.entry(principal, "settings.changed", "settings", principal.tenant, fields=sorted(changes))
+    repo.put_settings(principal.tenant, merged.model_dump(), expected_version, record)
     return merged
 
 

@@ -17,6 +17,8 @@ written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.contacts import repository as contacts
@@ -116,9 +118,12 @@ def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this consent change is already recorded")
 
 
-def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None) -> None:
+def write_person(
+    tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None, also: Sequence[dict] = ()
+) -> None:
     """Create (old is None) or replace `old` at its version: the person, its tag memberships and
-    counts, its search terms on `contact`, and a consent event, all or nothing."""
+    counts, its search terms on `contact`, a consent event and the writes `also` (an audit record),
+    all or nothing."""
     old_terms = set((old or {}).get("search_terms") or [])
     steps: Steps = [_person_put(tenant, old, new, terms)]
     steps += _membership_steps(tenant, old, new)
@@ -127,6 +132,7 @@ def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms:
         steps.append(_event_put(tenant, event))
     if old is None:
         steps += contacts.dependent_writes(tenant, contact["id"], +1)
+    steps += [(op, None) for op in also]
     dynamo.transact_explained(steps)
 
 
