@@ -16,11 +16,12 @@ import boto3
 from crm.platform import clock
 from infra import template
 from tests.support import iam
-from tests.support.lambdas import FUNCTIONS, call, invoke
+from tests.support.lambdas import FUNCTIONS, call, invoke, module
 
 
 def test_the_outbox_backlog_alarm_watches_the_metric_the_redrive_publishes(aws, monkeypatch, capsys):
     monkeypatch.delitem(FUNCTIONS.base, "POWERTOOLS_METRICS_DISABLED")  # the tests keep metrics off stdout, but here
+    module("JobEventsFunction").metrics.clear_metrics()  # what earlier tests' runs left unflushed (disabled)
     invoke("JobEventsFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}})
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     metrics = {m["Name"]: (d["Namespace"], entry) for entry in emitted for d in entry["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
