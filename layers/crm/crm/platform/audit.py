@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.platform import clock, dynamo, ids
@@ -130,13 +130,11 @@ def find(
     else:
         partition, index, prefix = ("PK", _pk(tenant)), None, "SK"
     low, high = clock.iso(since) if since else None, f"{clock.iso(until)}{LAST}" if until else None
-    sort = Key(prefix).between(low, high) if low and high else Key(prefix).gte(low) if low else Key(prefix).lte(high) if high else None
-    query = {"audit": [actor, action, low, high]}
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
-        query=query,
+        query={"audit": [actor, action, low, high]},
         partition=partition,
-        sort=sort,
+        sort=_period(Key(prefix), low, high),
         index=index,
         limit=limit,
         cursor=cursor,
@@ -144,6 +142,15 @@ def find(
         filter_expression=Attr("action").eq(action) if actor and action else None,
     )
     return Page(items=[AuditRecord.model_validate(dynamo.from_item(i)) for i in items], next_cursor=next_cursor)
+
+
+def _period(sort_key: Key, low: str | None, high: str | None) -> ConditionBase | None:
+    """Sort keys start with the record's time: a period is a range of them."""
+    if low and high:
+        return sort_key.between(low, high)
+    if low:
+        return sort_key.gte(low)
+    return sort_key.lte(high) if high else None
 
 
 # ---------------------------------------------------------------- retention
