@@ -248,3 +248,20 @@ def test_every_bad_field_is_named_at_once():
 )
 def test_the_fields_of_one_kind_of_schedule_only(fields, field):
     assert set(errors(time="02:30", timezone="UTC", **fields)) == {field}
+
+
+def test_in_a_request_body_each_bad_field_is_named_by_its_path():
+    """What the HTTP edge turns into a 422's errors[].field for a body holding a recurrence."""
+    from pydantic import BaseModel
+
+    from crm.platform.http import validation_errors
+
+    class ReorderSettings(BaseModel):
+        recipients: list[str]
+        recurrence: Recurrence
+
+    with pytest.raises(ValidationError) as info:
+        ReorderSettings.model_validate(
+            {"recipients": [], "recurrence": {"frequency": "daily", "time": "24:00", "timezone": "Europe/Paree"}}
+        )
+    assert {e.field for e in validation_errors(info.value.errors())} == {"recurrence.time", "recurrence.timezone"}
