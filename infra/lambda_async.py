@@ -114,10 +114,6 @@ class AsyncInvocations:
         self._configs = configs
         self._sqs = sqs
         self.queue = queue
-        self.failed = 0  # events that ended in a failure destination, a DLQ or nowhere
-
-    def config(self, fn: LocalFunction) -> AsyncConfig:
-        return self._configs.get(fn.logical_id, AsyncConfig())
 
     def invoke(self, fn: LocalFunction, event: Any, now: datetime) -> str:
         """Invoke with InvocationType=Event: the event is queued and the request id returned at
@@ -135,7 +131,9 @@ class AsyncInvocations:
         for record in sorted([r for r in self.queue if r["due"] <= ts], key=lambda r: r["due"]):
             fn = self._functions.find(record["function"])
             config = self._configs.get(record["function"], AsyncConfig())
-            if fn is None or ts - record["enqueued"] > config.max_age_s:
+            if fn is None:  # a function the template no longer has (a state file from before)
+                self.queue.remove(record)
+            elif ts - record["enqueued"] > config.max_age_s:
                 self._finish(record, config, "EventAgeExceeded", now)
             elif config.reserved_concurrency == 0:
                 record["throttles"] += 1  # a throttle is no attempt: back in the queue
@@ -188,7 +186,6 @@ class AsyncInvocations:
             if config.on_success:
                 send_to_queue(self._sqs, config.on_success, json.dumps(invocation), {})
             return
-        self.failed += 1
         sent = []
         if config.on_failure and send_to_queue(self._sqs, config.on_failure, json.dumps(invocation), {}):
             sent.append(config.on_failure)

@@ -33,23 +33,21 @@ import json
 import logging
 import os
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from infra import template as tpl
-from infra.lambda_async import AsyncInvocations, async_configs, send_to_queue
-from infra.lambdas import FunctionRegistry, LocalFunction
+from infra.lambda_async import AsyncInvocations, async_configs
+from infra.lambdas import FunctionRegistry
 from infra.schedule_expressions import ScheduleExpression, parse
+from infra.scheduler_delivery import DEFAULT_RETRY_POLICY, SchedulerDelivery, delivery, event
 from infra.scheduler_schedules import ScheduleInfo, flexible_offset, implicit_queues, parse_time, scheduler_schedules, template_schedules
 
 log = logging.getLogger(__name__)
 
-MAX_SCHEDULER_BACKOFF_S = 60
 MAX_CATCH_UP = 100  # occurrences of one schedule delivered per tick (the rest on the next ticks)
-DEFAULT_RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
 
 
 class UnknownSchedule(KeyError):
@@ -79,7 +77,6 @@ class SchedulerRunner:
     ):
         refs = refs or tpl.local_refs(template=template)
         self._scheduler = scheduler_client
-        self._sqs = sqs_client
         self._functions = functions
         self._template_schedules = template_schedules(template, refs)
         self._state_file = state_file
@@ -90,10 +87,11 @@ class SchedulerRunner:
         self._bad_expressions: set[tuple[str, str]] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._saved: str | None = None
         self.state: dict[str, Any] = self._load_state()
         self.lambda_ = AsyncInvocations(functions, async_configs(template, refs), sqs_client, self.state["async"])
-        self.throttled_invoke_api: set[str] = set()  # logical ids whose Invoke API answers 429 (tests inject it)
-        self.fired_count = 0  # grows on every delivered occurrence (for the snapshotter and tests)
+        self.delivery = SchedulerDelivery(scheduler_client, functions, self.lambda_, sqs_client, self.state["deliveries"])
+        self._fired_by_hand = 0
         if sqs_client is not None:
             for name in implicit_queues(template, refs):
                 sqs_client.create_queue(QueueName=name)  # SAM creates a DeadLetterConfig {Type: SQS} queue
@@ -116,6 +114,9 @@ class SchedulerRunner:
             return
         with self._lock:
             data = json.dumps(self.state, indent=1, sort_keys=True, default=str)
+            if data == self._saved:  # most ticks change nothing
+                return
+            self._saved = data
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._state_file.with_name(self._state_file.name + ".tmp")
         tmp.write_text(data)
@@ -178,10 +179,7 @@ class SchedulerRunner:
                 expr = self._expression(info) if info.enabled else None
                 if expr is not None:
                     fired += self._deliver_due(info, expr, now)
-            for delivery in [d for d in self.state["deliveries"] if d["retry_at"] <= now.timestamp()]:
-                self.state["deliveries"].remove(delivery)
-                if self._attempt(delivery, now):
-                    fired.append(delivery["key"])
+            fired += self.delivery.retry_due(now)
             self.lambda_.process(now)
             if listed:  # forget schedules that no longer exist (a re-created one starts afresh)
                 current = {i.key for i in infos}
@@ -203,127 +201,20 @@ class SchedulerRunner:
                 )
                 entry.update(next=_iso(self._next(info, expr, entry, now - timedelta(seconds=max_age))), last_occurrence=_iso(occurrence))
                 if expr.one_off:
-                    self._completed(info.source, info.name, info.group, info.action_after_completion)
+                    self.delivery.completed(info.source, info.name, info.group, info.action_after_completion)
                 continue
             entry.update(next=_iso(self._next(info, expr, entry, occurrence)), last_occurrence=_iso(occurrence))
-            if self._attempt(self._delivery(info, occurrence, expr.one_off), now):
+            if self.delivery.attempt(delivery(info, occurrence, expr.one_off), now):
                 entry["last_fired_at"] = _iso(now)
                 fired.append(info.key)
         if entry.get("next") is None and not expr.one_off and info.end_date:
-            self._completed(info.source, info.name, info.group, info.action_after_completion)
+            self.delivery.completed(info.source, info.name, info.group, info.action_after_completion)
         return fired
 
-    def _delivery(self, info: ScheduleInfo, occurrence: datetime, one_off: bool) -> dict:
-        """One occurrence on its way to the target, with all Scheduler needs to retry it later."""
-        return {
-            "key": info.key,
-            "source": info.source,
-            "name": info.name,
-            "group": info.group,
-            "schedule_arn": info.arn,
-            "target": info.function or info.target_arn,
-            "input": info.input,
-            "template_type": info.template_type,
-            "occurrence": occurrence.astimezone(UTC).timestamp(),
-            "retry_policy": info.retry_policy or DEFAULT_RETRY_POLICY,
-            "dead_letter_arn": info.dead_letter_arn,
-            "delete_after": info.action_after_completion if one_off else None,
-            "retries": 0,
-            "retry_at": 0,
-        }
-
-    def _attempt(self, delivery: dict, now: datetime) -> bool:
-        """Scheduler invokes the target (asynchronously); True if Lambda accepted the event."""
-        fn = self._functions.find(delivery["target"]) if delivery["target"] else None
-        if fn is None:  # as EventBridge documents for a target that no longer exists: not retried
-            self._dead_letter(delivery, now, "ResourceNotFoundException", f"Function not found: {delivery['target']}", None)
-            return False
-        if fn.logical_id in self.throttled_invoke_api:
-            self._retry_or_dead_letter(delivery, now, "TooManyRequestsException", "Rate Exceeded.")
-            return False
-        self.lambda_.invoke(fn, self._event(delivery, fn, now), now)
-        self.fired_count += 1
-        log.info("schedule %s invoked %s", delivery["name"], fn.logical_id)
-        self._completed(delivery["source"], delivery["name"], delivery["group"], delivery["delete_after"])
-        return True
-
-    def _retry_or_dead_letter(self, delivery: dict, now: datetime, code: str, message: str) -> None:
-        policy = delivery["retry_policy"]
-        delivery["retries"] += 1
-        backoff = min(2 ** (delivery["retries"] - 1), MAX_SCHEDULER_BACKOFF_S)
-        if delivery["retries"] > policy.get("MaximumRetryAttempts", 185):
-            self._dead_letter(delivery, now, code, message, "MaximumRetryAttempts")
-        elif now.timestamp() + backoff - delivery["occurrence"] > policy.get("MaximumEventAgeInSeconds", 86400):
-            self._dead_letter(delivery, now, code, message, "MaximumEventAgeInSeconds")
-        else:
-            log.warning("schedule %s: %s (retry %s in %ss)", delivery["name"], code, delivery["retries"], backoff)
-            delivery["retry_at"] = now.timestamp() + backoff
-            self.state["deliveries"].append(delivery)
-
-    def _dead_letter(self, delivery: dict, now: datetime, code: str, message: str, exhausted: str | None) -> None:
-        """The Scheduler DLQ's dead-letter event: the target's input, Scheduler's attributes."""
-        attributes = {
-            "ERROR_CODE": code,
-            "ERROR_MESSAGE": message,
-            "EXECUTION_ID": uuid.uuid4().hex[:16],
-            "IS_PAYLOAD_TRUNCATED": "false",
-            "RETRY_ATTEMPTS": str(delivery["retries"] - (1 if exhausted == "MaximumRetryAttempts" else 0)),
-            "SCHEDULED_TIME": datetime.fromtimestamp(delivery["occurrence"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "SCHEDULE_ARN": delivery["schedule_arn"],
-            "TARGET_ARN": str(delivery["target"]),
-        } | ({"EXHAUSTED_RETRY_CONDITION": exhausted} if exhausted else {})
-        arn = delivery["dead_letter_arn"]
-        sent = bool(
-            arn
-            and self._sqs is not None
-            and send_to_queue(self._sqs, arn, delivery["input"] or "{}", {k: ("String", v) for k, v in attributes.items()})
-        )
-        log.error(
-            "schedule %s: %s (%s); the event %s",
-            delivery["name"],
-            code,
-            message,
-            f"went to {arn}" if sent else "is dropped (no DeadLetterConfig)",
-        )
-        self._completed(delivery["source"], delivery["name"], delivery["group"], delivery["delete_after"])
-
-    def _completed(self, source: str, name: str, group: str | None, action: str | None) -> None:
-        if source != "scheduler" or (action or "").upper() != "DELETE":
-            return
-        try:
-            self._scheduler.delete_schedule(Name=name, GroupName=group)
-            log.info("schedule %s/%s completed and was deleted (ActionAfterCompletion=DELETE)", group, name)
-        except self._scheduler.exceptions.ResourceNotFoundException:
-            pass
-
-    def _event(self, delivery: dict, fn: LocalFunction, now: datetime) -> Any:
-        scheduled = datetime.fromtimestamp(delivery["occurrence"], UTC)
-        if delivery["input"] is not None:
-            text = delivery["input"]
-            for attribute, value in {
-                "schedule-arn": delivery["schedule_arn"],
-                "scheduled-time": scheduled.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "execution-id": uuid.uuid4().hex[:16],
-                "attempt-number": str(delivery["retries"] + 1),
-            }.items():
-                text = text.replace(f"<aws.scheduler.{attribute}>", value)
-            try:
-                return json.loads(text)
-            except ValueError:
-                return text
-        if delivery["source"] == "template":  # SAM's events deliver EventBridge's "Scheduled Event"
-            return {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Scheduled Event",
-                "source": "aws.events" if delivery["template_type"] == "Schedule" else "aws.scheduler",
-                "account": tpl.ACCOUNT,
-                "time": scheduled.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": tpl.REGION,
-                "resources": [delivery["schedule_arn"]],
-                "detail": {},
-            }
-        return {}
+    @property
+    def fired_count(self) -> int:
+        """Grows on every occurrence handed to a function (the snapshotter watches it)."""
+        return self.delivery.accepted + self._fired_by_hand
 
     # ---------------------------------------------------------------- by hand, and what is there
 
@@ -350,17 +241,16 @@ class SchedulerRunner:
             if fn is None:
                 raise FireFailed(f"target {info.target_arn or info.function} is not a function of the template")
             occurrence = parse_time(entry.get("next")) if expr.one_off else now
-            delivery = self._delivery(info, occurrence or now, expr.one_off)
             try:
-                fn.invoke(self._event(delivery, fn, now))
+                fn.invoke(event(delivery(info, occurrence or now, expr.one_off)))
             except Exception as exc:
                 log.exception("schedule %s: target raised", info.label)
                 raise FireFailed(f"{type(exc).__name__}: {exc}") from exc
-            self.fired_count += 1
+            self._fired_by_hand += 1
             entry["last_fired_at"] = _iso(now)
             if expr.one_off:
                 entry.update(next=None, last_occurrence=_iso(occurrence))
-                self._completed(info.source, info.name, info.group, info.action_after_completion)
+                self.delivery.completed(info.source, info.name, info.group, info.action_after_completion)
             self.save_state()
             return {"key": info.key, "name": info.name, "group": info.group, "fired_at": _iso(now)}
 
@@ -386,7 +276,7 @@ class SchedulerRunner:
                         "action_after_completion": info.action_after_completion,
                         "next_run": entry.get("next") if info.enabled else None,
                         "last_run": entry.get("last_fired_at"),
-                        "failures": sum(1 for d in self.state["deliveries"] if d["key"] == info.key),  # Scheduler retries pending
+                        "failures": sum(1 for d in self.delivery.pending if d["key"] == info.key),  # Scheduler retries pending
                     }
                 )
         return out

@@ -389,7 +389,7 @@ def test_an_invocation_lambda_refuses_is_retried_by_scheduler_within_its_retry_p
     MaximumRetryAttempts and within MaximumEventAgeInSeconds, then sends it to its DLQ naming the
     condition that ended it. (The Invoke API's 429 is injected: no local function reaches its quota.)"""
     world.clock.now = utc(2027, 1, 4, 8)
-    world.runner.throttled_invoke_api.add("TickerFunction")
+    world.runner.delivery.throttled_invoke_api.add("TickerFunction")
     world.create("at(2027-01-04T09:00:00)", "few-retries", retry={"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 86400})
     world.create("at(2027-01-04T09:00:00)", "short-age", retry={"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60})
     world.ticks(utc(2027, 1, 4, 9), utc(2027, 1, 4, 9, 2), timedelta(seconds=1))
@@ -402,11 +402,11 @@ def test_an_invocation_lambda_refuses_is_retried_by_scheduler_within_its_retry_p
     assert dead["few-retries"]["ERROR_CODE"] == "TooManyRequestsException"
     assert world.received("few-retries") == world.received("short-age") == []
 
-    world.runner.throttled_invoke_api.clear()  # a retry that gets through is delivered once
+    world.runner.delivery.throttled_invoke_api.clear()  # a retry that gets through is delivered once
     world.create("at(2027-01-04T09:05:00)", "recovers", retry={"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 600})
-    world.runner.throttled_invoke_api.add("TickerFunction")
+    world.runner.delivery.throttled_invoke_api.add("TickerFunction")
     world.tick(utc(2027, 1, 4, 9, 5))
-    world.runner.throttled_invoke_api.clear()
+    world.runner.delivery.throttled_invoke_api.clear()
     world.ticks(utc(2027, 1, 4, 9, 5, 1), utc(2027, 1, 4, 9, 6), timedelta(seconds=1))
     assert len(world.received("recovers")) == 1 and world.queue("SchedulerDeadLetters") == []
 
