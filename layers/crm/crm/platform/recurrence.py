@@ -65,7 +65,11 @@ class Recurrence(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     frequency: Literal["daily", "weekly", "monthly"]
-    time: str = Field(description="Time of day, HH:MM on a 24-hour clock, in `timezone`.", examples=["02:30"])
+    time: str = Field(
+        description="Time of day, HH:MM on a 24-hour clock, in `timezone`.",
+        examples=["02:30"],
+        json_schema_extra={"pattern": _TIME.pattern},  # documented for clients; the validator below says what is wrong
+    )
     timezone: str = Field(description="IANA time zone the time is read in.", examples=["Europe/Paris"])
     weekdays: list[Weekday] | None = Field(None, validate_default=True, description="Weekly only: the days it runs.")
     day_of_month: int | Literal["last"] | None = Field(
