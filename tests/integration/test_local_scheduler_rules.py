@@ -56,6 +56,29 @@ Resources:
         MaximumEventAgeInSeconds: 60
         DestinationConfig:
           OnFailure: {Type: SQS, Destination: !GetAtt FailureQueue.Arn}
+  NightlyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/ticker/
+      Handler: app.handler
+      Events:
+        Nightly:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 3 * * ? *)
+            ScheduleExpressionTimezone: Europe/Paris
+            Input: '{"test": "nightly"}'
+            RetryPolicy: {MaximumRetryAttempts: 0}
+            DeadLetterConfig: {Type: SQS}
+  Weekly:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      ScheduleExpression: cron(0 6 ? * MON *)
+      FlexibleTimeWindow: {Mode: "OFF"}
+      Target:
+        Arn: !GetAtt NightlyFunction.Arn
+        RoleArn: arn:aws:iam::123456789012:role/scheduler
+        Input: '{"test": "weekly"}'
   FailureQueue: {Type: AWS::SQS::Queue}
   TickerDeadLetters: {Type: AWS::SQS::Queue}
   SchedulerDeadLetters: {Type: AWS::SQS::Queue}
@@ -96,16 +119,16 @@ class World:
     refs: dict[str, str]
     calls: Path
 
-    def tick(self, at: datetime) -> bool:
-        """Move the clock to `at` and tick; did a schedule fire?"""
+    def tick(self, at: datetime, source: str = "scheduler:") -> bool:
+        """Move the clock to `at` and tick; did one of the test's schedules fire (or the template's)?"""
         self.clock.now = at
-        return bool(self.runner.tick())
+        return any(key.startswith(source) for key in self.runner.tick())
 
-    def ticks(self, start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    def ticks(self, start: datetime, end: datetime, step: timedelta, source: str = "scheduler:") -> list[datetime]:
         """Tick from `start` to `end`; the times at which something fired."""
         fired, at = [], start
         while at <= end:
-            if self.tick(at):
+            if self.tick(at, source):
                 fired.append(at)
             at += step
         return fired
@@ -309,6 +332,26 @@ def test_occurrences_missed_while_stopped_are_each_delivered_unless_too_old(worl
     assert world.tick(utc(2027, 1, 4, 12, 30))  # 09:00 .. 12:00 missed
     assert len(world.received("missed")) == 3  # 10, 11, 12: 09:00 is over three hours old
     assert [e["at"] for e in world.received("missed-at")] == [f"2027-01-04T{h}:00:00Z" for h in ("09", "10", "11", "12")]
+
+
+def test_the_templates_schedules_are_scheduler_schedules_too(world):
+    """SAM's ScheduleV2 event is an AWS::Scheduler::Schedule (SAM "ScheduleV2" event source): its
+    time zone, RetryPolicy and DeadLetterConfig apply, {Type: SQS} being a queue SAM creates; so do
+    a template's own AWS::Scheduler::Schedule resources."""
+    world.clock.now = utc(2027, 1, 3, 12)  # a Sunday
+    world.tick(world.clock.now)
+    fired = world.ticks(utc(2027, 1, 4, 1), utc(2027, 1, 4, 7), timedelta(hours=1), source="template:")
+    assert fired == [utc(2027, 1, 4, 2), utc(2027, 1, 4, 6)]  # 03:00 in Paris; Monday 06:00 UTC
+    assert [e["test"] for e in world.received("nightly", "NightlyFunction")] == ["nightly"]
+    assert [e["test"] for e in world.received("weekly", "NightlyFunction")] == ["weekly"]
+
+    world.runner.delivery.throttled_invoke_api.add("NightlyFunction")  # no retries: straight to SAM's queue
+    world.tick(utc(2027, 1, 5, 2))
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="crm-local-NightlyFunctionNightlyQueue")["QueueUrl"]
+    [dead] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(dead["Body"]) == {"test": "nightly"}
+    assert dead["MessageAttributes"]["EXHAUSTED_RETRY_CONDITION"]["StringValue"] == "MaximumRetryAttempts"
 
 
 # ---------------------------------------------------------------- failures
