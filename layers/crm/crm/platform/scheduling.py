@@ -102,6 +102,8 @@ def arm(
     """Make sure the next LOOKAHEAD occurrences after `after` (default: now) are armed; returns them.
 
     Idempotent: call it when the owner creates the series, and (through `delivered`) on every run.
+    `detail` travels in every occurrence's event: ids only (a tenant, a subscription), never
+    personal data, and nothing the owner may change (read that from the owner's item when it runs).
     """
     if not _SERIES.match(series):
         raise ValueError(f"series name {series!r} does not fit Scheduler's names: build it with series_id()")
@@ -132,8 +134,9 @@ def disarm(series: str, group: str) -> int:
 
 
 def replace(series: str, recurrence: Recurrence, target: ScheduleTarget, detail: dict[str, Any]) -> list[datetime]:
-    """The owner changed its series: the armed occurrences go, the new ones are armed. A delivery of
-    an old one already in flight is told it is stale by `delivered`, unless the new series runs then too."""
+    """The owner changed its series: the armed occurrences go, the new ones are armed. Save the new
+    recurrence first: a delivery of an old occurrence already in flight is then told it is stale by
+    `delivered` (unless the new series runs at that instant too, when it is the new series' run)."""
     disarm(series, target.group)
     return arm(series, recurrence, target, detail)
 
