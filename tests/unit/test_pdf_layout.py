@@ -11,8 +11,8 @@ import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from crm.platform import pdf
-from crm.platform.pdf.blocks import wrap
 from crm.platform.pdf.fonts import REGULAR, printable
+from crm.platform.pdf.text import wrap
 from tests.support.documents import (
     FOOTER,
     INVOICE_COLUMNS,
@@ -103,11 +103,10 @@ def test_a_document_without_logo_or_footer_still_has_its_page_label():
 
 def test_wrap_breaks_at_plain_spaces_only_and_cuts_a_word_longer_than_a_line():
     amount = "1\u202f944\u202f444,44\u00a0€"
-    lines = wrap(f"Total dû {amount} au titre du contrat", 90).split("\n")
+    lines = wrap(f"Total dû {amount} au titre du contrat", 90, REGULAR, 8.5)
     assert any(line.startswith(amount) for line in lines)  # never broken inside
     assert all(stringWidth(line, REGULAR, 8.5) <= 90 for line in lines)
-    long = wrap("Réf" + "X" * 60, 50).split("\n")
+    long = wrap("Réf" + "X" * 60, 50, REGULAR, 8.5)
     assert len(long) > 1 and "".join(long) == "Réf" + "X" * 60
     assert all(stringWidth(line, REGULAR, 8.5) <= 50 for line in long)
-    assert wrap("deux\nlignes", 500) == "deux\nlignes"
-    assert wrap(printable("x"), 500) == "x"
+    assert wrap("deux\nlignes", 500, REGULAR, 8.5) == ["deux", "lignes"]

@@ -10,50 +10,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from crm.platform.pdf.fonts import BOLD, REGULAR, printable
+from crm.platform.pdf.fonts import printable
+from crm.platform.pdf.grid import Grid, Row, cell
 from crm.platform.pdf.style import (
-    CELL_LEADING,
+    CELL,
+    CELL_LABEL,
     CELL_PADDING,
-    CELL_SIZE,
+    CELL_STRONG,
     CONTENT_WIDTH,
     HEADER_FILL,
     INK,
     LABEL,
-    MUTED,
     RULE,
-    SIZE,
     SMALL,
+    SMALL_STRONG,
+    STRONG,
     TEXT,
     TITLE,
-    markup,
 )
-
-Align = Literal["left", "right", "center"]
-_ALL = ((0, 0), (-1, -1))
-
-
-def _table_style(*commands: tuple, size: float = CELL_SIZE) -> TableStyle:
-    """A table's style on top of the embedded font: a table left to its defaults would draw with
-    Helvetica, a standard-14 font that is never embedded (and makes the file non-PDF/A)."""
-    return TableStyle([("FONTNAME", *_ALL, REGULAR), ("FONTSIZE", *_ALL, size), ("TEXTCOLOR", *_ALL, INK), *commands])
+from crm.platform.pdf.text import Align, Text, measure
 
 
 def title(text: str) -> Flowable:
     """The document's heading: "Facture INV-000123"."""
-    return Paragraph(markup(text), TITLE)
+    return Text([(TITLE, text)], space_after=2 * mm)
 
 
 def text(body: str, *, small: bool = False, bold: bool = False) -> Flowable:
     """Free text (terms, legal mentions, notes): its line breaks kept, wrapped to the width, split
     across pages when long."""
-    style = SMALL if small else TEXT
-    return Paragraph(f"<b>{markup(body)}</b>" if bold else markup(body), style)
+    style = (SMALL_STRONG if bold else SMALL) if small else (STRONG if bold else TEXT)
+    return Text([(style, body)])
 
 
 def spacer(height_mm: float) -> Flowable:
@@ -73,31 +64,24 @@ class Address:
 
 def addresses(*blocks: Address) -> Flowable:
     """Address blocks side by side, sharing the width."""
-    cells = []
-    for block in blocks:
-        body = "<br/>".join(f"<b>{markup(line)}</b>" if i == 0 else markup(line) for i, line in enumerate(block.lines))
-        cells.append([Paragraph(markup(block.heading), LABEL), Paragraph(body, TEXT)])
-    table = Table([cells], colWidths=[CONTENT_WIDTH / max(1, len(blocks))] * len(blocks), hAlign="LEFT")
-    table.setStyle(_table_style(("VALIGN", *_ALL, "TOP"), ("LEFTPADDING", *_ALL, 0), ("RIGHTPADDING", *_ALL, 6 * mm)))
-    return table
+    width = CONTENT_WIDTH / max(1, len(blocks))
+    room = width - 6 * mm
+    cells = [
+        [
+            *cell(LABEL, block.heading, room),
+            *(line for i, text in enumerate(block.lines) for line in cell(STRONG if i == 0 else TEXT, text, room)),
+        ]
+        for block in blocks
+    ]
+    return Grid([width] * len(blocks), ["left"] * len(blocks), [Row(cells)])
 
 
 def key_values(pairs: Sequence[tuple[str, str]]) -> Flowable:
     """Label / value lines: the document's number, dates, references."""
-    labels = [printable(label) for label, _ in pairs]
-    width = max((stringWidth(label, BOLD, CELL_SIZE) for label in labels), default=0) + 4 * mm
-    rows = [[label, printable(value)] for label, (_, value) in zip(labels, pairs, strict=True)]
-    table = Table(rows, colWidths=[width, None], hAlign="LEFT")
-    table.setStyle(
-        _table_style(
-            ("FONTNAME", (0, 0), (0, -1), BOLD),
-            ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
-            ("LEFTPADDING", *_ALL, 0),
-            ("TOPPADDING", *_ALL, 1),
-            ("BOTTOMPADDING", *_ALL, 1),
-        )
-    )
-    return table
+    label_width = max((measure(printable(label), CELL_LABEL.font, CELL_LABEL.size) for label, _ in pairs), default=0) + 4 * mm
+    value_width = CONTENT_WIDTH - label_width
+    rows = [Row([cell(CELL_LABEL, label, label_width), cell(CELL, value, value_width)]) for label, value in pairs]
+    return Grid([label_width, value_width], ["left", "left"], rows, padding=(1, 0))
 
 
 @dataclass(frozen=True)
@@ -107,55 +91,19 @@ class TableColumn:
     align: Align = "left"  # amounts and quantities: right
 
 
-def wrap(text: str, width: float, font: str = REGULAR, size: float = CELL_SIZE) -> str:
-    """`text` broken into lines no wider than `width` at its plain spaces (a no-break space, as in
-    `1 944,44 €`, never breaks); a word longer than a line is cut. Plain lines are what a table
-    lays out fastest."""
-
-    def fits(candidate: str) -> bool:
-        return stringWidth(candidate, font, size) <= width
-
-    lines: list[str] = []
-    for paragraph in printable(text).replace("\r\n", "\n").split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            if line and fits(f"{line} {word}"):
-                line = f"{line} {word}"
-                continue
-            if line:
-                lines.append(line)
-            rest = word
-            while len(rest) > 1 and not fits(rest):  # longer than a line: cut where it fills one
-                cut = next((i for i in range(len(rest) - 1, 0, -1) if fits(rest[:i])), 1)
-                lines.append(rest[:cut])
-                rest = rest[cut:]
-            line = rest
-        lines.append(line)
-    return "\n".join(lines)
-
-
 def lines_table(columns: Sequence[TableColumn], rows: Iterable[Sequence[str]]) -> Flowable:
     """A table of lines (a document's lines, a report's rows): split between rows across pages,
     its header row repeated on each; cell text wraps within its column."""
     total = sum(column.weight for column in columns)
     widths = [CONTENT_WIDTH * column.weight / total for column in columns]
     room = [width - 2 * CELL_PADDING for width in widths]
-    header = [wrap(column.label, space, BOLD) for column, space in zip(columns, room, strict=True)]
-    body = [[wrap(value, space) for value, space in zip(row, room, strict=True)] for row in rows]
-    style = [
-        ("FONTNAME", (0, 0), (-1, 0), BOLD),
-        ("LEADING", *_ALL, CELL_LEADING),
-        ("VALIGN", *_ALL, "TOP"),
-        ("TOPPADDING", *_ALL, CELL_PADDING),
-        ("BOTTOMPADDING", *_ALL, CELL_PADDING),
-        ("LEFTPADDING", *_ALL, CELL_PADDING),
-        ("RIGHTPADDING", *_ALL, CELL_PADDING),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-    ]
-    style += [("ALIGN", (i, 0), (i, -1), column.align.upper()) for i, column in enumerate(columns) if column.align != "left"]
-    return LongTable([header, *body], colWidths=widths, repeatRows=1, style=_table_style(*style), hAlign="LEFT")
+    header = Row(
+        [cell(CELL_STRONG, column.label, space) for column, space in zip(columns, room, strict=True)],
+        fill=HEADER_FILL,
+        rule_below=(0.8, INK),
+    )
+    body = [Row([cell(CELL, value, space) for value, space in zip(row, room, strict=True)], rule_below=(0.25, RULE)) for row in rows]
+    return Grid(widths, [column.align for column in columns], body, header=header, padding=(CELL_PADDING, CELL_PADDING))
 
 
 @dataclass(frozen=True)
@@ -167,16 +115,12 @@ class Total:
 
 def totals(rows: Sequence[Total], *, width_mm: float = 85) -> Flowable:
     """The totals, right-aligned against the right margin, kept on one page."""
-    width = width_mm * mm
-    table = Table([[printable(row.label), printable(row.amount)] for row in rows], colWidths=[width - 35 * mm, 35 * mm], hAlign="RIGHT")
-    style: list[tuple] = [
-        ("ALIGN", *_ALL, "RIGHT"),
-        ("RIGHTPADDING", *_ALL, CELL_PADDING),
-        ("TOPPADDING", *_ALL, 2),
-        ("BOTTOMPADDING", *_ALL, 2),
+    widths = [width_mm * mm - 35 * mm, 35 * mm]
+    lines = [
+        Row(
+            [cell(STRONG if row.emphasis else TEXT, text, width) for text, width in zip((row.label, row.amount), widths, strict=True)],
+            rule_above=(0.8, INK) if row.emphasis else None,
+        )
+        for row in rows
     ]
-    for i, row in enumerate(rows):
-        if row.emphasis:
-            style += [("FONTNAME", (0, i), (-1, i), BOLD), ("LINEABOVE", (0, i), (-1, i), 0.8, INK)]
-    table.setStyle(_table_style(*style, size=SIZE))
-    return KeepTogether([Spacer(0, 2 * mm), table])
+    return KeepTogether([Spacer(0, 2 * mm), Grid(widths, ["right", "right"], lines, padding=(2, CELL_PADDING), align="right")])

@@ -17,13 +17,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from crm.platform.pdf.archival import DocumentInfo, make_archival
 from crm.platform.pdf.fonts import BOLD, REGULAR, printable
-from crm.platform.pdf.style import CONTENT_WIDTH, FOOTER, INK, MARGIN, MUTED, PAGE_HEIGHT, PAGE_WIDTH, RULE, markup
+from crm.platform.pdf.style import COMPANY, COMPANY_LINE, CONTENT_WIDTH, FOOTER, MARGIN, MUTED, PAGE_HEIGHT, PAGE_WIDTH, RULE
+from crm.platform.pdf.text import Text
 
-_NAME_SIZE, _LINE_SIZE, _LINE_LEADING = 13, 8.5, 11
+_RUNNING_SIZE = 8.5
 _LOGO_BOX = (45 * mm, 20 * mm)  # the most a logo takes: width, height
 _RUNNING_HEADER = 9 * mm  # pages after the first: the company's name and the document's title
 _GAP = 5 * mm  # between the header or footer and the content
@@ -81,12 +82,12 @@ class _Layout:
         self.logo = _logo(head.logo) if head.logo else None
         logo_width, logo_height = _logo_size(self.logo) if self.logo else (0.0, 0.0)
         self.text_x = MARGIN + (logo_width + 5 * mm if self.logo else 0)
-        self.head_lines = [printable(line) for line in head.lines]
-        text_height = _NAME_SIZE + 3 + _LINE_LEADING * len(self.head_lines)
+        self.letterhead = Text([(COMPANY, head.name), *((COMPANY_LINE, line) for line in head.lines)])
+        text_height = self.letterhead.wrap(PAGE_WIDTH - MARGIN - self.text_x, PAGE_HEIGHT)[1]
         self.first_header = max(logo_height, text_height)
-        self.footer_lines = [Paragraph(markup(line), FOOTER) for line in setup.footer_lines]
-        self.footer_heights = [line.wrap(CONTENT_WIDTH, PAGE_HEIGHT)[1] for line in self.footer_lines]
-        self.footer = sum(self.footer_heights) + FOOTER.leading + 3 * mm  # the lines, the page label, a rule
+        self.footer_lines = Text([(FOOTER, line) for line in setup.footer_lines])
+        self.footer_height = self.footer_lines.wrap(CONTENT_WIDTH, PAGE_HEIGHT)[1]
+        self.footer = self.footer_height + FOOTER.leading + 3 * mm  # the lines, the page label, a rule
 
     def frame(self, header: float, frame_id: str) -> Frame:
         bottom = MARGIN + self.footer + _GAP
@@ -107,40 +108,28 @@ class _Layout:
         if self.logo:
             width, height = _logo_size(self.logo)
             canvas.drawImage(self.logo, MARGIN, top - height, width, height)
-        canvas.setFillColor(INK)
-        canvas.setFont(BOLD, _NAME_SIZE)
-        y = top - _NAME_SIZE
-        canvas.drawString(self.text_x, y, printable(self.setup.letterhead.name))
-        canvas.setFillColor(MUTED)
-        canvas.setFont(REGULAR, _LINE_SIZE)
-        y -= 3
-        for line in self.head_lines:
-            y -= _LINE_LEADING
-            canvas.drawString(self.text_x, y, line)
+        self.letterhead.drawOn(canvas, self.text_x, top - self.letterhead.height)
 
     def _running_header(self, canvas: Canvas) -> None:
-        y = PAGE_HEIGHT - MARGIN - _LINE_SIZE
+        y = PAGE_HEIGHT - MARGIN - _RUNNING_SIZE
         canvas.setFillColor(MUTED)
-        canvas.setFont(BOLD, _LINE_SIZE)
+        canvas.setFont(BOLD, _RUNNING_SIZE)
         canvas.drawString(MARGIN, y, printable(self.setup.letterhead.name))
-        canvas.setFont(REGULAR, _LINE_SIZE)
+        canvas.setFont(REGULAR, _RUNNING_SIZE)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, y, printable(self.info.title))
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, y - 2 * mm, PAGE_WIDTH - MARGIN, y - 2 * mm)
 
     def _footer(self, canvas: Canvas, number: int, total: int) -> None:
-        y = MARGIN + sum(self.footer_heights) + 3 * mm
+        y = MARGIN + self.footer_height + 3 * mm
         canvas.setFillColor(MUTED)
-        canvas.setFont(REGULAR, FOOTER.fontSize + 1)
+        canvas.setFont(REGULAR, FOOTER.size + 1)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, y, printable(self.setup.page_label(number, total)))
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, y - 1.5 * mm, PAGE_WIDTH - MARGIN, y - 1.5 * mm)
-        y -= 3 * mm
-        for line, height in zip(self.footer_lines, self.footer_heights, strict=True):
-            y -= height
-            line.drawOn(canvas, MARGIN, y)
+        self.footer_lines.drawOn(canvas, MARGIN, MARGIN)
 
 
 class _ArchivalCanvas(Canvas):

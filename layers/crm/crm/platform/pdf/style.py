@@ -1,17 +1,13 @@
-"""The documents' one look: A4 geometry, colours, type sizes and paragraph styles, and how plain
-text becomes a reportlab paragraph."""
+"""The documents' one look: A4 geometry, colours, and the text styles."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
-from crm.platform.pdf.fonts import BOLD, REGULAR, printable
+from crm.platform.pdf.fonts import BOLD, REGULAR
+from crm.platform.pdf.text import TextStyle
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
@@ -22,19 +18,18 @@ MUTED = colors.HexColor("#52606d")
 RULE = colors.HexColor("#9aa5b1")
 HEADER_FILL = colors.HexColor("#e4e7eb")
 
-SIZE, LEADING = 9, 12
+SIZE = 9
 CELL_SIZE, CELL_LEADING, CELL_PADDING = 8.5, 10, 2
 
-TEXT = ParagraphStyle("crm-text", fontName=REGULAR, fontSize=SIZE, leading=LEADING, textColor=INK)
-SMALL = ParagraphStyle("crm-small", TEXT, fontSize=7.5, leading=9.5, textColor=MUTED)
-FOOTER = ParagraphStyle("crm-footer", SMALL, fontSize=7, leading=9, alignment=TA_CENTER)
-TITLE = ParagraphStyle("crm-title", TEXT, fontName=BOLD, fontSize=16, leading=20, spaceAfter=2 * mm)
-LABEL = ParagraphStyle("crm-label", TEXT, fontName=BOLD, fontSize=7.5, leading=10, textColor=MUTED)
-# reportlab's Paragraph breaks lines at these (and joins words with a plain space): an amount such
-# as `1 944,44 €` must stay on one line, so they become no-break spaces inside paragraphs
-_UNBREAKABLE = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0"})
-
-
-def markup(text: str) -> str:
-    """Plain text as paragraph markup: escaped, drawable, its line breaks kept."""
-    return escape(printable(text).translate(_UNBREAKABLE)).replace("\r\n", "\n").replace("\n", "<br/>")
+TEXT = TextStyle(REGULAR, SIZE, 12, INK)
+STRONG = TextStyle(BOLD, SIZE, 12, INK)
+SMALL = TextStyle(REGULAR, 7.5, 9.5, MUTED)
+SMALL_STRONG = TextStyle(BOLD, 7.5, 9.5, MUTED)
+LABEL = TextStyle(BOLD, 7.5, 10, MUTED)
+TITLE = TextStyle(BOLD, 16, 20, INK)
+COMPANY = TextStyle(BOLD, 13, 16, INK)
+COMPANY_LINE = TextStyle(REGULAR, 8.5, 11, MUTED)
+FOOTER = TextStyle(REGULAR, 7, 9, MUTED, align="center")
+CELL = TextStyle(REGULAR, CELL_SIZE, CELL_LEADING, INK)
+CELL_STRONG = TextStyle(BOLD, CELL_SIZE, CELL_LEADING, INK)
+CELL_LABEL = TextStyle(BOLD, CELL_SIZE, CELL_LEADING, MUTED)
