@@ -44,6 +44,28 @@ def test_a_120_line_table_continues_over_three_pages_under_its_repeated_header(l
     assert "Total TTC 27 999,94 €" in pages[-1]
 
 
+def test_a_row_of_a_few_lines_is_never_cut_at_a_page_break():
+    rows = [[f"Poste {i:02d} début\nPoste {i:02d} milieu\nPoste {i:02d} fin", "1,00 €"] for i in range(1, 61)]
+    info, setup, story = invoice(
+        0, extra=(pdf.lines_table([pdf.TableColumn("Désignation", 4), pdf.TableColumn("Total", 1, "right")], rows),)
+    )
+    pages = page_texts(pdf.render(info, setup, story))
+    assert len(pages) > 1
+    for text in pages:
+        for i in {int(n) for n in re.findall(r"Poste (\d{2})", text)}:
+            assert f"Poste {i:02d} début Poste {i:02d} milieu Poste {i:02d} fin" in text
+
+
+def test_a_line_longer_than_a_page_continues_on_the_next_one():
+    description = "\n".join(f"Relevé {i:03d} du compteur" for i in range(1, 151))
+    info, setup, story = invoice(
+        0, extra=(pdf.lines_table([pdf.TableColumn("Désignation", 4), pdf.TableColumn("Total", 1, "right")], [[description, "10,00 €"]]),)
+    )
+    pages = page_texts(pdf.render(info, setup, story))
+    assert len(pages) >= 3 and all("Désignation Total" in text for text in pages[1:])
+    assert [int(n) for n in re.findall(r"Relevé (\d{3})", " ".join(pages))] == list(range(1, 151))
+
+
 def test_the_letterhead_heads_the_first_page_and_the_next_ones_name_company_and_document(long_invoice):
     first, *others = page_texts(long_invoice)
     assert "Plomberie Dupont SAS 12 rue des Lilas 75011 Paris" in first

@@ -20,6 +20,7 @@ from crm.platform.pdf.text import Align, TextStyle, wrap
 Line = tuple[TextStyle, str]
 Cell = Sequence[Line]
 Rule = tuple[float, Color]  # width, colour
+_LONG_ROW, _MIN_LINES_LEFT = 6, 2  # a row of at least this many lines may be cut, leaving at least this many
 
 
 def cell(style: TextStyle, text: str, width: float) -> list[Line]:
@@ -65,12 +66,36 @@ class Grid(Flowable):
             if height > room:
                 break
             room, fitting = room - height, fitting + 1
-        if fitting == 0:  # not even one row (under the header): all of it on the next page
+        head, tail = list(self.rows[:fitting]), list(self.rows[fitting:])
+        if tail and (cut := self._cut(tail[0], room - 2 * self.padding[0])):
+            head.append(cut[0])
+            tail[0] = cut[1]
+        if not head:  # not even one row (under the header): all of it on the next page
             return []
-        return [self._part(self.rows[:fitting]), self._part(self.rows[fitting:])]
+        return [self._part(head), self._part(tail)]
 
     def _part(self, rows: Sequence[Row]) -> Grid:
         return Grid(self.widths, self.aligns, rows, header=self.header, padding=self.padding, align=self.hAlign.lower())  # type: ignore[arg-type]
+
+    @staticmethod
+    def _cut(row: Row, room: float) -> tuple[Row, Row] | None:
+        """A long row (a description of many lines) continues on the next page rather than
+        leaving a gap, or failing when it is taller than a page; a short one moves whole."""
+        kept = []
+        for lines in row.cells:
+            used, count = 0.0, 0
+            for style, _ in lines:
+                if used + style.leading > room:
+                    break
+                used, count = used + style.leading, count + 1
+            kept.append(count)
+        longest = max((len(lines) for lines in row.cells), default=0)
+        overflowing = [n for lines, n in zip(row.cells, kept, strict=True) if n < len(lines)]
+        if longest < _LONG_ROW or not overflowing or min(overflowing) < _MIN_LINES_LEFT:
+            return None
+        first = Row([lines[:n] for lines, n in zip(row.cells, kept, strict=True)], row.fill, row.rule_above, None)
+        rest = Row([lines[n:] for lines, n in zip(row.cells, kept, strict=True)], row.fill, None, row.rule_below)
+        return first, rest
 
     def draw(self) -> None:
         top = self.height
