@@ -12,7 +12,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from crm.platform import pdf
 from crm.platform.pdf.fonts import REGULAR, printable
-from crm.platform.pdf.text import wrap
+from crm.platform.pdf.typeset import wrap
 from tests.support.documents import (
     FOOTER,
     INVOICE_COLUMNS,

@@ -75,6 +75,7 @@ class RowLimitExceeded(CrmError):
 class _Reader:
     """What a file's numbers and dates look like to its reader."""
 
+    locale: Any  # babel.Locale
     decimal_mark: str
     percent_sign: str
     time_zone: ZoneInfo
@@ -83,8 +84,9 @@ class _Reader:
     def of(cls, locale: str, time_zone: str) -> _Reader:
         from babel import Locale
 
-        symbols = Locale.parse(locale.replace("-", "_")).number_symbols["latn"]
-        return cls(symbols["decimal"], symbols["percentSign"], ZoneInfo(time_zone))
+        parsed = Locale.parse(locale.replace("-", "_"))
+        symbols = parsed.number_symbols["latn"]
+        return cls(parsed, symbols["decimal"], symbols["percentSign"], ZoneInfo(time_zone))
 
 
 def _limited(rows: Iterable[Mapping[str, Any]], max_rows: int) -> Iterator[Mapping[str, Any]]:
@@ -238,7 +240,8 @@ def _money_format(column: Column, locale: Any) -> str:
 class _XlsxColumn:
     """How one column's values become cells: a format, a writer, and a width from what it shows."""
 
-    def __init__(self, column: Column, workbook: Any, locale: Any, reader: _Reader) -> None:
+    def __init__(self, column: Column, workbook: Any, reader: _Reader) -> None:
+        locale = reader.locale
         self.key, self.label = column.key, column.label
         self.display = _csv_cell(column, reader)  # a cell's text as shown, to size the column
         kind = column.kind
@@ -289,15 +292,13 @@ def write_xlsx(
     many rows it holds. Rows are written as they come, with temporary files of its own (removed
     even when the row limit stops it)."""
     import xlsxwriter
-    from babel import Locale
 
-    babel_locale = Locale.parse(locale.replace("-", "_"))
     reader = _Reader.of(locale, time_zone)
     rows = _limited(rows, min(max_rows, XLSX_MAX_ROWS))
     with tempfile.TemporaryDirectory(prefix="xlsx-") as scratch:
         workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "tmpdir": scratch})
         sheet = workbook.add_worksheet(_sheet_name(sheet_name))
-        specs = [_XlsxColumn(column, workbook, babel_locale, reader) for column in columns]
+        specs = [_XlsxColumn(column, workbook, reader) for column in columns]
         sample = list(islice(rows, _WIDTH_SAMPLE))
         bold = workbook.add_format({"bold": True, "bottom": 1})
         for i, spec in enumerate(specs):

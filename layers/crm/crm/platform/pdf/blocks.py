@@ -32,7 +32,7 @@ from crm.platform.pdf.style import (
     TEXT,
     TITLE,
 )
-from crm.platform.pdf.text import Align, Text, measure
+from crm.platform.pdf.typeset import Align, Text, measure
 
 
 def title(text: str) -> Flowable:

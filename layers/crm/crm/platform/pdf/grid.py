@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable
 
-from crm.platform.pdf.text import Align, TextStyle, wrap
+from crm.platform.pdf.typeset import Align, TextStyle, wrap
 
 Line = tuple[TextStyle, str]
 Cell = Sequence[Line]

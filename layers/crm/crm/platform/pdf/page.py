@@ -22,7 +22,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from crm.platform.pdf.archival import DocumentInfo, make_archival
 from crm.platform.pdf.fonts import BOLD, REGULAR, printable
 from crm.platform.pdf.style import COMPANY, COMPANY_LINE, CONTENT_WIDTH, FOOTER, MARGIN, MUTED, PAGE_HEIGHT, PAGE_WIDTH, RULE
-from crm.platform.pdf.text import Text
+from crm.platform.pdf.typeset import Text
 
 _RUNNING_SIZE = 8.5
 _LOGO_BOX = (45 * mm, 20 * mm)  # the most a logo takes: width, height

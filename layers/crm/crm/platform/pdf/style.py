@@ -7,7 +7,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from crm.platform.pdf.fonts import BOLD, REGULAR
-from crm.platform.pdf.text import TextStyle
+from crm.platform.pdf.typeset import TextStyle
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
