@@ -69,7 +69,7 @@ def addresses(*blocks: Address) -> Flowable:
     cells = [
         [
             *cell(LABEL, block.heading, room),
-            *(line for i, text in enumerate(block.lines) for line in cell(STRONG if i == 0 else TEXT, text, room)),
+            *(line for i, written in enumerate(block.lines) for line in cell(STRONG if i == 0 else TEXT, written, room)),
         ]
         for block in blocks
     ]
@@ -118,7 +118,10 @@ def totals(rows: Sequence[Total], *, width_mm: float = 85) -> Flowable:
     widths = [width_mm * mm - 35 * mm, 35 * mm]
     lines = [
         Row(
-            [cell(STRONG if row.emphasis else TEXT, text, width) for text, width in zip((row.label, row.amount), widths, strict=True)],
+            [
+                cell(STRONG if row.emphasis else TEXT, written, width - 2 * CELL_PADDING)
+                for written, width in zip((row.label, row.amount), widths, strict=True)
+            ],
             rule_above=(0.8, INK) if row.emphasis else None,
         )
         for row in rows

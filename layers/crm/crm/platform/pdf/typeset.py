@@ -104,10 +104,12 @@ class Text(Flowable):
         return [Text(lines[:fitting]), Text(lines[fitting:], self.spaceAfter)]  # each line a run that fits
 
     def draw(self) -> None:
-        canvas, top = self.canv, self.height
+        canvas, top, current = self.canv, self.height, None
         for style, line in self._lines:
-            canvas.setFont(style.font, style.size)
-            canvas.setFillColor(style.color)
+            if style is not current:
+                canvas.setFont(style.font, style.size)
+                canvas.setFillColor(style.color)
+                current = style
             y = top - style.baseline()
             if style.align == "right":
                 canvas.drawRightString(self.width, y, line)
