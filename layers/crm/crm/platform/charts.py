@@ -18,9 +18,10 @@ from decimal import Decimal
 from reportlab.graphics.renderSVG import drawToString
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.lib.colors import Color
 
 from crm.platform.pdf.fonts import BOLD, REGULAR, SVG_FAMILY, printable
+from crm.platform.pdf.typeset import measure
 
 Number = int | float | Decimal
 
@@ -68,12 +69,14 @@ class _Scale:
         return self.bottom + (float(value) - self.low) / (self.high - self.low) * (self.top - self.bottom)
 
 
-def _text(x: float, y: float, text: str, size: float = _LABEL_SIZE, anchor: str = "start", bold: bool = False, color=_MUTED) -> String:
+def _text(
+    x: float, y: float, text: str, size: float = _LABEL_SIZE, anchor: str = "start", bold: bool = False, color: Color = _MUTED
+) -> String:
     return String(x, y, printable(text), fontName=BOLD if bold else REGULAR, fontSize=size, fillColor=color, textAnchor=anchor)
 
 
 def _width(text: str, size: float = _LABEL_SIZE) -> float:
-    return stringWidth(printable(text), REGULAR, size)
+    return measure(printable(text), REGULAR, size)
 
 
 def _has_data(series: Sequence[Series]) -> bool:
@@ -159,7 +162,7 @@ def monthly_chart(
     return drawing
 
 
-def _legend(drawing: Drawing, bars: Sequence[Series], lines: Sequence[Series], colours: dict, baseline: float) -> float:
+def _legend(drawing: Drawing, bars: Sequence[Series], lines: Sequence[Series], colours: dict[int, Color], baseline: float) -> float:
     """Draws the legend from `baseline` down, wrapping to the drawing's width; returns the lowest y used."""
     x, y = 0.0, baseline
     for s, is_bar in [*((s, True) for s in bars), *((s, False) for s in lines)]:
