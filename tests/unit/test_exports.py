@@ -171,8 +171,10 @@ def test_a_money_column_needs_its_currency_and_integer_minor_units():
         export_csv("fr_FR", [{"total": 19.99}], [Column("total", "Total", Kind.MONEY, currency="EUR")])
 
 
-def test_the_sheet_name_is_one_excel_accepts():
-    out = io.BytesIO()
-    write_xlsx(out, COLUMNS, ROWS, locale="fr_FR", max_rows=10, sheet_name="Factures [2026/01]: clients * impayés ? oui")
-    name = openpyxl.load_workbook(io.BytesIO(out.getvalue())).sheetnames[0]
+def test_the_workbook_goes_to_a_file_path_too_under_a_sheet_name_excel_accepts(tmp_path):
+    path = tmp_path / "factures.xlsx"
+    assert write_xlsx(str(path), COLUMNS, ROWS, locale="fr_FR", max_rows=10, sheet_name="Factures [2026/01]: clients * impayés ? oui") == 2
+    book = openpyxl.load_workbook(path)
+    name = book.sheetnames[0]
     assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+    assert book[name]["A2"].value == "INV-000123"
