@@ -125,11 +125,13 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
             "AWS::DynamoDB::Table",
             "AWS::Scheduler::ScheduleGroup",
             "AWS::Events::EventBus",
-            "AWS::SQS::Queue",
         ):
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
             names[logical_id] = f"{prefix}-{logical_id}".lower()
+        elif kind == "AWS::SQS::Queue":
+            fifo = str(res.get("Properties", {}).get("FifoQueue", "")).lower() == "true"
+            names[logical_id] = f"{prefix}-{logical_id}" + (".fifo" if fifo else "")
     return names
 
 
@@ -286,6 +288,26 @@ def create_schedule_groups(scheduler, refs: dict[str, str], template: dict | Non
     return created
 
 
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "ReceiveMessageWaitTimeSeconds", "FifoQueue")
+
+
+def create_queues(sqs, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create every AWS::SQS::Queue of the template under its local name, with its attributes
+    (a RedrivePolicy's dead-letter queue first, so its ARN exists)."""
+    template = template or load()
+    queues = resources("AWS::SQS::Queue", template)
+    ordered = sorted(queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {}))
+    created = []
+    for logical_id in ordered:
+        props = resolve(queues[logical_id].get("Properties", {}), refs, template)
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        sqs.create_queue(QueueName=refs[logical_id], Attributes=attributes)
+        created.append(refs[logical_id])
+    return created
+
+
 def create_event_buses(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
     """Create every AWS::Events::EventBus of the template under its local name (its Ref)."""
     template = template or load()
@@ -305,24 +327,6 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
         props = resolve(res["Properties"], refs, template)
         ssm.put_parameter(Name=props["Name"], Value=props["Value"], Type=props.get("Type", "String"), Overwrite=True)
         created.append(props["Name"])
-    return created
-
-
-QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "RedrivePolicy", "SqsManagedSseEnabled")
-
-
-def create_queues(sqs, refs: dict[str, str], template: dict | None = None) -> list[str]:
-    """Create every AWS::SQS::Queue of the template under its local name, dead-letter queues first
-    (a queue's RedrivePolicy names its dead-letter queue's ARN)."""
-    template = template or load()
-    queues = resources("AWS::SQS::Queue", template)
-    ordered = sorted(queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {}))
-    created = []
-    for logical_id in ordered:
-        props = resolve(queues[logical_id].get("Properties", {}), refs, template)
-        attributes = {k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in props.items() if k in QUEUE_ATTRIBUTES}
-        sqs.create_queue(QueueName=refs[logical_id], Attributes=attributes)
-        created.append(refs[logical_id])
     return created
 
 
@@ -347,18 +351,18 @@ def create_secure_parameters(ssm, refs: dict[str, str], template: dict | None = 
 
 def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
     """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
-    buckets, schedule groups, event buses, SSM parameters (secure ones too), queues, and the verified
-    SES sender. (The local stack adds user pools and event watchers; the tests and benchmarks need
-    only these.)"""
+    buckets, schedule groups, event buses, SQS queues, SSM parameters (secure ones too), and the
+    verified SES sender. (The local stack adds user pools and event watchers; the tests and
+    benchmarks need only these.)"""
     template = template or load()
     created = {
         "tables": create_tables(make_client("dynamodb"), refs, template),
         "buckets": create_buckets(make_client("s3"), refs, template),
         "schedule_groups": create_schedule_groups(make_client("scheduler"), refs, template),
         "event_buses": create_event_buses(make_client("events"), refs, template),
+        "queues": create_queues(make_client("sqs"), refs, template),
         "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template)
         + create_secure_parameters(make_client("ssm"), refs, template),
-        "queues": create_queues(make_client("sqs"), refs, template),
     }
     if refs.get("MailFrom"):
         make_client("ses").verify_email_identity(EmailAddress=refs["MailFrom"])
