@@ -5,19 +5,39 @@
  * USER_PASSWORD_AUTH, then RespondToAuthChallenge when a first sign-in must choose a password:
  * unsigned calls for the pool's public app client), at the endpoint and client that
  * /booking/config.json names: in AWS cognito-idp.<region>.amazonaws.com (deploying writes it),
- * locally the local stack's /_local/cognito, which hands the same calls to moto.
+ * locally the local stack's /_local/cognito, which hands the same calls to moto. A forgotten
+ * password is reset there too (ForgotPassword emails a code, ConfirmForgotPassword sets the new one).
+ *
+ * Every text goes through t() (i18n.js): the page reads in the customer's language, and asks the
+ * API for its answers (problem details) in it with Accept-Language.
  */
 (function () {
   "use strict";
 
+  var i18n = window.BookingI18n;
+  var t = i18n.t;
+
+  // Column and status names, as functions so they read in the language of the moment.
   var LABELS = {
-    reference: "Reference", type: "Type", site: "Site", status: "Status",
-    planned_start: "Planned start", planned_end: "Planned end", preferred_date: "Preferred date",
-    description: "Description", created_at: "Requested", completed_at: "Completed"
+    reference: function () { return t("Reference"); },
+    type: function () { return t("Type"); },
+    site: function () { return t("Site"); },
+    status: function () { return t("Status"); },
+    planned_start: function () { return t("Planned start"); },
+    planned_end: function () { return t("Planned end"); },
+    preferred_date: function () { return t("Preferred date"); },
+    description: function () { return t("Description"); },
+    created_at: function () { return t("Requested"); },
+    completed_at: function () { return t("Completed"); }
   };
   var STATUSES = {
-    to_schedule: "To schedule", scheduled: "Scheduled", in_progress: "In progress", paused: "Paused",
-    completed: "Completed", completed_with_issues: "Completed with issues", cancelled: "Cancelled"
+    to_schedule: function () { return t("To schedule"); },
+    scheduled: function () { return t("Scheduled"); },
+    in_progress: function () { return t("In progress"); },
+    paused: function () { return t("Paused"); },
+    completed: function () { return t("Completed"); },
+    completed_with_issues: function () { return t("Completed with issues"); },
+    cancelled: function () { return t("Cancelled"); }
   };
   var DATE_TIMES = { planned_start: 1, planned_end: 1, created_at: 1, completed_at: 1 };
   var CONFIG_URL = "/booking/config.json";
@@ -27,6 +47,9 @@
   var tokenKey = "booking-token:" + slug;
   var nextCursor = null;
   var columns = [];
+  var shown = [];  // the jobs on screen, drawn again when the language changes
+  var site = null;  // the landing data: {company_name, logo_url}
+  var jobTypes = null;  // the job types offered, for the placeholder drawn again in another language
   var config = null;  // {cognito_endpoint, client_id}
 
   function $(id) { return document.getElementById(id); }
@@ -47,7 +70,7 @@
 
   /* fetch + JSON; throws {status, problem} for anything but 2xx (problem: the RFC 9457 body). */
   function call(method, url, body, extraHeaders) {
-    var headers = { "Accept": "application/json" };
+    var headers = { "Accept": "application/json", "Accept-Language": i18n.locale() };
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
     if (token()) { headers["Authorization"] = "Bearer " + token(); }
     Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
@@ -62,17 +85,19 @@
           return data;
         });
       }, function () {
-        throw { status: 0, problem: { detail: "The server cannot be reached. Check your connection and try again." } };
+        throw { status: 0, problem: { detail: unreachable() } };
       });
   }
+
+  function unreachable() { return t("The server cannot be reached. Check your connection and try again."); }
 
   function explain(error) {
     var p = error.problem || {};
     if (error.status === 429) {
-      return p.detail || "Too many requests: please wait a little before trying again.";
+      return p.detail || t("Too many requests: please wait a little before trying again.");
     }
-    if (error.status >= 500) { return "Something went wrong on our side. Please try again in a moment."; }
-    return p.detail || p.title || p.message || ("Request failed (" + error.status + ")");
+    if (error.status >= 500) { return t("Something went wrong on our side. Please try again in a moment."); }
+    return p.detail || p.title || p.message || t("Request failed ({status})", { status: error.status });
   }
 
   function signedOut(message) {
@@ -80,15 +105,22 @@
     show($("jobs"), false);
     show($("book"), false);
     show($("sign-out"), false);
+    show($("reset"), false);
     show($("sign-in"), true);
     notice(message || "", message ? "warn" : "");
   }
 
   /* ------------------------------------------------------------------ the landing data */
 
+  function drawTitle() {
+    document.title = site ? t("{company} - booking", { company: site.company_name }) : t("Booking");
+    if (!site) { text($("company"), t("Booking")); }
+  }
+
   function loadSite() {
-    return call("GET", api).then(function (site) {
-      document.title = site.company_name + " - booking";
+    return call("GET", api).then(function (found) {
+      site = found;
+      drawTitle();
       text($("company"), site.company_name);
       text($("initial"), site.company_name.charAt(0).toUpperCase());
       if (site.logo_url) {
@@ -131,7 +163,7 @@
         return data || {};
       });
     }, function () {
-      throw { status: 0, problem: { detail: "The server cannot be reached. Check your connection and try again." } };
+      throw { status: 0, problem: { detail: unreachable() } };
     });
   }
 
@@ -152,28 +184,33 @@
       return result;
     }).then(function (result) {
       if (!result.AuthenticationResult) {
-        throw { status: 200, code: result.ChallengeName, problem: { detail: "This sign-in needs a step this page cannot do (" + result.ChallengeName + "). Ask your contact at the company." } };
+        throw { status: 200, code: result.ChallengeName, problem: { detail: t("This sign-in needs a step this page cannot do ({step}). Ask your contact at the company.", { step: result.ChallengeName }) } };
       }
       return result.AuthenticationResult.IdToken;
     });
   }
 
-  function signInProblem(e) {
+  /* What a Cognito refusal means to the customer; `own` reads the codes of one step its own way. */
+  function cognitoProblem(e, own) {
+    if (own[e.code]) { return own[e.code](); }
     switch (e.code) {
-      case "NotAuthorizedException":
-      case "UserNotFoundException":
-        return "Wrong email or password.";
       case "InvalidPasswordException":
-        return "That new password is not accepted: " + (e.problem.detail || "choose a longer one, with upper- and lower-case letters and a digit.");
-      case "PasswordResetRequiredException":
-        return "Your password must be reset: ask your contact at the company to invite you again.";
+        return t("That new password is not accepted: choose a longer one, with upper- and lower-case letters and a digit.");
       case "TooManyRequestsException":
       case "LimitExceededException":
-        return "Too many attempts: please wait a little before trying again.";
+        return t("Too many attempts: please wait a little before trying again.");
       default:
         return e.status === 0 || e.status >= 500 || !e.problem.detail ? explain(e) : e.problem.detail;
     }
   }
+
+  function wrongPassword() { return t("Wrong email or password."); }
+
+  var SIGN_IN_PROBLEMS = {
+    NotAuthorizedException: wrongPassword,
+    UserNotFoundException: wrongPassword,
+    PasswordResetRequiredException: function () { return t("Your password must be reset: choose a new one with “Forgot your password?”."); }
+  };
 
   function onSignIn(event) {
     event.preventDefault();
@@ -185,17 +222,17 @@
     var needsNew = !$("new-password-block").hidden;
     var newPassword = needsNew ? $("new-password").value : null;
     if (!email || !password) {
-      text(error, "Enter your email address and password.");
+      text(error, t("Enter your email address and password."));
       show(error, true);
       return;
     }
     if (needsNew && newPassword.length < 12) {
-      text(error, "Your new password needs at least 12 characters.");
+      text(error, t("Your new password needs at least 12 characters."));
       show(error, true);
       return;
     }
     if (!config) {
-      text(error, "Signing in is not available right now. Please try again later.");
+      text(error, t("Signing in is not available right now. Please try again later."));
       show(error, true);
       return;
     }
@@ -205,37 +242,117 @@
       $("password").value = "";
       $("new-password").value = "";
       show($("new-password-block"), false);
-      $("sign-in-button").textContent = "Sign in";
+      label($("sign-in-button"), "Sign in");
       return signedIn();
     }, function (e) {
       if (e.code === "NEW_PASSWORD_REQUIRED") {
         show($("new-password-block"), true);
-        $("sign-in-button").textContent = "Set password and sign in";
+        label($("sign-in-button"), "Set password and sign in");
         $("new-password").focus();
-        text(error, "Welcome! Please choose your own password to finish signing in.");
+        text(error, t("Welcome! Please choose your own password to finish signing in."));
         error.className = "error info";
       } else {
-        text(error, signInProblem(e));
+        text(error, cognitoProblem(e, SIGN_IN_PROBLEMS));
       }
       show(error, true);
     }).then(function () { $("sign-in-button").disabled = false; });
+  }
+
+  /* A button whose English text is `english`, read in the language of the moment (and again after a switch). */
+  function label(el, english) {
+    el.dataset.i18nSource = english;
+    text(el, t(english));
+  }
+
+  /* ------------------------------------------------------------------ forgotten password */
+
+  function wrongCode() { return t("That code is wrong or has expired: ask for a new one."); }
+
+  var RESET_PROBLEMS = {
+    CodeMismatchException: wrongCode,
+    ExpiredCodeException: wrongCode,
+    NotAuthorizedException: function () { return t("Sign in first with the temporary password of your invitation: it asks you to choose your own."); }
+  };
+
+  function resetError(message) {
+    text($("reset-error"), message);
+    show($("reset-error"), !!message);
+  }
+
+  function openReset() {
+    notice("");
+    $("reset-email").value = $("email").value.trim();
+    show($("reset-request-form"), true);
+    show($("reset-confirm-form"), false);
+    resetError("");
+    show($("sign-in"), false);
+    show($("reset"), true);
+    $("reset-email").focus();
+  }
+
+  function closeReset(message) {
+    show($("reset"), false);
+    show($("sign-in"), true);
+    if (message) { notice(message, "ok"); }
+  }
+
+  function codeAsked() {
+    show($("reset-request-form"), false);
+    show($("reset-confirm-form"), true);
+    $("reset-code").focus();
+  }
+
+  function onResetRequest(event) {
+    event.preventDefault();
+    resetError("");
+    var email = $("reset-email").value.trim().toLowerCase();
+    if (!email) { resetError(t("Enter your email address.")); return; }
+    if (!config) { resetError(t("Signing in is not available right now. Please try again later.")); return; }
+    $("reset-request-button").disabled = true;
+    cognito("ForgotPassword", { ClientId: config.client_id, Username: email, ClientMetadata: { locale: i18n.locale() } }).then(codeAsked, function (e) {
+      // An unknown address reads like a known one: nobody learns who has an access.
+      if (e.code === "UserNotFoundException") { codeAsked(); } else { resetError(cognitoProblem(e, RESET_PROBLEMS)); }
+    }).then(function () { $("reset-request-button").disabled = false; });
+  }
+
+  function onResetConfirm(event) {
+    event.preventDefault();
+    resetError("");
+    var email = $("reset-email").value.trim().toLowerCase();
+    var code = $("reset-code").value.trim();
+    var password = $("reset-password").value;
+    if (!code || !password) { resetError(t("Enter the code you received and your new password.")); return; }
+    if (password.length < 12) { resetError(t("Your new password needs at least 12 characters.")); return; }
+    $("reset-confirm-button").disabled = true;
+    cognito("ConfirmForgotPassword", { ClientId: config.client_id, Username: email, ConfirmationCode: code, Password: password }).then(function () {
+      $("reset-code").value = "";
+      $("reset-password").value = "";
+      $("email").value = email;
+      $("password").value = "";
+      closeReset(t("Your new password is set: sign in with it."));
+      $("password").focus();
+    }, function (e) {
+      resetError(cognitoProblem(e, RESET_PROBLEMS));
+    }).then(function () { $("reset-confirm-button").disabled = false; });
   }
 
   /* ------------------------------------------------------------------ jobs */
 
   function cell(column, value) {
     if (value == null || value === "") { return "-"; }
-    if (column === "status") { return STATUSES[value] || value; }
+    if (column === "status") { return STATUSES[value] ? STATUSES[value]() : value; }
     if (DATE_TIMES[column]) {
       var d = new Date(value);
-      return isNaN(d) ? value : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      return isNaN(d) ? value : d.toLocaleString(i18n.locale(), { dateStyle: "medium", timeStyle: "short" });
     }
     if (column === "preferred_date") {
       var day = new Date(value + "T00:00:00");
-      return isNaN(day) ? value : day.toLocaleDateString([], { dateStyle: "medium" });
+      return isNaN(day) ? value : day.toLocaleDateString(i18n.locale(), { dateStyle: "medium" });
     }
     return value;
   }
+
+  function columnLabel(column) { return LABELS[column] ? LABELS[column]() : column; }
 
   function renderHead() {
     var head = $("jobs-head");
@@ -243,7 +360,7 @@
     columns.forEach(function (c) {
       var th = document.createElement("th");
       th.scope = "col";
-      text(th, LABELS[c] || c);
+      text(th, columnLabel(c));
       head.appendChild(th);
     });
   }
@@ -255,7 +372,7 @@
       tr.dataset.jobId = job.id;
       columns.forEach(function (c) {
         var td = document.createElement("td");
-        td.dataset.label = LABELS[c] || c;
+        td.dataset.label = columnLabel(c);
         td.dataset.column = c;
         if (c === "status" && job.status) { td.className = "status status-" + job.status; }
         text(td, cell(c, job[c]));
@@ -269,7 +386,8 @@
     var url = api + "/jobs?limit=20" + (more && nextCursor ? "&cursor=" + encodeURIComponent(nextCursor) : "");
     return call("GET", url).then(function (page) {
       columns = page.columns;
-      if (!more) { $("jobs-body").textContent = ""; renderHead(); }
+      if (!more) { $("jobs-body").textContent = ""; shown = []; renderHead(); }
+      shown = shown.concat(page.items);
       addRows(page.items);
       nextCursor = page.next_cursor;
       var any = $("jobs-body").children.length > 0;
@@ -299,7 +417,8 @@
 
   function loadOptions() {
     return call("GET", api + "/options").then(function (options) {
-      fill($("job-type"), options.job_types, options.job_types.length > 1 ? "Choose a type of job" : null);
+      jobTypes = options.job_types;
+      fill($("job-type"), jobTypes, jobTypes.length > 1 ? t("Choose a type of job") : null);
       fill($("site"), options.sites, null);
       var today = new Date();
       var iso = new Date(today.getTime() - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
@@ -336,7 +455,7 @@
     if (missing.length) {
       missing.forEach(function (k) {
         var el = document.querySelector('.field-error[data-field="' + k + '"]');
-        text(el, "Required");
+        text(el, t("Required"));
         show(el, true);
       });
       return;
@@ -347,11 +466,11 @@
     call("POST", api + "/requests", body, { "Idempotency-Key": pending.key }).then(function (booked) {
       pending = null;
       $("description").value = "";
-      notice("Thank you: request " + (booked.reference || "") + " is in. We will schedule it and let you know.", "ok");
+      notice(t("Thank you: request {reference} is in. We will schedule it and let you know.", { reference: booked.reference || "" }), "ok");
       return loadJobs(false);
     }, function (e) {
       if (e.status >= 400 && e.status < 500 && e.status !== 409) { pending = null; }
-      if (e.status === 401) { signedOut("Your session has ended: please sign in again."); return; }
+      if (e.status === 401) { signedOut(t("Your session has ended: please sign in again.")); return; }
       var errors = (e.problem && e.problem.errors) || [];
       var placed = 0;
       errors.forEach(function (err) {
@@ -376,21 +495,42 @@
       show($("book"), true);
     }, function (e) {
       if (e.status === 401 || e.status === 403 || e.status === 404) {
-        signedOut(e.status === 401 ? "Your session has ended: please sign in again." : explain(e));
+        signedOut(e.status === 401 ? t("Your session has ended: please sign in again.") : explain(e));
       } else {
         notice(explain(e), "warn");
       }
     });
   }
 
+  /* Everything drawn by the code, drawn again in the language just chosen (the data-i18n texts
+   * are i18n.js's). Messages on screen were written in the other language: they go. */
+  function redraw() {
+    drawTitle();
+    if (columns.length) {
+      renderHead();
+      $("jobs-body").textContent = "";
+      addRows(shown);
+    }
+    if (jobTypes && jobTypes.length > 1 && $("job-type").options.length) { text($("job-type").options[0], t("Choose a type of job")); }
+    notice("");
+    Array.prototype.forEach.call(document.querySelectorAll(".error"), function (el) { show(el, false); });
+  }
+
   function start() {
+    var language = $("language");
+    language.value = i18n.language();
+    language.addEventListener("change", function () { i18n.use(language.value, true).then(redraw); });
     $("sign-in-form").addEventListener("submit", onSignIn);
     $("book-form").addEventListener("submit", onBook);
-    $("sign-out").addEventListener("click", function () { signedOut("You are signed out."); });
+    $("forgot").addEventListener("click", openReset);
+    $("reset-back").addEventListener("click", function () { closeReset(""); });
+    $("reset-request-form").addEventListener("submit", onResetRequest);
+    $("reset-confirm-form").addEventListener("submit", onResetConfirm);
+    $("sign-out").addEventListener("click", function () { signedOut(t("You are signed out.")); });
     $("refresh").addEventListener("click", function () { loadJobs(false).catch(function (e) { notice(explain(e), "warn"); }); });
     $("more").addEventListener("click", function () { loadJobs(true).catch(function (e) { notice(explain(e), "warn"); }); });
     if (!slug) {
-      notice("This address has no booking site. Check the link you were sent.", "warn");
+      notice(t("This address has no booking site. Check the link you were sent."), "warn");
       return;
     }
     var configured = loadConfig().catch(function () { config = null; });
@@ -398,9 +538,11 @@
       if (token()) { return signedIn(); }
       show($("sign-in"), true);
     }, function (e) {
-      notice(e.status === 404 ? "This booking site does not exist. Check the link you were sent." : explain(e), "warn");
+      notice(e.status === 404 ? t("This booking site does not exist. Check the link you were sent.") : explain(e), "warn");
     });
   }
 
-  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("DOMContentLoaded", function () {
+    i18n.use(i18n.preferred(), false).then(start);
+  });
 })();
