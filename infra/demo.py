@@ -40,7 +40,9 @@ def seed(stack) -> None:
     def post(path: str, body: dict, role: str = "office") -> dict:
         return send("POST", path, body, role)
 
-    send("PATCH", "/settings", {"locale": "fr-FR", "currency": "EUR", "time_zone": "Europe/Paris"}, role="admin", headers={"If-Match": '"0"'})
+    send(
+        "PATCH", "/settings", {"locale": "fr-FR", "currency": "EUR", "time_zone": "Europe/Paris"}, role="admin", headers={"If-Match": '"0"'}
+    )
     tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
     groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
     abc = post(

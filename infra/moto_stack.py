@@ -212,9 +212,11 @@ def _create_pool(cognito, logical_id: str, props: dict) -> dict:
         "AdminCreateUserConfig",
         "Policies",
         "UserAttributeUpdateSettings",
+        "AccountRecoverySetting",
         "EmailConfiguration",
+        "LambdaConfig",
     )
-    for key in (*keys, "LambdaConfig"):
+    for key in keys:
         if key in props:
             args[key] = props[key]
     if props.get("Schema"):

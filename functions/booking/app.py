@@ -12,13 +12,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crm.booking import service
 from crm.booking.models import Booked, BookingRequest, BookingSiteFields, Invitation, Invited, JobList, Options, PublicSite
-from crm.people.readers import reader_locale
 from crm.platform.auth import CUSTOMERS, PUBLIC, STAFF
 from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT
 from crm.platform.types import Limit
 
-api = Api("booking", reader_locale=reader_locale)
+api = Api("booking", reader_locale=service.reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
 SlugParam = Annotated[str, Path(max_length=48)]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 from html import escape
 
-from crm.contacts import repository as contacts
-from crm.people import repository as people
+from crm.contacts import service as contacts
+from crm.people import service as people
 from crm.people.readers import person_reader
+from crm.platform.errors import NotFound
 from crm.platform.i18n import Reader, canonical, tr
 
 FORGOT_PASSWORD = "CustomMessage_ForgotPassword"  # noqa: S105 - a trigger source, not a secret
@@ -24,6 +25,14 @@ FORGOT_PASSWORD = "CustomMessage_ForgotPassword"  # noqa: S105 - a trigger sourc
 def _reader(tenant: str, person: dict, asked: str | None) -> Reader:
     reader = person_reader(tenant, person)
     return dataclasses.replace(reader, locale=asked) if asked else reader
+
+
+def _found(get, tenant: str, item_id: str | None) -> dict:
+    """The person or contact, or {} when it is gone (the email is still written, the account's way)."""
+    try:
+        return get(tenant, item_id) if item_id else {}
+    except NotFound:
+        return {}
 
 
 def forgot_password(event: dict) -> dict:
@@ -36,8 +45,7 @@ def forgot_password(event: dict) -> dict:
     tenant, person_id, contact_id = attributes.get("custom:tenant"), attributes.get("custom:person_id"), attributes.get("custom:contact_id")
     if not tenant:
         return event  # not a booking-site customer: Cognito's own message
-    person = (people.get_person(tenant, person_id) if person_id else None) or {}
-    contact = (contacts.get_contact(tenant, contact_id) if contact_id else None) or {}
+    person, contact = _found(people.get, tenant, person_id), _found(contacts.get, tenant, contact_id)
     reader = _reader(tenant, person, canonical((request.get("clientMetadata") or {}).get("locale")))
     company = contact.get("name", "")
     paragraphs = [

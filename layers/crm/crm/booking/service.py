@@ -37,6 +37,14 @@ FORGET_ATTEMPTS = 3
 MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at most this many job logs)
 
 
+def reader_locale(principal: Principal) -> str:
+    """The locale of a caller's problem answers when their request names none (a customer's is
+    their person's; the people context loads only then, as for every customer lookup here)."""
+    from crm.people.readers import reader_locale as of_caller
+
+    return of_caller(principal)
+
+
 def _no_site() -> NotFound:
     return NotFound(tr("no such booking site"))
 

@@ -28,9 +28,10 @@ def reader(settings: dict | None, own: dict | None = None) -> Reader:
     )
 
 
-def account_reader(tenant: str) -> Reader:
-    """How a reader with nothing of their own reads (a customer, a supplier): the account's way."""
-    return reader(repo.get_settings(tenant))
+def account_reader(tenant: str, own: dict | None = None) -> Reader:
+    """How a reader of this account reads: their own way where they have one (`own`: a person),
+    else the account's (a supplier, an address nobody chose anything for)."""
+    return reader(repo.get_settings(tenant), own)
 
 
 def readers_at(tenant: str, addresses: list[str]) -> dict[str, Reader]:
@@ -52,30 +53,30 @@ def reader_locale(principal: Principal) -> str:
 # ---------------------------------------------------------------- GET/PATCH /me
 
 
-def _profile(principal: Principal, settings: dict | None, own: dict | None) -> Profile:
+def _profile(principal: Principal, settings: dict | None, own: dict) -> Profile:
     reading = reader(settings, own)
     return Profile(
         email=_who(principal),
         role=principal.role,
-        version=(own or {}).get("version", 0),
-        locale=(own or {}).get("locale"),
-        time_zone=(own or {}).get("time_zone"),
+        version=own.get("version", 0),
+        locale=own.get("locale"),
+        time_zone=own.get("time_zone"),
         reads_in=Reading(locale=reading.locale, time_zone=reading.time_zone, currency=reading.currency),
     )
 
 
 def profile(principal: Principal) -> Profile:
-    settings, profiles = repo.settings_and_profiles(principal.tenant, [_who(principal)])
-    return _profile(principal, settings, profiles.get(_who(principal).casefold()))
+    # Read consistently (two gets, not one batch): a PATCH's ETag must be the current version.
+    own = repo.get_profile(principal.tenant, _who(principal)) or {}
+    return _profile(principal, repo.get_settings(principal.tenant), own)
 
 
 def update_profile(principal: Principal, patch: BaseModel, expected_version: int) -> Profile:
     """`patch` is a ProfilePatch (a merge patch: null goes back to the account's way)."""
-    settings, profiles = repo.settings_and_profiles(principal.tenant, [_who(principal)])
-    old = profiles.get(_who(principal).casefold()) or {"version": 0}
+    old = repo.get_profile(principal.tenant, _who(principal)) or {"version": 0}
     if old["version"] != expected_version:
         raise PreconditionFailed(tr("your profile changed since you read it; reload it and apply your change again"))
     fields = ProfileFields.model_validate({**{k: old.get(k) for k in ProfileFields.model_fields}, **patch.model_dump(exclude_unset=True)})
     new = {**fields.model_dump(), "email": _who(principal), "version": expected_version + 1}
     repo.put_profile(principal.tenant, _who(principal), new, expected_version)
-    return _profile(principal, settings, new)
+    return _profile(principal, repo.get_settings(principal.tenant), new)

@@ -4,14 +4,13 @@ one, else their account's way (crm.contacts.readers)."""
 from __future__ import annotations
 
 from crm.contacts import readers
-from crm.contacts import repository as contacts
 from crm.people import repository as repo
 from crm.platform.auth import Principal
 from crm.platform.i18n import Reader
 
 
 def person_reader(tenant: str, person: dict) -> Reader:
-    return readers.reader(contacts.get_settings(tenant), person)
+    return readers.account_reader(tenant, person)
 
 
 def reader_locale(principal: Principal) -> str:

@@ -202,8 +202,7 @@ class Api:
         app, logger = self.app, self.logger
 
         def invalid(raw: Iterable[Mapping[str, Any]]) -> Response:
-            errors = validation_errors(raw)
-            return self.problem(invalid_fields(errors))
+            return self.problem(invalid_fields(validation_errors(raw)))
 
         @app.exception_handler(CrmError)
         def _domain(e: CrmError) -> Response:
