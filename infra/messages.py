@@ -128,8 +128,16 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+def _same_texts(a: Path, b: Path) -> bool:
+    """Whether two templates hold the same messages (their dates aside)."""
+    return b.exists() and [(m.id, m.locations) for m in read(a)] == [(m.id, m.locations) for m in read(b)]
+
+
 def update(domain: Domain) -> None:
+    """Extract the domain's texts; when they changed (or a language has no catalogue yet), merge
+    them into every language's .po. Unchanged texts leave the files alone (no new dates to commit)."""
     domain.catalogues.mkdir(parents=True, exist_ok=True)
+    fresh = domain.template.with_suffix(".pot.new")
     keywords = [arg for spec in domain.keywords for arg in ("-k", spec)]
     _pybabel(
         "extract",
@@ -142,9 +150,13 @@ def update(domain: Domain) -> None:
         "--no-wrap",
         "--project=crm",
         "-o",
-        str(domain.template.relative_to(ROOT)),
+        str(fresh.relative_to(ROOT)),
         str(domain.sources.relative_to(ROOT)),
     )
+    if _same_texts(fresh, domain.template) and all(domain.po(language).exists() for language in languages()):
+        fresh.unlink()
+        return
+    fresh.replace(domain.template)
     for language in languages():
         if domain.po(language).exists():
             _pybabel(

@@ -27,8 +27,8 @@ def test_the_site_and_a_config_from_the_stacks_outputs_land_under_booking(aws):
 
     assert stale == ["booking/old.js"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site-bucket")["Contents"]}
-    site = {"booking/index.html", "booking/app.js", "booking/i18n.js", "booking/style.css", "booking/locale/fr.json", "booking/config.json"}
-    assert keys == site | {"elsewhere/keep.txt"}
+    site = {"index.html", "app.js", "cognito.js", "i18n.js", "style.css", "locale/fr.json", "config.json"}
+    assert keys == {f"booking/{name}" for name in site} | {"elsewhere/keep.txt"}
     config = s3.get_object(Bucket="site-bucket", Key="booking/config.json")
     assert json.loads(config["Body"].read()) == {
         "cognito_endpoint": "https://cognito-idp.eu-west-1.amazonaws.com/",

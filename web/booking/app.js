@@ -1,12 +1,8 @@
 /* The customer booking site: sign in, see the jobs of your contact and its sites, request a job.
  *
  * No framework, no CDN. The page lives at /booking/<slug> and calls the API on its own origin
- * (/booking/sites/<slug>/...). Customers sign in with Cognito's public JSON API (InitiateAuth with
- * USER_PASSWORD_AUTH, then RespondToAuthChallenge when a first sign-in must choose a password:
- * unsigned calls for the pool's public app client), at the endpoint and client that
- * /booking/config.json names: in AWS cognito-idp.<region>.amazonaws.com (deploying writes it),
- * locally the local stack's /_local/cognito, which hands the same calls to moto. A forgotten
- * password is reset there too (ForgotPassword emails a code, ConfirmForgotPassword sets the new one).
+ * (/booking/sites/<slug>/...); its customer signs in, and resets a forgotten password, through
+ * Cognito's public JSON API (cognito.js).
  *
  * Every text goes through t() (i18n.js): the page reads in the customer's language, and asks the
  * API for its answers (problem details) in it with Accept-Language.
@@ -16,6 +12,7 @@
 
   var i18n = window.BookingI18n;
   var t = i18n.t;
+  var cognito = window.BookingCognito;
 
   // Column and status names, as functions so they read in the language of the moment.
   var LABELS = {
@@ -40,7 +37,6 @@
     cancelled: function () { return t("Cancelled"); }
   };
   var DATE_TIMES = { planned_start: 1, planned_end: 1, created_at: 1, completed_at: 1 };
-  var CONFIG_URL = "/booking/config.json";
 
   var slug = (location.pathname.split("/")[2] || "").toLowerCase();
   var api = "/booking/sites/" + encodeURIComponent(slug);
@@ -50,7 +46,6 @@
   var shown = [];  // the jobs on screen, drawn again when the language changes
   var site = null;  // the landing data: {company_name, logo_url}
   var jobTypes = null;  // the job types offered, for the placeholder drawn again in another language
-  var config = null;  // {cognito_endpoint, client_id}
 
   function $(id) { return document.getElementById(id); }
   function show(el, on) { el.hidden = !on; }
@@ -85,7 +80,7 @@
           return data;
         });
       }, function () {
-        throw { status: 0, problem: { detail: unreachable() } };
+        throw { status: 0, problem: {} };
       });
   }
 
@@ -96,6 +91,7 @@
     if (error.status === 429) {
       return p.detail || t("Too many requests: please wait a little before trying again.");
     }
+    if (error.status === 0) { return unreachable(); }
     if (error.status >= 500) { return t("Something went wrong on our side. Please try again in a moment."); }
     return p.detail || p.title || p.message || t("Request failed ({status})", { status: error.status });
   }
@@ -136,81 +132,10 @@
 
   /* ------------------------------------------------------------------ sign-in */
 
-  function loadConfig() {
-    return fetch(CONFIG_URL, { headers: { "Accept": "application/json" }, cache: "no-cache" }).then(function (response) {
-      if (!response.ok) { throw new Error("config " + response.status); }
-      return response.json();
-    }).then(function (data) {
-      if (!data || !data.cognito_endpoint || !data.client_id) { throw new Error("config incomplete"); }
-      config = data;
-    });
+  /* What a refused Cognito call (cognito.js) tells the customer at `step`. */
+  function accountProblem(e, step) {
+    return cognito.problem(e, step) || (e.status === 0 || e.status >= 500 || !e.problem.detail ? explain(e) : e.problem.detail);
   }
-
-  /* One call to Cognito's JSON API; throws {status, code, problem} (code: Cognito's error name). */
-  function cognito(action, body) {
-    return fetch(config.cognito_endpoint, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService." + action },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.text().then(function (raw) {
-        var data = null;
-        try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; }
-        if (!response.ok) {
-          var code = String((data && (data.__type || data.code)) || "").split("#").pop();
-          throw { status: response.status, code: code, problem: { detail: data && (data.message || data.Message) } };
-        }
-        return data || {};
-      });
-    }, function () {
-      throw { status: 0, problem: { detail: unreachable() } };
-    });
-  }
-
-  /* email + password -> the ID token. A first sign-in (temporary password) needs newPassword: without
-   * one it throws {code: "NEW_PASSWORD_REQUIRED"}; with one, the challenge is answered at once. */
-  function signIn(email, password, newPassword) {
-    return cognito("InitiateAuth", {
-      AuthFlow: "USER_PASSWORD_AUTH", ClientId: config.client_id, AuthParameters: { USERNAME: email, PASSWORD: password }
-    }).then(function (result) {
-      if (result.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-        if (!newPassword) { throw { status: 200, code: "NEW_PASSWORD_REQUIRED", problem: {} }; }
-        var params = result.ChallengeParameters || {};
-        return cognito("RespondToAuthChallenge", {
-          ChallengeName: "NEW_PASSWORD_REQUIRED", ClientId: config.client_id, Session: result.Session,
-          ChallengeResponses: { USERNAME: params.USER_ID_FOR_SRP || params.USERNAME || email, NEW_PASSWORD: newPassword }
-        });
-      }
-      return result;
-    }).then(function (result) {
-      if (!result.AuthenticationResult) {
-        throw { status: 200, code: result.ChallengeName, problem: { detail: t("This sign-in needs a step this page cannot do ({step}). Ask your contact at the company.", { step: result.ChallengeName }) } };
-      }
-      return result.AuthenticationResult.IdToken;
-    });
-  }
-
-  /* What a Cognito refusal means to the customer; `own` reads the codes of one step its own way. */
-  function cognitoProblem(e, own) {
-    if (own[e.code]) { return own[e.code](); }
-    switch (e.code) {
-      case "InvalidPasswordException":
-        return t("That new password is not accepted: choose a longer one, with upper- and lower-case letters and a digit.");
-      case "TooManyRequestsException":
-      case "LimitExceededException":
-        return t("Too many attempts: please wait a little before trying again.");
-      default:
-        return e.status === 0 || e.status >= 500 || !e.problem.detail ? explain(e) : e.problem.detail;
-    }
-  }
-
-  function wrongPassword() { return t("Wrong email or password."); }
-
-  var SIGN_IN_PROBLEMS = {
-    NotAuthorizedException: wrongPassword,
-    UserNotFoundException: wrongPassword,
-    PasswordResetRequiredException: function () { return t("Your password must be reset: choose a new one with “Forgot your password?”."); }
-  };
 
   function onSignIn(event) {
     event.preventDefault();
@@ -231,13 +156,13 @@
       show(error, true);
       return;
     }
-    if (!config) {
+    if (!cognito.ready()) {
       text(error, t("Signing in is not available right now. Please try again later."));
       show(error, true);
       return;
     }
     $("sign-in-button").disabled = true;
-    signIn(email, password, newPassword).then(function (idToken) {
+    cognito.signIn(email, password, newPassword).then(function (idToken) {
       setToken(idToken);
       $("password").value = "";
       $("new-password").value = "";
@@ -252,7 +177,7 @@
         text(error, t("Welcome! Please choose your own password to finish signing in."));
         error.className = "error info";
       } else {
-        text(error, cognitoProblem(e, SIGN_IN_PROBLEMS));
+        text(error, accountProblem(e, "sign-in"));
       }
       show(error, true);
     }).then(function () { $("sign-in-button").disabled = false; });
@@ -265,14 +190,6 @@
   }
 
   /* ------------------------------------------------------------------ forgotten password */
-
-  function wrongCode() { return t("That code is wrong or has expired: ask for a new one."); }
-
-  var RESET_PROBLEMS = {
-    CodeMismatchException: wrongCode,
-    ExpiredCodeException: wrongCode,
-    NotAuthorizedException: function () { return t("Sign in first with the temporary password of your invitation: it asks you to choose your own."); }
-  };
 
   function resetError(message) {
     text($("reset-error"), message);
@@ -307,11 +224,11 @@
     resetError("");
     var email = $("reset-email").value.trim().toLowerCase();
     if (!email) { resetError(t("Enter your email address.")); return; }
-    if (!config) { resetError(t("Signing in is not available right now. Please try again later.")); return; }
+    if (!cognito.ready()) { resetError(t("Signing in is not available right now. Please try again later.")); return; }
     $("reset-request-button").disabled = true;
-    cognito("ForgotPassword", { ClientId: config.client_id, Username: email, ClientMetadata: { locale: i18n.locale() } }).then(codeAsked, function (e) {
+    cognito.forgotPassword(email).then(codeAsked, function (e) {
       // An unknown address reads like a known one: nobody learns who has an access.
-      if (e.code === "UserNotFoundException") { codeAsked(); } else { resetError(cognitoProblem(e, RESET_PROBLEMS)); }
+      if (e.code === "UserNotFoundException") { codeAsked(); } else { resetError(accountProblem(e, "reset")); }
     }).then(function () { $("reset-request-button").disabled = false; });
   }
 
@@ -324,7 +241,7 @@
     if (!code || !password) { resetError(t("Enter the code you received and your new password.")); return; }
     if (password.length < 12) { resetError(t("Your new password needs at least 12 characters.")); return; }
     $("reset-confirm-button").disabled = true;
-    cognito("ConfirmForgotPassword", { ClientId: config.client_id, Username: email, ConfirmationCode: code, Password: password }).then(function () {
+    cognito.confirmForgotPassword(email, code, password).then(function () {
       $("reset-code").value = "";
       $("reset-password").value = "";
       $("email").value = email;
@@ -332,7 +249,7 @@
       closeReset(t("Your new password is set: sign in with it."));
       $("password").focus();
     }, function (e) {
-      resetError(cognitoProblem(e, RESET_PROBLEMS));
+      resetError(accountProblem(e, "reset"));
     }).then(function () { $("reset-confirm-button").disabled = false; });
   }
 
@@ -533,7 +450,7 @@
       notice(t("This address has no booking site. Check the link you were sent."), "warn");
       return;
     }
-    var configured = loadConfig().catch(function () { config = null; });
+    var configured = cognito.load().catch(function () { /* cognito.ready() stays false: signing in says so */ });
     Promise.all([loadSite(), configured]).then(function () {
       if (token()) { return signedIn(); }
       show($("sign-in"), true);
