@@ -5,7 +5,7 @@ Two catalogues ("domains"), each extracted from its code by pybabel, merged into
 
   messages  tr(...) and tr_n(...) in layers/crm/crm/          -> layers/crm/crm/locale/<lang>/LC_MESSAGES/messages.po
             (emails, problem details, documents)                  compiled to messages.mo, shipped in the layer
-  booking   t(...) in web/booking/*.js, data-i18n elements of -> web/locale/<lang>/LC_MESSAGES/booking.po
+  booking   t(...), N_(...) in web/booking/*.js, data-i18n of  -> web/locale/<lang>/LC_MESSAGES/booking.po
             web/booking/*.html (the booking site)                 compiled to web/booking/locale/<lang>.json
 
 English is the source language (the msgids); every other language of crm.platform.i18n.LOCALES
@@ -49,7 +49,7 @@ class Domain:
 
 
 SERVER = Domain("messages", ROOT / "layers/crm/crm", ("tr", "tr_n:1,2"), ROOT / "layers/crm/crm/locale")
-BOOKING = Domain("booking", ROOT / "web/booking", ("t", "label:2"), ROOT / "web/locale")
+BOOKING = Domain("booking", ROOT / "web/booking", ("t", "N_", "label:2"), ROOT / "web/locale")
 DOMAINS = (SERVER, BOOKING)
 SITE_MESSAGES = ROOT / "web/booking/locale"  # the booking site's compiled catalogues: <lang>.json
 

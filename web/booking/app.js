@@ -14,27 +14,18 @@
   var t = i18n.t;
   var cognito = window.BookingCognito;
 
-  // Column and status names, as functions so they read in the language of the moment.
+  /* Marks an English text for the catalogue (`make messages` extracts N_ like t) where it is only
+   * named: it is translated, with t(), where it is shown, in the language of that moment. */
+  function N_(english) { return english; }
+
   var LABELS = {
-    reference: function () { return t("Reference"); },
-    type: function () { return t("Type"); },
-    site: function () { return t("Site"); },
-    status: function () { return t("Status"); },
-    planned_start: function () { return t("Planned start"); },
-    planned_end: function () { return t("Planned end"); },
-    preferred_date: function () { return t("Preferred date"); },
-    description: function () { return t("Description"); },
-    created_at: function () { return t("Requested"); },
-    completed_at: function () { return t("Completed"); }
+    reference: N_("Reference"), type: N_("Type"), site: N_("Site"), status: N_("Status"),
+    planned_start: N_("Planned start"), planned_end: N_("Planned end"), preferred_date: N_("Preferred date"),
+    description: N_("Description"), created_at: N_("Requested"), completed_at: N_("Completed")
   };
   var STATUSES = {
-    to_schedule: function () { return t("To schedule"); },
-    scheduled: function () { return t("Scheduled"); },
-    in_progress: function () { return t("In progress"); },
-    paused: function () { return t("Paused"); },
-    completed: function () { return t("Completed"); },
-    completed_with_issues: function () { return t("Completed with issues"); },
-    cancelled: function () { return t("Cancelled"); }
+    to_schedule: N_("To schedule"), scheduled: N_("Scheduled"), in_progress: N_("In progress"), paused: N_("Paused"),
+    completed: N_("Completed"), completed_with_issues: N_("Completed with issues"), cancelled: N_("Cancelled")
   };
   var DATE_TIMES = { planned_start: 1, planned_end: 1, created_at: 1, completed_at: 1 };
 
@@ -257,7 +248,7 @@
 
   function cell(column, value) {
     if (value == null || value === "") { return "-"; }
-    if (column === "status") { return STATUSES[value] ? STATUSES[value]() : value; }
+    if (column === "status") { return STATUSES[value] ? t(STATUSES[value]) : value; }
     if (DATE_TIMES[column]) {
       var d = new Date(value);
       return isNaN(d) ? value : d.toLocaleString(i18n.locale(), { dateStyle: "medium", timeStyle: "short" });
@@ -269,7 +260,7 @@
     return value;
   }
 
-  function columnLabel(column) { return LABELS[column] ? LABELS[column]() : column; }
+  function columnLabel(column) { return LABELS[column] ? t(LABELS[column]) : column; }
 
   function renderHead() {
     var head = $("jobs-head");
