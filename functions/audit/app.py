@@ -9,6 +9,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from crm.contacts.readers import reader_locale
 from crm.platform import audit, settings
 from crm.platform.auth import ADMINS
 from crm.platform.http import Api, expected_version, respond
@@ -16,7 +17,7 @@ from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
 settings.require(settings.TABLE_NAME, settings.CURSOR_KEYS_PARAMETER)
-api = Api("audit")
+api = Api("audit", reader_locale=reader_locale)
 app = api.app
 
 

@@ -26,7 +26,7 @@ settings.require(
     settings.CUSTOMER_USER_POOL_ID,
     settings.BOOKING_SITE_URL_PARAMETER,
 )
-api = Api("booking")
+api = Api("booking", reader_locale=service.reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
 SlugParam = Annotated[str, Path(max_length=48)]

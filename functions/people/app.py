@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from crm.contacts.readers import reader_locale
 from crm.people import gdpr, service
 from crm.people.models import (
     ConsentChange,
@@ -37,7 +38,7 @@ settings.require(
     settings.MAIL_FROM,
     settings.CUSTOMER_USER_POOL_ID,
 )
-api = Api("people")
+api = Api("people", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
 TagId = Annotated[str | None, Query(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]

@@ -40,14 +40,15 @@ def test_table_permissions_name_the_table_and_its_indexes_only(function):
             assert set(_resources(statement)) <= {table, f"{table}/index/*", idempotency}, f"{function}: {statement}"
 
 
-def test_email_goes_out_from_the_configured_sender_only():
-    senders = {
-        function: {r for s in iam.statements(function, REFS) if "ses:SendEmail" in _actions(s) for r in _resources(s)}
-        for function in FUNCTIONS
-    }
-    identity = f"arn:aws:ses:{template.REGION}:{template.ACCOUNT}:identity/"
+@pytest.mark.parametrize(("identity", "arn"), [("", "crm@mail.example.org"), ("mail.example.org", "mail.example.org")])
+def test_email_goes_out_through_the_senders_verified_identity_only(identity, arn):
+    refs = template.local_refs({"MailFrom": "crm@mail.example.org", "MailIdentity": identity})
+    expected = f"arn:aws:ses:{template.REGION}:{template.ACCOUNT}:identity/{arn}"
+    senders = {f: {r for s in iam.statements(f, refs) if "ses:SendEmail" in _actions(s) for r in _resources(s)} for f in FUNCTIONS}
     assert {f for f, arns in senders.items() if arns} == {"AlertsFunction", "PeopleFunction", "BookingFunction"}
-    assert all(arns <= {f"{identity}crm@mail.example.org", f"{identity}mail.example.org"} for arns in senders.values())
+    assert all(arns <= {expected} for arns in senders.values())
+    pool = template.resolve(template.load()["Resources"]["CustomerUserPool"]["Properties"]["EmailConfiguration"], refs)
+    assert pool["SourceArn"] == expected and pool["From"] == "crm@mail.example.org"
     # The sender is verified once, outside the stack: a stack creating it collides with a second stage.
     assert not template.resources("AWS::SES::EmailIdentity")
 

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.platform import clock, dynamo, ids
 from crm.platform.auth import Principal
-from crm.platform.errors import FieldError, Invalid, PreconditionFailed
+from crm.platform.errors import PreconditionFailed, invalid
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 from crm.platform.pagination import Page
 
@@ -105,7 +106,7 @@ def entry(principal: Principal, action: str, target_type: str, target_id: str, *
 def write(principal: Principal, action: str, target_type: str, target_id: str, **details: Any) -> None:
     """Record `action` now, on its own (before what it records is handed out)."""
     item = _item(principal, action, target_type, target_id, details, settings(principal.tenant).retention_days)
-    dynamo.put_one(item, Attr("PK").not_exists(), PreconditionFailed("this audit record exists already"))
+    dynamo.put_one(item, Attr("PK").not_exists(), PreconditionFailed(tr("this audit record exists already")))
 
 
 # ---------------------------------------------------------------- reading
@@ -122,7 +123,7 @@ def find(
     cursor: str | None,
 ) -> Page[AuditRecord]:
     if since and until and since > until:
-        raise Invalid("since: must not be after until", [FieldError("since", "must not be after until")])
+        raise invalid("since", tr("must not be after until"))
     if actor:
         partition, index, prefix = ("GSI2PK", tenant_key(tenant, "AUDIT", "ACTOR", actor)), "GSI2", "GSI2SK"
     elif action:
@@ -169,7 +170,7 @@ def update_settings(principal: Principal, patch: AuditSettingsPatch, expected_ve
     tenant = principal.tenant
     updated = AuditSettings(version=expected_version + 1, retention_days=patch.retention_days)
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    stale = PreconditionFailed("the audit settings changed since you read them; reload and apply your change again")
+    stale = PreconditionFailed(tr("the audit settings changed since you read them; reload them and apply your change again"))
     record = _item(principal, "settings.changed", "audit_settings", tenant, {"fields": ["retention_days"]}, patch.retention_days)
     dynamo.transact_explained(
         [

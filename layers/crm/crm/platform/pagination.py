@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from crm.platform import clock, signing_keys
 from crm.platform.errors import invalid
+from crm.platform.i18n import tr
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 LIFETIME = timedelta(hours=24)
@@ -58,14 +59,14 @@ def decode(cursor: str | None, tenant: str, query: dict[str, Any]) -> dict[str, 
         payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(payload)
     except ValueError:
-        raise invalid("cursor", "is not a cursor this API issued") from None
+        raise invalid("cursor", tr("is not a cursor this API issued")) from None
     key = signing_keys.verifying_key(key_id)
     if key is None:
-        raise invalid("cursor", "has expired (its signing key was retired); start again without a cursor")
+        raise invalid("cursor", tr("has expired (its signing key was retired); start again without a cursor"))
     if not hmac.compare_digest(signature.encode(), _sign(key, payload).encode()) or not isinstance(data, dict):
-        raise invalid("cursor", "is not a cursor this API issued")
+        raise invalid("cursor", tr("is not a cursor this API issued"))
     if not isinstance(data.get("t"), int) or clock.now().timestamp() - data["t"] > LIFETIME.total_seconds():
-        raise invalid("cursor", "has expired; start again without a cursor")
+        raise invalid("cursor", tr("has expired; start again without a cursor"))
     if data.get("q") != _fingerprint(tenant, query):
-        raise invalid("cursor", "belongs to a different query; start again without a cursor")
+        raise invalid("cursor", tr("belongs to a different query; start again without a cursor"))
     return data["p"]
