@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import template as tpl
-from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
+from infra.gateway import ApiGateway, GatewayResponses, GatewayServer, TokenVerifier, api_routes
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
 from infra.local_routes import LocalRoutes, StaticMount, security_headers
 from infra.moto_stack import (
@@ -198,7 +198,9 @@ class LocalStack:
         stage = next(
             (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"
         )
-        self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers)
+        self.gateway = ApiGateway(
+            api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers, GatewayResponses(self.template)
+        )
         self.server = GatewayServer(self.gateway, self.host, self.port)
         self._cleanup.append(("stop gateway", self.server.stop))
         self.port = self.server.port  # a restart reuses it
