@@ -22,7 +22,7 @@ from crm.people import rules, service
 from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.platform import aws, clock, ids, mail, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import PreconditionFailed
+from crm.platform.errors import Conflict, PreconditionFailed
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
 URL_LIFETIME = timedelta(hours=1)
@@ -141,4 +141,5 @@ def erase(principal: Principal, person_id: str) -> dict:
             return erased
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
-    raise PreconditionFailed("the person kept changing while it was erased; try again")
+    # No If-Match was sent: a 409 (try again), not a 412.
+    raise Conflict("the person kept changing while it was erased; try again")

@@ -47,6 +47,10 @@ class PayloadTooLarge(CrmError):
     status, title = 413, "Payload too large"
 
 
+class UnsupportedMediaType(CrmError):
+    status, title = 415, "Unsupported media type"
+
+
 class Invalid(CrmError):
     status, title = 422, "Validation failed"
 
