@@ -188,7 +188,6 @@ class LocalStack:
             outbox=self.outbox_store,
             runner=self.scheduler,
             functions=self.functions,
-            base_url=lambda: self.base_url,
             static_mounts=[
                 StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())
             ],

@@ -180,7 +180,7 @@ class Api:
             )
             self.contracts[(method, path)] = contract
             rule = path.replace("{", "<").replace("}", ">")
-            summary = (func.__doc__ or "").strip().split("\n")[0] or None
+            summary = (func.__doc__ or "").strip().split("\n")[0].rstrip(".") or None
             return self.app.route(
                 rule, method, responses=contract.responses(), status_code=contract.status, tags=[self.service], summary=summary
             )(func)
