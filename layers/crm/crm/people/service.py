@@ -118,8 +118,8 @@ def find(
 ) -> tuple[list[dict], str | None]:
     if contact_id:
         contact_records.get(tenant, contact_id)
-    if tag_id:
-        tag(tenant, tag_id)
+    if tag_id and repo.get_tag(tenant, tag_id) is None:
+        raise invalid("tag", "is not a tag of this account")  # a filter naming nothing is bad input, not a missing page
     query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
     return repo.list_persons(
         tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query
