@@ -46,16 +46,6 @@ class FailAfterWrite:
                 raise RuntimeError("the Lambda died after its write")
 
 
-@pytest.fixture
-def world(aws):
-    from tests.integration.access import contexts
-
-    ids: dict[str, str] = {}
-    for context in contexts():
-        ids |= context.world(ids, aws)
-    return ids
-
-
 def test_every_create_declares_a_location_its_function_reads():
     for logical_id in {r.function for r in template.routes()}:
         api = module(logical_id).api

@@ -11,13 +11,13 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.platform.auth import CUSTOMERS, PUBLIC
+from crm.platform.auth import PUBLIC
 
 JSON, PROBLEM = "application/json", "application/problem+json"
 IfMatch = Literal["required", "optional"]
@@ -72,13 +72,6 @@ class Contract:
     @property
     def path_params(self) -> list[str]:
         return re.findall(r"\{(\w+)\}", self.path)
-
-    @property
-    def security(self) -> list[dict[str, list[str]]]:
-        """The scheme of the user pool whose tokens the route takes (none for public routes)."""
-        if self.public:
-            return []
-        return [{"CustomerAuth" if self.roles == CUSTOMERS else "CognitoAuth": []}]
 
     def statuses(self) -> dict[int, str]:
         """Every status this route can answer, and when."""
@@ -149,7 +142,7 @@ def declare(
     path: str,
     func: Callable,
     *,
-    roles: frozenset[str],
+    roles: Iterable[str],
     returns: Any = None,
     status: int | None = None,
     if_match: IfMatch | None = None,
@@ -160,7 +153,22 @@ def declare(
     upsert: bool = False,
 ) -> Contract:
     """A route's contract from its declaration and its handler's signature (body and query
-    parameters; the return annotation when `returns` is not given)."""
+    parameters; the return annotation when `returns` is not given).
+
+    - roles: who may call it; PUBLIC: anyone, no identity (GET only: nothing is written then);
+    - returns: the success body's model (default: the return annotation); none: 204;
+    - status: the success status (default 201 with a location, 204 without a body, else 200);
+    - if_match: "required" (428 without it) or "optional"; its ETag is the one the GET of `etag_of`
+      answers (default: this path), which settles `If-Match: *` and lists of tags;
+    - location: the GET path of what a POST creates (its last parameter is the new id): the 201's
+      Location header, and where a retry's claim (crm.platform.idempotency) is read back;
+    - conflicts: why it answers 409 (documented with the statuses every route shares);
+    - per_client: a rate limit per source IP, for a route anyone may call;
+    - upsert: a PUT that creates (201) what is not there yet, else replaces it (200).
+    """
+    roles = frozenset(roles)
+    if roles == PUBLIC and method != "GET":
+        raise ValueError("only GET routes may be public")
     hints = typing.get_type_hints(func, include_extras=True)
     body = None
     has_query = False

@@ -24,8 +24,8 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from crm.platform import admission, dynamo, idempotency, preconditions, ratelimit
-from crm.platform.auth import PUBLIC, Principal, authorize, principal_from_claims
-from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, PerClientLimit, declare
+from crm.platform.auth import Principal, authorize, principal_from_claims
+from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
 from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, Invalid, PayloadTooLarge, invalid
 from crm.platform.preconditions import etag
 
@@ -131,53 +131,13 @@ class Api:
 
     # ------------------------------------------------------------ routes
 
-    def route(
-        self,
-        method: str,
-        path: str,
-        *,
-        roles: Iterable[str],
-        returns: Any = None,
-        status: int | None = None,
-        if_match: IfMatch | None = None,
-        etag_of: str | None = None,
-        location: str | None = None,
-        conflicts: Iterable[str] = (),
-        per_client: PerClientLimit | None = None,
-        upsert: bool = False,
-    ) -> Callable:
-        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with its contract:
-
-        - roles: who may call it; PUBLIC: anyone, no identity (GET only: nothing is written then);
-        - returns: the success body's model (default: the return annotation); none: 204;
-        - status: the success status (default 201 with a location, 204 without a body, else 200);
-        - if_match: "required" (428 without it) or "optional"; its ETag is the one GET `etag_of`
-          answers (default: this path), which settles `If-Match: *` and lists of tags;
-        - location: the GET path of what a POST creates (its last parameter is the new id): the 201's
-          Location header, and where a retry's claim (crm.platform.idempotency) is read back;
-        - conflicts: why it answers 409 (documented with the statuses every route shares);
-        - per_client: a rate limit per source IP, for a route anyone may call;
-        - upsert: a PUT that creates (201) what is not there yet, else replaces it (200).
-        """
-        allowed = frozenset(roles)
-        if allowed == PUBLIC and method != "GET":
-            raise ValueError("only GET routes may be public")
+    def route(self, method: str, path: str, **declared: Any) -> Callable:
+        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with its contract
+        (crm.platform.contract.declare: roles, returns, status, if_match, etag_of, location,
+        conflicts, per_client, upsert)."""
 
         def register(func: Callable) -> Callable:
-            contract = declare(
-                method,
-                path,
-                func,
-                roles=allowed,
-                returns=returns,
-                status=status,
-                if_match=if_match,
-                etag_of=etag_of,
-                location=location,
-                conflicts=tuple(conflicts),
-                per_client=per_client,
-                upsert=upsert,
-            )
+            contract = declare(method, path, func, **declared)
             self.contracts[(method, path)] = contract
             rule = path.replace("{", "<").replace("}", ">")
             summary = (func.__doc__ or "").strip().split("\n")[0].rstrip(".") or None
