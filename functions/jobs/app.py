@@ -200,6 +200,7 @@ def update_job(job_id: str, body: JobPatch):
     roles=STAFF_AND_RESOURCES,
     returns=Job,
     if_match="required",
+    etag_of="/jobs/{job_id}",
     conflicts=("the status cannot go there from the current one (`errors` lists the allowed ones), or the job is not planned",),
 )
 def change_status(job_id: str, body: StatusChange):

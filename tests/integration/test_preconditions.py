@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from infra import template
 from tests.support.lambdas import api_event, call, invoke, module
 
 
@@ -19,6 +20,15 @@ def contact(aws):
 
 def _rename(contact: str, if_match: str | None, name: str = "Renamed"):
     return call("PATCH", f"/contacts/{contact}", body={"name": name}, headers={"If-Match": if_match} if if_match is not None else {})
+
+
+def test_every_if_match_compares_with_the_etag_of_a_get_of_its_function():
+    """What settles `If-Match: *` and lists: the route's ETag source is one of its function's GETs."""
+    for logical_id in {r.function for r in template.routes()}:
+        api = module(logical_id).api
+        for contract in api.contracts.values():
+            if contract.if_match:
+                assert ("GET", contract.etag_source) in api.contracts, f"{contract.method} {contract.path}"
 
 
 def test_a_weak_etag_does_not_match(contact):
