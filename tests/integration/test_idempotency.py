@@ -168,7 +168,7 @@ def test_a_key_whose_creation_was_deleted_since_is_a_409(group, aws):
     assert call("GET", "/contacts").json["items"] == []
 
 
-def test_a_throttled_idempotency_store_is_503_with_retry_after(group, monkeypatch):
+def test_a_throttled_idempotency_store_is_503_with_retry_after(group):
     from crm.platform import idempotency
 
     store = idempotency._store()
@@ -176,11 +176,11 @@ def test_a_throttled_idempotency_store_is_503_with_retry_after(group, monkeypatc
     def throttled(**kwargs):
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem")
 
-    monkeypatch.setattr(store.client, "put_item", throttled)
-    reply = call("POST", "/contacts", body={"name": "A", "group_id": group}, headers={"Idempotency-Key": "throttled"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store.client, "put_item", throttled)
+        reply = call("POST", "/contacts", body={"name": "A", "group_id": group}, headers={"Idempotency-Key": "throttled"})
     assert reply.status == 503 and reply.headers["retry-after"] == "1"
     assert reply.headers["content-type"] == "application/problem+json"
-    monkeypatch.undo()
     assert call("GET", "/contacts").json["items"] == []
 
 
