@@ -9,7 +9,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, folder, notes, service
+from crm.contacts import attachments, folder, notes, readers, service
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
@@ -27,6 +27,8 @@ from crm.contacts.models import (
     Note,
     NoteCreated,
     NoteFields,
+    Profile,
+    ProfilePatch,
     Settings,
     SettingsPatch,
     ZoneAnswer,
@@ -37,7 +39,7 @@ from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
-api = Api("contacts")
+api = Api("contacts", reader_locale=readers.reader_locale)
 app = api.app
 ContactOut = Contact | ContactView
 Cursor = Annotated[str | None, Query(max_length=2048)]
@@ -215,6 +217,22 @@ def get_settings():
 def update_settings(body: SettingsPatch):
     current = service.update_settings(api.principal().tenant, body, api.version())
     return respond(current, version=current.version)
+
+
+# ---------------------------------------------------------------- the caller's own profile (locale, time zone)
+
+
+@api.route("GET", "/me", roles=STAFF_AND_RESOURCES, returns=Profile)
+def get_me():
+    me = readers.profile(api.principal())
+    return respond(me, version=me.version)
+
+
+@api.route("PATCH", "/me", roles=STAFF_AND_RESOURCES, returns=Profile, if_match="required")
+def update_me(body: ProfilePatch):
+    """Set your own locale and time zone (If-Match: "0" the first time)."""
+    me = readers.update_profile(api.principal(), body, api.version())
+    return respond(me, version=me.version)
 
 
 handler = api.handler()

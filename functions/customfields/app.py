@@ -5,10 +5,9 @@ Each route parses, authorises (its roles) and makes one call into the crm layer.
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools.event_handler import Response
 
+from crm.contacts.readers import reader_locale
 from crm.customfields import service
 from crm.customfields.models import (
     ContactFieldValues,
@@ -22,11 +21,10 @@ from crm.customfields.models import (
     ValuesPatch,
 )
 from crm.platform.auth import ADMINS, STAFF_AND_RESOURCES
-from crm.platform.contract import PROBLEM
 from crm.platform.http import Api, respond
 from crm.platform.preconditions import etag
 
-api = Api("customfields")
+api = Api("customfields", reader_locale=reader_locale)
 app = api.app
 FIELDS = "/contact-groups/{group_id}/fields"  # the list whose version every change of a group's fields is conditional on
 LABEL_OR_ROOM = "the label is another field's, or the group is full"
@@ -35,9 +33,8 @@ LABEL_OR_ROOM = "the label is another field's, or the group is full"
 @app.exception_handler(service.ReplaceNeeded)
 def _replace_needed(e: service.ReplaceNeeded) -> Response:
     # RFC 9457 extension members carry the counts, so a client can word its confirmation.
-    body = {"type": "about:blank", "title": e.title, "status": e.status, "detail": e.detail, **e.counts}
-    body["errors"] = [{"field": x.field, "message": x.message} for x in e.errors]
-    return Response(status_code=e.status, content_type=PROBLEM, body=json.dumps(body), headers={"ETag": etag(e.version)})
+    e.headers = {**e.headers, "ETag": etag(e.version)}
+    return api.problem(e, extensions=e.counts)
 
 
 # ---------------------------------------------------------------- a group's fields

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from crm.platform.errors import FieldError, Invalid, UnsupportedMediaType, invalid
+from crm.platform.errors import FieldError, UnsupportedMediaType, invalid, invalid_fields
+from crm.platform.i18n import tr
 
 MAX_DIGITS, MIN_EXPONENT, MAX_EXPONENT = 38, -130, 125
 
@@ -37,9 +38,9 @@ def json_body(event: dict, model: type[BaseModel], field_errors: Any) -> None:
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_refuse_constant)
     except ValueError:
-        raise invalid("body", "is not valid JSON") from None
+        raise invalid("body", tr("is not valid JSON")) from None
     if not isinstance(data, dict):
-        raise invalid("body", "must be a JSON object")
+        raise invalid("body", tr("must be a JSON object"))
     problems = [FieldError(path, message) for path, message in unstorable_numbers(data)]
     if problems:
         try:
@@ -47,7 +48,7 @@ def json_body(event: dict, model: type[BaseModel], field_errors: Any) -> None:
         except ValidationError as e:
             named = {p.field for p in problems}
             problems += [p for p in field_errors(e.errors()) if p.field not in named]
-        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+        raise invalid_fields(problems)
 
 
 def _json_content_type(headers: dict[str, str]) -> None:
@@ -56,8 +57,8 @@ def _json_content_type(headers: dict[str, str]) -> None:
     charset = next((p.split("=", 1)[1].strip('"') for p in params if p.startswith("charset=")), "utf-8")
     if media_type != "application/json" or charset != "utf-8":
         raise UnsupportedMediaType(
-            f"send the body as application/json (UTF-8), not {value or 'without a Content-Type'}",
-            [FieldError("Content-Type", "must be application/json")],
+            tr("send the body as application/json (UTF-8), not as {sent}", sent=value or "-"),
+            [FieldError("Content-Type", tr("must be application/json"))],
         )
 
 
@@ -66,7 +67,7 @@ def _text(raw: str, base64_encoded: bool) -> str:
         data = base64.b64decode(raw, validate=True) if base64_encoded else raw.encode("utf-8")
         return data.decode("utf-8")
     except (binascii.Error, UnicodeError):
-        raise invalid("body", "is not UTF-8 text") from None
+        raise invalid("body", tr("is not UTF-8 text")) from None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -84,6 +85,6 @@ def unstorable_numbers(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, Decimal) and not value.is_zero():
         significant = "".join(map(str, value.as_tuple().digits)).strip("0")
         if len(significant) > MAX_DIGITS:
-            yield path or "body", f"has more than {MAX_DIGITS} significant digits"
+            yield path or "body", tr("has more than {most} significant digits", most=MAX_DIGITS)
         elif not MIN_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
-            yield path or "body", "is outside the range a number may take (1E-130 to 9.9E+125 in magnitude)"
+            yield path or "body", tr("is outside the range a number may take (1E-130 to 9.9E+125 in magnitude)")

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from crm.platform import aws, pagination, settings
 from crm.platform.errors import Unavailable
+from crm.platform.i18n import tr
 
 THROTTLING = {
     "ProvisionedThroughputExceededException",
@@ -53,7 +54,7 @@ def is_transient(error: ClientError) -> bool:
 
 def busy() -> Unavailable:
     """The 503 of a throttled or briefly unavailable DynamoDB: nothing was written."""
-    return Unavailable("the database is busy; nothing was written, retry shortly", headers={"Retry-After": "1"})
+    return Unavailable(tr("the database is busy; nothing was written, retry shortly"), headers={"Retry-After": "1"})
 
 
 def get(pk: str, sk: str) -> dict[str, Any] | None:

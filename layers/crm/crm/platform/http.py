@@ -4,6 +4,10 @@ and the Lambda handler with Powertools observability.
 
 Deny by default: a route is registered through `Api.route` with the roles that may call it; a
 request whose (method, resource) has no contract is refused before routing, validation or route code.
+
+Problems speak the reader's language: their title, detail and field messages are rendered from the
+catalogues in the locale Accept-Language asks for, else the caller's own (`reader_locale`, looked
+up only when a problem is written), else English. Field names and codes stay English.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -23,10 +27,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
-from crm.platform import admission, dynamo, idempotency, preconditions, ratelimit
+from crm.platform import admission, dynamo, i18n, idempotency, preconditions, ratelimit
 from crm.platform.auth import Principal, authorize, principal_from_claims
 from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
-from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, Invalid, PayloadTooLarge, invalid
+from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, invalid, invalid_fields
+from crm.platform.i18n import tr
+from crm.platform.i18n.validation import message as validation_message
 from crm.platform.preconditions import etag
 
 # Most requests publish no business metric; Powertools would warn on every one of them.
@@ -36,16 +42,29 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 IF_MATCH_ATTEMPTS = 3  # `If-Match: *` reads the version, then writes on it: a write in between is retried
 
 
-def problem(status: int, title: str, detail: str, errors: Iterable[FieldError] = (), headers: dict | None = None) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: Iterable[FieldError] = (),
+    headers: dict | None = None,
+    locale: str = i18n.DEFAULT_LOCALE,
+    extensions: Mapping[str, Any] | None = None,
+) -> Response:
+    """An RFC 9457 problem; its texts (tr(...) messages) rendered in `locale`; `extensions` are
+    extra members (e.g. counts a client words its own message with)."""
+    body: dict[str, Any] = {
+        **(extensions or {}),
+        "type": "about:blank",
+        "title": i18n.render(title, locale),
+        "status": status,
+        "detail": i18n.render(detail, locale),
+    }
     errors = list(errors)
     if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(body), headers=headers or {})
-
-
-def _problem_of(e: CrmError) -> Response:
-    return problem(e.status, e.title, e.detail, e.errors, e.headers)
+        body["errors"] = [{"field": e.field, "message": i18n.render(e.message, locale)} for e in errors]
+    headers = {**(headers or {}), "Content-Language": locale}
+    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(body), headers=headers)
 
 
 def _field(loc: Iterable) -> str:
@@ -59,16 +78,10 @@ def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     out = []
     for e in errors:
         if e.get("type") == "json_invalid":
-            out.append(FieldError("body", "is not valid JSON"))
+            out.append(FieldError("body", validation_message(e)))
             continue
-        message = e.get("msg") or e.get("type", "invalid")
-        out.append(FieldError(_field(e.get("loc", ("body",))) or "body", message.removeprefix("Value error, ")))
+        out.append(FieldError(_field(e.get("loc", ("body",))) or "body", validation_message(e)))
     return out
-
-
-def _invalid(errors: Iterable[Mapping[str, Any]]) -> Invalid:
-    found = validation_errors(errors)
-    return Invalid("; ".join(f"{x.field}: {x.message}" for x in found), found)
 
 
 class _Resolver(APIGatewayRestResolver):
@@ -114,10 +127,14 @@ class _Resolver(APIGatewayRestResolver):
 
 
 class Api:
-    def __init__(self, service: str):
+    def __init__(self, service: str, reader_locale: Callable[[Principal], str | None] | None = None):
+        """`reader_locale(principal)`: the caller's own locale (theirs, else their account's), for
+        the problems of requests that send no Accept-Language."""
         self.service = service
+        self._reader_locale = reader_locale
         self.logger = Logger(service=service)
         self.metrics = Metrics(service=service)
+        self.tracer = Tracer(service=service)
         self.app = _Resolver(enable_validation=True)
         self.contracts: dict[tuple[str, str], Contract] = {}
         self._request = threading.local()  # what the request being handled leaves for the handler
@@ -178,13 +195,13 @@ class Api:
         PUBLIC route has no principal (None)."""
         takes_body = contract is not None and contract.body is not None
         if takes_body and len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
+            raise PayloadTooLarge(tr("the body is larger than {most} KB", most=MAX_BODY_BYTES // 1024))
         principal = None
         if contract is None or not contract.public:
             claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
             principal = principal_from_claims(claims)
             if contract is None:
-                raise Forbidden("this route has no access rule")
+                raise Forbidden(tr("this route has no access rule"))
             authorize(principal, contract.roles)
         if contract.body is not None:
             admission.json_body(event, contract.body, validation_errors)
@@ -192,7 +209,7 @@ class Api:
             event["body"], event["isBase64Encoded"] = None, False  # a route without a body ignores one
         key = _header(event, "Idempotency-Key")
         if contract.method == "POST" and key is not None and not IDEMPOTENCY_KEY.match(key):
-            raise invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
+            raise invalid("Idempotency-Key", tr("must be 1 to 255 visible ASCII characters"))
         if contract.per_client is not None:
             source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "unknown"
             ratelimit.count(contract.path, source, contract.per_client)
@@ -240,7 +257,7 @@ class Api:
         try:
             self._admit(get, self.contracts.get(("GET", template)))
         except CrmError as e:
-            return _proxy_response(_problem_of(e))
+            return self._refusal(get, e, principal)
         self.app.append_context(principal=principal)
         return self.app.resolve(get, context)
 
@@ -298,8 +315,9 @@ class Api:
         location = contract.location_of(params, resource_id)
         got = self._internal_get(event, contract.location or "", {**params, contract.new_id_param(): resource_id}, principal, context)
         if got["statusCode"] == 404:
-            e = Conflict(f"this Idempotency-Key created {location}, which no longer exists")
-            return _proxy_response(_problem_of(e))
+            return self._refusal(
+                event, Conflict(tr("this Idempotency-Key created {location}, which no longer exists", location=location)), principal
+            )
         if got["statusCode"] == 200:
             got["statusCode"] = 201
             _set_response_header(got, "Location", location)
@@ -307,63 +325,92 @@ class Api:
 
     # ------------------------------------------------------------ errors -> RFC 9457 problems
 
+    def _locale(self, accept_language: str | None, principal: Principal | None) -> str:
+        """Who reads this problem, in which language: Accept-Language, else the caller's own
+        locale (read only now, and never when the database just failed), else English."""
+        asked = i18n.negotiate(accept_language)
+        if asked or principal is None or self._reader_locale is None:
+            return asked or i18n.DEFAULT_LOCALE
+        try:
+            return i18n.canonical(self._reader_locale(principal)) or i18n.DEFAULT_LOCALE
+        except Exception:
+            self.logger.warning("the reader's locale could not be read; the problem is in English", exc_info=True)
+            return i18n.DEFAULT_LOCALE
+
+    def problem(self, error: CrmError, *, extensions: Mapping[str, Any] | None = None, look_up: bool = True) -> Response:
+        """The problem of `error` for the current request, in its reader's language (also for a
+        function's own exception handlers)."""
+        event = self.app.current_event
+        principal = self.app.context.get("principal") if look_up else None
+        locale = self._locale(event.headers.get("Accept-Language"), principal)
+        return problem(error.status, error.title, error.detail, error.errors, error.headers, locale, extensions)
+
+    def _refusal(self, event: dict, error: CrmError, principal: Principal | None) -> dict:
+        """The problem of a request refused outside routing (admission, If-Match, a replay)."""
+        locale = self._locale(_header(event, "Accept-Language"), principal)
+        return _proxy_response(problem(error.status, error.title, error.detail, error.errors, error.headers, locale))
+
     def _register_error_handlers(self) -> None:
         app, logger, request = self.app, self.logger, self._request
+
+        def invalid_input(raw: Iterable[Mapping[str, Any]]) -> Response:
+            return self.problem(invalid_fields(validation_errors(raw)))
 
         @app.exception_handler(idempotency.AlreadyCreated)
         def _already_created(e: idempotency.AlreadyCreated) -> Response:
             request.replay = e.resource_id  # the handler answers with what it created
-            return problem(e.status, e.title, e.detail)
+            return self.problem(e)
 
         @app.exception_handler(CrmError)
         def _domain(e: CrmError) -> Response:
-            return _problem_of(e)
+            return self.problem(e)
 
         @app.exception_handler(RequestValidationError)
         def _request(e: RequestValidationError) -> Response:
-            return _problem_of(_invalid(e.errors()))
+            return invalid_input(e.errors())
 
         @app.exception_handler(ValidationError)
         def _model(e: ValidationError) -> Response:
-            return _problem_of(_invalid(e.errors()))
+            return invalid_input(e.errors())
 
         @app.exception_handler(NotFoundError)
         def _no_route(e: NotFoundError) -> Response:
-            return problem(404, "Not found", "no such route")
+            return self.problem(NotFound(tr("no such route")))
 
         @app.exception_handler(ClientError)
         def _aws(e: ClientError) -> Response:
             if dynamo.is_transient(e):
                 logger.warning("throttled", extra={"code": dynamo.error_code(e)})
-                return _problem_of(dynamo.busy())
+                return self.problem(dynamo.busy(), look_up=False)
             logger.exception("AWS call failed")
-            return problem(500, "Internal error", "an internal error occurred")
+            return self.problem(CrmError(tr("an internal error occurred")), look_up=False)
 
         @app.exception_handler(Exception)
         def _unexpected(e: Exception) -> Response:
             logger.exception("unhandled error")
-            return problem(500, "Internal error", "an internal error occurred")
+            return self.problem(CrmError(tr("an internal error occurred")), look_up=False)
 
     # ------------------------------------------------------------ the Lambda entry point
 
     def handler(self) -> Callable:
-        logger, metrics = self.logger, self.metrics
+        logger, metrics, tracer = self.logger, self.metrics, self.tracer
 
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handler(event: dict, context: Any) -> dict:
             contract = self.contracts.get((event.get("httpMethod") or "", event.get("resource") or ""))
             try:
                 principal = self._admit(event, contract)
-            except CrmError as e:
-                return _proxy_response(_problem_of(e))
+            except CrmError as e:  # refused before routing: Accept-Language alone picks the language
+                return self._refusal(event, e, None)
             idempotency.bind(context)
             if_match = _header(event, "If-Match")
             for _ in range(IF_MATCH_ATTEMPTS):
                 try:
                     settled = contract is not None and self._settle_if_match(event, contract, principal, context)
                 except CrmError as e:
-                    return _proxy_response(_problem_of(e))
+                    return self._refusal(event, e, principal)
                 response = self._resolve(event, contract, principal, context)
                 if not (settled and response["statusCode"] == 412):
                     break

@@ -39,6 +39,7 @@ from boto3.dynamodb.conditions import Attr
 
 from crm.platform import clock, dynamo, settings
 from crm.platform.errors import Conflict, FieldError, Invalid, Unavailable
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 
 # Replays of a POST are honoured for a day; a scheduled delivery is guarded for Scheduler's whole
@@ -80,9 +81,9 @@ def run_once(key: str, payload: Any, produce: Callable[[], Any], ttl: int = REQU
     except IdempotencyValidationError:
         raise reused_key() from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from None
+        raise Conflict(tr("a request with this Idempotency-Key is still in progress; retry shortly")) from None
     except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError):
-        raise Unavailable("the idempotency store is busy; nothing was written, retry shortly", headers={"Retry-After": "1"}) from None
+        raise Unavailable(tr("the idempotency store is busy; nothing was written, retry shortly"), headers={"Retry-After": "1"}) from None
 
 
 def digest(body: str | None) -> str:
@@ -91,8 +92,8 @@ def digest(body: str | None) -> str:
 
 def reused_key() -> Invalid:
     return Invalid(
-        "this Idempotency-Key was already used with a different request",
-        [FieldError("Idempotency-Key", "already used with a different body")],
+        tr("this Idempotency-Key was already used with a different request"),
+        [FieldError("Idempotency-Key", tr("already used with a different body"))],
     )
 
 
@@ -112,7 +113,7 @@ class AlreadyCreated(Conflict):
     """This request's scope has a claim: what the first attempt created is the answer."""
 
     def __init__(self, resource_id: str):
-        super().__init__("this Idempotency-Key already created a resource")
+        super().__init__(tr("this Idempotency-Key already created a resource"))
         self.resource_id = resource_id
 
 
@@ -145,7 +146,7 @@ def claim(resource_id: str) -> list[dynamo.Step]:
     item = {"PK": pk, "SK": sk, "resource_id": resource_id, "digest": request.digest, "expires_at": now + REQUEST_TTL}
     # DynamoDB's TTL deletes expired items late: an expired claim no longer counts.
     free = Attr("PK").not_exists() | Attr("expires_at").lt(now)
-    return [(dynamo.put(item, ConditionExpression=free), ClaimTaken("this Idempotency-Key already created a resource"))]
+    return [(dynamo.put(item, ConditionExpression=free), ClaimTaken(tr("this Idempotency-Key already created a resource")))]
 
 
 class ClaimTaken(Conflict):
@@ -169,4 +170,4 @@ def check_claim() -> None:
 def settle_claim_conflict() -> NoReturn:
     """After a create's transaction failed on the claim: raise what the claim says."""
     check_claim()
-    raise Conflict("this Idempotency-Key's claim changed while the request ran; retry")
+    raise Conflict(tr("a request with this Idempotency-Key is still in progress; retry shortly"))

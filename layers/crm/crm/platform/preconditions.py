@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from crm.platform.errors import PreconditionFailed, PreconditionRequired
+from crm.platform.i18n import tr
 
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 
@@ -20,7 +21,7 @@ def etag(version: int) -> str:
 
 
 def no_match() -> PreconditionFailed:
-    return PreconditionFailed("If-Match does not match the current version; reload it and apply your change again")
+    return PreconditionFailed(tr("If-Match does not match the current version"))
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def parse(header: str) -> IfMatch:
 def expected_version(header: str | None) -> int:
     """The version a write is conditional on: the one strong tag If-Match names (428 without it)."""
     if not header:
-        raise PreconditionRequired("send If-Match with the ETag you read, so no one else's change is lost")
+        raise PreconditionRequired(tr("send If-Match with the ETag you read, so no one else's change is lost"))
     parsed = parse(header)
     if not parsed.settled:
         raise no_match()

@@ -9,6 +9,7 @@ from boto3.dynamodb.conditions import Attr
 from crm.platform import clock, dynamo
 from crm.platform.contract import PerClientLimit
 from crm.platform.errors import TooManyRequests
+from crm.platform.i18n import tr
 from crm.platform.keys import anonymous_key
 
 
@@ -20,7 +21,12 @@ def count(route: str, client: str, limit: PerClientLimit) -> None:
     end = start + limit.seconds
     wait = max(1, end - now)
     full = TooManyRequests(
-        f"at most {limit.requests} requests every {limit.seconds} seconds from one client; retry in {wait} s",
+        tr(
+            "at most {most} requests every {seconds} seconds from one client; retry in {wait} s",
+            most=limit.requests,
+            seconds=limit.seconds,
+            wait=wait,
+        ),
         headers={"Retry-After": str(wait)},
     )
     dynamo.update_one(
