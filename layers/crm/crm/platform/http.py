@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from crm.platform import admission, dynamo, i18n, idempotency, preconditions, ratelimit
 from crm.platform.auth import Principal, authorize, principal_from_claims
 from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
-from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, invalid, invalid_fields
+from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, Unavailable, invalid, invalid_fields
 from crm.platform.i18n import tr
 from crm.platform.i18n.validation import message as validation_message
 from crm.platform.preconditions import etag
@@ -363,7 +363,7 @@ class Api:
 
         @app.exception_handler(CrmError)
         def _domain(e: CrmError) -> Response:
-            return self.problem(e)
+            return self.problem(e, look_up=not isinstance(e, Unavailable))  # the database just failed: no read for a locale
 
         @app.exception_handler(RequestValidationError)
         def _request(e: RequestValidationError) -> Response:
