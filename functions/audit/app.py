@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from crm.contacts.readers import reader_locale
 from crm.platform import audit, settings
 from crm.platform.auth import ADMINS
-from crm.platform.http import Api, expected_version, respond
+from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
@@ -34,15 +34,15 @@ def list_audit(
     return audit.find(api.principal().tenant, actor=actor, action=action, since=since, until=until, limit=limit, cursor=cursor)
 
 
-@api.route("GET", "/audit/settings", roles=ADMINS)
+@api.route("GET", "/audit/settings", roles=ADMINS, returns=audit.AuditSettings)
 def get_audit_settings():
     current = audit.settings(api.principal().tenant)
     return respond(current, version=current.version)
 
 
-@api.route("PATCH", "/audit/settings", roles=ADMINS)
+@api.route("PATCH", "/audit/settings", roles=ADMINS, returns=audit.AuditSettings, if_match="required")
 def update_audit_settings(body: audit.AuditSettingsPatch):
-    updated = audit.update_settings(api.principal(), body, expected_version(api.header("If-Match")))
+    updated = audit.update_settings(api.principal(), body, api.version())
     return respond(updated, version=updated.version)
 
 

@@ -63,6 +63,7 @@ def decode(cursor: str | None, tenant: str, query: dict[str, Any]) -> dict[str, 
     key = signing_keys.verifying_key(key_id)
     if key is None:
         raise invalid("cursor", tr("has expired (its signing key was retired); start again without a cursor"))
+    # Compared as bytes: a signature with non-ASCII characters is simply not ours.
     if not hmac.compare_digest(signature.encode(), _sign(key, payload).encode()) or not isinstance(data, dict):
         raise invalid("cursor", tr("is not a cursor this API issued"))
     if not isinstance(data.get("t"), int) or clock.now().timestamp() - data["t"] > LIFETIME.total_seconds():
