@@ -24,6 +24,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
     ("GET", "/contacts/{contact_id}/emails"): STAFF,
     ("GET", "/contacts/{contact_id}/folder"): STAFF,
+    ("GET", "/emails"): STAFF,
     ("GET", "/contact-groups"): STAFF_AND_RESOURCES,
     ("POST", "/contact-groups"): ADMINS,
     ("PATCH", "/contact-groups/{group_id}"): ADMINS,

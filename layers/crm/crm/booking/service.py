@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from crm.booking import logins, rules
+from crm.booking import emails, logins, rules
 from crm.booking import repository as repo
 from crm.booking.models import (
     Booked,
@@ -24,9 +24,10 @@ from crm.booking.models import (
     Options,
     PublicSite,
 )
+from crm.contacts import mailer
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
-from crm.platform import clock, mail, settings
+from crm.platform import clock, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, PreconditionFailed, TooManyRequests, invalid
 
@@ -131,13 +132,18 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     password = rules.temporary_password()
     resent = logins.open_login(tenant, contact_id, person_id, person["email"], password)
     url = f"{settings.booking_site_url()}/{site['slug']}"
-    mail.send(
-        [person["email"]],
-        f"Your access to {contact['name']}'s booking site",
-        f"Hello {person.get('name', '')},\n\n"
-        f"You can now follow and request jobs for {contact['name']} at:\n{url}\n\n"
-        f"Sign in with your email address ({person['email']}) and this temporary password:\n{password}\n\n"
-        "You will be asked to choose your own password the first time you sign in.\n",
+    subject, text = emails.invitation(contact["name"], person.get("name", ""), person["email"], url, password)
+    mailer.send(
+        tenant,
+        mailer.Email(
+            to=[person["email"]],
+            subject=subject,
+            text=text,
+            kind="booking_invitation",
+            contact_id=contact_id,
+            related_id=person_id,
+            persons=(person_id,),
+        ),
     )
     return Invited(person_id=person_id, email=person["email"], url=url, resent=resent)
 
@@ -250,21 +256,25 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     job = jobs_service.request_job(
         principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}"
     )
-    site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
-    # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
-    # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
-    notified = _notify_office(
-        [site["notify_email"]],
-        f"Booking request {job.get('reference', '')}: {type_name} at {site_name}".replace("  ", " "),
-        f"{principal.email} asked for a job on {contact['name']}'s booking site.\n\n"
-        f"Reference:      {job.get('reference', '')}\n"
-        f"Type:           {type_name}\n"
-        f"Site:           {site_name}\n"
-        f"Preferred date: {body.preferred_date.isoformat()}\n"
-        f"Description:\n{body.description}\n\n"
-        "It is in the 'to schedule' list.\n",
-        job["id"],
+    subject, text = emails.booking_request(
+        contact["name"],
+        principal.email,
+        job.get("reference", ""),
+        names[body.job_type_id],
+        sites[body.site_id]["name"],
+        body.preferred_date,
+        body.description,
     )
+    office = mailer.Email(
+        to=[site["notify_email"]],
+        subject=subject,
+        text=text,
+        kind="booking_request",
+        contact_id=body.site_id,
+        related_id=job["id"],
+        persons=(principal.person_id,),
+    )
+    notified = _notify_office(principal.tenant, office)
     return Booked(
         id=job["id"],
         reference=job.get("reference"),
@@ -274,10 +284,12 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     )
 
 
-def _notify_office(to: list[str], subject: str, text: str, job_id: str) -> bool:
+def _notify_office(tenant: str, email: mailer.Email) -> bool:
+    # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
+    # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
     try:
-        mail.send(to, subject, text)
+        mailer.send(tenant, email)
     except Exception:
-        logger.exception("booking request %s filed but the office was not emailed", job_id)
+        logger.exception("booking request %s filed but the office was not emailed", email.related_id)
         return False
     return True

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from crm.contacts import mailer
 from crm.contacts import repository as repo
-from crm.platform import clock, ids, mail
 from crm.platform.errors import Conflict
+
+
+def alert_email(contact_name: str, note: dict) -> tuple[str, str]:
+    """The alert's subject and text."""
+    subject = f"Reminder: {contact_name}"
+    text = f"{note['text']}\n\nNote written by {note['author']} on {note['created_at']}."
+    return subject, text
 
 
 def deliver(tenant: str, contact_id: str, note_id: str) -> str:
@@ -15,22 +22,10 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     if note.get("alert_status") != "pending":
         return f"skipped: already {note.get('alert_status')}"
     contact = repo.get_contact(tenant, contact_id) or {"name": "a deleted contact"}
-    subject = f"Reminder: {contact['name']}"
-    body = f"{note['text']}\n\nNote written by {note['author']} on {note['created_at']}."
-    recipients = [a for a in note["alert_to"] if mail.deliverable(a)]
-    message_id = mail.send(recipients, subject, body)
-    email = {
-        "id": ids.new_id(),
-        "contact_id": contact_id,
-        "kind": "note_alert",
-        "to": recipients,
-        "subject": subject,
-        "sent_at": clock.iso(clock.now()),
-        "message_id": message_id,
-        "related_id": note_id,
-    }
+    subject, text = alert_email(contact["name"], note)
+    email = mailer.Email(to=note["alert_to"], subject=subject, text=text, kind="note_alert", contact_id=contact_id, related_id=note_id)
     try:
-        repo.record_alert_sent(tenant, note, email)
+        sent = mailer.send(tenant, email, also=repo.alert_sent(tenant, note))
     except Conflict:
         return "sent, but another delivery recorded it first"
-    return "sent"
+    return "sent" if sent else "skipped: no deliverable recipient"

@@ -6,6 +6,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI2 T#t#GROUP#<group> / <name>#<id> a group's contacts
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
+  tenant email   PK=T#t#EMAILS                  SK=EMAIL#<ulid>  (an email that concerns no contact)
   dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (n: persons and jobs filed under it)
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
   search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
@@ -383,13 +384,14 @@ def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
 
 
 def list_partition(
-    tenant: str, contact_id: str, prefix: str, *, limit: int, cursor: str | None, query: dict
+    tenant: str, contact_id: str | None, prefix: str, *, limit: int, cursor: str | None, query: dict
 ) -> tuple[list[dict], str | None]:
-    """A contact's notes or emails, newest first (their ids are ULIDs)."""
+    """A contact's notes or emails (contact_id None: the emails filed on the tenant), newest first
+    (their ids are ULIDs)."""
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
         query=query,
-        partition=("PK", _contact_pk(tenant, contact_id)),
+        partition=("PK", _archive_pk(tenant, contact_id)),
         sort=Key("SK").begins_with(prefix),
         limit=limit,
         cursor=cursor,
@@ -398,32 +400,27 @@ def list_partition(
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
-def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
-    """Mark the note's alert sent and archive its email, together or not at all."""
-    pk = _contact_pk(tenant, note["contact_id"])
-    dynamo.transact_explained(
-        [
-            (
-                dynamo.update(
-                    pk,
-                    NOTE + note["id"],
-                    UpdateExpression="SET alert_status = :sent",
-                    ConditionExpression=Attr("alert_status").eq("pending"),
-                    ExpressionAttributeValues={":sent": "sent"},
-                ),
-                Conflict("the alert was already sent"),
-            ),
-            (
-                dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("email already archived"),
-            ),
-        ]
+def alert_sent(tenant: str, note: dict) -> list[dynamo.Step]:
+    """The step that marks a note's alert sent (for the mailer's transaction: with its archive)."""
+    op = dynamo.update(
+        _contact_pk(tenant, note["contact_id"]),
+        NOTE + note["id"],
+        UpdateExpression="SET alert_status = :sent",
+        ConditionExpression=Attr("alert_status").eq("pending"),
+        ExpressionAttributeValues={":sent": "sent"},
     )
+    return [(op, Conflict("the alert was already sent"))]
 
 
-def archive_email(tenant: str, email: dict) -> None:
-    item = {**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}
-    dynamo.put_one(item, Attr("PK").not_exists(), Conflict("email already archived"))
+def _archive_pk(tenant: str, contact_id: str | None) -> str:
+    return _contact_pk(tenant, contact_id) if contact_id else tenant_key(tenant, "EMAILS")
+
+
+def archive_email(tenant: str, email: dict) -> list[dynamo.Step]:
+    """The step that files a sent email in its contact's archive (or the tenant's, contact_id None)."""
+    item = {**dynamo.to_item({k: v for k, v in email.items() if v is not None}), "PK": _archive_pk(tenant, email["contact_id"])}
+    item["SK"] = EMAIL + email["id"]
+    return [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived"))]
 
 
 def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:

@@ -228,9 +228,10 @@ def find(
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
 
 
-def archived_emails(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[ArchivedEmail]:
-    """Every email sent about the contact, newest first."""
-    get(tenant, contact_id)
+def archived_emails(tenant: str, contact_id: str | None, *, limit: int, cursor: str | None) -> Page[ArchivedEmail]:
+    """Every email sent about the contact (None: those that concern no contact), newest first."""
+    if contact_id is not None:
+        get(tenant, contact_id)
     items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
     return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
 

@@ -15,12 +15,13 @@ import json
 from datetime import timedelta
 
 from crm.booking.logins import revoke_login
+from crm.contacts import mailer
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules, service
 from crm.people.models import ConsentEvent, ExportLink, Person
-from crm.platform import aws, clock, ids, mail, settings
+from crm.platform import aws, clock, ids, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import PreconditionFailed
 
@@ -80,30 +81,31 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     link = ExportLink(url=url, expires_at=clock.iso(clock.now() + URL_LIFETIME))
-    if email_to:
-        _email(tenant, person, email_to, link)
+    if email_to and _email(tenant, person, email_to, link):
         link.emailed_to = email_to
     return link
 
 
-def _email(tenant: str, person: dict, to: str, link: ExportLink) -> None:
-    # The subject and body name no one, so the archive holds no personal data but the address.
+def export_email(link: ExportLink) -> tuple[str, str]:
+    """The export link's subject and text. They name no one, so the archive holds no personal data
+    but the address."""
     subject = "Your personal data export"
-    body = f"The personal data we hold is ready to download until {link.expires_at}:\n\n{link.url}\n"
-    message_id = mail.send([to], subject, body)
-    contacts.archive_email(
-        tenant,
-        {
-            "id": ids.new_id(),
-            "contact_id": person["contact_id"],
-            "kind": "gdpr_export",
-            "to": [to],
-            "subject": subject,
-            "sent_at": clock.iso(clock.now()),
-            "message_id": message_id,
-            "related_id": person["id"],
-        },
+    text = f"The personal data we hold is ready to download until {link.expires_at}:\n\n{link.url}\n"
+    return subject, text
+
+
+def _email(tenant: str, person: dict, to: str, link: ExportLink) -> bool:
+    subject, text = export_email(link)
+    email = mailer.Email(
+        to=[to],
+        subject=subject,
+        text=text,
+        kind="gdpr_export",
+        contact_id=person["contact_id"],
+        related_id=person["id"],
+        persons=(person["id"],),
     )
+    return mailer.send(tenant, email) is not None
 
 
 def _delete_exports(tenant: str, person_id: str) -> None:

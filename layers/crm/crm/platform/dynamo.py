@@ -7,7 +7,7 @@ and turns DynamoDB's failures into domain errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,8 @@ THROTTLING = {
 MAX_TRANSACTION_ITEMS = 100
 MAX_READS_PER_PAGE = 8
 KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"})
+# One item of a transaction and the error to raise when its condition fails (None: not expected to).
+Step = tuple[dict, Exception | None]
 
 
 def error_code(error: ClientError) -> str:
@@ -237,7 +239,7 @@ def update_one(pk: str, sk: str, error: Exception, **expression) -> None:
         raise
 
 
-def transact_explained(steps: list[tuple[dict, Exception | None]], token: str | None = None) -> None:
+def transact_explained(steps: Sequence[Step], token: str | None = None) -> None:
     """Run a transaction; when an item's condition fails, raise the error paired with that item."""
     try:
         transact([operation for operation, _ in steps], token)
