@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,10 @@ from crm.platform.errors import Conflict, FieldError, Invalid
 # Replays of a POST are honoured for a day; a scheduled delivery is guarded for Scheduler's whole
 # retry window (24 h) with a margin.
 REQUEST_TTL, DELIVERY_TTL = 24 * 3600, 48 * 3600
+# The id of the idempotency record the running request's answer is stored under (None outside
+# run_once): the person-data index lists it with the data the request wrote, so a GDPR erasure
+# purges the stored answer too.
+current_record: ContextVar[str | None] = ContextVar("current_record", default=None)
 
 
 @cache
@@ -55,7 +60,11 @@ def run_once(key: str, payload: Any, produce: Callable[[], Any], ttl: int = REQU
 
     @idempotent_function(data_keyword_argument="request", persistence_store=_store(), config=_config(ttl))
     def _run(request: dict) -> Any:
-        return produce()
+        token = current_record.set(_store()._get_hashed_idempotency_key(request))
+        try:
+            return produce()
+        finally:
+            current_record.reset(token)
 
     try:
         return _run(request={"key": key, "payload": payload})
