@@ -129,7 +129,7 @@ def test_an_alert_for_a_deleted_note_sends_nothing(aws, contact):
     assert sent() == []
 
 
-def test_erasing_the_only_recipient_cancels_a_pending_alert(aws, contact):
+def test_an_alert_whose_recipients_were_all_erased_sends_nothing_and_is_cancelled(aws, contact):
     person = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane Doe", "email": "jane@abc.example"}).json
     lonely = call(
         "POST", f"/contacts/{contact['id']}/notes", body={"text": "Call Jane", "alert_at": in_an_hour(), "alert_to": ["jane@abc.example"]}
@@ -141,12 +141,11 @@ def test_erasing_the_only_recipient_cancels_a_pending_alert(aws, contact):
     ).json
     assert call("POST", f"/persons/{person['id']}/erase", role="admin").status == 200
 
-    notes = {n["id"]: n for n in call("GET", f"/contacts/{contact['id']}/notes").json["items"]}
-    assert notes[lonely["id"]]["alert_status"] == "cancelled"
-    assert notes[shared["id"]]["alert_status"] == "pending" and "boss@abc.example" in notes[shared["id"]]["alert_to"]
-    assert fire(schedule_input(aws, lonely["id"]))["outcome"] == "skipped: already cancelled"
+    assert fire(schedule_input(aws, lonely["id"]))["outcome"] == "cancelled: no recipient left"
     assert fire(schedule_input(aws, shared["id"]))["outcome"] == "sent"
     assert [m["to"] for m in sent()] == [["boss@abc.example"]]
+    notes = {n["id"]: n for n in call("GET", f"/contacts/{contact['id']}/notes").json["items"]}
+    assert notes[lonely["id"]]["alert_status"] == "cancelled" and notes[shared["id"]]["alert_status"] == "sent"
 
 
 def test_an_idempotency_key_is_bound_to_the_resource_it_was_sent_to(contact):

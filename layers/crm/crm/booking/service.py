@@ -254,7 +254,7 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
             headers={"Retry-After": str(wait)},
         )
     job = jobs_service.request_job(
-        principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}"
+        principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.person_id
     )
     subject, text = emails.booking_request(
         contact["name"],

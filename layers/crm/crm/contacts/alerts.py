@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from crm.contacts import mailer
 from crm.contacts import repository as repo
+from crm.platform import dynamo
 from crm.platform.errors import Conflict
 
 
@@ -25,7 +28,11 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     subject, text = alert_email(contact["name"], note)
     email = mailer.Email(to=note["alert_to"], subject=subject, text=text, kind="note_alert", contact_id=contact_id, related_id=note_id)
     try:
-        sent = mailer.send(tenant, email, also=repo.alert_sent(tenant, note))
+        sent = mailer.send(tenant, email, also=repo.alert_done(tenant, note, "sent"))
     except Conflict:
         return "sent, but another delivery recorded it first"
-    return "sent" if sent else "skipped: no deliverable recipient"
+    if sent is None:  # every recipient was erased since: no one is left to alert
+        with contextlib.suppress(Conflict):  # cancelled by another delivery meanwhile
+            dynamo.transact_explained(repo.alert_done(tenant, note, "cancelled"))
+        return "cancelled: no recipient left"
+    return "sent"

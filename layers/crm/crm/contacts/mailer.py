@@ -4,7 +4,8 @@ concerns no contact, e.g. a summary to the office).
 
 The archive keeps who, what and when, SES's message id and the attachments' names and S3 keys,
 never their bytes. Addresses that cannot be delivered to (an erased person's .invalid placeholder)
-are left out; with no recipient left nothing is sent or filed.
+are left out; with no recipient left nothing is sent or filed. The recipients and the persons the
+email concerns are registered in the person-data index with the archived record.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crm.contacts import repository as repo
-from crm.platform import clock, dynamo, ids, mail
+from crm.platform import clock, dynamo, ids, mail, personal_data
 from crm.platform.mail import Attachment
 
 __all__ = ["Attachment", "Email", "send"]
@@ -58,5 +59,7 @@ def send(tenant: str, email: Email, *, also: Sequence[dynamo.Step] = ()) -> dict
             {"filename": a.filename, "content_type": a.content_type, "size": len(a.content), "s3_key": a.s3_key} for a in email.attachments
         ],
     }
-    dynamo.transact_explained([*repo.archive_email(tenant, record), *also])
+    subjects = {personal_data.address(a) for a in recipients} | {personal_data.person(p) for p in email.persons}
+    index = personal_data.register(tenant, subjects, repo.email_place(tenant, record))
+    dynamo.transact_explained([*repo.archive_email(tenant, record), *index, *also])
     return record

@@ -6,7 +6,7 @@ from typing import Any
 
 from crm.contacts import repository as repo
 from crm.contacts.models import Note, NoteCreated, NoteFields
-from crm.platform import clock, ids, scheduling, settings
+from crm.platform import clock, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
 from crm.platform.pagination import Page
@@ -42,8 +42,12 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
             group,
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
+    # Who the note holds data of: the addresses it alerts, and the persons it names (those of its
+    # contact and of the contact's parent, whose sites' notes name them) or whose address it quotes.
+    subjects = personal_data.mentioned(tenant, note["text"], [contact_id, *([contact["parent_id"]] if contact.get("parent_id") else [])])
+    subjects |= {personal_data.address(a) for a in note.get("alert_to", [])}
     try:
-        repo.create_note(tenant, note)
+        repo.create_note(tenant, note, personal_data.register(tenant, subjects, repo.note_place(tenant, note)))
     except Exception:
         if fields.alert_at is not None:
             scheduling.cancel(f"note-{note['id']}", settings.alerts_target()[2])

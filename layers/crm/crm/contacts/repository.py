@@ -19,11 +19,11 @@ Items (all keys start with the tenant, through crm.platform.keys):
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from crm.platform import dynamo, mail
+from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, invalid, stale
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
@@ -131,7 +131,7 @@ def _reference_taken(tenant: str, reference: str) -> Conflict:
     return Conflict(f"reference {reference!r} is already used by another contact", [])
 
 
-def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict]) -> None:
+def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict], also: Sequence[dynamo.Step] = ()) -> None:
     item = {
         **dynamo.to_item(contact),
         "PK": _contact_pk(tenant, contact["id"]),
@@ -148,10 +148,10 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
     steps.append(_group_count(tenant, contact["group_id"], +1))
     steps += _ancestor_checks(tenant, ancestors)
     steps += [(op, None) for op in _term_items(tenant, contact, terms)]
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
 
 
-def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict]) -> None:
+def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict], also: Sequence[dynamo.Step] = ()) -> None:
     """Replace `old` (at its version) by `new`, moving the reference, group count and terms along."""
     item = {
         **dynamo.to_item(new),
@@ -177,7 +177,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     old_terms = set(old.get("search_terms") or [])
     steps += [(dynamo.delete(*_term_key(tenant, t, old["id"])), None) for t in sorted(old_terms - terms)]
     steps += [(op, None) for op in _term_items(tenant, new, terms - old_terms)]
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
 
 
 def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dict, Exception | None]]:
@@ -193,7 +193,7 @@ def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dic
     return steps
 
 
-def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
+def delete_contact(tenant: str, contact: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, contact["id"])
     steps: list[tuple[dict, Exception | None]] = [
         (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
@@ -206,7 +206,7 @@ def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
     if contact.get("reference"):
         steps.append((dynamo.delete(_ref_pk(tenant, contact["reference"]), "REF"), None))
     steps += [(dynamo.delete(*_term_key(tenant, t, contact["id"])), None) for t in contact.get("search_terms") or []]
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
     # Notes and archived emails live in the contact's partition; they go with it.
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
 
@@ -260,6 +260,34 @@ def exact_term_contact_ids(tenant: str, term: str, limit: int) -> list[str]:
         limit=limit,
     )
     return list(dict.fromkeys(i["contact_id"] for i in items))
+
+
+# ---------------------------------------------------------------- where personal data is written (for the person-data index)
+
+
+def contact_place(tenant: str, contact_id: str) -> personal_data.Place:
+    """A contact record's main and on-site contacts; rewritten by the contacts service (search terms follow)."""
+    return personal_data.Place(
+        _contact_pk(tenant, contact_id),
+        CONTACT,
+        "contacts",
+        "contact",
+        contact_id,
+        ("main_contact", "on_site_contact"),
+        personal_data.OWNER,
+    )
+
+
+def note_place(tenant: str, note: dict) -> personal_data.Place:
+    return personal_data.Place(
+        _contact_pk(tenant, note["contact_id"]), NOTE + note["id"], "contacts", "note", note["id"], ("text", "alert_to")
+    )
+
+
+def email_place(tenant: str, email: dict) -> personal_data.Place:
+    return personal_data.Place(
+        _archive_pk(tenant, email["contact_id"]), EMAIL + email["id"], "contacts", "email", email["id"], ("to", "subject")
+    )
 
 
 # ---------------------------------------------------------------- groups
@@ -365,7 +393,7 @@ def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
 # ---------------------------------------------------------------- notes and the email archive
 
 
-def create_note(tenant: str, note: dict) -> None:
+def create_note(tenant: str, note: dict, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
@@ -374,6 +402,7 @@ def create_note(tenant: str, note: dict) -> None:
                 dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
                 Conflict("this note already exists"),
             ),
+            *also,
         ]
     )
 
@@ -400,16 +429,16 @@ def list_partition(
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
-def alert_sent(tenant: str, note: dict) -> list[dynamo.Step]:
-    """The step that marks a note's alert sent (for the mailer's transaction: with its archive)."""
+def alert_done(tenant: str, note: dict, status: str) -> list[dynamo.Step]:
+    """The step that moves a pending alert to `status` (sent, with its archived email; cancelled)."""
     op = dynamo.update(
         _contact_pk(tenant, note["contact_id"]),
         NOTE + note["id"],
-        UpdateExpression="SET alert_status = :sent",
+        UpdateExpression="SET alert_status = :s",
         ConditionExpression=Attr("alert_status").eq("pending"),
-        ExpressionAttributeValues={":sent": "sent"},
+        ExpressionAttributeValues={":s": status},
     )
-    return [(op, Conflict("the alert was already sent"))]
+    return [(op, Conflict("the alert was already sent or cancelled"))]
 
 
 def _archive_pk(tenant: str, contact_id: str | None) -> str:
@@ -421,34 +450,6 @@ def archive_email(tenant: str, email: dict) -> list[dynamo.Step]:
     item = {**dynamo.to_item({k: v for k, v in email.items() if v is not None}), "PK": _archive_pk(tenant, email["contact_id"])}
     item["SK"] = EMAIL + email["id"]
     return [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived"))]
-
-
-def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:
-    """Replace an email address in the contact's notes' `alert_to` and archived emails' `to` (a
-    person's erasure); a pending alert left with no deliverable recipient is cancelled. Each item
-    is updated only if its list is unchanged since read; returns how many were."""
-    pk, wanted, changed = _contact_pk(tenant, contact_id), address.casefold(), 0
-    for prefix, field in ((NOTE, "alert_to"), (EMAIL, "to")):
-        for item in dynamo.query_all(("PK", pk), Key("SK").begins_with(prefix)):
-            old = item.get(field) or []
-            new = [replacement if a.casefold() == wanted else a for a in old]
-            if new == old:
-                continue
-            update = "SET #f = :new"
-            values: dict[str, Any] = {":new": new}
-            if item.get("alert_status") == "pending" and not any(map(mail.deliverable, new)):
-                update, values = update + ", alert_status = :cancelled", values | {":cancelled": "cancelled"}
-            dynamo.update_one(
-                pk,
-                item["SK"],
-                Conflict("the item changed while it was being redacted; run the erasure again"),
-                UpdateExpression=update,
-                ConditionExpression=Attr(field).eq(old),
-                ExpressionAttributeNames={"#f": field},
-                ExpressionAttributeValues=values,
-            )
-            changed += 1
-    return changed
 
 
 def list_before(tenant: str, contact_id: str, prefix: str, before: str | None, limit: int) -> list[dict]:

@@ -23,10 +23,11 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, ids
+from crm.platform import clock, dynamo, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.pagination import Page
+from crm.platform.redaction import Identity
 from crm.platform.text import digits, fold
 
 DEFAULT_ZONE_RADIUS_M = 20.0
@@ -62,8 +63,13 @@ def view(contact: dict, principal: Principal) -> Contact | ContactView:
     return ContactView.model_validate(contact) if principal.is_resource else Contact.model_validate(contact)
 
 
+def lookup(tenant: str, contact_id: str) -> dict | None:
+    """The contact, or None (for callers to whom a missing contact is no error)."""
+    return repo.get_contact(tenant, contact_id)
+
+
 def get(tenant: str, contact_id: str) -> dict:
-    contact = repo.get_contact(tenant, contact_id)
+    contact = lookup(tenant, contact_id)
     if contact is None:
         raise NotFound("no such contact")
     return contact
@@ -111,8 +117,22 @@ def create(principal: Principal, fields: ContactFields) -> dict:
     now = clock.iso(clock.now())
     contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
     ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
-    repo.create_contact(tenant, contact, search.terms(contact), ancestors)
+    repo.create_contact(tenant, contact, search.terms(contact), ancestors, _indexed(tenant, None, contact))
     return contact
+
+
+def _main_contact(contact: dict | None) -> set[str]:
+    email = ((contact or {}).get("main_contact") or {}).get("email")
+    return {personal_data.address(email)} if email else set()
+
+
+def _indexed(tenant: str, old: dict | None, new: dict | None) -> list[dynamo.Step]:
+    """The person-data index follows the main contact's address (persons are found by it)."""
+    place = repo.contact_place(tenant, (new or old or {})["id"])
+    before, after = _main_contact(old), _main_contact(new)
+    return personal_data.unregister(tenant, before - after, place) + (
+        personal_data.register(tenant, after - before, place) if after - before else []
+    )
 
 
 def update(principal: Principal, contact_id: str, patch: BaseModel, expected_version: int) -> dict:
@@ -135,24 +155,25 @@ def update(principal: Principal, contact_id: str, patch: BaseModel, expected_ver
         "updated_at": clock.iso(clock.now()),
     }
     ancestors = _ancestors(tenant, contact_id, new.get("parent_id")) if new.get("parent_id") != old.get("parent_id") else []
-    repo.update_contact(tenant, old, new, search.terms(new), ancestors)
+    repo.update_contact(tenant, old, new, search.terms(new), ancestors, _indexed(tenant, old, new))
     return new
 
 
-def forget_person(
-    principal: Principal, contact_id: str, *, email: str | None, name: str, phones: list[str | None], placeholder: str
-) -> bool:
+def forget_person(principal: Principal, contact_id: str, identity: Identity, placeholder: str) -> bool:
     """A person's erasure: the contact's main or on-site contact loses its details when they are
-    that person's (same email; same name or phone). Returns whether the contact changed."""
-    phone_digits = {digits(p) for p in phones if p}
+    that person's (one of her addresses; her name or one of her phones). Returns whether the
+    contact changed; False for a contact deleted meanwhile."""
+    emails, names = {e.casefold() for e in identity.emails}, {fold(n) for n in identity.names}
     for _ in range(3):
-        contact = get(principal.tenant, contact_id)
+        contact = repo.get_contact(principal.tenant, contact_id)
+        if contact is None:
+            return False
         changes = {}
         main = contact.get("main_contact") or {}
-        if email and (main.get("email") or "").casefold() == email.casefold():
+        if (main.get("email") or "").casefold() in emails:
             changes["main_contact"] = {"name": placeholder}
         on_site = contact.get("on_site_contact") or {}
-        if on_site and (fold(on_site["name"]) == fold(name) or digits(on_site.get("phone") or "") in phone_digits):
+        if on_site and (fold(on_site["name"]) in names or digits(on_site.get("phone") or "") in identity.phones):
             changes["on_site_contact"] = {"name": placeholder}
         if not changes:
             return False
@@ -174,7 +195,7 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     still_there = dependents.blocking(principal.tenant, contact_id)
     if still_there:
         raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
-    repo.delete_contact(principal.tenant, contact, expected_version)
+    repo.delete_contact(principal.tenant, contact, expected_version, _indexed(principal.tenant, contact, None))
     attachments.delete_folder(principal.tenant, contact_id)
     dependents.forget(principal.tenant, contact_id)
 

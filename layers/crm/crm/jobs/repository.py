@@ -31,7 +31,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from crm.contacts import repository as contacts
-from crm.platform import aws, dynamo
+from crm.platform import aws, dynamo, personal_data
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
 from crm.platform.keys import tenant_key, tenant_of
 
@@ -107,7 +107,12 @@ def counter_value(tenant: str) -> int:
     return int(item["n"]) if item else 0
 
 
-def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool) -> dict:
+def place(tenant: str, job_id: str) -> personal_data.Place:
+    """A job's description, which may name who booked it (for the person-data index)."""
+    return personal_data.Place(_job_pk(tenant, job_id), JOB, "jobs", "job", job_id, ("description",))
+
+
+def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool, also: Sequence[dynamo.Step] = ()) -> dict:
     """Number and write a job in one transaction with its counter and reference items.
 
     `build(n)` returns the job (numbered n) and its history entries. The counter is read, then
@@ -133,6 +138,7 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
             ),
             *(_history_put(tenant, job["id"], h) for h in history),
             *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
+            *also,
         ]
         try:
             dynamo.transact_explained(steps)

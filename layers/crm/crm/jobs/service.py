@@ -8,6 +8,7 @@ Also the booking site's entry points, whose signatures stay stable: `request_job
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from crm.contacts import service as contacts
@@ -15,7 +16,7 @@ from crm.contacts.hours import OpeningHours, check_window
 from crm.jobs import catalog, outbox, sla, transitions
 from crm.jobs import repository as repo
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
-from crm.platform import clock, ids, pagination
+from crm.platform import clock, dynamo, ids, pagination, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 
@@ -189,13 +190,13 @@ def _prefix(tenant: str) -> str:
     return contacts.settings(tenant).job_reference_prefix
 
 
-def _insert(tenant: str, job: dict, entries: list[dict], watch: bool) -> dict:
+def _insert(tenant: str, job: dict, entries: list[dict], watch: bool, also: Sequence[dynamo.Step] = ()) -> dict:
     prefix = _prefix(tenant)
 
     def build(n: int) -> tuple[dict, list[dict]]:
         return {**job, "reference": f"{prefix}-{n:06d}"}, entries
 
-    return repo.create_job(tenant, build, watch)
+    return repo.create_job(tenant, build, watch, also)
 
 
 def create(principal: Principal, body: JobCreate) -> dict:
@@ -234,12 +235,13 @@ def create(principal: Principal, body: JobCreate) -> dict:
 
 
 def request_job(
-    tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str
+    tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, person_id: str
 ) -> dict:
-    """A job asked for on the booking site: saved "to_schedule" for the office to plan.
+    """A job asked for on the booking site by a person: saved "to_schedule" for the office to plan.
 
-    `requested_by` is who asked, as "person:<id>" (no address or name: an erasure leaves nothing of
-    them in the job); `preferred_date` a date or ISO date.
+    The job names who asked as "person:<id>" (no address or name), and is registered in the
+    person-data index under her (its description may name her: her export lists it, her erasure
+    redacts it). `preferred_date` is a date or ISO date.
     Raises Invalid (422) for an unknown contact or job type. Returns the job (with its reference).
     """
     contact = _site(tenant, contact_id)
@@ -259,12 +261,13 @@ def request_job(
         "description": description,
         "preferred_date": preferred_date.isoformat() if preferred_date else None,
         "created_at": at,
-        "created_by": requested_by,
+        "created_by": f"person:{person_id}",
         "updated_at": at,
         "source": "booking",
     }
-    entry = _entry(requested_by, "customer", "created", at, to_status="to_schedule")
-    return {k: v for k, v in _insert(tenant, job, [entry], False).items() if v is not None}
+    entry = _entry(job["created_by"], "customer", "created", at, to_status="to_schedule")
+    index = personal_data.register(tenant, [personal_data.person(person_id)], repo.place(tenant, job["id"]))
+    return {k: v for k, v in _insert(tenant, job, [entry], False, index).items() if v is not None}
 
 
 # ---------------------------------------------------------------- planning and status

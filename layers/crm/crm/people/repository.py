@@ -17,10 +17,12 @@ written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.contacts import repository as contacts
-from crm.platform import dynamo
+from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
@@ -54,6 +56,12 @@ def _stale(kind: str) -> PreconditionFailed:
 
 
 # ---------------------------------------------------------------- persons
+
+
+def place(tenant: str, person_id: str) -> personal_data.Place:
+    """A person's own record, for the person-data index (the people context rewrites it at erasure)."""
+    fields = ("name", "job_title", "mobile", "landline", "email")
+    return personal_data.Place(_person_pk(tenant, person_id), PERSON, "people", "person", person_id, fields, personal_data.OWNER)
 
 
 def get_person(tenant: str, person_id: str) -> dict | None:
@@ -116,9 +124,12 @@ def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this consent change is already recorded")
 
 
-def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None) -> None:
+def write_person(
+    tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None, also: Sequence[dynamo.Step] = ()
+) -> None:
     """Create (old is None) or replace `old` at its version: the person, its tag memberships and
-    counts, its search terms on `contact`, and a consent event, all or nothing."""
+    counts, its search terms on `contact`, a consent event, and `also` (its person-data index
+    entries), all or nothing."""
     old_terms = set((old or {}).get("search_terms") or [])
     steps: Steps = [_person_put(tenant, old, new, terms)]
     steps += _membership_steps(tenant, old, new)
@@ -127,17 +138,17 @@ def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms:
         steps.append(_event_put(tenant, event))
     if old is None:
         steps += contacts.dependent_writes(tenant, contact["id"], +1)
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
 
 
-def delete_person(tenant: str, contact: dict, person: dict, expected_version: int) -> None:
+def delete_person(tenant: str, contact: dict, person: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _person_pk(tenant, person["id"])
     condition = Attr("version").eq(expected_version) & Attr("erased_at").not_exists()
     steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale("person"))]
     steps += _membership_steps(tenant, person, None)
     steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, person["id"], set(person.get("search_terms") or []), set())]
     steps += contacts.dependent_writes(tenant, contact["id"], -1)
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
     # The consent history lives in the person's partition; it goes with the person.
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
 

@@ -10,9 +10,10 @@ from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules
 from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields
-from crm.platform import clock, ids
+from crm.platform import clock, dynamo, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
+from crm.platform.redaction import Identity
 
 
 def _check_version(person: dict, expected_version: int | None) -> None:
@@ -23,6 +24,19 @@ def _check_version(person: dict, expected_version: int | None) -> None:
 def contact_for(tenant: str, person: dict) -> dict:
     # A person outlives a deleted contact only as far as removing its own search terms goes.
     return contacts.get_contact(tenant, person["contact_id"]) or {"id": person["contact_id"], "group_id": ""}
+
+
+def identity(tenant: str, person: dict) -> Identity:
+    """How she is written anywhere: as she is now, and as she was (a former address or name other
+    records may still hold), as her person-data index entry remembers it."""
+    return rules.identity(person).merged(personal_data.known_identity(tenant, person["id"], repo.place(tenant, person["id"])))
+
+
+def _indexed(tenant: str, person: dict) -> list[dynamo.Step]:
+    """Her record in the person-data index, under her id and every address she had."""
+    return personal_data.register_person(
+        tenant, person["id"], person["contact_id"], identity(tenant, person), repo.place(tenant, person["id"])
+    )
 
 
 def get(tenant: str, person_id: str) -> dict:
@@ -58,7 +72,7 @@ def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     if fields.consent:
         person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, principal.actor, now)
         event = _event(person["id"], fields.consent, principal.actor, now)
-    repo.write_person(tenant, contact, None, person, rules.terms(person), event)
+    repo.write_person(tenant, contact, None, person, rules.terms(person), event, _indexed(tenant, person))
     return person
 
 
@@ -78,7 +92,7 @@ def update(principal: Principal, person_id: str, patch: PersonPatch, expected_ve
     fields = PersonFields.model_validate({**_writable(old), **changes})
     new = {**old, **fields.model_dump(exclude={"consent"}), "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
     _close_old_login(tenant, old, new)
-    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new))
+    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), also=_indexed(tenant, new))
     return new
 
 
@@ -100,7 +114,7 @@ def record_consent(principal: Principal, person_id: str, change: ConsentChange, 
     consent = rules.consent_after(old, change.status, change.medium, principal.actor, now)
     new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
     event = _event(person_id, change, principal.actor, now)
-    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event)
+    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event, _indexed(tenant, new))
     return event
 
 
@@ -110,7 +124,9 @@ def delete(principal: Principal, person_id: str, expected_version: int) -> None:
     rules.ensure_not_erased(person)
     _check_version(person, expected_version)
     revoke_login(tenant, person)
-    repo.delete_person(tenant, contact_for(tenant, person), person, expected_version)
+    own = {personal_data.person(person_id), *(personal_data.address(e) for e in identity(tenant, person).emails)}
+    unindexed = personal_data.unregister(tenant, own, repo.place(tenant, person_id))
+    repo.delete_person(tenant, contact_for(tenant, person), person, expected_version, unindexed)
 
 
 def find(
