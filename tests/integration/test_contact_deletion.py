@@ -1,4 +1,5 @@
-"""Deleting a contact takes what only describes it, in every context, and frees its booking slug."""
+"""Deleting a contact takes what only describes it, in every context (each on the ContactDeleted
+event, in a subscriber of its own), and frees its booking slug."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from crm.contacts import dependents
 from crm.people import repository as people
 from crm.platform.errors import NotFound
+from tests.support.events import deliver
 from tests.support.lambdas import call
 
 
@@ -36,10 +38,16 @@ def test_a_deleted_contact_leaves_nothing_of_its_own_behind(aws):
         call("PATCH", f"/contacts/{contact['id']}/fields", body={"values": {field["id"]: "B42"}}, headers={"If-Match": '"0"'}).status == 200
     )
 
+    note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Ask for jane@abc.example"}).json
+    assert note["id"]
+
     assert call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'}).status == 204
+    assert call("GET", f"/contacts/{contact['id']}").status == 404
+    assert deliver(aws) == 4  # one ContactDeleted, to each of the four subscribers
 
     items = boto3.resource("dynamodb").Table(aws["Table"]).scan()["Items"]
-    assert [i for i in items if contact["id"] in json.dumps(i, default=str)] == []
+    # Nothing names it, but the published event's outbox marker.
+    assert [i["SK"] for i in items if contact["id"] in json.dumps(i, default=str)] == ["EVENT"]
     other = call(
         "POST",
         "/contacts",
@@ -77,7 +85,7 @@ def test_nothing_is_filed_under_a_contact_deleted_meanwhile(aws):
     with pytest.raises(NotFound):
         people.write_person("t1", contact, None, person, set())
     items = boto3.resource("dynamodb").Table(aws["Table"]).scan()["Items"]
-    assert [i for i in items if contact["id"] in json.dumps(i, default=str)] == []
+    assert [i["SK"] for i in items if contact["id"] in json.dumps(i, default=str)] == ["EVENT"]  # its deletion's event
 
 
 def test_a_contact_whose_persons_were_deleted_can_be_deleted(aws):

@@ -1,5 +1,5 @@
-"""The scheduled re-drive of completion events (JobEventsFunction): an event the bus refused when
-the job was completed is published later, once, whatever runs at the same time."""
+"""The outbox's scheduled re-drive (OutboxFunction), with the completion event: an event the bus
+refused when the job was completed is published later, once, whatever runs at the same time."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from crm.jobs import outbox
-from crm.jobs import repository as repo
 from crm.platform import aws as platform_aws
-from crm.platform import clock
+from crm.platform import clock, outbox
 from infra import template
 from tests.support.job_events import received, subscribe_queue
 from tests.support.lambdas import LambdaContext, call, claims, module
@@ -33,13 +31,13 @@ def scheduled_event() -> dict:
         "account": template.ACCOUNT,
         "time": clock.iso(clock.now()),
         "region": template.REGION,
-        "resources": [f"arn:aws:scheduler:{template.REGION}:{template.ACCOUNT}:schedule/default/RedriveJobEvents"],
+        "resources": [f"arn:aws:scheduler:{template.REGION}:{template.ACCOUNT}:schedule/default/RedriveEvents"],
         "detail": {},
     }
 
 
 def run() -> dict:
-    return module("JobEventsFunction").handler(scheduled_event(), LambdaContext("JobEventsFunction"))
+    return module("OutboxFunction").handler(scheduled_event(), LambdaContext("OutboxFunction"))
 
 
 @pytest.fixture
@@ -94,21 +92,18 @@ def later(monkeypatch, minutes: float = 2) -> None:
     monkeypatch.setattr(clock, "now", lambda: moved)
 
 
-def outbox_items(tenant: str, job_id: str) -> list[dict]:
+def completion_marker(tenant: str, job_id: str) -> dict:
+    """The outbox marker of the job's completion event (its id is the completion's history entry)."""
+    completion = call("GET", f"/jobs/{job_id}/history", tenant=tenant).json["items"][-1]
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    pk = f"T#{tenant}#JOB#{job_id}"
-    return [
-        i
-        for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"]
-        if i["SK"].startswith("OUTBOX#")
-    ]
+    return table.get_item(Key={"PK": f"T#{tenant}#EVENT#{completion['id']}", "SK": "EVENT"})["Item"]
 
 
 def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_dynamodb):
     with bus_down():
         job = complete_a_job("t1")
     assert received(queue) == []
-    (marker,) = outbox_items("t1", job["id"])
+    marker = completion_marker("t1", job["id"])
     assert marker["state"] == "pending" and marker["PK"].startswith("T#t1#")  # its own key is the tenant's
     assert marker["GSI2PK"].startswith("OUTBOX#PENDING#") and "GSI1PK" not in marker  # one index: the scheduled re-drive's
 
@@ -128,7 +123,7 @@ def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bu
 
     # Two scheduled runs at once, and the job's own request publishing (a retry) at the same time.
     threads = [threading.Thread(target=worker, args=(run,)) for _ in range(2)]
-    threads.append(threading.Thread(target=worker, args=(lambda: outbox.publish_pending("t1", job["id"]),)))
+    threads.append(threading.Thread(target=worker, args=(lambda: outbox.publish("t1", [marker["id"]]),)))
     for t in threads:
         t.start()
     for t in threads:
@@ -142,9 +137,9 @@ def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bu
     detail = event["detail"]
     history = call("GET", f"/jobs/{job['id']}/history").json["items"]
     assert detail["tenant"] == "t1" and detail["job_id"] == job["id"] and detail["event_id"] == history[-1]["id"]
-    # Published, the marker has left both indexes; a further run finds nothing.
-    (marker,) = outbox_items("t1", job["id"])
-    assert marker["state"] == "published" and not {"GSI1PK", "GSI2PK", "claimed_until"} & set(marker)
+    # Published, the marker has left the index; a further run finds nothing.
+    marker = completion_marker("t1", job["id"])
+    assert marker["state"] == "published" and not {"GSI2PK", "claimed_until"} & set(marker)
     assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
     assert received(queue) == []
 
@@ -162,9 +157,9 @@ def test_a_marker_claimed_by_a_live_lease_is_left_alone(queue, bus_down, monkeyp
     with bus_down():
         job = complete_a_job("t1")
     later(monkeypatch)
-    (marker,) = outbox_items("t1", job["id"])
+    marker = completion_marker("t1", job["id"])
     now = clock.now()
-    assert repo.claim_outbox("t1", job["id"], marker["id"], clock.iso(now), clock.iso(now + outbox.LEASE))  # another publisher holds it
+    assert outbox.claim("t1", marker["id"], clock.iso(now), clock.iso(now + outbox.LEASE))  # another publisher holds it
     assert run() == {"published": 0, "skipped": 1, "failed": 0, "remaining": 1}
     assert received(queue) == []
     later(monkeypatch, minutes=4)  # that publisher died: its lease ran out

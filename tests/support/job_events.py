@@ -1,4 +1,4 @@
-"""What the jobs bus published, read through an SQS queue subscribed to its JobCompleted events."""
+"""What the bus published, read through an SQS queue subscribed to its JobCompleted events."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import boto3
 
 
 def subscribe_queue() -> str:
-    """A queue receiving every JobCompleted event of the jobs bus; returns its URL."""
+    """A queue receiving every JobCompleted event of the bus; returns its URL."""
     sqs, events = boto3.client("sqs"), boto3.client("events")
     url = sqs.create_queue(QueueName="completed-jobs")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = os.environ["JOBS_BUS_NAME"]
+    bus = os.environ["EVENT_BUS_NAME"]
     events.put_rule(
         Name="all-completions", EventBusName=bus, EventPattern=json.dumps({"source": ["crm.jobs"], "detail-type": ["JobCompleted"]})
     )

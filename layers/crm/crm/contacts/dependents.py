@@ -2,8 +2,7 @@
 
 Persons and jobs hang on a contact by its id; a contact that still has them is not deleted (the
 office deletes or moves them first, and a job's history stays whole). What only describes the
-contact (custom-field answers, booking site, SLAs) goes with it. The other contexts are imported here, at
-delete time only, so the contacts function's cold start does not load them.
+contact (custom-field answers, booking site, SLAs) goes with it, on the ContactDeleted event.
 """
 
 from __future__ import annotations
@@ -20,14 +19,3 @@ def blocking(tenant: str, contact_id: str) -> list[str]:
     if jobs.jobs_of_contacts(tenant, [contact_id], limit=1, cursor=None)[0]:
         found.append("jobs")
     return found
-
-
-def forget(tenant: str, contact_id: str) -> None:
-    """After the contact is deleted: what other contexts kept about it only (idempotent)."""
-    from crm.booking import service as booking
-    from crm.customfields import service as customfields
-    from crm.jobs import service as jobs
-
-    customfields.forget_contact(tenant, contact_id)  # its answers
-    booking.forget_contact(tenant, contact_id)  # its booking site, and the slug freed
-    jobs.forget_contact(tenant, contact_id)  # its SLAs (it has no jobs, or it would not be deleted)

@@ -207,8 +207,14 @@ def delete_contact(tenant: str, contact: dict, expected_version: int, also: Sequ
         steps.append((dynamo.delete(_ref_pk(tenant, contact["reference"]), "REF"), None))
     steps += [(dynamo.delete(*_term_key(tenant, t, contact["id"])), None) for t in contact.get("search_terms") or []]
     dynamo.transact_explained([*steps, *also])
-    # Notes and archived emails live in the contact's partition; they go with it.
+
+
+def delete_partition(tenant: str, contact_id: str) -> None:
+    """What a deleted contact left in its partition (its notes and archived emails) and their
+    person-data index entries (idempotent: nothing left is no error)."""
+    pk = _contact_pk(tenant, contact_id)
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
+    personal_data.forget_partition(tenant, pk)
 
 
 def contact_id_by_reference(tenant: str, reference: str) -> str | None:

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from crm.contacts import attachments, dependents, search
 from crm.contacts import repository as repo
+from crm.contacts.events import ContactDeleted
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
@@ -23,7 +24,7 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, dynamo, ids, personal_data
+from crm.platform import clock, dynamo, ids, outbox, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.pagination import Page
@@ -195,9 +196,24 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     still_there = dependents.blocking(principal.tenant, contact_id)
     if still_there:
         raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
-    repo.delete_contact(principal.tenant, contact, expected_version, _indexed(principal.tenant, contact, None))
-    attachments.delete_folder(principal.tenant, contact_id)
-    dependents.forget(principal.tenant, contact_id)
+    # What other contexts (and this one's subscriber) kept about it goes on the ContactDeleted event.
+    deleted = ContactDeleted(
+        tenant=principal.tenant,
+        event_id=ids.new_id(),
+        contact_id=contact_id,
+        group_id=contact["group_id"],
+        parent_id=contact.get("parent_id"),
+        deleted_at=clock.iso(clock.now()),
+    )
+    repo.delete_contact(principal.tenant, contact, expected_version, [*_indexed(principal.tenant, contact, None), outbox.owe(deleted)])
+    outbox.publish_after_commit(principal.tenant, [deleted.event_id])
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """After a contact's deletion (its ContactDeleted event): its notes, archived emails, their
+    index entries and its folder of attachments. Idempotent."""
+    repo.delete_partition(tenant, contact_id)
+    attachments.delete_folder(tenant, contact_id)
 
 
 def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool:

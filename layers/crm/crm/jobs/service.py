@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 
 from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
-from crm.jobs import catalog, outbox, sla, transitions
+from crm.jobs import catalog, sla, transitions
 from crm.jobs import repository as repo
+from crm.jobs.events import JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
-from crm.platform import clock, dynamo, ids, pagination, personal_data
+from crm.platform import clock, dynamo, ids, outbox, pagination, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 
@@ -312,7 +313,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
 
 def change_status(principal: Principal, job_id: str, change: StatusChange, expected_version: int) -> dict:
     """Move a job along its allowed transitions, recording who and when; completing it owes the
-    completion event (written in the same transaction, published right after)."""
+    JobCompleted event (in the same transaction, published right after: crm.platform.outbox)."""
     tenant = principal.tenant
     old = get(principal, job_id)
     _fresh(old, expected_version)
@@ -328,16 +329,32 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     if change.status == "in_progress" and not old.get("started_at"):
         job["started_at"] = at
     entry = _entry(principal, None, "status", at, from_status=old["status"], to_status=change.status, note=change.note)
-    marker = None
+    owed: list[dynamo.Step] = []
     if change.status in transitions.COMPLETED:
         job["completed_at"] = at
-        marker = outbox.marker(entry["id"], job, principal.actor, at)
+        owed.append(outbox.owe(_completed(tenant, entry["id"], job, principal.actor, at)))
     resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
     vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
-    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], marker)
-    if marker:
-        outbox.publish_after_commit(tenant, job_id)
+    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed)
+    if owed:
+        outbox.publish_after_commit(tenant, [entry["id"]])
     return job
+
+
+def _completed(tenant: str, history_id: str, job: dict, by: str, at: str) -> JobCompleted:
+    return JobCompleted(
+        tenant=tenant,
+        event_id=history_id,
+        job_id=job["id"],
+        reference=job["reference"],
+        status=job["status"],
+        contact_id=job["contact_id"],
+        job_type_id=job["job_type_id"],
+        resource_id=job.get("resource_id"),
+        vehicle_id=job.get("vehicle_id"),
+        completed_at=at,
+        completed_by=by,
+    )
 
 
 # ---------------------------------------------------------------- the site's job log
