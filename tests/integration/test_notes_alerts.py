@@ -156,3 +156,13 @@ def test_an_idempotency_key_is_bound_to_the_resource_it_was_sent_to(contact):
     assert first.status == second.status == 201 and first.json["id"] != second.json["id"]
     assert [n["contact_id"] for n in call("GET", f"/contacts/{other['id']}/notes").json["items"]] == [other["id"]]
     assert call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Call back"}, headers=key).json["id"] == first.json["id"]
+
+
+def test_a_note_naming_more_addresses_than_one_transaction_indexes_is_refused_whole(aws, contact):
+    """Each address a note quotes or alerts is a person-data index entry written with it."""
+    text = "Copy to " + ", ".join(f"p{n}@acme.example" for n in range(91))
+    reply = call("POST", f"/contacts/{contact['id']}/notes", body={"text": text, "alert_at": in_an_hour()})
+    assert reply.status == 422 and reply.json["errors"][0]["field"] == "text"
+    assert call("GET", f"/contacts/{contact['id']}/notes").json["items"] == []
+    assert boto3.client("scheduler").list_schedules(GroupName=aws["AlertScheduleGroup"])["Schedules"] == []
+    assert call("POST", f"/contacts/{contact['id']}/notes", body={"text": text[:-40]}).status == 201

@@ -24,7 +24,9 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
         return "skipped: the note no longer exists"
     if note.get("alert_status") != "pending":
         return f"skipped: already {note.get('alert_status')}"
-    contact = repo.get_contact(tenant, contact_id) or {"name": "a deleted contact"}
+    contact = repo.get_contact(tenant, contact_id)
+    if contact is None:  # deleted: its notes go after it (ContactDeleted), its alerts with them
+        return "skipped: the contact was deleted"
     subject, text = alert_email(contact["name"], note)
     email = mailer.Email(to=note["alert_to"], subject=subject, text=text, kind="note_alert", contact_id=contact_id, related_id=note_id)
     try:

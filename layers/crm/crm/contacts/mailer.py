@@ -18,6 +18,7 @@ from crm.platform import clock, dynamo, ids, mail, personal_data
 from crm.platform.mail import Attachment
 
 __all__ = ["Attachment", "Email", "send"]
+MAX_RECIPIENTS = 50  # SES's limit; with the persons concerned, each is an index entry of the archive's transaction
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ def send(tenant: str, email: Email, *, also: Sequence[dynamo.Step] = ()) -> dict
     recipients = [a for a in dict.fromkeys(a.lower() for a in email.to) if mail.deliverable(a)]
     if not recipients:
         return None
+    if len(recipients) + len(email.persons) > MAX_RECIPIENTS:
+        raise ValueError(f"an email goes to at most {MAX_RECIPIENTS} recipients (SES's limit is 50): send one per recipient")
     message = mail.mime(recipients, email.subject, email.text, html=email.html, attachments=email.attachments, headers=dict(email.headers))
     message_id = mail.send(message)
     record = {

@@ -5,10 +5,11 @@ A context that writes a person's data somewhere adds `register(tenant, subjects,
 SAME transaction: one entry per subject (a person's id, `person(id)`, or an email address,
 `address(a)`) naming the place (the item's key, the context and kind of record, the attributes
 holding the data, and what an erasure may do to it). The answer the running request stores for
-Idempotency-Key replays may hold the same data: it is registered with it, and purged by an erasure.
+Idempotency-Key replays may hold the same data: the entry names its record (`requests`), and an
+erasure purges it.
 
 Items (keys start with the tenant, through crm.platform.keys):
-  entry      PK=T#t#PDATA#<subject>  SK=<place PK>|<place SK>   (a stored answer: SK=REQUEST|<record id>)
+  entry      PK=T#t#PDATA#<subject>  SK=<place PK>|<place SK>   place, requests
              GSI2 T#t#PDATA-PLACE#<place PK> / <place SK>|<subject>   the entries of a partition
              (what a deleted contact's cleanup removes with its notes and emails)
   directory  the entry of a person's own record also carries her identity (names, addresses,
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from boto3.dynamodb.conditions import Attr
 
-from crm.platform import aws, clock, dynamo, idempotency, settings
+from crm.platform import aws, dynamo, idempotency, settings
 from crm.platform.errors import Conflict
 from crm.platform.keys import tenant_key
 from crm.platform.redaction import Identity, Replacement, addresses_in
@@ -33,8 +34,8 @@ from crm.platform.redaction import Identity, Replacement, addresses_in
 REDACT = "redact"  # an erasure rewrites the fields, leaving everything else
 KEEP = "keep"  # an erasure leaves the record whole (invoices: the law keeps them as issued)
 OWNER = "owner"  # the owning context rewrites it (it keeps derived data, e.g. search terms, in step)
-REQUEST = "REQUEST"
 REDACT_ATTEMPTS = 3
+KEPT_REQUESTS = 20  # the stored answers a person's record remembers (they expire within days anyway)
 
 
 def person(person_id: str) -> str:
@@ -60,7 +61,7 @@ def _entry_pk(tenant: str, subject: str) -> str:
     return tenant_key(tenant, "PDATA", subject)
 
 
-def _entry(tenant: str, subject: str, place: Place) -> dict:
+def _entry(tenant: str, subject: str, place: Place, requests: list[str]) -> dict:
     return {
         "PK": _entry_pk(tenant, subject),
         "SK": f"{place.pk}|{place.sk}",
@@ -76,42 +77,36 @@ def _entry(tenant: str, subject: str, place: Place) -> dict:
             "fields": list(place.fields),
             "erasure": place.erasure,
         },
+        "requests": requests,
     }
 
 
-def _requests(tenant: str, subjects: Iterable[str]) -> list[dynamo.Step]:
-    """The running request's stored answer, registered with what it wrote (it may echo it)."""
+def _running_request() -> list[str]:
+    """The stored answer of the request being served, if it has one (it may echo what it wrote)."""
     record = idempotency.current_record.get()
-    if record is None:
-        return []
-    expires = int(clock.now().timestamp()) + idempotency.DELIVERY_TTL + 3600  # outlives the record
-    return [
-        (dynamo.put({"PK": _entry_pk(tenant, s), "SK": f"{REQUEST}|{record}", "subject": s, "record": record, "expires_at": expires}), None)
-        for s in sorted(set(subjects))
-    ]
-
-
-def _puts(tenant: str, subjects: set[str], place: Place) -> list[dynamo.Step]:
-    return [(dynamo.put(_entry(tenant, s, place)), None) for s in sorted(subjects)]
+    return [record] if record else []
 
 
 def register(tenant: str, subjects: Iterable[str], place: Place) -> list[dynamo.Step]:
-    """The transaction steps that record that `subjects`' data is written at `place`."""
-    subjects = set(subjects)
-    return _puts(tenant, subjects, place) + _requests(tenant, subjects)
+    """The transaction steps that record that `subjects`' data is written at `place` (one item per subject)."""
+    requests = _running_request()
+    return [(dynamo.put(_entry(tenant, s, place, requests)), None) for s in sorted(set(subjects))]
 
 
 def register_person(tenant: str, person_id: str, contact_id: str, identity: Identity, place: Place) -> list[dynamo.Step]:
     """A person's own record: registered under her id and each of her addresses (former ones too,
-    which other records may still hold), with her identity, in her contact's directory."""
+    which other records may still hold), with her identity, in her contact's directory, and with
+    the stored answers of the requests that wrote it so far."""
+    previous = dynamo.get(_entry_pk(tenant, person(person_id)), f"{place.pk}|{place.sk}") or {}
+    requests = list(dict.fromkeys([*previous.get("requests", []), *_running_request()]))[-KEPT_REQUESTS:]
     own = {
-        **_entry(tenant, person(person_id), place),
+        **_entry(tenant, person(person_id), place, requests),
         "identity": {"names": list(identity.names), "emails": list(identity.emails), "phones": list(identity.phones)},
         "GSI1PK": tenant_key(tenant, "PDATA-AT", contact_id),
         "GSI1SK": person_id,
     }
-    addresses = {address(e) for e in identity.emails}
-    return [(dynamo.put(own), None), *_puts(tenant, addresses, place), *_requests(tenant, {person(person_id), *addresses})]
+    addresses = sorted({address(e) for e in identity.emails})
+    return [(dynamo.put(own), None), *((dynamo.put(_entry(tenant, a, place, requests)), None) for a in addresses)]
 
 
 def unregister(tenant: str, subjects: Iterable[str], place: Place) -> list[dynamo.Step]:
@@ -147,37 +142,34 @@ def mentioned(tenant: str, text: str, contact_ids: Iterable[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Entry:
-    subject: str
-    key: tuple[str, str]  # the entry's own key
-    place: Place | None  # None: a stored request answer
-    record: str | None = None  # the stored answer's idempotency record
+    place: Place
+    subjects: tuple[str, ...]  # whose data it holds, of those asked for
+    requests: tuple[str, ...]  # the stored answers of the requests that wrote it (idempotency records)
 
 
-def _entries(tenant: str, subjects: Iterable[str]) -> list[Entry]:
-    out = []
-    for subject in dict.fromkeys(subjects):
-        for item in dynamo.query_all(("PK", _entry_pk(tenant, subject))):
-            p = item.get("place")
-            place = Place(p["pk"], p["sk"], p["context"], p["kind"], p["record_id"], tuple(p["fields"]), p["erasure"]) if p else None
-            out.append(Entry(subject, (item["PK"], item["SK"]), place, item.get("record")))
-    return out
+def _items(tenant: str, subjects: Iterable[str]) -> list[dict]:
+    return [item for subject in dict.fromkeys(subjects) for item in dynamo.query_all(("PK", _entry_pk(tenant, subject)))]
 
 
 def entries(tenant: str, subjects: Iterable[str]) -> list[Entry]:
-    """Every place and stored answer holding these subjects' data, each once (whichever subject
-    found it first)."""
-    out: dict[str, Entry] = {}
-    for entry in _entries(tenant, subjects):
-        out.setdefault(entry.key[1], entry)
-    return list(out.values())
+    """Every place holding these subjects' data, once each."""
+    found: dict[str, Entry] = {}
+    for item in _items(tenant, subjects):
+        p = item["place"]
+        known = found.get(item["SK"])
+        place = known.place if known else Place(p["pk"], p["sk"], p["context"], p["kind"], p["record_id"], tuple(p["fields"]), p["erasure"])
+        held = (*(known.subjects if known else ()), item["subject"])
+        requests = tuple(dict.fromkeys([*(known.requests if known else ()), *item.get("requests", [])]))
+        found[item["SK"]] = Entry(place, held, requests)
+    return list(found.values())
 
 
 def records(tenant: str, subjects: Iterable[str]) -> list[dict]:
     """What the places of these subjects hold today, as {context, kind, id, data}, for an export."""
     found = []
     for entry in entries(tenant, subjects):
-        item = dynamo.get(entry.place.pk, entry.place.sk) if entry.place else None
-        if entry.place and item is not None:
+        item = dynamo.get(entry.place.pk, entry.place.sk)
+        if item is not None:
             found.append(
                 {"context": entry.place.context, "kind": entry.place.kind, "id": entry.place.record_id, "data": dynamo.from_item(item)}
             )
@@ -229,7 +221,7 @@ def purge_request(record: str) -> None:
 
 def forget(tenant: str, subjects: Iterable[str]) -> None:
     """Remove these subjects' entries, but those of records an erasure keeps whole."""
-    dynamo.batch_delete(e.key for e in _entries(tenant, subjects) if e.place is None or e.place.erasure != KEEP)
+    dynamo.batch_delete((i["PK"], i["SK"]) for i in _items(tenant, subjects) if i["place"]["erasure"] != KEEP)
 
 
 def forget_partition(tenant: str, pk: str) -> None:
