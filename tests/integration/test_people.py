@@ -431,7 +431,7 @@ def test_erasure_also_clears_her_from_the_contact_record(aws, contact):
 
 def _login(aws, contact_id: str, person: dict, tenant: str = "t1") -> None:
     """The person's booking-site login, as an invitation opens it."""
-    from crm.booking import logins
+    from crm.people import logins
 
     logins.open_login(tenant, contact_id, person["id"], person["email"], "Temporary-Passw0rd!")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from crm.booking import emails, logins, rules
+from crm.booking import emails, rules
 from crm.booking import repository as repo
 from crm.booking.models import (
     Booked,
@@ -25,8 +25,9 @@ from crm.booking.models import (
     PublicSite,
 )
 from crm.contacts import mailer
-from crm.contacts import repository as contacts
-from crm.contacts import service as contact_records
+from crm.contacts import service as contacts
+from crm.people import logins
+from crm.people import service as people
 from crm.platform import clock, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, PreconditionFailed, TooManyRequests, invalid
@@ -58,7 +59,7 @@ def _job_types(tenant: str) -> dict[str, str]:
 
 
 def get_site(tenant: str, contact_id: str) -> BookingSite:
-    contact_records.get(tenant, contact_id)
+    contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise NotFound('this contact has no booking site yet; PUT one with If-Match: "0"')
@@ -66,7 +67,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
 
 
 def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_version: int) -> BookingSite:
-    contact_records.get(tenant, contact_id)
+    contacts.get(tenant, contact_id)
     old = repo.get_site(tenant, contact_id)
     if (old["version"] if old else 0) != expected_version:
         raise PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
@@ -106,8 +107,6 @@ def forget_contact(tenant: str, contact_id: str) -> None:
 
 
 def _person(tenant: str, contact_id: str, person_id: str) -> dict:
-    from crm.people import service as people
-
     try:
         person = people.get(tenant, person_id)
     except NotFound:
@@ -124,7 +123,7 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
 def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     """Create the person's customer login (or give it a new temporary password) and email it."""
     tenant = principal.tenant
-    contact = contact_records.get(tenant, contact_id)
+    contact = contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise Conflict("configure this contact's booking site before inviting anyone to it")
@@ -154,7 +153,7 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
 def public_site(slug: str) -> PublicSite:
     owner = repo.site_by_slug(slug)
     site = repo.get_site(*owner) if owner else None
-    contact = contacts.get_contact(*owner) if owner and site else None
+    contact = contacts.lookup(*owner) if owner and site else None
     if site is None or contact is None or site["slug"] != slug:
         raise _no_site()
     return PublicSite(company_name=contact["name"], logo_url=site.get("logo_url"))
@@ -167,12 +166,10 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     if repo.site_by_slug(slug) != (principal.tenant, principal.contact_id):
         raise _no_site()
     site = repo.get_site(principal.tenant, principal.contact_id)
-    contact = contacts.get_contact(principal.tenant, principal.contact_id)
+    contact = contacts.lookup(principal.tenant, principal.contact_id)
     if site is None or contact is None or site["slug"] != slug:
         raise _no_site()
-    from crm.people import repository as people
-
-    person = people.get_person(principal.tenant, principal.person_id)
+    person = people.lookup(principal.tenant, principal.person_id)
     # The token's address must still be the person's: a login left at an old address opens nothing.
     address = (principal.email or "").casefold()
     if (
@@ -190,9 +187,7 @@ def _sites(tenant: str, contact: dict) -> list[dict]:
     children: list[dict] = []
     cursor = None
     while True:
-        page, cursor = contacts.list_contacts(
-            tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]}
-        )
+        page, cursor = contacts.children(tenant, contact["id"], limit=200, cursor=cursor)
         children.extend(page)
         if not cursor:
             return rules.sites_of(contact, children)

@@ -7,7 +7,9 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
   tenant email   PK=T#t#EMAILS                  SK=EMAIL#<ulid>  (an email that concerns no contact)
-  dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (n: persons and jobs filed under it)
+  dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (children, persons, jobs: how many are
+                 filed under it, moved in the same transactions as they are; deleting the contact is
+                 conditional on none)
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
   search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
                  (owner: "contact" for the contact's own fields, or a person's id; the term
@@ -19,7 +21,9 @@ Items (all keys start with the tenant, through crm.platform.keys):
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from functools import reduce
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -86,23 +90,21 @@ def get_contacts(tenant: str, contact_ids: list[str]) -> list[dict]:
     return [dynamo.from_item(i) for i in items]
 
 
-def _term_items(tenant: str, contact: dict, terms: set[str], owner: str = OWN_TERMS) -> list[dict]:
+def _term_items(tenant: str, contact_id: str, terms: set[str], owner: str = OWN_TERMS) -> list[dict]:
     items = []
     for term in sorted(terms):
-        pk, sk = _term_key(tenant, term, contact["id"], owner)
-        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "owner": owner}))
+        pk, sk = _term_key(tenant, term, contact_id, owner)
+        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact_id, "owner": owner}))
     return items
 
 
-def search_term_writes(tenant: str, contact: dict, owner: str, old_terms: set[str], new_terms: set[str]) -> list[dict]:
-    """Transaction items that make `owner`'s search terms (e.g. a person's) find `contact`.
-
-    For other contexts' transactions: the terms of one owner never touch another owner's.
-    """
+def search_term_writes(tenant: str, contact_id: str, owner: str, old_terms: set[str], new_terms: set[str]) -> list[dynamo.Step]:
+    """Transaction steps that make `owner`'s search terms (e.g. a person's) find the contact; the
+    terms of one owner never touch another owner's."""
     if owner == OWN_TERMS:
         raise ValueError("a contact's own terms are written with the contact")
-    deletes = [dynamo.delete(*_term_key(tenant, t, contact["id"], owner)) for t in sorted(old_terms - new_terms)]
-    return deletes + _term_items(tenant, contact, new_terms - old_terms, owner)
+    deletes = [dynamo.delete(*_term_key(tenant, t, contact_id, owner)) for t in sorted(old_terms - new_terms)]
+    return [(op, None) for op in deletes + _term_items(tenant, contact_id, new_terms - old_terms, owner)]
 
 
 def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exception]:
@@ -147,7 +149,9 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
         steps.append((dynamo.put(ref, ConditionExpression=Attr("PK").not_exists()), _reference_taken(tenant, contact["reference"])))
     steps.append(_group_count(tenant, contact["group_id"], +1))
     steps += _ancestor_checks(tenant, ancestors)
-    steps += [(op, None) for op in _term_items(tenant, contact, terms)]
+    if contact.get("parent_id"):
+        steps.append(_counted(tenant, contact["parent_id"], "children", +1))
+    steps += [(op, None) for op in _term_items(tenant, contact["id"], terms)]
     dynamo.transact_explained([*steps, *also])
 
 
@@ -174,35 +178,61 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
         steps.append(_group_count(tenant, old["group_id"], -1))
         steps.append(_group_count(tenant, new["group_id"], +1))
     steps += _ancestor_checks(tenant, ancestors)
+    if old.get("parent_id") != new.get("parent_id"):
+        steps += [_counted(tenant, old["parent_id"], "children", -1)] if old.get("parent_id") else []
+        steps += [_counted(tenant, new["parent_id"], "children", +1)] if new.get("parent_id") else []
     old_terms = set(old.get("search_terms") or [])
     steps += [(dynamo.delete(*_term_key(tenant, t, old["id"])), None) for t in sorted(old_terms - terms)]
-    steps += [(op, None) for op in _term_items(tenant, new, terms - old_terms)]
+    steps += [(op, None) for op in _term_items(tenant, new["id"], terms - old_terms)]
     dynamo.transact_explained([*steps, *also])
 
 
-def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dict, Exception | None]]:
+DEPENDENT_KINDS = ("children", "persons", "jobs")
+
+
+def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:
+    op = dynamo.update(
+        _contact_pk(tenant, contact_id),
+        DEPENDENTS,
+        UpdateExpression="ADD #kind :d",
+        ExpressionAttributeNames={"#kind": kind},
+        ExpressionAttributeValues={":d": delta},
+    )
+    return op, None
+
+
+def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
     """For another context's transaction that files (+1) or removes (-1) a record under a contact
-    (a person, a job): the contact must exist, and its count of such records moves in step, so a
-    deletion of the contact cannot race them (it is conditional on the count being 0)."""
-    pk = _contact_pk(tenant, contact_id)
-    steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)
-    ]
+    (kind: persons, jobs): the contact must exist, and its count of them moves in step, so a
+    deletion of the contact cannot race them (it is conditional on every count being 0)."""
+    if kind not in DEPENDENT_KINDS or kind == "children":
+        raise ValueError(f"{kind!r} is not something other contexts file under a contact")
+    steps = [_counted(tenant, contact_id, kind, delta)]
     if delta > 0:
+        pk = _contact_pk(tenant, contact_id)
         steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")))
     return steps
 
 
+def dependents(tenant: str, contact_id: str) -> dict[str, int]:
+    """How many child contacts, persons and jobs are filed under the contact."""
+    item = dynamo.get(_contact_pk(tenant, contact_id), DEPENDENTS) or {}
+    return {kind: int(item.get(kind, 0)) for kind in DEPENDENT_KINDS}
+
+
 def delete_contact(tenant: str, contact: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, contact["id"])
-    steps: list[tuple[dict, Exception | None]] = [
+    nothing_filed = reduce(operator.and_, [Attr(kind).not_exists() | Attr(kind).eq(0) for kind in DEPENDENT_KINDS])
+    steps: list[dynamo.Step] = [
         (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
         (
-            dynamo.delete(pk, DEPENDENTS, ConditionExpression=Attr("n").not_exists() | Attr("n").eq(0)),
-            Conflict("persons or jobs were just filed under the contact; it is kept"),
+            dynamo.delete(pk, DEPENDENTS, ConditionExpression=nothing_filed),
+            Conflict("something was just filed under the contact; it is kept"),
         ),
         _group_count(tenant, contact["group_id"], -1),
     ]
+    if contact.get("parent_id"):
+        steps.append(_counted(tenant, contact["parent_id"], "children", -1))
     if contact.get("reference"):
         steps.append((dynamo.delete(_ref_pk(tenant, contact["reference"]), "REF"), None))
     steps += [(dynamo.delete(*_term_key(tenant, t, contact["id"])), None) for t in contact.get("search_terms") or []]
@@ -220,10 +250,6 @@ def delete_partition(tenant: str, contact_id: str) -> None:
 def contact_id_by_reference(tenant: str, reference: str) -> str | None:
     item = dynamo.get(_ref_pk(tenant, reference), "REF")
     return item["contact_id"] if item else None
-
-
-def count_children(tenant: str, contact_id: str) -> int:
-    return dynamo.count(("GSI3PK", tenant_key(tenant, "PARENT", contact_id)), index="GSI3")
 
 
 def list_contacts(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.contacts import attachments, dependents, search
+from crm.contacts import attachments, search
 from crm.contacts import repository as repo
 from crm.contacts.events import ContactDeleted
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
@@ -190,12 +190,10 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     contact = get(principal.tenant, contact_id)
     if contact["version"] != expected_version:
         raise PreconditionFailed("the contact changed since you read it; reload it before deleting")
-    children = repo.count_children(principal.tenant, contact_id)
-    if children:
-        raise Conflict(f"the contact has {children} child contact(s); delete or re-parent them first")
-    still_there = dependents.blocking(principal.tenant, contact_id)
-    if still_there:
-        raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
+    # The counts the contact keeps; the deletion itself is conditional on them (a record filed meanwhile keeps it).
+    held = [_counted(n, kind) for kind, n in repo.dependents(principal.tenant, contact_id).items() if n]
+    if held:
+        raise Conflict(f"the contact still has {' and '.join(held)}; delete, move or re-parent them first")
     # What other contexts (and this one's subscriber) kept about it goes on the ContactDeleted event.
     deleted = ContactDeleted(
         tenant=principal.tenant,
@@ -209,11 +207,21 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     outbox.publish_after_commit(principal.tenant, [deleted.event_id])
 
 
+def _counted(n: int, kind: str) -> str:
+    noun = {"children": "child contact", "persons": "person", "jobs": "job"}[kind]
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def forget_contact(tenant: str, contact_id: str) -> None:
     """After a contact's deletion (its ContactDeleted event): its notes, archived emails, their
     index entries and its folder of attachments. Idempotent."""
     repo.delete_partition(tenant, contact_id)
     attachments.delete_folder(tenant, contact_id)
+
+
+def children(tenant: str, parent_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """A contact's child contacts by name, a page at a time."""
+    return repo.list_contacts(tenant, group_id=None, parent_id=parent_id, limit=limit, cursor=cursor, query={"children": parent_id})
 
 
 def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool:
@@ -306,7 +314,7 @@ def create_group(tenant: str, fields: GroupFields) -> Group:
     return Group.model_validate(group)
 
 
-def _group(tenant: str, group_id: str) -> dict:
+def get_group(tenant: str, group_id: str) -> dict:
     group = repo.get_group(tenant, group_id)
     if group is None:
         raise NotFound("no such contact group")
@@ -314,10 +322,10 @@ def _group(tenant: str, group_id: str) -> dict:
 
 
 def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:
-    group = _group(tenant, group_id)
+    group = get_group(tenant, group_id)
     repo.rename_group(tenant, group, fields.name, expected_version)
     return Group.model_validate({**group, "name": fields.name, "version": expected_version + 1})
 
 
 def retire_group(tenant: str, group_id: str, expected_version: int) -> None:
-    repo.retire_group(tenant, _group(tenant, group_id), expected_version)
+    repo.retire_group(tenant, get_group(tenant, group_id), expected_version)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from crm.contacts import repository as contacts_repo
 from crm.contacts import service as contacts
 from crm.customfields import repository as repo
 from crm.customfields import rules
@@ -46,8 +45,7 @@ class ReplaceNeeded(Conflict):
 
 
 def _group_fields(tenant: str, group_id: str) -> dict:
-    if contacts_repo.get_group(tenant, group_id) is None:
-        raise NotFound("no such contact group")
+    contacts.get_group(tenant, group_id)  # 404 for no such group
     return repo.get_fields(tenant, group_id)
 
 
@@ -177,8 +175,10 @@ def copy(tenant: str, group_id: str, request: CopyRequest, expected_version: int
     current = _group_fields(tenant, group_id)
     if request.from_group_id == group_id:
         raise invalid("from_group_id", "is this group; copy from another one")
-    if contacts_repo.get_group(tenant, request.from_group_id) is None:
-        raise invalid("from_group_id", "is not one of this account's contact groups")
+    try:
+        contacts.get_group(tenant, request.from_group_id)
+    except NotFound:
+        raise invalid("from_group_id", "is not one of this account's contact groups") from None
     version = _at(current, expected_version)
     old = current["fields"]
     counts = _answer_counts(tenant, group_id, old) if old else {"fields_dropped": 0, "contacts_affected": 0, "values_dropped": 0}

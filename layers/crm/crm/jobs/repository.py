@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from crm.contacts import repository as contacts
 from crm.platform import aws, dynamo, personal_data
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
 from crm.platform.keys import tenant_key
@@ -100,7 +99,8 @@ def place(tenant: str, job_id: str) -> personal_data.Place:
 
 
 def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool, also: Sequence[dynamo.Step] = ()) -> dict:
-    """Number and write a job in one transaction with its counter and reference items.
+    """Number and write a job in one transaction with its counter and reference items, and `also`
+    (what moves along in other contexts: the site's count of jobs, the person-data index).
 
     `build(n)` returns the job (numbered n) and its history entries. The counter is read, then
     written as n+1 on condition it still holds n: of two jobs created at once one wins, the other
@@ -124,7 +124,6 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
                 None,
             ),
             *(_history_put(tenant, job["id"], h) for h in history),
-            *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
             *also,
         ]
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
 from crm.jobs import catalog, sla, transitions
@@ -197,7 +198,8 @@ def _insert(tenant: str, job: dict, entries: list[dict], watch: bool, also: Sequ
     def build(n: int) -> tuple[dict, list[dict]]:
         return {**job, "reference": f"{prefix}-{n:06d}"}, entries
 
-    return repo.create_job(tenant, build, watch, also)
+    # The site stays while it has jobs: its count of them moves in the same transaction.
+    return repo.create_job(tenant, build, watch, [*dependents.filed(tenant, job["contact_id"], "jobs", +1), *also])
 
 
 def create(principal: Principal, body: JobCreate) -> dict:

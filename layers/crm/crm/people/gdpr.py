@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from crm.booking.logins import revoke_login
 from crm.contacts import mailer
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules, service
+from crm.people.logins import revoke_login
 from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.platform import aws, clock, ids, personal_data, settings
 from crm.platform.auth import Principal
@@ -129,19 +129,18 @@ def erase(principal: Principal, person_id: str) -> dict:
         revoke_login(tenant, person)  # the booking-site login, username their address: disabled, deleted
         contacts = {person["contact_id"]}  # her own contact's main or on-site contact may be her
         for entry in personal_data.entries(tenant, subjects):
-            if entry.record is not None:  # a request's stored answer
-                personal_data.purge_request(entry.record)
-            elif entry.place is not None and entry.place.erasure == personal_data.REDACT:
+            for record in entry.requests:  # what the requests that wrote it stored for replays
+                personal_data.purge_request(record)
+            if entry.place.erasure == personal_data.REDACT:
                 personal_data.redact(entry.place, identity, rules.replacement(person_id))
-            elif entry.place is not None and entry.place.erasure == personal_data.OWNER and entry.place.kind == "contact":
+            elif entry.place.erasure == personal_data.OWNER and entry.place.kind == "contact":
                 contacts.add(entry.place.record_id)
         for contact_id in sorted(contacts):
             contact_records.forget_person(principal, contact_id, identity, rules.ERASED_NAME)
         repo.remove_consent_notes(tenant, person_id)
         erased = rules.erased(person, who, clock.iso(clock.now()))
-        own = personal_data.unregister(tenant, subjects, repo.place(tenant, person_id))
         try:
-            repo.write_person(tenant, service.contact_for(tenant, person), person, erased, set(), also=own)
+            service.write(tenant, person, erased, index=personal_data.unregister(tenant, subjects, repo.place(tenant, person_id)))
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
         personal_data.forget(tenant, subjects)  # what is left of her entries (keyed by hashes and ids)
