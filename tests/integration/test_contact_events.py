@@ -12,10 +12,8 @@ import pytest
 
 from crm.booking import repository as booking_repo
 from crm.booking import service as booking
-from crm.platform import aws as platform_aws
 from crm.platform import clock
-from tests.integration.test_job_events import run as redrive
-from tests.support.events import subscribers
+from tests.support.events import bus_down, redrive, subscribers
 from tests.support.lambdas import call
 
 MAX_RECEIVES = 5  # the template's RedrivePolicy
@@ -146,13 +144,7 @@ def test_the_same_event_twice_changes_nothing_the_second_time(aws, sites):
 
 
 def test_an_event_the_bus_refused_is_published_by_the_redrive_and_then_delivered(aws, sites, monkeypatch):
-    client = platform_aws.client("events")
-
-    def refuse(**kwargs):
-        return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "outage"}]}
-
-    with monkeypatch.context() as outage:
-        outage.setattr(client, "put_events", refuse)
+    with bus_down(monkeypatch):
         delete(sites[0])  # the deletion stands; its event stays pending
     mappings = subscribers(aws)
     assert mappings.drain() == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crm.platform import outbox
-from tests.support.job_events import received, subscribe_queue
+from tests.support.events import received, subscribe_queue
 from tests.support.lambdas import call, claims
 
 TECH = claims("t1", "resource")["sub"]
