@@ -34,6 +34,7 @@ from infra import template as tpl
 from infra.event_delivery import EventSourceMappings
 from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
+from infra.local_clock import LocalClock
 from infra.local_routes import LocalRoutes, StaticMount, security_headers
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
@@ -89,7 +90,7 @@ class LocalStack:
         self.scheduler_interval = scheduler_interval
         self.snapshot_interval = snapshot_interval
         self._seed = seed
-        self._clock = clock  # the scheduler runner's notion of now (tests pass a fake clock)
+        self.clock = LocalClock(clock)  # the runner's and the functions' now (tests pass a fake clock; POST /_local/clock sets it)
         self.running = False
         self.restored: dict[str, int] = {}
         self._cleanup: list[tuple[str, Callable[[], Any]]] = []
@@ -162,13 +163,16 @@ class LocalStack:
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 
+        self._cleanup.append(("restore the layer's clock", self.clock.install()))
         self.scheduler = SchedulerRunner(
             self.client("scheduler"),
             self.functions,
             self.template,
             self.state.scheduler_state_file,
             self.scheduler_interval,
-            clock=self._clock,
+            clock=self.clock,
+            sqs_client=self.client("sqs"),
+            refs=self.refs,
         )
         for logical_id, status in self.functions.load_all().items():
             if status != "loaded":
@@ -195,6 +199,7 @@ class LocalStack:
             ],
             customers=lambda: self.customers,
             events=self.event_log,
+            clock=self.clock,
         )
         stage = next(
             (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"

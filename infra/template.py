@@ -149,11 +149,13 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
             "AWS::Scheduler::ScheduleGroup",
             "AWS::Events::EventBus",
             "AWS::Events::Rule",
-            "AWS::SQS::Queue",
         ):
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
             names[logical_id] = f"{prefix}-{logical_id}".lower()
+        elif kind == "AWS::SQS::Queue":
+            fifo = str(res.get("Properties", {}).get("FifoQueue", "")).lower() == "true"
+            names[logical_id] = f"{prefix}-{logical_id}" + (".fifo" if fifo else "")
     return names
 
 
@@ -267,6 +269,26 @@ def create_schedule_groups(scheduler, refs: dict[str, str], template: dict | Non
     return created
 
 
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "ReceiveMessageWaitTimeSeconds", "FifoQueue")
+
+
+def create_queues(sqs, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create every AWS::SQS::Queue of the template under its local name, with its attributes
+    (a RedrivePolicy's dead-letter queue first, so its ARN exists)."""
+    template = template or load()
+    queues = resources("AWS::SQS::Queue", template)
+    ordered = sorted(queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {}))
+    created = []
+    for logical_id in ordered:
+        props = resolve(queues[logical_id].get("Properties", {}), refs, template)
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        sqs.create_queue(QueueName=refs[logical_id], Attributes=attributes)
+        created.append(refs[logical_id])
+    return created
+
+
 def create_event_buses(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
     """Create every AWS::Events::EventBus of the template under its local name (its Ref)."""
     template = template or load()
@@ -276,23 +298,6 @@ def create_event_buses(events, refs: dict[str, str], template: dict | None = Non
         events.create_event_bus(Name=name)
         created.append(name)
     return created
-
-
-def create_queues(sqs, refs: dict[str, str], template: dict | None = None) -> list[str]:
-    """Create the template's AWS::SQS::Queue resources, dead-letter queues first (a queue's
-    RedrivePolicy names its DLQ's ARN, which must exist)."""
-    template = template or load()
-    queues = resources("AWS::SQS::Queue", template)
-    created = []
-    for logical_id, res in sorted(queues.items(), key=lambda q: "RedrivePolicy" in q[1].get("Properties", {})):
-        props = resolve(res.get("Properties", {}), refs, template)
-        attributes = {k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in props.items() if k in _QUEUE_ATTRIBUTES}
-        sqs.create_queue(QueueName=refs[logical_id], Attributes=attributes)
-        created.append(refs[logical_id])
-    return created
-
-
-_QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "VisibilityTimeout")
 
 
 def create_rules(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
@@ -322,7 +327,7 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
 
 def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
     """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
-    buckets, schedule groups, event buses with their rules and queues, SSM parameters, and the
+    buckets, schedule groups, event buses with their rules, SQS queues, SSM parameters, and the
     verified SES sender. (The local
     stack adds user pools and event watchers; the tests and benchmarks need only these.)"""
     template = template or load()
