@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import template as tpl
+from infra.cognito_messages import CognitoMail
 from infra.event_delivery import EventSourceMappings
 from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
@@ -135,17 +136,8 @@ class LocalStack:
         for logical_id, pool in self.resources.other_pools.items():
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
         self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
-        self.customers = (
-            CustomerSignIn(
-                self.moto.url,
-                self.client,
-                self.resources.other_pools["CustomerUserPool"],
-                remember=self.pool_users["CustomerUserPool"].remember,
-            )
-            if "CustomerUserPool" in self.resources.other_pools
-            else None
-        )
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
+        self.customers = self._customer_sign_in()
 
         self.environment = stack_environment(
             self.functions,
@@ -232,6 +224,19 @@ class LocalStack:
         self._cleanup.append(("stop snapshotter", self.snapshotter.stop))
         self._cleanup.append(("final snapshot", self._final_snapshot))
         log.info("local stack up at %s (moto at %s, state in %s)", self.base_url, self.moto.url, self.state_dir)
+
+    def _customer_sign_in(self) -> CustomerSignIn | None:
+        """The booking page's Cognito calls, with the forgot-password code emailed as Cognito
+        would: through the pool's CustomMessage trigger (template.yaml's LambdaConfig)."""
+        pool = self.resources.other_pools.get("CustomerUserPool")
+        if pool is None:
+            return None
+        described = self.client("cognito-idp").describe_user_pool(UserPoolId=pool["id"])["UserPool"]
+        function = self.functions.find(described.get("LambdaConfig", {}).get("CustomMessage", ""))
+        mail = CognitoMail(self.client, pool, function.invoke if function else None, self.resources.mail_from)
+        return CustomerSignIn(
+            self.moto.url, self.client, pool, remember=self.pool_users["CustomerUserPool"].remember, send_code=mail.send_code
+        )
 
     def _authorizers(self, default: TokenVerifier | None) -> dict[str, TokenVerifier]:
         """The Api's Cognito authorizers by name, each verifying its own pool's tokens."""

@@ -3,8 +3,10 @@
     GET  /_local/health                 {"status": "ok", "services": {...}, ...}
     POST /_local/token                  {tenant, role, email} -> {"token": <real Cognito ID token>}
     POST /_local/cognito                Cognito's JSON API for the booking page (X-Amz-Target
-                                        InitiateAuth or RespondToAuthChallenge, the customer pool's
-                                        client only), handed to moto as the page sends it to AWS
+                                        InitiateAuth, RespondToAuthChallenge, ForgotPassword or
+                                        ConfirmForgotPassword, the customer pool's client only),
+                                        handed to moto as the page sends it to AWS; the reset code
+                                        is emailed (the pool's CustomMessage trigger, then SES)
     GET  /booking/config.json           {cognito_endpoint: "/_local/cognito", client_id}: where the
                                         booking page signs in (in AWS, deploying writes this file)
     GET  /_local/outbox                 emails sent through SES, newest first
@@ -324,7 +326,9 @@ class LocalRoutes:
             return _cognito_error(503, "ServiceUnavailable", "the template has no customer user pool")
         target = request.header("X-Amz-Target") or ""
         if target not in customers.TARGETS:
-            return _cognito_error(400, "UnknownOperationException", "only InitiateAuth and RespondToAuthChallenge are served here")
+            return _cognito_error(
+                400, "UnknownOperationException", "only the booking page's sign-in and password-reset calls are served here"
+            )
         try:
             payload = request.json()
         except ValueError:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import boto3
 import pytest
+from babel.dates import format_date
 
 from tests.support.lambdas import call
 from tests.support.mail import sent
@@ -301,7 +302,8 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     message = sent()[before]
     assert message["to"] == ["office@acme.example"]
     assert reply.json["reference"] in message["subject"]
-    assert PREFERRED in message["body"] and "jane@abc.example" in message["body"]
+    preferred = format_date(date.fromisoformat(PREFERRED), "long", locale="en_GB")  # the office reads the account's English
+    assert f"Preferred date: {preferred}" in message["body"] and "jane@abc.example" in message["body"]
     assert reply.json["office_notified"] is True
     # Filed on the site the job is for, about the job.
     (archived,) = call("GET", f"/contacts/{world['paris']['id']}/emails").json["items"]

@@ -21,9 +21,8 @@ def contact(aws):
 def statement(contact_id: str | None, to: list[str], **extra) -> mailer.Email:
     return mailer.Email(
         to=to,
-        subject="Your statement",
-        text="Please find your statement attached.",
-        html="<p>Please find your statement attached.</p>",
+        compose=lambda reader: ("Your statement", "Please find your statement attached."),
+        html=lambda reader: "<p>Please find your statement attached.</p>",
         kind="statement",
         contact_id=contact_id,
         related_id="01JABCDEFGHJKMNPQRSTVWXYZ0",
@@ -34,8 +33,7 @@ def statement(contact_id: str | None, to: list[str], **extra) -> mailer.Email:
 
 def test_an_attachment_and_unsubscribe_headers_reach_ses_and_the_local_outbox(contact):
     headers = {"List-Unsubscribe": "<https://crm.example/unsubscribe/abc>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    record = mailer.send("t1", statement(contact["id"], ["Accounts@ABC.example"], headers=headers))
-    assert record is not None
+    assert len(mailer.send("t1", statement(contact["id"], ["Accounts@ABC.example"], headers=headers))) == 1
 
     outbox = Outbox()
     outbox.attach()  # what GET /_local/outbox serves
@@ -66,11 +64,11 @@ def test_an_email_about_no_contact_is_filed_on_the_account(contact):
 
 def test_undeliverable_addresses_are_skipped_and_an_email_to_no_one_is_neither_sent_nor_filed(contact):
     erased = "erased-01jabcdefghjkmnpqrstvwxyz0@erased.invalid"
-    record = mailer.send("t1", statement(contact["id"], [erased, "boss@abc.example", "Boss@abc.example"]))
-    assert record is not None and record["to"] == ["boss@abc.example"]
+    (record,) = mailer.send("t1", statement(contact["id"], [erased, "boss@abc.example", "Boss@abc.example"]))
+    assert record["to"] == ["boss@abc.example"]
     assert [m["to"] for m in sent()] == [["boss@abc.example"]]
 
-    assert mailer.send("t1", statement(contact["id"], [erased])) is None
+    assert mailer.send("t1", statement(contact["id"], [erased])) == []
     assert len(sent()) == 1
     assert len(call("GET", f"/contacts/{contact['id']}/emails").json["items"]) == 1
 
@@ -80,3 +78,24 @@ def test_a_header_with_a_line_break_is_refused_not_injected(contact):
         mailer.send("t1", statement(contact["id"], ["boss@abc.example"], headers={"List-Unsubscribe": "<x>\r\nBcc: spy@evil.example"}))
     assert sent() == []
     assert call("GET", f"/contacts/{contact['id']}/emails").json["items"] == []
+
+
+def test_each_language_among_the_recipients_gets_its_own_message_and_record(contact):
+    """compose(reader) is called once per way of reading: a person's own (given by the caller), a
+    staff user's profile, else the account's."""
+    from crm.platform.i18n import Reader
+
+    def compose(reader: Reader) -> tuple[str, str]:
+        return ("Votre relevé", "Ci-joint.") if reader.locale == "fr-FR" else ("Your statement", "Attached.")
+
+    french = {"claire@abc.example": Reader(locale="fr-FR")}
+    email = mailer.Email(
+        to=["claire@abc.example", "boss@abc.example"], compose=compose, kind="statement", contact_id=contact["id"], readers=french
+    )
+    records = mailer.send("t1", email)
+    assert sorted((r["subject"], tuple(r["to"])) for r in records) == [
+        ("Votre relevé", ("claire@abc.example",)),
+        ("Your statement", ("boss@abc.example",)),
+    ]
+    assert sorted((m["subject"], tuple(m["to"])) for m in sent()) == sorted((r["subject"], tuple(r["to"])) for r in records)
+    assert len(call("GET", f"/contacts/{contact['id']}/emails").json["items"]) == 2

@@ -1,34 +1,37 @@
-"""The booking site's emails, each built in one function (subject, text) so it can be translated."""
+"""The booking site's emails, each written by one function: (subject, text) as its reader reads them."""
 
 from __future__ import annotations
 
-from datetime import date
+from crm.platform.i18n import Reader, tr
 
 
-def invitation(company: str, person_name: str, address: str, url: str, password: str) -> tuple[str, str]:
+def invitation(reader: Reader, person: dict, company: str, url: str, password: str) -> tuple[str, str]:
     """To a person invited to their contact's booking site: the address and a temporary password."""
-    subject = f"Your access to {company}'s booking site"
-    text = (
-        f"Hello {person_name},\n\n"
-        f"You can now follow and request jobs for {company} at:\n{url}\n\n"
-        f"Sign in with your email address ({address}) and this temporary password:\n{password}\n\n"
-        "You will be asked to choose your own password the first time you sign in.\n"
-    )
-    return subject, text
+    paragraphs = [
+        tr("Hello {name},", name=person.get("name", "")),
+        tr("You can now follow and request jobs for {company} at:\n{url}", company=company, url=url),
+        tr("Sign in with your email address ({email}) and this temporary password:\n{password}", email=person["email"], password=password),
+        tr("You will be asked to choose your own password the first time you sign in."),
+    ]
+    subject = tr("Your access to {company}'s booking site", company=company)
+    return reader.text(subject), "\n\n".join(reader.text(p) for p in paragraphs) + "\n"
 
 
-def booking_request(
-    company: str, customer_address: str, reference: str, job_type: str, site: str, preferred: date, description: str
-) -> tuple[str, str]:
+def booking_request(reader: Reader, customer: str, company: str, job: dict, type_name: str, site_name: str) -> tuple[str, str]:
     """To the office: a customer asked for a job on the booking site."""
-    subject = f"Booking request {reference}: {job_type} at {site}".replace("  ", " ")
-    text = (
-        f"{customer_address} asked for a job on {company}'s booking site.\n\n"
-        f"Reference:      {reference}\n"
-        f"Type:           {job_type}\n"
-        f"Site:           {site}\n"
-        f"Preferred date: {preferred.isoformat()}\n"
-        f"Description:\n{description}\n\n"
-        "It is in the 'to schedule' list.\n"
-    )
-    return subject, text
+    reference = job.get("reference", "")
+    subject = tr("Booking request {reference}: {type} at {site}", reference=reference, type=type_name, site=site_name)
+    preferred = reader.date(job["preferred_date"]) if job.get("preferred_date") else ""
+    lines = [
+        tr("{customer} asked for a job on {company}'s booking site.", customer=customer, company=company),
+        "",
+        tr("Reference: {reference}", reference=reference),
+        tr("Type: {type}", type=type_name),
+        tr("Site: {site}", site=site_name),
+        tr("Preferred date: {date}", date=preferred),
+        tr("Description:"),
+        job.get("description", ""),
+        "",
+        tr("It is in the 'to schedule' list."),
+    ]
+    return reader.text(subject).replace("  ", " "), "\n".join(reader.text(line) for line in lines) + "\n"

@@ -27,18 +27,26 @@ from crm.booking.models import (
 from crm.contacts import mailer
 from crm.contacts import service as contacts
 from crm.people import logins
+from crm.people import readers as people_readers
 from crm.people import service as people
 from crm.platform import clock, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, PreconditionFailed, TooManyRequests, invalid
+from crm.platform.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, TooManyRequests, invalid, invalid_fields
+from crm.platform.i18n import tr, tr_n
 
 logger = Logger(child=True)
 FORGET_ATTEMPTS = 3
 MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at most this many job logs)
 
 
+def reader_locale(principal: Principal) -> str:
+    """The locale of a caller's problem answers when their request names none (a customer's is
+    their person's)."""
+    return people_readers.reader_locale(principal)
+
+
 def _no_site() -> NotFound:
-    return NotFound("no such booking site")
+    return NotFound(tr("no such booking site"))
 
 
 def _view(site: dict) -> BookingSite:
@@ -62,7 +70,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
     contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
-        raise NotFound('this contact has no booking site yet; PUT one with If-Match: "0"')
+        raise NotFound(tr('this contact has no booking site yet; PUT one with If-Match: "0"'))
     return _view(site)
 
 
@@ -70,13 +78,12 @@ def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_
     contacts.get(tenant, contact_id)
     old = repo.get_site(tenant, contact_id)
     if (old["version"] if old else 0) != expected_version:
-        raise PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the booking site changed since you read it; reload it and apply your change again"))
     known = _job_types(tenant)
     unknown = [i for i in fields.job_type_ids if i not in known]
     if unknown:
-        raise Invalid(
-            "job_type_ids: not job types of this account: " + ", ".join(unknown),
-            [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", "is not a job type of this account") for i in unknown],
+        raise invalid_fields(
+            [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", tr("is not a job type of this account")) for i in unknown]
         )
     new = {
         **fields.model_dump(mode="json"),
@@ -100,7 +107,7 @@ def forget_contact(tenant: str, contact_id: str) -> None:
             return
         except PreconditionFailed:
             continue  # saved meanwhile (perhaps with another slug): delete what is there now
-    raise PreconditionFailed("the booking site kept changing while it was deleted; try again")
+    raise PreconditionFailed(tr("the booking site kept changing while it was deleted; try again"))
 
 
 # ---------------------------------------------------------------- invitations
@@ -110,13 +117,13 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
     try:
         person = people.get(tenant, person_id)
     except NotFound:
-        raise invalid("person_id", "is not a person of this contact") from None
+        raise invalid("person_id", tr("is not a person of this contact")) from None
     if person.get("contact_id") != contact_id:
-        raise invalid("person_id", "is not a person of this contact")
+        raise invalid("person_id", tr("is not a person of this contact"))
     if not person.get("booking_site_access"):
-        raise invalid("person_id", "has no booking-site access; grant it on the person first")
+        raise invalid("person_id", tr("has no booking-site access; grant it on the person first"))
     if not person.get("email"):
-        raise invalid("person_id", "has no email address to send the invitation to")
+        raise invalid("person_id", tr("has no email address to send the invitation to"))
     return person
 
 
@@ -126,22 +133,21 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     contact = contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
-        raise Conflict("configure this contact's booking site before inviting anyone to it")
+        raise Conflict(tr("configure this contact's booking site before inviting anyone to it"))
     person = _person(tenant, contact_id, person_id)
     password = rules.temporary_password()
     resent = logins.open_login(tenant, contact_id, person_id, person["email"], password)
     url = f"{settings.booking_site_url()}/{site['slug']}"
-    subject, text = emails.invitation(contact["name"], person.get("name", ""), person["email"], url, password)
     mailer.send(
         tenant,
         mailer.Email(
             to=[person["email"]],
-            subject=subject,
-            text=text,
+            compose=lambda reader: emails.invitation(reader, person, contact["name"], url, password),
             kind="booking_invitation",
             contact_id=contact_id,
             related_id=person_id,
             persons=(person_id,),
+            readers={person["email"]: people_readers.person_reader(tenant, person)},  # in the person's own language
         ),
     )
     return Invited(person_id=person_id, email=person["email"], url=url, resent=resent)
@@ -162,7 +168,7 @@ def public_site(slug: str) -> PublicSite:
 def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     """(site, contact) of the slug, if it is the signed-in customer's own; 404 otherwise."""
     if not principal.contact_id or not principal.person_id:
-        raise Forbidden("this login is not a booking-site customer's")
+        raise Forbidden(tr("this login is not a booking-site customer's"))
     if repo.site_by_slug(slug) != (principal.tenant, principal.contact_id):
         raise _no_site()
     site = repo.get_site(principal.tenant, principal.contact_id)
@@ -178,7 +184,7 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
         or not person.get("booking_site_access")
         or (person.get("email") or "").casefold() != address
     ):
-        raise Forbidden("your access to this booking site was withdrawn; ask your contact at the company")
+        raise Forbidden(tr("your access to this booking site was withdrawn; ask your contact at the company"))
     return site, contact
 
 
@@ -209,8 +215,12 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
     sites = _sites(principal.tenant, contact)
     if len(sites) > MAX_SITES:
         raise Conflict(
-            f"{contact['name']} has {len(sites)} sites, more than the {MAX_SITES} whose jobs can be listed together; "
-            "ask the office for the list of your jobs"
+            tr(
+                "{company} has {sites} sites, more than the {most} whose jobs can be listed together; ask the office for the list of your jobs",
+                company=contact["name"],
+                sites=len(sites),
+                most=MAX_SITES,
+            )
         )
     items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
     names = _job_types(principal.tenant)
@@ -229,41 +239,39 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     names = _job_types(principal.tenant)
     errors = []
     if body.job_type_id not in site["job_type_ids"] or body.job_type_id not in names:
-        errors.append(FieldError("job_type_id", "is not one of the job types this site offers"))
+        errors.append(FieldError("job_type_id", tr("is not one of the job types this site offers")))
     sites = {s["id"]: s for s in _sites(principal.tenant, contact)}
     if body.site_id not in sites:
-        errors.append(FieldError("site_id", "is not one of your sites"))
+        errors.append(FieldError("site_id", tr("is not one of your sites")))
     now = clock.now()
     date_problem = rules.preferred_date_problem(body.preferred_date, now.date())
     if date_problem:
         errors.append(FieldError("preferred_date", date_problem))
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+        raise invalid_fields(errors)
     start, end = rules.rate_window(now)
     if principal.person_id is None:  # _customer_site has refused such a login already
-        raise Forbidden("this login is not a booking-site customer's")
+        raise Forbidden(tr("this login is not a booking-site customer's"))
     if not repo.count_request(principal.tenant, principal.person_id, start, end, rules.RATE_LIMIT):
         wait = rules.retry_after(now, end)
+        minutes = max(1, wait // 60)
         raise TooManyRequests(
-            f"at most {rules.RATE_LIMIT} booking requests an hour; try again in {max(1, wait // 60)} minute(s)",
+            tr_n(
+                "at most {most} booking requests an hour; try again in {minutes} minute",
+                "at most {most} booking requests an hour; try again in {minutes} minutes",
+                minutes,
+                most=rules.RATE_LIMIT,
+                minutes=minutes,
+            ),
             headers={"Retry-After": str(wait)},
         )
     job = jobs_service.request_job(
         principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.person_id
     )
-    subject, text = emails.booking_request(
-        contact["name"],
-        principal.email,
-        job.get("reference", ""),
-        names[body.job_type_id],
-        sites[body.site_id]["name"],
-        body.preferred_date,
-        body.description,
-    )
+    type_name, site_name = names[body.job_type_id], sites[body.site_id]["name"]
     office = mailer.Email(
         to=[site["notify_email"]],
-        subject=subject,
-        text=text,
+        compose=lambda reader: emails.booking_request(reader, principal.email, contact["name"], job, type_name, site_name),
         kind="booking_request",
         contact_id=body.site_id,
         related_id=job["id"],

@@ -1,4 +1,5 @@
-"""Delivering a note's alert: one email, archived on the contact, however often the schedule fires."""
+"""Delivering a note's alert: one email per language among its recipients (each reads it in their
+own), archived on the contact, however often the schedule fires."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from crm.contacts import mailer
 from crm.contacts import repository as repo
 from crm.platform import dynamo
 from crm.platform.errors import Conflict
+from crm.platform.i18n import Reader, tr
 
 
-def alert_email(contact_name: str, note: dict) -> tuple[str, str]:
-    """The alert's subject and text."""
-    subject = f"Reminder: {contact_name}"
-    text = f"{note['text']}\n\nNote written by {note['author']} on {note['created_at']}."
-    return subject, text
+def alert_email(note: dict, contact_name: str, reader: Reader) -> tuple[str, str]:
+    """(subject, body) of the alert, as `reader` reads it."""
+    subject = reader.text(tr("Reminder: {contact}", contact=contact_name))
+    signed = tr("Note written by {author} on {written}.", author=note["author"], written=reader.datetime(note["created_at"]))
+    return subject, f"{note['text']}\n\n{reader.text(signed)}"
 
 
 def deliver(tenant: str, contact_id: str, note_id: str) -> str:
@@ -27,13 +29,18 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     contact = repo.get_contact(tenant, contact_id)
     if contact is None:  # deleted: its notes go after it (ContactDeleted), its alerts with them
         return "skipped: the contact was deleted"
-    subject, text = alert_email(contact["name"], note)
-    email = mailer.Email(to=note["alert_to"], subject=subject, text=text, kind="note_alert", contact_id=contact_id, related_id=note_id)
+    email = mailer.Email(
+        to=note["alert_to"],
+        compose=lambda reader: alert_email(note, contact["name"], reader),
+        kind="note_alert",
+        contact_id=contact_id,
+        related_id=note_id,
+    )
     try:
         sent = mailer.send(tenant, email, also=repo.alert_done(tenant, note, "sent"))
     except Conflict:
         return "sent, but another delivery recorded it first"
-    if sent is None:  # every recipient was erased since: no one is left to alert
+    if not sent:  # every recipient was erased since: no one is left to alert
         with contextlib.suppress(Conflict):  # cancelled by another delivery meanwhile
             dynamo.transact_explained(repo.alert_done(tenant, note, "cancelled"))
         return "cancelled: no recipient left"

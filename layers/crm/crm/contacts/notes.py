@@ -9,6 +9,7 @@ from crm.contacts.models import Note, NoteCreated, NoteFields
 from crm.platform import clock, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
+from crm.platform.i18n import tr
 from crm.platform.pagination import Page
 
 MAX_NAMED = 90
@@ -18,7 +19,7 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
     tenant = principal.tenant
     contact = repo.get_contact(tenant, contact_id)
     if contact is None:
-        raise NotFound("no such contact")
+        raise NotFound(tr("no such contact"))
     now = clock.now()
     note: dict[str, Any] = {
         "id": ids.new_id(),
@@ -29,17 +30,17 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
     }
     if fields.alert_at is not None:
         if fields.alert_at <= now:
-            raise invalid("alert_at", "must be in the future")
+            raise invalid("alert_at", tr("must be in the future"))
         recipients = fields.alert_to or ([principal.email] if principal.email else [])
         if not recipients:
-            raise invalid("alert_to", "is required: your account has no email address")
+            raise invalid("alert_to", tr("is required: your account has no email address"))
         note |= {"alert_at": clock.iso(fields.alert_at), "alert_to": recipients, "alert_status": "pending"}
     # Who the note holds data of: the addresses it alerts, and the persons it names (those of its
     # contact and of the contact's parent, whose sites' notes name them) or whose address it quotes.
     subjects = personal_data.mentioned(tenant, note["text"], [contact_id, *([contact["parent_id"]] if contact.get("parent_id") else [])])
     subjects |= {personal_data.address(a) for a in note.get("alert_to", [])}
     if len(subjects) > MAX_NAMED:  # each is an index entry in the note's transaction (at most 100 items)
-        raise invalid("text", f"a note may name or alert at most {MAX_NAMED} persons or addresses; split it")
+        raise invalid("text", tr("a note may name or alert at most {most} persons or addresses; split it", most=MAX_NAMED))
     if fields.alert_at is not None:
         # The schedule first: if saving the note then fails, the alert finds no note and sends nothing.
         function_arn, role_arn, group = settings.alerts_target()
@@ -64,6 +65,6 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
 def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
     """A contact's notes, newest first."""
     if repo.get_contact(tenant, contact_id) is None:
-        raise NotFound("no such contact")
+        raise NotFound(tr("no such contact"))
     items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
     return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)

@@ -17,6 +17,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
   group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
+  profile        PK=T#t#USER#<folded email>     SK=PROFILE  (a staff user's own locale and time zone)
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from functools import reduce
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.platform import dynamo, personal_data
-from crm.platform.errors import Conflict, NotFound, invalid, stale
+from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
@@ -62,6 +64,10 @@ def _group_name_pk(tenant: str, name: str) -> str:
 
 def _settings_pk(tenant: str) -> str:
     return tenant_key(tenant, "SETTINGS")
+
+
+def _profile_pk(tenant: str, email: str) -> str:
+    return tenant_key(tenant, "USER", email.casefold())
 
 
 # ---------------------------------------------------------------- contacts
@@ -115,7 +121,7 @@ def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exceptio
         ConditionExpression=Attr("PK").exists(),
         ExpressionAttributeValues={":d": delta},
     )
-    return op, invalid("group_id", "is not one of this account's contact groups")
+    return op, invalid("group_id", tr("is not one of this account's contact groups"))
 
 
 def _ancestor_checks(tenant: str, ancestors: list[dict]) -> list[tuple[dict, Exception]]:
@@ -123,14 +129,33 @@ def _ancestor_checks(tenant: str, ancestors: list[dict]) -> list[tuple[dict, Exc
     return [
         (
             dynamo.check(_contact_pk(tenant, a["id"]), CONTACT, ConditionExpression=Attr("version").eq(a["version"])),
-            Conflict("a parent contact changed while this one was saved; try again"),
+            Conflict(tr("a parent contact changed while this one was saved; try again")),
         )
         for a in ancestors
     ]
 
 
+def _stale_contact() -> PreconditionFailed:
+    return PreconditionFailed(tr("the contact changed since you read it; reload it and apply your change again"))
+
+
+def _stale_group() -> PreconditionFailed:
+    return PreconditionFailed(tr("the group changed since you read it; reload it and apply your change again"))
+
+
+def _group_in_use(count: int) -> Conflict:
+    return Conflict(
+        tr_n(
+            "the group is used by {count} contact; move it to another group first",
+            "the group is used by {count} contacts; move them to another group first",
+            count,
+            count=count,
+        )
+    )
+
+
 def _reference_taken(tenant: str, reference: str) -> Conflict:
-    return Conflict(f"reference {reference!r} is already used by another contact", [])
+    return Conflict(tr("reference '{reference}' is already used by another contact", reference=reference))
 
 
 def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict], also: Sequence[dynamo.Step] = ()) -> None:
@@ -142,7 +167,7 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
         "search_terms": sorted(terms),
     }
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this contact already exists"))
+        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this contact already exists")))
     ]
     if contact.get("reference"):
         ref = {"PK": _ref_pk(tenant, contact["reference"]), "SK": "REF", "contact_id": contact["id"]}
@@ -165,7 +190,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
         "search_terms": sorted(terms),
     }
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), stale("contact"))
+        (dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), _stale_contact())
     ]
     old_ref, new_ref = old.get("reference"), new.get("reference")
     if (old_ref and fold(old_ref)) != (new_ref and fold(new_ref)):
@@ -210,7 +235,7 @@ def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int) -> lis
     steps = [_counted(tenant, contact_id, kind, delta)]
     if delta > 0:
         pk = _contact_pk(tenant, contact_id)
-        steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")))
+        steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))))
     return steps
 
 
@@ -224,10 +249,10 @@ def delete_contact(tenant: str, contact: dict, expected_version: int, also: Sequ
     pk = _contact_pk(tenant, contact["id"])
     nothing_filed = reduce(operator.and_, [Attr(kind).not_exists() | Attr(kind).eq(0) for kind in DEPENDENT_KINDS])
     steps: list[dynamo.Step] = [
-        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
+        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), _stale_contact()),
         (
             dynamo.delete(pk, DEPENDENTS, ConditionExpression=nothing_filed),
-            Conflict("something was just filed under the contact; it is kept"),
+            Conflict(tr("something was just filed under the contact; it is kept")),
         ),
         _group_count(tenant, contact["group_id"], -1),
     ]
@@ -335,7 +360,7 @@ def get_group(tenant: str, group_id: str) -> dict | None:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"a contact group named {name!r} already exists")
+    return Conflict(tr("a contact group named '{name}' already exists", name=name))
 
 
 def create_group(tenant: str, group: dict) -> None:
@@ -343,7 +368,7 @@ def create_group(tenant: str, group: dict) -> None:
         [
             (
                 dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this group already exists"),
+                Conflict(tr("this group already exists")),
             ),
             (
                 dynamo.put(
@@ -367,7 +392,7 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
                 ExpressionAttributeNames={"#n": "name"},
                 ExpressionAttributeValues={":n": name, ":one": 1},
             ),
-            stale("group"),
+            _stale_group(),
         )
     ]
     if fold(name) != fold(group["name"]):
@@ -385,7 +410,7 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
 
 
 def retire_group(tenant: str, group: dict, expected_version: int) -> None:
-    in_use = Conflict(f"the group is used by {group['contact_count']} contact(s); move them to another group first")
+    in_use = _group_in_use(group["contact_count"])
     try:
         dynamo.transact_explained(
             [
@@ -403,10 +428,10 @@ def retire_group(tenant: str, group: dict, expected_version: int) -> None:
     except Conflict:
         current = get_group(tenant, group["id"])
         if current is None:
-            raise NotFound("no such contact group") from None
+            raise NotFound(tr("no such contact group")) from None
         if current["version"] != expected_version:
-            raise stale("group") from None
-        raise Conflict(f"the group is used by {current['contact_count']} contact(s); move them to another group first") from None
+            raise _stale_group() from None
+        raise _group_in_use(current["contact_count"]) from None
 
 
 # ---------------------------------------------------------------- settings
@@ -419,7 +444,39 @@ def get_settings(tenant: str) -> dict | None:
 
 def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, stale("settings"))
+    dynamo.put_one(
+        {**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"},
+        condition,
+        PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again")),
+    )
+
+
+# ---------------------------------------------------------------- staff profiles (their own locale)
+
+
+def get_profile(tenant: str, email: str) -> dict | None:
+    item = dynamo.get(_profile_pk(tenant, email), "PROFILE")
+    return dynamo.from_item(item) if item else None
+
+
+def put_profile(tenant: str, email: str, profile: dict, expected_version: int) -> None:
+    condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
+    stale = PreconditionFailed(tr("your profile changed since you read it; reload it and apply your change again"))
+    dynamo.put_one({**dynamo.to_item(profile), "PK": _profile_pk(tenant, email), "SK": "PROFILE"}, condition, stale)
+
+
+def settings_and_profiles(tenant: str, emails: list[str]) -> tuple[dict | None, dict[str, dict]]:
+    """The account's settings and the profiles of the staff users at `emails` (by folded email),
+    in one read: whose locale a text for these readers follows."""
+    keys = [(_settings_pk(tenant), "SETTINGS"), *((_profile_pk(tenant, e), "PROFILE") for e in emails)]
+    settings, profiles = None, {}
+    for item in dynamo.batch_get(keys):
+        data = dynamo.from_item(item)
+        if item["SK"] == "SETTINGS":
+            settings = data
+        else:
+            profiles[data["email"].casefold()] = data
+    return settings, profiles
 
 
 # ---------------------------------------------------------------- notes and the email archive
@@ -429,10 +486,10 @@ def create_note(tenant: str, note: dict, also: Sequence[dynamo.Step] = ()) -> No
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
-            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")),
+            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))),
             (
                 dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this note already exists"),
+                Conflict(tr("this note already exists")),
             ),
             *also,
         ]
@@ -470,7 +527,7 @@ def alert_done(tenant: str, note: dict, status: str) -> list[dynamo.Step]:
         ConditionExpression=Attr("alert_status").eq("pending"),
         ExpressionAttributeValues={":s": status},
     )
-    return [(op, Conflict("the alert was already sent or cancelled"))]
+    return [(op, Conflict(tr("the alert was already sent or cancelled")))]
 
 
 def _archive_pk(tenant: str, contact_id: str | None) -> str:
@@ -481,7 +538,7 @@ def archive_email(tenant: str, email: dict) -> list[dynamo.Step]:
     """The step that files a sent email in its contact's archive (or the tenant's, contact_id None)."""
     item = {**dynamo.to_item({k: v for k, v in email.items() if v is not None}), "PK": _archive_pk(tenant, email["contact_id"])}
     item["SK"] = EMAIL + email["id"]
-    return [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("email already archived"))]
+    return [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this email is already archived")))]
 
 
 def list_before(tenant: str, contact_id: str, prefix: str, before: str | None, limit: int) -> list[dict]:

@@ -22,9 +22,11 @@ from crm.people import repository as repo
 from crm.people import rules, service
 from crm.people.logins import revoke_login
 from crm.people.models import ConsentEvent, ExportLink, Person
+from crm.people.readers import person_reader
 from crm.platform import aws, clock, ids, personal_data, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import PreconditionFailed
+from crm.platform.i18n import Reader, tr
 from crm.platform.redaction import Identity
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
@@ -85,26 +87,27 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
     return link
 
 
-def export_email(link: ExportLink) -> tuple[str, str]:
-    """The export link's subject and text. They name no one, so the archive holds no personal data
-    but the address."""
-    subject = "Your personal data export"
-    text = f"The personal data we hold is ready to download until {link.expires_at}:\n\n{link.url}\n"
-    return subject, text
+def export_email(link: ExportLink, reader: Reader) -> tuple[str, str]:
+    """The export link's subject and text, as `reader` reads them. They name no one, so the archive
+    holds no personal data but the address."""
+    subject = reader.text(tr("Your personal data export"))
+    ready = tr("The personal data we hold is ready to download until {expires}:", expires=reader.datetime(link.expires_at))
+    return subject, f"{reader.text(ready)}\n\n{link.url}\n"
 
 
 def _email(tenant: str, person: dict, to: str, link: ExportLink) -> bool:
-    subject, text = export_email(link)
+    # Sent to the person, it is in their language; to anyone else, in that reader's (the mailer's way).
+    own = {person["email"]: person_reader(tenant, person)} if person.get("email") else {}
     email = mailer.Email(
         to=[to],
-        subject=subject,
-        text=text,
+        compose=lambda reader: export_email(link, reader),
         kind="gdpr_export",
         contact_id=person["contact_id"],
         related_id=person["id"],
         persons=(person["id"],),
+        readers=own,
     )
-    return mailer.send(tenant, email) is not None
+    return bool(mailer.send(tenant, email))
 
 
 def _delete_exports(tenant: str, person_id: str) -> None:
@@ -145,4 +148,4 @@ def erase(principal: Principal, person_id: str) -> dict:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
         personal_data.forget(tenant, subjects)  # what is left of her entries (keyed by hashes and ids)
         return erased
-    raise PreconditionFailed("the person kept changing while it was erased; try again")
+    raise PreconditionFailed(tr("the person kept changing while it was erased; try again"))

@@ -24,6 +24,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
@@ -51,8 +52,12 @@ def _tag_name_pk(tenant: str, name: str) -> str:
     return tenant_key(tenant, "TAGNAME", fold(name))
 
 
-def _stale(kind: str) -> PreconditionFailed:
-    return PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
+def _stale_person() -> PreconditionFailed:
+    return PreconditionFailed(tr("the person changed since you read it; reload it and apply your change again"))
+
+
+def _stale_tag() -> PreconditionFailed:
+    return PreconditionFailed(tr("the tag changed since you read it; reload it and apply your change again"))
 
 
 # ---------------------------------------------------------------- persons
@@ -86,8 +91,8 @@ def _person_put(tenant: str, old: dict | None, new: dict, terms: set[str]) -> tu
         "search_terms": sorted(terms),
     }
     if old is None:
-        return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this person already exists")
-    return dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"]) & Attr("erased_at").not_exists()), _stale("person")
+        return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this person already exists"))
+    return dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"]) & Attr("erased_at").not_exists()), _stale_person()
 
 
 def _tag_count(tenant: str, tag_id: str, delta: int) -> tuple[dict, Exception]:
@@ -98,7 +103,7 @@ def _tag_count(tenant: str, tag_id: str, delta: int) -> tuple[dict, Exception]:
         ConditionExpression=Attr("PK").exists(),
         ExpressionAttributeValues={":d": delta},
     )
-    return op, invalid("tag_ids", f"{tag_id} is not one of this account's tags")
+    return op, invalid("tag_ids", tr("{id} is not one of this account's tags", id=tag_id))
 
 
 def _membership_steps(tenant: str, old: dict | None, new: dict | None) -> Steps:
@@ -121,7 +126,7 @@ def _membership_steps(tenant: str, old: dict | None, new: dict | None) -> Steps:
 
 def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
     item = {**dynamo.to_item(event), "PK": _person_pk(tenant, event["person_id"]), "SK": CONSENT + event["id"]}
-    return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this consent change is already recorded")
+    return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this consent change is already recorded"))
 
 
 def write_person(
@@ -140,7 +145,7 @@ def write_person(
 def delete_person(tenant: str, person: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _person_pk(tenant, person["id"])
     condition = Attr("version").eq(expected_version) & Attr("erased_at").not_exists()
-    steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale("person"))]
+    steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale_person())]
     steps += _membership_steps(tenant, person, None)
     dynamo.transact_explained([*steps, *also])
     # The consent history lives in the person's partition; it goes with the person.
@@ -231,7 +236,7 @@ def get_tags(tenant: str, tag_ids: list[str]) -> list[dict]:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"a tag named {name!r} already exists")
+    return Conflict(tr("a tag named '{name}' already exists", name=name))
 
 
 def _name_put(tenant: str, name: str, tag_id: str) -> tuple[dict, Exception]:
@@ -244,7 +249,7 @@ def create_tag(tenant: str, tag: dict) -> None:
         [
             (
                 dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this tag already exists"),
+                Conflict(tr("this tag already exists")),
             ),
             _name_put(tenant, tag["name"], tag["id"]),
         ]
@@ -263,7 +268,7 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
                 ExpressionAttributeNames={"#n": "name"},
                 ExpressionAttributeValues={":n": new["name"], ":c": new["colour"], ":v": new["version"]},
             ),
-            _stale("tag"),
+            _stale_tag(),
         )
     ]
     if fold(old["name"]) != fold(new["name"]):
@@ -273,7 +278,7 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
 
 
 def delete_tag(tenant: str, tag: dict, expected_version: int) -> None:
-    in_use = Conflict("the tag is still given to some persons; take it off them first")
+    in_use = Conflict(tr("the tag is still given to some persons; take it off them first"))
     try:
         dynamo.transact_explained(
             [
@@ -291,7 +296,15 @@ def delete_tag(tenant: str, tag: dict, expected_version: int) -> None:
     except Conflict:
         current = get_tag(tenant, tag["id"])
         if current is None:
-            raise NotFound("no such tag") from None
+            raise NotFound(tr("no such tag")) from None
         if current["version"] != expected_version:
-            raise _stale("tag") from None
-        raise Conflict(f"the tag is given to {current.get('person_count', 0)} person(s); take it off them first") from None
+            raise _stale_tag() from None
+        count = current.get("person_count", 0)
+        raise Conflict(
+            tr_n(
+                "the tag is given to {count} person; take it off them first",
+                "the tag is given to {count} persons; take it off them first",
+                count,
+                count=count,
+            )
+        ) from None

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.platform import aws, clock, dynamo
 from crm.platform.errors import Conflict, Unavailable
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key, tenant_of
 
 EVENT = "EVENT"
@@ -94,7 +95,7 @@ def owe(event: Event) -> dynamo.Step:
         "state": "pending",
         "created_at": at,
     }
-    return dynamo.put(dynamo.to_item(marker), ConditionExpression=Attr("PK").not_exists()), Conflict("this event is already owed")
+    return dynamo.put(dynamo.to_item(marker), ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this event is already owed"))
 
 
 class _Held(Exception):
@@ -132,7 +133,7 @@ def _mark_published(tenant: str, event_id: str) -> None:
     dynamo.update_one(
         _pk(tenant, event_id),
         EVENT,
-        Conflict("the event was already marked published"),
+        Conflict(tr("the event was already marked published")),
         UpdateExpression="SET #s = :published, published_at = :at, expires_at = :expires REMOVE GSI2PK, GSI2SK, claimed_until",
         ConditionExpression=Attr("state").eq("pending"),
         ExpressionAttributeNames={"#s": "state"},
@@ -152,7 +153,7 @@ def _put(marker: dict) -> None:
         "EventBusName": bus_name(),
     }
     if aws.client("events").put_events(Entries=[entry]).get("FailedEntryCount"):
-        raise Unavailable("the event bus refused the event; it stays pending")
+        raise Unavailable(tr("the event bus refused the event; it stays pending"))
 
 
 def _publish(tenant: str, marker: dict) -> bool:

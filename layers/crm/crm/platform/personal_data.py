@@ -28,6 +28,7 @@ from boto3.dynamodb.conditions import Attr
 
 from crm.platform import aws, dynamo, idempotency, settings
 from crm.platform.errors import Conflict
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 from crm.platform.redaction import Identity, Replacement, addresses_in
 
@@ -202,7 +203,7 @@ def redact(place: Place, identity: Identity, replacement: Replacement) -> bool:
             dynamo.update_one(
                 place.pk,
                 place.sk,
-                Conflict("changed while it was being redacted"),
+                Conflict(tr("the record changed while it was being redacted")),
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
@@ -211,7 +212,7 @@ def redact(place: Place, identity: Identity, replacement: Replacement) -> bool:
             return True
         except Conflict:
             continue  # written meanwhile: read it again
-    raise Conflict("a record kept changing while the person was erased; run the erasure again")
+    raise Conflict(tr("a record kept changing while the person was erased; run the erasure again"))
 
 
 def purge_request(record: str) -> None:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from crm.platform import clock
+from crm.platform.i18n import tr
 
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
@@ -48,14 +49,14 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones() - _NOT_ZONES)
 
 
-def _positive_or_last(value: Any, highest: int, what: str) -> int | str | None:
-    """1..highest or "last" (JSON numbers, or their text from a form)."""
+def _positive_or_last(value: Any, highest: int, refusal: str) -> int | str | None:
+    """1..highest or "last" (JSON numbers, or their text from a form); else ValueError(refusal)."""
     if value is None or value == "last":
         return value
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
-        raise ValueError(f'must be a {what} from 1 to {highest}, or "last"')
+        raise ValueError(refusal)
     return value
 
 
@@ -86,14 +87,14 @@ class Recurrence(BaseModel):
     @classmethod
     def _time_of_day(cls, value: str) -> str:
         if not _TIME.match(value):
-            raise ValueError("must be a time of day HH:MM from 00:00 to 23:59")
+            raise ValueError(tr("must be a time of day HH:MM from 00:00 to 23:59"))
         return value
 
     @field_validator("timezone")
     @classmethod
     def _iana_zone(cls, value: str) -> str:
         if value not in _zones():
-            raise ValueError("is not an IANA time zone, e.g. Europe/Paris")
+            raise ValueError(tr("'{value}' is not an IANA time zone, e.g. Europe/Paris", value=value))
         return value
 
     @field_validator("weekdays")
@@ -101,33 +102,33 @@ class Recurrence(BaseModel):
     def _weekly_days(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         frequency = info.data.get("frequency")
         if frequency == "weekly" and not value:
-            raise ValueError('is required for a weekly schedule: at least one day, e.g. ["mon"]')
+            raise ValueError(tr('is required for a weekly schedule: at least one day, e.g. ["mon"]'))
         if frequency not in (None, "weekly") and value is not None:
-            raise ValueError("is for weekly schedules only")
+            raise ValueError(tr("is for weekly schedules only"))
         if value is not None and len(set(value)) != len(value):
-            raise ValueError("names a day twice")
+            raise ValueError(tr("names a day twice"))
         return sorted(value, key=WEEKDAYS.index) if value is not None else None
 
     @field_validator("day_of_month", mode="before")
     @classmethod
     def _day_of_month(cls, value: Any, info: ValidationInfo) -> Any:
-        value = _positive_or_last(value, 31, "day of the month")
+        value = _positive_or_last(value, 31, tr('must be a day of the month from 1 to 31, or "last"'))
         if value is not None and info.data.get("frequency") not in (None, "monthly"):
-            raise ValueError("is for monthly schedules only")
+            raise ValueError(tr("is for monthly schedules only"))
         return value
 
     @field_validator("week_of_month", mode="before")
     @classmethod
     def _week_of_month(cls, value: Any, info: ValidationInfo) -> Any:
         # No "5": most months have no fifth Tuesday, and "last" says what such a user means.
-        value = _positive_or_last(value, 4, "week of the month")
+        value = _positive_or_last(value, 4, tr('must be a week of the month from 1 to 4, or "last"'))
         frequency = info.data.get("frequency")
         if value is not None and frequency not in (None, "monthly"):
-            raise ValueError("is for monthly schedules only")
+            raise ValueError(tr("is for monthly schedules only"))
         if value is not None and info.data.get("day_of_month") is not None:
-            raise ValueError("a monthly schedule runs on a day of the month or on a week of the month, not both")
+            raise ValueError(tr("a monthly schedule runs on a day of the month or on a week of the month, not both"))
         if frequency == "monthly" and value is None and info.data.get("day_of_month") is None and not _refused(info, "day_of_month"):
-            raise ValueError('is required for a monthly schedule without day_of_month, e.g. 2 (with weekday "tue") or "last"')
+            raise ValueError(tr('is required for a monthly schedule without day_of_month, e.g. 2 (with weekday "tue") or "last"'))
         return value
 
     @field_validator("weekday")
@@ -135,9 +136,9 @@ class Recurrence(BaseModel):
     def _weekday(cls, value: str | None, info: ValidationInfo) -> str | None:
         week = info.data.get("week_of_month")
         if week is not None and value is None:
-            raise ValueError('is required with week_of_month, e.g. "tue"')
+            raise ValueError(tr('is required with week_of_month, e.g. "tue"'))
         if value is not None and week is None and not _refused(info, "week_of_month"):
-            raise ValueError('goes with week_of_month (the second Tuesday: week_of_month 2, weekday "tue")')
+            raise ValueError(tr('goes with week_of_month (the second Tuesday: week_of_month 2, weekday "tue")'))
         return value
 
     @field_validator("ends_on")
@@ -145,7 +146,7 @@ class Recurrence(BaseModel):
     def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
         starts_on = info.data.get("starts_on")
         if value is not None and starts_on is not None and value < starts_on:
-            raise ValueError("must not be before starts_on")
+            raise ValueError(tr("must not be before starts_on"))
         return value
 
     # ---------------------------------------------------------------- occurrences
