@@ -5,16 +5,19 @@ HTTP; `ApiGateway.handle` does what API Gateway does with it:
 
 1. local-only routes first (`/_local/...`, `/docs`, `/openapi.json`, `/booking/...`), if any;
 2. the template's Api events are the routes. No route for the path, or no such method on it:
-   403 `{"message":"Missing Authentication Token"}` as API Gateway answers (before any auth);
+   the MISSING_AUTHENTICATION_TOKEN gateway response (before any auth);
 3. CORS preflight (OPTIONS without an OPTIONS route) is answered permissively, without auth;
 4. the Cognito authorizer: `Authorization: <id token>` (or `Bearer <id token>`) verified against
    moto's signing key (signature, exp, iss = the pool, aud = a client of the pool,
-   token_use = id). Missing or invalid: the template's UNAUTHORIZED gateway response
-   (401 application/problem+json) and the function is not called;
+   token_use = id). Missing or invalid: the UNAUTHORIZED gateway response and the function is
+   not called;
 5. a REST proxy event (requestContext.authorizer.claims as strings, like API Gateway) is handed
    to the function's handler in-process; its proxy response becomes the HTTP response. A
-   handler that raises or answers something that is not a proxy response: 502
-   `{"message": "Internal server error"}`.
+   handler that raises or answers something that is not a proxy response: a 502 from the
+   DEFAULT_5XX gateway response.
+
+Gateway responses are the template's (`GatewayResponses` of its Api), as API Gateway applies them,
+with AWS's own `{"message": ...}` answers for the types it leaves alone.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ from infra.lambdas import FunctionRegistry, FunctionUnavailable
 
 log = logging.getLogger(__name__)
 
-UNAUTHORIZED_BODY = b'{"type":"about:blank","title":"Unauthorized","status":401}'
 API_ID = "local"
 
 
@@ -331,20 +333,48 @@ def proxy_response_to_http(result: Any) -> HttpResponse:
     return response
 
 
-def _gateway_error(status: int, body: bytes, error_type: str, content_type: str = "application/json") -> HttpResponse:
-    return HttpResponse(status, [("Content-Type", content_type), ("x-amzn-ErrorType", error_type)], body)
+# What API Gateway answers for each of its own response types the local gateway produces, when the
+# template's GatewayResponses customise nothing: (status, x-amzn-ErrorType, message).
+AWS_GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, "MissingAuthenticationTokenException", "Missing Authentication Token"),
+    "UNAUTHORIZED": (401, "UnauthorizedException", "Unauthorized"),
+    # A Lambda proxy integration that raises or answers no proxy response: 502, from the 5XX family.
+    "DEFAULT_5XX": (502, "InternalServerErrorException", "Internal server error"),
+}
 
 
-def missing_authentication_token() -> HttpResponse:
-    return _gateway_error(403, b'{"message":"Missing Authentication Token"}', "MissingAuthenticationTokenException")
+class GatewayResponses:
+    """API Gateway's own answers as the template's Api customises them (`GatewayResponses`): a
+    type's own entry, else its family's (DEFAULT_4XX / DEFAULT_5XX, with the type's own status),
+    else AWS's default `{"message": ...}`. Static header values ('...') and the mapping template's
+    $context.error.message(String), $context.error.responseType and $context.requestId are applied."""
 
+    def __init__(self, template: dict | None = None):
+        self.specs: dict[str, dict] = {}
+        for api in tpl.resources("AWS::Serverless::Api", template or {"Resources": {}}).values():
+            self.specs.update(api["Properties"].get("GatewayResponses") or {})
 
-def unauthorized() -> HttpResponse:
-    return _gateway_error(401, UNAUTHORIZED_BODY, "UnauthorizedException", "application/problem+json")
-
-
-def internal_error() -> HttpResponse:
-    return _gateway_error(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
+    def respond(self, response_type: str, request_id: str = "") -> HttpResponse:
+        status, error_type, message = AWS_GATEWAY_RESPONSES[response_type]
+        spec = self.specs.get(response_type)
+        if spec is not None:
+            status = int(spec.get("StatusCode", status))
+        else:
+            spec = self.specs.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX") or {}
+        headers = {"Content-Type": "application/json"}
+        for name, value in (spec.get("ResponseParameters", {}).get("Headers") or {}).items():
+            headers[name] = str(value).strip("'")
+        template = (spec.get("ResponseTemplates") or {}).get("application/json")
+        if template is None:
+            body = json.dumps({"message": message})
+        else:
+            body = (
+                template.replace("$context.error.messageString", json.dumps(message))
+                .replace("$context.error.message", message)
+                .replace("$context.error.responseType", response_type)
+                .replace("$context.requestId", request_id)
+            )
+        return HttpResponse(status, [*headers.items(), ("x-amzn-ErrorType", error_type)], body.encode())
 
 
 def preflight(request: HttpRequest, methods: list[str]) -> HttpResponse:
@@ -380,8 +410,10 @@ class ApiGateway:
         stage: str = "v1",
         local_router: LocalRouter | None = None,
         verifiers: dict[str, TokenVerifier] | None = None,
+        responses: GatewayResponses | None = None,
     ):
         self.table = RouteTable(routes)
+        self.responses = responses or GatewayResponses()
         self.functions = functions
         self.verifier = verifier  # the default authorizer's
         self.verifiers = dict(verifiers or {})  # authorizer name -> its pool's verifier
@@ -398,25 +430,25 @@ class ApiGateway:
             path = path[len(self.stage) + 1 :] or "/"  # the stage prefix of the deployed URL is optional
         matched = self.table.match_path(path)
         if matched is None:
-            return missing_authentication_token()
+            return self.responses.respond("MISSING_AUTHENTICATION_TOKEN")
         template_path, path_params = matched
         methods = self.table.methods(template_path)
         if request.method == "OPTIONS" and "OPTIONS" not in methods:
             return preflight(request, list(methods))
         route = methods.get(request.method) or methods.get("ANY")
         if route is None:
-            return missing_authentication_token()
+            return self.responses.respond("MISSING_AUTHENTICATION_TOKEN")
         claims = None
         if route.authorized:
             token = bearer_token(request.header("authorization"))
             verifier = self.verifiers.get(route.authorizer or "") if self.verifiers else self.verifier
             if token is None or verifier is None:
-                return unauthorized()
+                return self.responses.respond("UNAUTHORIZED")
             try:
                 claims = claims_as_api_gateway(verifier.verify(token))
             except InvalidToken as exc:
                 log.info("401 %s %s: %s", request.method, request.path, exc)
-                return unauthorized()
+                return self.responses.respond("UNAUTHORIZED")
         event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage)
         return self.invoke(route, event)
 
@@ -428,13 +460,13 @@ class ApiGateway:
             response = proxy_response_to_http(result)
         except FunctionUnavailable as exc:
             log.error("%s %s -> %s unavailable: %s", route.method, route.path, route.function, exc)
-            response = internal_error()
+            response = self.responses.respond("DEFAULT_5XX", request_id)
         except BadProxyResponse as exc:
             log.error("%s %s -> %s: %s", route.method, route.path, route.function, exc)
-            response = internal_error()
+            response = self.responses.respond("DEFAULT_5XX", request_id)
         except Exception:
             log.exception("%s %s -> %s raised", route.method, route.path, route.function)
-            response = internal_error()
+            response = self.responses.respond("DEFAULT_5XX", request_id)
         response.headers.append(("x-amzn-RequestId", request_id))
         return response
 
@@ -466,7 +498,7 @@ class _RequestHandler(ChaliceRequestHandler):
             response = self.gateway.handle(request)
         except Exception:
             log.exception("gateway failed on %s %s", self.command, self.path)
-            response = internal_error()
+            response = self.gateway.responses.respond("DEFAULT_5XX")
         self._write(response, head=self.command == "HEAD")
 
     def _write(self, response: HttpResponse, head: bool = False) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 from infra import template as tpl
 from infra.cognito_messages import CognitoMail
 from infra.event_delivery import EventSourceMappings
-from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
+from infra.gateway import ApiGateway, GatewayResponses, GatewayServer, TokenVerifier, api_routes
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
 from infra.local_clock import LocalClock
 from infra.local_routes import LocalRoutes, StaticMount, security_headers
@@ -185,7 +185,6 @@ class LocalStack:
             outbox=self.outbox_store,
             runner=self.scheduler,
             functions=self.functions,
-            base_url=lambda: self.base_url,
             static_mounts=[
                 StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())
             ],
@@ -196,7 +195,9 @@ class LocalStack:
         stage = next(
             (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"
         )
-        self.gateway = ApiGateway(api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers)
+        self.gateway = ApiGateway(
+            api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers, GatewayResponses(self.template)
+        )
         self.server = GatewayServer(self.gateway, self.host, self.port)
         self._cleanup.append(("stop gateway", self.server.stop))
         self.port = self.server.port  # a restart reuses it

@@ -55,6 +55,10 @@ Resources:
       Auth:
         DefaultAuthorizer: CognitoAuth
         Authorizers: {CognitoAuth: {UserPoolArn: !GetAtt Pool.Arn}}
+      GatewayResponses:
+        UNAUTHORIZED:
+          ResponseParameters: {Headers: {Content-Type: "'application/problem+json'"}}
+          ResponseTemplates: {application/json: '{"type":"about:blank","title":"Unauthorized","status":401}'}
   EchoFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -228,7 +232,7 @@ def test_a_public_route_needs_no_token(stack):
 # ---------------------------------------------------------------- routing
 
 
-def test_unknown_routes_get_api_gateways_403(stack, project, token):
+def test_unknown_routes_get_api_gateways_403_when_the_template_leaves_it_alone(stack, project, token):
     before = calls(project)
     for r in (get(stack, "/nope", token), get(stack, "/things/x/y/z", token), requests.delete(stack.base_url + "/things", timeout=10)):
         assert r.status_code == 403

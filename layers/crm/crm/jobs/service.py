@@ -18,7 +18,7 @@ from crm.jobs import catalog, sla, transitions
 from crm.jobs import repository as repo
 from crm.jobs.events import JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
-from crm.platform import clock, dynamo, ids, outbox, pagination, personal_data
+from crm.platform import clock, dynamo, idempotency, ids, outbox, pagination, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, field_problem, invalid
 from crm.platform.i18n import joined, reason, tr
@@ -205,7 +205,8 @@ def _insert(tenant: str, job: dict, entries: list[dict], watch: bool, also: Sequ
         return {**job, "reference": f"{prefix}-{n:06d}"}, entries
 
     # The site stays while it has jobs: its count of them moves in the same transaction.
-    return repo.create_job(tenant, build, watch, [*dependents.filed(tenant, job["contact_id"], "jobs", +1), *also])
+    filed = dependents.filed(tenant, job["contact_id"], "jobs", +1)
+    return repo.create_job(tenant, build, watch, [*filed, *also], idempotency.claim(job["id"]))
 
 
 def create(principal: Principal, body: JobCreate) -> dict:
@@ -501,6 +502,14 @@ def _custom_fields(principal: Principal, contact_id: str):
     except ImportError:  # the custom fields context is not deployed with this layer
         return None
     return customfields.contact_answers(principal, contact_id)
+
+
+def job_fields(principal: Principal, job_id: str):
+    """The custom fields of the job's site with their answers, as the principal may see them."""
+    from crm.customfields import service as customfields
+
+    job = get(principal, job_id)
+    return customfields.contact_answers(principal, job["contact_id"])
 
 
 def answer_fields(principal: Principal, job_id: str, values, expected_version: int):

@@ -25,7 +25,7 @@ from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.people.readers import person_reader
 from crm.platform import aws, clock, ids, personal_data, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import PreconditionFailed
+from crm.platform.errors import Conflict, PreconditionFailed
 from crm.platform.i18n import Reader, tr
 from crm.platform.redaction import Identity
 
@@ -148,4 +148,5 @@ def erase(principal: Principal, person_id: str) -> dict:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
         personal_data.forget(tenant, subjects)  # what is left of her entries (keyed by hashes and ids)
         return erased
-    raise PreconditionFailed(tr("the person kept changing while it was erased; try again"))
+    # No If-Match was sent: a 409 (try again), not a 412.
+    raise Conflict(tr("the person kept changing while it was erased; try again"))

@@ -130,12 +130,19 @@ def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
 
 
 def write_person(
-    tenant: str, old: dict | None, new: dict, terms: set[str], event: dict | None = None, also: Sequence[dynamo.Step] = ()
+    tenant: str,
+    old: dict | None,
+    new: dict,
+    terms: set[str],
+    event: dict | None = None,
+    also: Sequence[dynamo.Step] = (),
+    claim: Sequence[dynamo.Step] = (),
 ) -> None:
     """Create (old is None) or replace `old` at its version: the person (with the search `terms`
     it wrote on its contact), its tag memberships and counts, a consent event, and `also` (what
-    moves with it in other contexts and the person-data index), all or nothing."""
-    steps: Steps = [_person_put(tenant, old, new, terms)]
+    moves with it in other contexts and the person-data index), all or nothing (with the request's
+    idempotency claim, first, when it creates the person or the event)."""
+    steps: Steps = [*claim, _person_put(tenant, old, new, terms)]
     steps += _membership_steps(tenant, old, new)
     if event:
         steps.append(_event_put(tenant, event))
@@ -203,6 +210,11 @@ def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | No
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
+def get_consent_event(tenant: str, person_id: str, event_id: str) -> dict | None:
+    item = dynamo.get(_person_pk(tenant, person_id), CONSENT + event_id)
+    return dynamo.from_item(item) if item else None
+
+
 def all_consent_events(tenant: str, person_id: str) -> list[dict]:
     items = dynamo.query_all(("PK", _person_pk(tenant, person_id)), Key("SK").begins_with(CONSENT))
     return [dynamo.from_item(i) for i in items]
@@ -244,9 +256,10 @@ def _name_put(tenant: str, name: str, tag_id: str) -> tuple[dict, Exception]:
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), _name_taken(name)
 
 
-def create_tag(tenant: str, tag: dict) -> None:
+def create_tag(tenant: str, tag: dict, claim: Sequence[dynamo.Step] = ()) -> None:
     dynamo.transact_explained(
         [
+            *claim,
             (
                 dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()),
                 Conflict(tr("this tag already exists")),

@@ -10,7 +10,7 @@ from crm.people import repository as repo
 from crm.people import rules
 from crm.people.logins import revoke_login
 from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields
-from crm.platform import clock, dynamo, ids, personal_data
+from crm.platform import clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr
@@ -35,15 +35,24 @@ def _indexed(tenant: str, person: dict) -> list[dynamo.Step]:
     )
 
 
-def write(tenant: str, old: dict | None, new: dict, *, event: dict | None = None, index: list[dynamo.Step] | None = None) -> None:
+def write(
+    tenant: str,
+    old: dict | None,
+    new: dict,
+    *,
+    event: dict | None = None,
+    index: list[dynamo.Step] | None = None,
+    claim: list[dynamo.Step] | None = None,
+) -> None:
     """Create (old None) or replace a person, with what moves along: the search terms that make
     her contact found by her, the contact's count of persons, and her person-data index entries
-    (`index`: other steps for them, e.g. an erasure's removal)."""
+    (`index`: other steps for them, e.g. an erasure's removal); `claim`: the request's idempotency
+    claim when it creates her or a consent event."""
     terms = rules.terms(new)
     steps = dependents.search_terms(tenant, new["contact_id"], new["id"], set((old or {}).get("search_terms") or []), terms)
     if old is None:
         steps += dependents.filed(tenant, new["contact_id"], "persons", +1)
-    repo.write_person(tenant, old, new, terms, event, [*steps, *(_indexed(tenant, new) if index is None else index)])
+    repo.write_person(tenant, old, new, terms, event, [*steps, *(_indexed(tenant, new) if index is None else index)], claim or [])
 
 
 def lookup(tenant: str, person_id: str) -> dict | None:
@@ -84,7 +93,7 @@ def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     if fields.consent:
         person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, principal.actor, now)
         event = _event(person["id"], fields.consent, principal.actor, now)
-    write(tenant, None, person, event=event)
+    write(tenant, None, person, event=event, claim=idempotency.claim(person["id"]))
     return person
 
 
@@ -126,7 +135,7 @@ def record_consent(principal: Principal, person_id: str, change: ConsentChange, 
     consent = rules.consent_after(old, change.status, change.medium, principal.actor, now)
     new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
     event = _event(person_id, change, principal.actor, now)
-    write(tenant, old, new, event=event)
+    write(tenant, old, new, event=event, claim=idempotency.claim(event["id"]))
     return event
 
 
@@ -147,12 +156,20 @@ def find(
 ) -> tuple[list[dict], str | None]:
     if contact_id:
         contact_records.get(tenant, contact_id)
-    if tag_id:
-        tag(tenant, tag_id)
+    if tag_id and repo.get_tag(tenant, tag_id) is None:
+        raise invalid("tag", tr("is not a tag of this account"))  # a filter naming nothing is bad input, not a missing page
     query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
     return repo.list_persons(
         tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query
     )
+
+
+def consent_event(tenant: str, person_id: str, event_id: str) -> dict:
+    get(tenant, person_id)
+    event = repo.get_consent_event(tenant, person_id, event_id)
+    if event is None:
+        raise NotFound(tr("no such consent change of this person"))
+    return event
 
 
 def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -176,7 +193,7 @@ def tag(tenant: str, tag_id: str) -> dict:
 
 def create_tag(tenant: str, fields: TagFields) -> Tag:
     new = {**fields.model_dump(), "id": ids.new_id(), "version": 1, "person_count": 0}
-    repo.create_tag(tenant, new)
+    repo.create_tag(tenant, new, idempotency.claim(new["id"]))
     return Tag.model_validate(new)
 
 
