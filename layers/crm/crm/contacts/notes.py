@@ -53,7 +53,9 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
     try:
-        repo.create_note(tenant, note, idempotency.claim(note["id"]), personal_data.register(tenant, subjects, repo.note_place(tenant, note)))
+        repo.create_note(
+            tenant, note, idempotency.claim(note["id"]), personal_data.register(tenant, subjects, repo.note_place(tenant, note))
+        )
     except Exception:
         if fields.alert_at is not None:
             scheduling.cancel(f"note-{note['id']}", settings.alerts_target()[2])

@@ -116,7 +116,9 @@ def create(principal: Principal, fields: ContactFields) -> dict:
     now = clock.iso(clock.now())
     contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
     ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
-    repo.create_contact(tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]), _indexed(tenant, None, contact))
+    repo.create_contact(
+        tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]), _indexed(tenant, None, contact)
+    )
     return contact
 
 
