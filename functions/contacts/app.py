@@ -50,6 +50,7 @@ settings.require(
     settings.SCHEDULER_ROLE_ARN,
     settings.SCHEDULE_GROUP,
     settings.SCHEDULES_DLQ_ARN,
+    settings.EVENT_BUS_NAME,
 )
 api = Api("contacts", reader_locale=readers.reader_locale)
 app = api.app
@@ -155,6 +156,12 @@ def get_note(contact_id: str, note_id: str) -> Note:
 @api.route("GET", "/contacts/{contact_id}/emails", roles=STAFF)
 def list_emails(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ArchivedEmail]:
     return service.archived_emails(api.principal().tenant, contact_id, limit=limit, cursor=cursor)
+
+
+@api.route("GET", "/emails", roles=STAFF)
+def list_account_emails(limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ArchivedEmail]:
+    """Emails that concern no contact (e.g. a summary sent to the office)."""
+    return service.archived_emails(api.principal().tenant, None, limit=limit, cursor=cursor)
 
 
 @api.route("GET", "/contacts/{contact_id}/attachments", roles=STAFF)

@@ -41,7 +41,7 @@ from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
-settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER, settings.JOBS_BUS_NAME)
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER, settings.EVENT_BUS_NAME)
 api = Api("jobs", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -23,6 +24,7 @@ def cold_start(logical_id: str):
     fn = template.functions()[logical_id]
     spec = importlib.util.spec_from_file_location(f"cold_{logical_id}", template.ROOT / fn.code_uri / "app.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the module's generic models (Page[...]) through sys.modules
     with FUNCTIONS.running(logical_id):
         spec.loader.exec_module(module)
     return module
@@ -51,7 +53,7 @@ def test_a_function_sees_its_own_variables_and_no_other_functions(aws, monkeypat
     seen: dict[str, str] = {}
     monkeypatch.setattr(catalog, "members", lambda tenant, kind: seen.update(os.environ) or [])
     assert call("GET", "/job-types").status == 200
-    assert seen["JOBS_BUS_NAME"] and seen["TABLE_NAME"] and seen["AWS_LAMBDA_FUNCTION_NAME"] == "JobsFunction"
+    assert seen["EVENT_BUS_NAME"] and seen["TABLE_NAME"] and seen["AWS_LAMBDA_FUNCTION_NAME"] == "JobsFunction"
     assert not {"ATTACHMENTS_BUCKET", "MAIL_FROM", "CUSTOMER_USER_POOL_ID", "SCHEDULE_GROUP"} & set(seen)
 
 

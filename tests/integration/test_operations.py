@@ -1,5 +1,5 @@
-"""What template.yaml's operations promise holds in the running code: the jobs outbox alarm reads
-the metric JobEventsFunction writes (Powertools Metrics, CloudWatch's embedded format) under the
+"""What template.yaml's operations promise holds in the running code: the outbox alarm reads the
+metric OutboxFunction writes (Powertools Metrics, CloudWatch's embedded format) under the
 namespace and dimension it names; a schedule created in code retries and dead-letters where
 Scheduler may send; no function loads a tracing SDK."""
 
@@ -21,12 +21,12 @@ from tests.support.lambdas import FUNCTIONS, call, invoke, module
 
 def test_the_outbox_backlog_alarm_watches_the_metric_the_redrive_publishes(aws, monkeypatch, capsys):
     monkeypatch.delitem(FUNCTIONS.base, "POWERTOOLS_METRICS_DISABLED")  # the tests keep metrics off stdout, but here
-    module("JobEventsFunction").metrics.clear_metrics()  # what earlier tests' runs left unflushed (disabled)
-    invoke("JobEventsFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}})
+    module("OutboxFunction").metrics.clear_metrics()  # what earlier tests' runs left unflushed (disabled)
+    invoke("OutboxFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}})
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     metrics = {m["Name"]: (d["Namespace"], entry) for entry in emitted for d in entry["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
 
-    alarm = template.load()["Resources"]["JobEventsBacklog"]["Properties"]
+    alarm = template.load()["Resources"]["OutboxBacklog"]["Properties"]
     namespace, entry = metrics[alarm["MetricName"]]
     assert namespace == template.resolve(alarm["Namespace"], aws)
     assert all(entry[d["Name"]] == d["Value"] for d in alarm["Dimensions"])

@@ -44,7 +44,7 @@ def test_table_permissions_name_the_table_and_its_indexes_only(function):
 def test_email_goes_out_through_the_senders_verified_identity_only(identity, arn):
     refs = template.local_refs({"MailFrom": "crm@mail.example.org", "MailIdentity": identity})
     expected = f"arn:aws:ses:{template.REGION}:{template.ACCOUNT}:identity/{arn}"
-    senders = {f: {r for s in iam.statements(f, refs) if "ses:SendEmail" in _actions(s) for r in _resources(s)} for f in FUNCTIONS}
+    senders = {f: {r for s in iam.statements(f, refs) if "ses:SendRawEmail" in _actions(s) for r in _resources(s)} for f in FUNCTIONS}
     assert {f for f, arns in senders.items() if arns} == {"AlertsFunction", "PeopleFunction", "BookingFunction"}
     assert all(arns <= {expected} for arns in senders.values())
     pool = template.resolve(template.load()["Resources"]["CustomerUserPool"]["Properties"]["EmailConfiguration"], refs)

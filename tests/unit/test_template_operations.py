@@ -116,8 +116,8 @@ def test_the_api_answers_with_5xx_raise_an_alarm_and_every_request_is_logged():
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
 
 
-def test_a_jobs_outbox_backlog_raises_an_alarm():
-    """On the metric JobEventsFunction publishes (tests/integration/test_operations.py reads it)."""
-    (alarm,) = _alarms_on({"Fn::Sub": "crm-${Stage}"}, "JobEventsPending")
-    assert _dimension(alarm, "service") == "job_events" and alarm["EvaluationPeriods"] >= 2
+def test_an_outbox_backlog_raises_an_alarm():
+    """On the metric OutboxFunction publishes (tests/integration/test_operations.py reads it)."""
+    (alarm,) = _alarms_on({"Fn::Sub": "crm-${Stage}"}, "EventsPending")
+    assert _dimension(alarm, "service") == "outbox" and alarm["EvaluationPeriods"] >= 2
     assert GLOBALS["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {"Fn::Sub": "crm-${Stage}"}

@@ -23,7 +23,7 @@ SCHEDULE_GROUP = "SCHEDULE_GROUP"
 SCHEDULES_DLQ_ARN = "SCHEDULES_DLQ_ARN"  # where Scheduler puts a one-off schedule it could not deliver
 CUSTOMER_USER_POOL_ID = "CUSTOMER_USER_POOL_ID"
 BOOKING_SITE_URL_PARAMETER = "BOOKING_SITE_URL_PARAMETER"
-JOBS_BUS_NAME = "JOBS_BUS_NAME"
+EVENT_BUS_NAME = "EVENT_BUS_NAME"
 
 # Cached SSM values are read again after this long (the booking site's URL changes with its domain).
 PARAMETER_MAX_AGE = 300
@@ -84,9 +84,9 @@ def customer_user_pool_id() -> str:
     return _env(CUSTOMER_USER_POOL_ID)
 
 
-def jobs_bus_name() -> str:
-    """The EventBridge bus completed jobs are published on."""
-    return _env(JOBS_BUS_NAME)
+def event_bus_name() -> str:
+    """The EventBridge bus every context's events are published on (crm/platform/outbox.py)."""
+    return _env(EVENT_BUS_NAME)
 
 
 def booking_site_url() -> str:
