@@ -19,18 +19,19 @@ from tests.support import iam
 from tests.support.lambdas import FUNCTIONS, call, invoke, module
 
 
-def test_the_outbox_backlog_alarm_watches_the_metric_the_redrive_publishes(aws, monkeypatch, capsys):
+def test_the_outbox_alarms_watch_the_metrics_the_redrive_publishes(aws, monkeypatch, capsys):
     monkeypatch.delitem(FUNCTIONS.base, "POWERTOOLS_METRICS_DISABLED")  # the tests keep metrics off stdout, but here
     module("OutboxFunction").metrics.clear_metrics()  # what earlier tests' runs left unflushed (disabled)
     invoke("OutboxFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}})
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     metrics = {m["Name"]: (d["Namespace"], entry) for entry in emitted for d in entry["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
 
-    alarm = template.load()["Resources"]["OutboxBacklog"]["Properties"]
-    namespace, entry = metrics[alarm["MetricName"]]
-    assert namespace == template.resolve(alarm["Namespace"], aws)
-    assert all(entry[d["Name"]] == d["Value"] for d in alarm["Dimensions"])
-    assert entry[alarm["MetricName"]] == [0.0]  # nothing pending
+    for name in ("OutboxBacklog", "OutboxRefused"):  # events pending, events the bus refused
+        alarm = template.load()["Resources"][name]["Properties"]
+        namespace, entry = metrics[alarm["MetricName"]]
+        assert namespace == template.resolve(alarm["Namespace"], aws)
+        assert all(entry[d["Name"]] == d["Value"] for d in alarm["Dimensions"])
+        assert entry[alarm["MetricName"]] == [0.0]  # nothing pending, nothing refused
 
 
 def test_a_notes_one_off_alert_schedule_retries_then_dead_letters_where_scheduler_may_send(aws):

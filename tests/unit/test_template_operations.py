@@ -121,3 +121,20 @@ def test_an_outbox_backlog_raises_an_alarm():
     (alarm,) = _alarms_on({"Fn::Sub": "crm-${Stage}"}, "EventsPending")
     assert _dimension(alarm, "service") == "outbox" and alarm["EvaluationPeriods"] >= 2
     assert GLOBALS["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {"Fn::Sub": "crm-${Stage}"}
+
+
+def test_a_rules_dead_letter_queue_lets_that_rule_send_to_it():
+    """EventBridge writes a rule's dead letters as itself, not with a role: without the queue's
+    policy naming the rule, the undeliverable event is dropped."""
+    policies = template.resources("AWS::SQS::QueuePolicy").values()
+    for rule_id, rule in template.resources("AWS::Events::Rule").items():
+        for target in rule["Properties"].get("Targets", []):
+            queue = _dlq(target)
+            (policy,) = [p["Properties"]["PolicyDocument"] for p in policies if {"Ref": queue} in p["Properties"]["Queues"]]
+            assert any(
+                s["Effect"] == "Allow"
+                and s["Principal"] == {"Service": "events.amazonaws.com"}
+                and s["Action"] == "sqs:SendMessage"
+                and {"Fn::GetAtt": [rule_id, "Arn"]} in s["Condition"]["ArnEquals"]["aws:SourceArn"]
+                for s in policy["Statement"]
+            ), (rule_id, target["Id"])
