@@ -139,11 +139,8 @@ class LocalStack:
         self.functions = FunctionRegistry(self.refs, self.template, self.root)
         self.customers = self._customer_sign_in()
 
-        self.environment = stack_environment(
-            self.functions,
-            {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()},
-            {"CURSOR_SIGNING_KEY": self.cursor_signing_key},
-        )
+        # The cursor keys are in moto's SSM (CursorSigningKey's local value), as in AWS: not in the environment.
+        self.environment = stack_environment(self.functions, {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()})
         env = EnvironmentPatch(self.environment)
         env.apply()
         self._cleanup.append(("restore environment", env.restore))
