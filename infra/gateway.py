@@ -1,20 +1,24 @@
 """API Gateway (REST API, Lambda proxy integration, Cognito user-pool authorizer), emulated.
 
-chalice.local's dev server (ThreadedHTTPServer + a ChaliceRequestHandler subclass) receives
-HTTP; `ApiGateway.handle` does what API Gateway does with it:
+chalice.local's threaded HTTP server receives HTTP; `ApiGateway.handle` does what API Gateway does
+with it:
 
 1. local-only routes first (`/_local/...`, `/docs`, `/openapi.json`, `/booking/...`), if any;
-2. the template's Api events are the routes. No route for the path, or no such method on it:
-   403 `{"message":"Missing Authentication Token"}` as API Gateway answers (before any auth);
+2. the template's Api events are the routes. No route for the path, or no such method on it
+   (TRACE, CONNECT and unknown methods included): the MISSING_AUTHENTICATION_TOKEN gateway
+   response (403) as API Gateway answers, before any auth;
 3. CORS preflight (OPTIONS without an OPTIONS route) is answered permissively, without auth;
 4. the Cognito authorizer: `Authorization: <id token>` (or `Bearer <id token>`) verified against
    moto's signing key (signature, exp, iss = the pool, aud = a client of the pool,
-   token_use = id). Missing or invalid: the template's UNAUTHORIZED gateway response
-   (401 application/problem+json) and the function is not called;
+   token_use = id). Missing or invalid: the UNAUTHORIZED gateway response (401) and the
+   function is not called;
 5. a REST proxy event (requestContext.authorizer.claims as strings, like API Gateway) is handed
-   to the function's handler in-process; its proxy response becomes the HTTP response. A
-   handler that raises or answers something that is not a proxy response: 502
-   `{"message": "Internal server error"}`.
+   to the function (`infra.lambdas`: an instance of its own); its proxy response becomes the
+   HTTP response. A function that raises, times out or answers something that is not a proxy
+   response: the DEFAULT_5XX gateway response (502 `{"message": "Internal server error"}`).
+
+Gateway responses are the template's (`infra.gateway_responses`). A body over API Gateway's
+10 MB is refused (REQUEST_TOO_LARGE, 413) before it is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -33,16 +38,18 @@ from typing import Any
 from urllib.parse import unquote
 
 import jwt
-from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
+from chalice.local import ThreadedHTTPServer
 
 from infra import template as tpl
+from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse
-from infra.lambdas import FunctionRegistry, FunctionUnavailable
+from infra.lambdas import FunctionRegistry
+from infra.ports import listening_socket
 
 log = logging.getLogger(__name__)
 
-UNAUTHORIZED_BODY = b'{"type":"about:blank","title":"Unauthorized","status":401}'
 API_ID = "local"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
 # ---------------------------------------------------------------- routes
@@ -238,7 +245,13 @@ def _body_for_event(body: bytes | None, content_type: str | None) -> tuple[str |
 
 
 def build_proxy_event(
-    request: HttpRequest, route: ApiRoute, path: str, path_params: dict[str, str], claims: dict[str, str] | None, stage: str
+    request: HttpRequest,
+    route: ApiRoute,
+    path: str,
+    path_params: dict[str, str],
+    claims: dict[str, str] | None,
+    stage: str,
+    request_id: str | None = None,
 ) -> dict:
     """A REST API (v1) Lambda proxy integration event."""
     headers: dict[str, str] = {}
@@ -249,7 +262,7 @@ def build_proxy_event(
     query = request.query_params
     now = time.time()
     body, is_b64 = _body_for_event(request.body, request.header("content-type"))
-    request_id = str(uuid.uuid4())
+    request_id = request_id or str(uuid.uuid4())
     request_context: dict[str, Any] = {
         "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
         "resourcePath": route.path,
@@ -331,22 +344,6 @@ def proxy_response_to_http(result: Any) -> HttpResponse:
     return response
 
 
-def _gateway_error(status: int, body: bytes, error_type: str, content_type: str = "application/json") -> HttpResponse:
-    return HttpResponse(status, [("Content-Type", content_type), ("x-amzn-ErrorType", error_type)], body)
-
-
-def missing_authentication_token() -> HttpResponse:
-    return _gateway_error(403, b'{"message":"Missing Authentication Token"}', "MissingAuthenticationTokenException")
-
-
-def unauthorized() -> HttpResponse:
-    return _gateway_error(401, UNAUTHORIZED_BODY, "UnauthorizedException", "application/problem+json")
-
-
-def internal_error() -> HttpResponse:
-    return _gateway_error(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
-
-
 def preflight(request: HttpRequest, methods: list[str]) -> HttpResponse:
     allowed_headers = (
         request.header("access-control-request-headers")
@@ -380,6 +377,7 @@ class ApiGateway:
         stage: str = "v1",
         local_router: LocalRouter | None = None,
         verifiers: dict[str, TokenVerifier] | None = None,
+        responses: GatewayResponses | None = None,
     ):
         self.table = RouteTable(routes)
         self.functions = functions
@@ -387,71 +385,86 @@ class ApiGateway:
         self.verifiers = dict(verifiers or {})  # authorizer name -> its pool's verifier
         self.stage = stage
         self.local_router = local_router
+        self.responses = responses or GatewayResponses()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if self.local_router is not None:
+        if self.local_router is not None and not request.body_too_large:
             response = self.local_router(request)
             if response is not None:
                 return response
+        request_id = str(uuid.uuid4())
+        try:
+            response = self._api(request, request_id)
+        except Exception:
+            log.exception("gateway failed on %s %s", request.method, request.path)
+            response = self.responses.answer("DEFAULT_5XX", request, request_id)
+        response.headers.append(("x-amzn-RequestId", request_id))
+        return response
+
+    def _api(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        if request.body_too_large:
+            return self.responses.answer("REQUEST_TOO_LARGE", request, request_id)
         path = request.path
         if path == f"/{self.stage}" or path.startswith(f"/{self.stage}/"):
             path = path[len(self.stage) + 1 :] or "/"  # the stage prefix of the deployed URL is optional
-        matched = self.table.match_path(path)
+        matched = self.table.match_path(path) if path.startswith("/") else None  # CONNECT's target is host:port
         if matched is None:
-            return missing_authentication_token()
+            return self.responses.answer("MISSING_AUTHENTICATION_TOKEN", request, request_id)
         template_path, path_params = matched
         methods = self.table.methods(template_path)
         if request.method == "OPTIONS" and "OPTIONS" not in methods:
             return preflight(request, list(methods))
         route = methods.get(request.method) or methods.get("ANY")
         if route is None:
-            return missing_authentication_token()
+            return self.responses.answer("MISSING_AUTHENTICATION_TOKEN", request, request_id)
         claims = None
         if route.authorized:
             token = bearer_token(request.header("authorization"))
             verifier = self.verifiers.get(route.authorizer or "") if self.verifiers else self.verifier
             if token is None or verifier is None:
-                return unauthorized()
+                return self.responses.answer("UNAUTHORIZED", request, request_id)
             try:
                 claims = claims_as_api_gateway(verifier.verify(token))
             except InvalidToken as exc:
                 log.info("401 %s %s: %s", request.method, request.path, exc)
-                return unauthorized()
-        event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage)
-        return self.invoke(route, event)
-
-    def invoke(self, route: ApiRoute, event: dict) -> HttpResponse:
-        request_id = event["requestContext"]["requestId"]
+                return self.responses.answer("UNAUTHORIZED", request, request_id)
+        event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage, request_id)
         try:
-            fn = self.functions[route.function]
-            result = fn.invoke(event)
-            response = proxy_response_to_http(result)
-        except FunctionUnavailable as exc:
-            log.error("%s %s -> %s unavailable: %s", route.method, route.path, route.function, exc)
-            response = internal_error()
-        except BadProxyResponse as exc:
-            log.error("%s %s -> %s: %s", route.method, route.path, route.function, exc)
-            response = internal_error()
-        except Exception:
-            log.exception("%s %s -> %s raised", route.method, route.path, route.function)
-            response = internal_error()
-        response.headers.append(("x-amzn-RequestId", request_id))
-        return response
+            return proxy_response_to_http(self.functions[route.function].invoke(event))
+        except Exception as exc:  # noqa: BLE001 - whatever failed, API Gateway answers 502
+            log.error("%s %s -> %s failed: %s", route.method, route.path, route.function, exc)
+            return self.responses.answer("DEFAULT_5XX", request, request_id)
 
 
 # ---------------------------------------------------------------- HTTP server (chalice.local)
 
 
-class _RequestHandler(ChaliceRequestHandler):
-    """chalice.local's request handler, talking to an ApiGateway instead of a Chalice app."""
+App = Callable[[HttpRequest], HttpResponse]
+_LAST_RESORT = HttpResponse(502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}')
 
-    def __init__(self, request, client_address, server, app_object, config):
-        self.gateway: ApiGateway = app_object
-        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """Hands every request, whatever its method, to the server's app: API Gateway answers TRACE,
+    CONNECT or an unknown method itself (http.server would answer an HTML 501)."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as chalice.local's handler
+    server: _HttpServer
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
     def _generic_handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length > 0 else None
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            self.send_error(400, "invalid Content-Length")
+            return
+        too_large = length > MAX_BODY_BYTES
+        body = self.rfile.read(length) if 0 < length <= MAX_BODY_BYTES else None
+        if too_large:
+            self.close_connection = True  # its body is left unread
         raw_path, _, query = self.path.partition("?")
         request = HttpRequest(
             method=self.command,
@@ -461,13 +474,27 @@ class _RequestHandler(ChaliceRequestHandler):
             body=body,
             client_ip=self.client_address[0],
             host=self.headers.get("host", ""),
+            body_too_large=too_large,
         )
         try:
-            response = self.gateway.handle(request)
+            response = self.server.app(request)
         except Exception:
-            log.exception("gateway failed on %s %s", self.command, self.path)
-            response = internal_error()
+            log.exception("the local stack failed on %s %s", self.command, self.path)
+            response = _LAST_RESORT
         self._write(response, head=self.command == "HEAD")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The HTTP server's own errors (a malformed request line, headers too long) in JSON,
+        not http.server's HTML page."""
+        self.close_connection = True
+        self._write(
+            HttpResponse(
+                code,
+                [("Content-Type", "application/json")],
+                json.dumps({"message": message or self.responses[code][0]}).encode(),
+            ),
+            head=self.command == "HEAD",
+        )
 
     def _write(self, response: HttpResponse, head: bool = False) -> None:
         self.send_response(response.status)
@@ -479,29 +506,44 @@ class _RequestHandler(ChaliceRequestHandler):
         if not head and response.body:
             self.wfile.write(response.body)
 
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
-
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s - %s", self.address_string(), format % args)
 
 
-class GatewayServer:
-    """The HTTP side: chalice.local's LocalDevServer serving an ApiGateway in a thread."""
+class _HttpServer(ThreadedHTTPServer):
+    """chalice.local's threaded HTTP server on a socket bound beforehand (with a listen backlog
+    that holds a burst of connections), serving `app`."""
 
-    def __init__(self, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 0):
-        self._dev = LocalDevServer(gateway, None, host, port, handler_cls=_RequestHandler, server_cls=ThreadedHTTPServer)  # type: ignore[arg-type]
+    daemon_threads = True
+
+    def __init__(self, sock: socket.socket):
+        super().__init__(sock.getsockname(), _RequestHandler, bind_and_activate=False)
+        self.socket.close()  # the one TCPServer made; ours is bound and listening already
+        self.socket = sock
+        self.server_name, self.server_port = sock.getsockname()[:2]
+        self.app: App = lambda request: _LAST_RESORT
+
+
+class GatewayServer:
+    """The HTTP side. Binds its port at once (PortInUse, naming who holds it, if taken), so a
+    stack that cannot serve fails before starting anything else; serves `app` from `start`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._server = _HttpServer(listening_socket(host, port, "CRM_PORT"))
         self.host = host
-        self.port = self._dev.server.server_address[1]
-        self._thread = threading.Thread(target=self._dev.server.serve_forever, name="crm-local-gateway", daemon=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="crm-local-gateway", daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> None:
+    def start(self, app: App) -> None:
+        self._server.app = app
         self._thread.start()
 
     def stop(self) -> None:
-        self._dev.shutdown()
-        self._dev.server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()

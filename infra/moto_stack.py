@@ -1,7 +1,7 @@
 """moto, in-process: the server, the template's resources on it, local users and the SES outbox.
 
-* `MotoServer`: moto's ThreadedMotoServer on a loopback port, counting requests that may change
-  state (so the snapshotter knows when to write).
+* `MotoServer`: moto's server on a loopback port, counting requests that may change state (so
+  the snapshotter knows when to write).
 * `create_template_resources(client_factory, refs, template)`: tables, buckets, schedule groups,
   the user pool with its groups and a client, the verified SES sender, the event buses (each with
   a catch-all rule into a CloudWatch Logs group, so published events can be seen). Works against
@@ -34,9 +34,10 @@ from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from infra import template as tpl
+from infra.ports import PortInUse, listening_socket
+from infra.s3_post_policy import enforce_presigned_post_policies
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ MOTO_ENVIRONMENT = {
     "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
     "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
 }
+# Who may sign S3 upload policies: the credentials the functions use here.
+POLICY_SIGNERS = {FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]: FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
 LOCAL_PASSWORD = "Local-Passw0rd-crm"  # noqa: S105 - every local user's password (meets the pool's policy)
 _READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check", "Filter")
 
@@ -112,34 +115,58 @@ class _MutationCounter:
         return self.app(environ, start_response)
 
 
-class MotoServer(ThreadedMotoServer):
-    """moto's threaded server on 127.0.0.1; `mutations` grows on every possibly-writing request."""
+class _AtomicDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time. DynamoDB applies each request atomically;
+    moto does not (a transaction deep-copies the table and writes item by item, with no lock), so
+    functions running in parallel would see states DynamoDB never shows, or make moto fail
+    ("dictionary changed size during iteration"). Requests still race request by request, as on
+    DynamoDB."""
 
-    def __init__(self, port: int = 0):
-        super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
-        self._counter: _MutationCounter | None = None
+    def __init__(self, app):
+        self.app = app
+        self._lock = threading.Lock()
 
-    def _server_entry(self) -> None:  # same as moto's, with the counting middleware
+    def __call__(self, environ, start_response):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self._lock:
+            return list(self.app(environ, start_response))
+
+
+class MotoServer:
+    """moto's server (werkzeug, threaded) on 127.0.0.1; `mutations` grows on every possibly-writing
+    request. The port is bound here, in the caller's thread: a taken port raises PortInUse at
+    once (werkzeug would print its own message and exit its thread, leaving a start that waits
+    for ever)."""
+
+    def __init__(self, port: int = 0, variable: str = "CRM_MOTO_PORT"):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        self._counter = _MutationCounter(DomainDispatcherApplication(create_backend_app))
+        sock = listening_socket("127.0.0.1", port, variable)
+        enforce_presigned_post_policies(POLICY_SIGNERS)  # moto itself stores any upload
+        self._counter = _MutationCounter(_AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
         try:
-            self._server = make_server(self._ip_address, self._port, self._counter, True, request_handler=MotoRequestHandler)
-        except OSError as exc:
-            self._start_error = exc
-            self._server_ready_event.set()
-            return
-        self._server_ready_event.set()
-        self._server.serve_forever()
+            self._server = make_server(
+                "127.0.0.1", sock.getsockname()[1], self._counter, True, request_handler=MotoRequestHandler, fd=sock.fileno()
+            )
+        finally:
+            sock.close()  # werkzeug serves a duplicate of it
+        self._thread = threading.Thread(target=self._server.serve_forever, name="crm-local-moto", daemon=True)
 
     def start(self) -> None:
-        self._start_error = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request at INFO
-        super().start()
-        if self._start_error is not None:
-            self._thread.join()
-            raise self._start_error
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
 
     @property
     def url(self) -> str:
@@ -148,7 +175,7 @@ class MotoServer(ThreadedMotoServer):
 
     @property
     def mutations(self) -> int:
-        return self._counter.count if self._counter else 0
+        return self._counter.count
 
     def reset(self) -> None:
         """Forget everything moto holds (in this process)."""
@@ -157,16 +184,18 @@ class MotoServer(ThreadedMotoServer):
         moto_api_backend.reset()
 
 
-def start_moto(preferred_port: int | None = None) -> MotoServer:
-    """Start moto on `preferred_port` if it is free, else on any free port."""
+def start_moto(preferred_port: int | None = None, pinned: bool = False) -> MotoServer:
+    """Start moto on `preferred_port` (the last one of this state dir, or CRM_MOTO_PORT). When it
+    is taken: PortInUse if `pinned` (the user asked for it), else any free port."""
+    server = None
     if preferred_port:
-        server = MotoServer(preferred_port)
         try:
-            server.start()
-            return server
-        except OSError:
+            server = MotoServer(preferred_port)
+        except PortInUse:
+            if pinned:
+                raise
             log.info("moto port %s is taken; using a free one", preferred_port)
-    server = MotoServer(0)
+    server = server or MotoServer(0)
     server.start()
     return server
 
