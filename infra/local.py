@@ -38,16 +38,17 @@ from typing import Any
 
 from infra import template as tpl
 from infra.edge import Distribution
-from infra.gateway import ApiGateway, GatewayServer, TokenVerifier, api_routes
+from infra.gateway import ApiGateway, TokenVerifier, api_routes
 from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse, json_response
+from infra.http_server import GatewayServer
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
 from infra.local_routes import LocalRoutes, StaticMount
+from infra.moto_server import MotoServer, start_moto
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
     CustomerSignIn,
     EventLog,
-    MotoServer,
     Outbox,
     PoolUsers,
     Resources,
@@ -56,11 +57,11 @@ from infra.moto_stack import (
     client_factory,
     create_template_resources,
     scrub_proxy_for_loopback,
-    start_moto,
 )
 from infra.ports import PortInUse, command_of
 from infra.scheduler_runner import SchedulerRunner
-from infra.state import Snapshot, Snapshotter, StateDir, StateInUse, StateLock
+from infra.state import Snapshot, Snapshotter, StateDir
+from infra.state_lock import StateInUse, StateLock
 
 log = logging.getLogger(__name__)
 

@@ -570,8 +570,8 @@ def test_missing_booking_files_and_escapes_are_404(stack):
 
 
 def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_refused():
-    from infra.gateway import GatewayServer
     from infra.http import HttpResponse
+    from infra.http_server import GatewayServer
 
     server = GatewayServer("127.0.0.1", 0)  # bound and listening, not serving yet: every connection queues
     burst = []

@@ -16,7 +16,7 @@ import requests
 
 from infra.local import LocalStack
 from infra.ports import PortInUse, holder, listening_socket
-from infra.state import StateInUse, StateLock
+from infra.state_lock import StateInUse, StateLock
 
 TEMPLATE = """
 Resources:
@@ -130,7 +130,7 @@ def test_one_stack_per_state_dir_and_the_message_names_the_holder(tmp_path):
 
 
 def test_a_lock_left_by_a_crash_is_taken_over(tmp_path):
-    crash = "from pathlib import Path; from infra.state import StateLock; import os, sys; lock = StateLock(Path(sys.argv[1])); "
+    crash = "from pathlib import Path; from infra.state_lock import StateLock; import os, sys; lock = StateLock(Path(sys.argv[1])); "
     crash += "lock.acquire(); lock.describe(url='http://127.0.0.1:3999'); os.kill(os.getpid(), 9)"
     crashed = subprocess.Popen([sys.executable, "-c", crash, str(tmp_path)], cwd=Path(__file__).resolve().parents[2])  # noqa: S603 - our own code
     assert crashed.wait(60) == -9
