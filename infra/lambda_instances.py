@@ -112,10 +112,12 @@ class Instance:
     """One execution environment: a process running `lambda_runtime.serve` for one function."""
 
     def __init__(self, label: str, spec: RuntimeSpec, init_timeout_s: float):
-        self.label = label
         self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        self.pid, self._conn = Zygote.running().fork(spec)
-        self._pidfd = os.pidfd_open(self.pid)  # signals reach this process even if its pid is reused later
+        pid, self._conn = Zygote.running().fork(spec)
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)  # signals reach this process even if its pid is reused later
+        except ProcessLookupError:
+            self._pidfd = None  # already gone (an init that failed at once): its answer is on the socket
         try:
             ready = self._receive(init_timeout_s)
         except FunctionError as exc:
@@ -146,29 +148,34 @@ class Instance:
             raise InstanceDied() from None
 
     def _exited(self, timeout_s: float) -> bool:
-        return bool(select.select([self._pidfd], [], [], timeout_s)[0])
+        return self._pidfd is None or bool(select.select([self._pidfd], [], [], timeout_s)[0])
 
     def stop(self) -> None:
         """Let it end (closing its socket ends its loop); kill it if it does not within a second."""
         self._conn.close()
         if not self._exited(1):
-            self.kill()
-        else:
-            os.close(self._pidfd)
+            self.signal_kill()
+            self._exited(5)
+        self._close_pidfd()
 
     def kill(self) -> None:
         """End it now, whatever it is doing."""
-        with contextlib.suppress(ProcessLookupError, OSError):
-            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        self.signal_kill()
         self._exited(5)
         self._conn.close()
-        with contextlib.suppress(OSError):
-            os.close(self._pidfd)
+        self._close_pidfd()
 
     def signal_kill(self) -> None:
         """SIGKILL without waiting (its invoking thread sees InstanceDied and cleans up)."""
-        with contextlib.suppress(ProcessLookupError, OSError):
-            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        if self._pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+
+    def _close_pidfd(self) -> None:
+        if self._pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._pidfd)
+            self._pidfd = None
 
 
 class InstancePool:

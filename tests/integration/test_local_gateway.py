@@ -94,6 +94,13 @@ Resources:
           SLEEPY_ONLY: "its own"
       Events:
         Sleep:   {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /sleep, Auth: {Authorizer: NONE}}}
+  BrokenFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/broken/
+      Handler: app.handler
+      Events:
+        Broken:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /broken, Auth: {Authorizer: NONE}}}
   SiteHeaders:
     Type: AWS::CloudFront::ResponseHeadersPolicy
     Properties:
@@ -174,6 +181,8 @@ def project(tmp_path_factory) -> Path:
     (root / "template.yaml").write_text(TEMPLATE % {"calls": root / "calls"})
     (root / "functions" / "echo").mkdir(parents=True)
     (root / "functions" / "echo" / "app.py").write_text(textwrap.dedent(ECHO))
+    (root / "functions" / "broken").mkdir(parents=True)
+    (root / "functions" / "broken" / "app.py").write_text("raise ImportError('a dependency is missing')\n")
     (root / "functions" / "sleepy").mkdir(parents=True)
     (root / "functions" / "sleepy" / "app.py").write_text(textwrap.dedent(SLEEPY))
     (root / "web" / "booking" / "assets").mkdir(parents=True)
@@ -475,6 +484,13 @@ def test_one_invocation_at_a_time_per_instance_and_more_instances_when_they_over
     pids = {a["pid"] for a in answers}
     assert 1 < len(pids) <= stack.functions["EchoFunction"].max_instances
     assert stack.functions.instances()["EchoFunction"]["busy"] == 0
+
+
+def test_a_function_whose_init_fails_is_a_502_every_time_and_keeps_no_instance(stack):
+    for _ in range(2):  # each invocation tries the init again, as Lambda does
+        assert get(stack, "/broken").status_code == 502
+    assert stack.functions.instances()["BrokenFunction"] == {"instances": 0, "busy": 0}
+    assert "a dependency is missing" in requests.get(stack.base_url + "/_local/health", timeout=10).json()["functions"]["BrokenFunction"]
 
 
 def test_an_invocation_past_the_timeout_is_a_502_and_its_instance_is_replaced(stack):
