@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, handler_latency, job_log, requests_per_route, search_at_scale
+from bench import cold_import, documents, handler_latency, job_log, requests_per_route, search_at_scale
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -55,6 +55,18 @@ MEASURES = [
         "own), of the whole handler and of the floor, a bare Query of one page of the site's GSI2 partition (newest first, Limit 50; "
         "for the deep page, `GSI2SK <` the last key shown).",
         job_log.measure,
+    ),
+    (
+        "Documents: PDF pages, XLSX rows, charts (crm.platform.pdf, exports, charts)",
+        f"In-process, interleaved: median (p90/median) of {documents.PDF_REPETITIONS} rounds after {documents.PDF_WARM_UP} warm-up for the "
+        f"pages and charts, {documents.XLSX_REPETITIONS} rounds after {documents.XLSX_WARM_UP} for the XLSX. The invoice page (letterhead "
+        f"and logo, dates, two addresses, {documents.LINES} lines of which a third wrap, totals, legal mentions, footer) through the "
+        "toolkit (platypus layout, PDF/A-3b, byte-identical re-renders) against raw reportlab canvas calls drawing the same content "
+        "with the same embedded fonts, both one page; "
+        f"{documents.XLSX_ROWS:,} rows of seven typed columns (text, integer, money, percentage, date, datetime) through "
+        "`exports.write_xlsx` against XlsxWriter alone writing the same cells and formats (both constant_memory); a report page "
+        "with and without a 12-month bar + line chart, and the chart as SVG. `bench/documents.py`.",
+        documents.measure,
     ),
     (
         "Cold import, fresh interpreter",
