@@ -5,7 +5,7 @@ LOCK   := infra/requirements-dev.lock
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test setup lint browser bench build deploy clean lock
+.PHONY: dev test setup lint browser bench build deploy clean lock messages
 
 # The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layer's
 # own layers/crm/requirements.lock), then the crm package itself without resolving anything again.
@@ -21,6 +21,11 @@ setup: $(STAMP)
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 -q -o layers/crm/requirements.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q -c layers/crm/requirements.lock -o $(LOCK)
+
+## make messages: the texts of the code into each language's gettext catalogue (pybabel extract, then
+## update), and the catalogues compiled (.mo for the layer, JSON for the booking site): infra/messages.py
+messages: setup
+	$(PY) -m infra.messages
 
 ## make dev: the local stack (moto + chalice.local gateway + scheduler) with demo data, on port 3000 or $CRM_PORT
 dev: setup

@@ -20,14 +20,18 @@ from infra import template
 from tests.conftest import AWS_ENV
 
 RUNS = 7
-HEAVY = ("numpy", "shapely", "reportlab")
+HEAVY = ("numpy", "shapely", "reportlab", "babel")
+BABEL_DATA = "babel locale data"  # Babel's CLDR data for a locale, loaded by the first format or plural rule
 FLOOR = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics, Tracer"
 PROBE = """
 import sys, time
 start = time.perf_counter()
 {imports}
 elapsed = time.perf_counter() - start
-print(elapsed * 1000, ",".join(m for m in {heavy!r} if m in sys.modules))
+loaded = [m for m in {heavy!r} if m in sys.modules]
+if getattr(sys.modules.get("babel.localedata"), "_cache", None):
+    loaded.append({babel_data!r})
+print(elapsed * 1000, ",".join(loaded))
 """
 
 
@@ -45,7 +49,7 @@ def _targets() -> list[tuple[str, str, str, str]]:
 
 
 def _run(cwd: str, imports: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess:
-    code = PROBE.format(imports=imports, heavy=HEAVY)
+    code = PROBE.format(imports=imports, heavy=HEAVY, babel_data=BABEL_DATA)
     return subprocess.run([sys.executable, *flags, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True)
 
 
@@ -77,12 +81,23 @@ def _heavy_ms(cwd: str, imports: str, env: dict[str, str]) -> Counter[str]:
     return spent
 
 
-def measure() -> list[dict]:
+def environment(logical_id: str) -> dict[str, str]:
+    """A function's environment as Lambda gives it (template.yaml's), with the layer on PYTHONPATH."""
     refs = template.local_refs({"CursorSigningKey": "bench-cursor-signing-key-0123456789abcdef"})
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    base |= {**AWS_ENV, "PYTHONPATH": str(template.ROOT / "layers" / "crm")}
+    return {**base, **AWS_ENV, "PYTHONPATH": str(template.ROOT / "layers" / "crm"), **template.function_environment(logical_id, refs)}
+
+
+def loaded_at_import(logical_id: str) -> list[str]:
+    """The heavy packages (and Babel's locale data) a function's module loads at import, in a fresh interpreter."""
+    fn = template.functions()[logical_id]
+    module = fn.handler.rsplit(".", 1)[0]
+    return _timed(str(template.ROOT / fn.code_uri), f"import {module}", environment(logical_id))[1]
+
+
+def measure() -> list[dict]:
     targets = _targets()
-    envs = [{**base, **template.function_environment(logical_id, refs)} for *_, logical_id in targets]
+    envs = [environment(logical_id) for *_, logical_id in targets]
     samples: list[list[float]] = [[] for _ in targets]
     loaded: list[list[str]] = [[] for _ in targets]
     failed: dict[int, str] = {}  # a module that does not import gets a row saying why

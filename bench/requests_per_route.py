@@ -214,6 +214,8 @@ def _scenarios(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, Cal
         ("PATCH", "/settings"): [
             ("PATCH /settings", later("PATCH", "/settings", lambda: etag("/settings"), role="admin", body={"default_zone_radius_m": 25}))
         ],
+        ("GET", "/me"): [("GET /me", later("GET", "/me"))],
+        ("PATCH", "/me"): [("PATCH /me", later("PATCH", "/me", lambda: etag("/me"), body={"locale": "fr-FR"}))],
     }
 
 

@@ -1,7 +1,8 @@
 """Demo data for a fresh local stack: the `demo` tenant's groups, contacts, sites and notes; job
 types, the technician as a resource with a job at ABC's Paris site; ABC's booking site
 (/booking/abc-demo) and Claire Martin, a person of ABC invited to it (the invitation, with her
-temporary password, is in /_local/outbox).
+temporary password, is in /_local/outbox). The account speaks French (its settings' locale), as
+the companies of the product guide do: emails and the API's problem details read in French.
 
 Written through the API with real tokens, as a client would, so the demo also proves the stack.
 Prints nothing: infra/local.py's banner says where to look.
@@ -39,6 +40,9 @@ def seed(stack) -> None:
     def post(path: str, body: dict, role: str = "office") -> dict:
         return send("POST", path, body, role)
 
+    send(
+        "PATCH", "/settings", {"locale": "fr-FR", "currency": "EUR", "time_zone": "Europe/Paris"}, role="admin", headers={"If-Match": '"0"'}
+    )
     tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
     groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
     abc = post(

@@ -40,6 +40,7 @@ import jwt
 from infra import template as tpl
 from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse
+from infra.lambda_instances import FunctionThrottled
 from infra.lambdas import FunctionRegistry
 
 log = logging.getLogger(__name__)
@@ -426,6 +427,9 @@ class ApiGateway:
         event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage, request_id)
         try:
             return proxy_response_to_http(self.functions[route.function].invoke(event))
+        except FunctionThrottled as exc:  # Lambda refused the invocation: API Gateway answers 500
+            log.error("%s %s -> %s throttled: %s", route.method, route.path, route.function, exc)
+            return self.responses.answer("DEFAULT_5XX", request, request_id, status=500)
         except Exception as exc:  # noqa: BLE001 - whatever failed, API Gateway answers 502
             log.error("%s %s -> %s failed: %s", route.method, route.path, route.function, exc)
             return self.responses.answer("DEFAULT_5XX", request, request_id)

@@ -73,8 +73,11 @@ class GatewayResponses:
     def of(cls, template: dict) -> GatewayResponses:
         return cls(customisations(template))
 
-    def answer(self, response_type: str, request: HttpRequest, request_id: str) -> HttpResponse:
-        status, message, error_type = DEFAULTS[response_type]
+    def answer(self, response_type: str, request: HttpRequest, request_id: str, status: int | None = None) -> HttpResponse:
+        """`status`: the default status when it is not the type's own (Lambda refusing the
+        invocation is a 500 under DEFAULT_5XX, a function error a 502)."""
+        default_status, message, error_type = DEFAULTS[response_type]
+        status = status or default_status
         fallback = self.custom.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX", Customisation())
         own = self.custom.get(response_type, Customisation())
         status = own.status or fallback.status or status

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,18 +37,29 @@ from infra.lambda_runtime import RuntimeSpec
 INIT_TIMEOUT_S = 10  # Lambda's init phase; a slower init is retried within the invocation's own time
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class FunctionUnavailable(RuntimeError):
     """The function's code is missing or its init failed (Lambda: Runtime.ImportModuleError...)."""
+
+
+class FunctionThrottled(RuntimeError):
+    """Lambda refused the invocation: the function may not run any instance
+    (ReservedConcurrentExecutions: 0), TooManyRequestsException."""
 
 
 class FunctionError(RuntimeError):
     """The handler raised (or its result could not be serialised): Lambda's function error."""
 
     def __init__(self, error: dict[str, Any]):
-        self.error_type = str(error.get("errorType", "Error"))
-        self.error_message = str(error.get("errorMessage", ""))
-        self.stack_trace = list(error.get("stackTrace") or [])
-        super().__init__(f"{self.error_type}: {self.error_message}")
+        self.payload = {
+            "errorMessage": str(error.get("errorMessage", "")),
+            "errorType": str(error.get("errorType", "Error")),
+            "stackTrace": list(error.get("stackTrace") or []),
+        }  # as Lambda reports it (an asynchronous invocation's record, Invoke's response)
+        super().__init__(f"{self.payload['errorType']}: {self.payload['errorMessage']}")
 
 
 class FunctionTimeout(FunctionError):
@@ -127,22 +139,28 @@ class Instance:
             self.kill()
             raise FunctionUnavailable(f"{label}: {FunctionError(ready['init_error'])}")
 
-    def invoke(self, event: Any, context: dict[str, Any], timeout_s: float) -> Any:
-        """The handler's result; FunctionError when it raised, FunctionTimeout, InstanceDied."""
+    def invoke(self, event: Any, context: dict[str, Any], timeout_s: float, clock: Callable[[], datetime] | None = None) -> Any:
+        """The handler's result; FunctionError when it raised, FunctionTimeout, InstanceDied.
+        `clock` answers the instance's questions for the time (the stack's clock)."""
         request = json.dumps({"event": event, "context": {**context, "log_stream_name": self.log_stream_name}}).encode()
+        deadline = time.monotonic() + timeout_s
         try:
             self._conn.send_bytes(request)
+            answer = self._receive(timeout_s)
+            while "now?" in answer:
+                self._conn.send_bytes(json.dumps({"now": (clock or _utc_now)().isoformat()}).encode())
+                answer = self._receive(deadline - time.monotonic(), timeout_s)
         except OSError:
             raise InstanceDied() from None
-        answer = self._receive(timeout_s)
         if "error" in answer:
             raise FunctionError(answer["error"])
         return answer["result"]
 
-    def _receive(self, timeout_s: float) -> dict[str, Any]:
+    def _receive(self, wait_s: float, timeout_s: float | None = None) -> dict[str, Any]:
+        """The next message, within `wait_s` (FunctionTimeout, reporting `timeout_s`, if not)."""
         try:
-            if not self._conn.poll(timeout_s):
-                raise FunctionTimeout(timeout_s)
+            if not self._conn.poll(max(0.0, wait_s)):
+                raise FunctionTimeout(timeout_s or wait_s)
             return json.loads(self._conn.recv_bytes())
         except (EOFError, OSError):
             raise InstanceDied() from None
@@ -213,6 +231,8 @@ class InstancePool:
         return result
 
     def _acquire(self) -> Instance:
+        if self.max_instances == 0:
+            raise FunctionThrottled("Rate Exceeded.")
         with self._changed:
             while True:
                 if self._closed:

@@ -14,12 +14,14 @@ Lambda's runtime, an instance (`serve`):
 * then invokes the handler for each event, one at a time, with a context whose remaining time
   counts down to the function's timeout;
 * passes events and results as JSON, so a result Lambda could not serialise fails here too;
+* reads the time from the stack (the layer's clock, `RuntimeSpec.clock`, asks it during each
+  invocation), so a test that moves the stack's clock moves the functions' too;
 * reports a handler's exception as Lambda does ({"errorType", "errorMessage", "stackTrace"}) and
   prints it to stderr, as the runtime prints it to the function's log.
 
 Messages on the instance's socket (JSON, framed by multiprocessing.connection): the instance
 sends {"ready": true} or {"init_error": <error>}, then answers each {"event", "context"} with
-{"result": <value>} or {"error": <error>}.
+{"result": <value>} or {"error": <error>}; meanwhile it may ask {"now?": true}, answered {"now": ISO}.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -54,6 +58,7 @@ class RuntimeSpec:
     code_dir: str
     handler: str  # module.function, e.g. app.handler
     environment: dict[str, str]
+    clock: str | None = None  # module:function the functions read the time from, to ask the stack
 
 
 class Context:
@@ -114,7 +119,33 @@ def serve(conn: Connection, spec: RuntimeSpec) -> None:
             request = json.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the stack is gone or stopped this instance
-        conn.send_bytes(_invoke(handler, request).encode())
+        with _stack_time(spec.clock, conn):
+            reply = _invoke(handler, request)
+        conn.send_bytes(reply.encode())
+
+
+@contextlib.contextmanager
+def _stack_time(clock: str | None, conn: Connection) -> Iterator[None]:
+    """During an invocation, `clock` (module:function) asks the stack for the time."""
+    module_name, _, name = (clock or "").partition(":")
+    try:
+        module = importlib.import_module(module_name) if module_name else None
+    except ImportError:
+        module = None  # a function without the layer
+    if module is None:
+        yield
+        return
+
+    def now() -> datetime:
+        _send(conn, {"now?": True})
+        return datetime.fromisoformat(json.loads(conn.recv_bytes())["now"])
+
+    own = getattr(module, name)
+    setattr(module, name, now)
+    try:
+        yield
+    finally:
+        setattr(module, name, own)
 
 
 def _invoke(handler: Any, request: dict[str, Any]) -> str:

@@ -23,7 +23,9 @@ import os
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 from infra import template as tpl
 from infra.lambda_instances import INIT_TIMEOUT_S, FunctionUnavailable, Instance, InstancePool
 from infra.lambda_runtime import RuntimeSpec
+from infra.local_clock import LAYER_CLOCK
 
 __all__ = ["FunctionRegistry", "FunctionUnavailable", "LocalFunction"]
 
@@ -63,6 +66,7 @@ class LocalFunction:
     environment: dict[str, str]  # the template's variables, resolved
     max_instances: int = MAX_INSTANCES
     runtime_environment: dict[str, str] = field(default_factory=dict)  # the AWS endpoint and credentials of the local moto
+    clock: Callable[[], datetime] | None = None  # the stack's clock, which the functions read (None: real time)
     module: ModuleType | None = None
     load_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -93,7 +97,7 @@ class LocalFunction:
             "log_group_name": f"/aws/lambda/{self.name}",
             "timeout_ms": self.timeout_s * 1000,
         }
-        return self._instances().run(lambda instance: instance.invoke(event, context, self.timeout_s))
+        return self._instances().run(lambda instance: instance.invoke(event, context, self.timeout_s, self.clock))
 
     def _instances(self) -> InstancePool:
         with self._lock:
@@ -102,7 +106,12 @@ class LocalFunction:
             return self._pool
 
     def _new_instance(self) -> Instance:
-        spec = RuntimeSpec(code_dir=str(self.code_dir), handler=self.handler, environment=self.lambda_environment())
+        spec = RuntimeSpec(
+            code_dir=str(self.code_dir),
+            handler=self.handler,
+            environment=self.lambda_environment(),
+            clock=LAYER_CLOCK if self.clock is not None else None,
+        )
         return Instance(self.logical_id, spec, INIT_TIMEOUT_S + self.timeout_s)
 
     def lambda_environment(self) -> dict[str, str]:
@@ -187,9 +196,10 @@ class FunctionRegistry:
         template: dict | None = None,
         root: Path | None = None,
         runtime_environment: dict[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ):
         """`runtime_environment`: what every instance gets besides its function's own variables
-        (the local moto's endpoint and credentials)."""
+        (the local moto's endpoint and credentials); `clock`: the time the functions read."""
         self.template = template or tpl.load()
         self.root = root or tpl.ROOT
         globals_fn = self.template.get("Globals", {}).get("Function", {})
@@ -204,8 +214,9 @@ class FunctionRegistry:
                 memory_mb=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
                 timeout_s=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
                 environment=tpl.function_environment(logical_id, refs, self.template),
-                max_instances=min(MAX_INSTANCES, int(props.get("ReservedConcurrentExecutions", MAX_INSTANCES))),
+                max_instances=min(MAX_INSTANCES, int({**globals_fn, **props}.get("ReservedConcurrentExecutions", MAX_INSTANCES))),
                 runtime_environment=dict(runtime_environment or {}),
+                clock=clock,
             )
 
     def __getitem__(self, logical_id: str) -> LocalFunction:

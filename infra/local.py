@@ -37,12 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from infra import template as tpl
+from infra.cognito_messages import CognitoMail
 from infra.edge import Distribution
 from infra.gateway import ApiGateway, TokenVerifier, api_routes
 from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse, json_response
 from infra.http_server import GatewayServer
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
+from infra.local_clock import LocalClock
 from infra.local_routes import LocalRoutes, StaticMount
 from infra.moto_server import MotoServer, start_moto
 from infra.moto_stack import (
@@ -100,7 +102,7 @@ class LocalStack:
         self.scheduler_interval = scheduler_interval
         self.snapshot_interval = snapshot_interval
         self._seed = seed
-        self._clock = clock  # the scheduler runner's notion of now (tests pass a fake clock)
+        self.clock = LocalClock(clock)  # the runner's and the functions' now (tests pass a fake clock; POST /_local/clock sets it)
         self.running = False
         self.restored: dict[str, int] = {}
         self._waiting_for: dict[str, str] = {}  # what health waits for before it says ready
@@ -160,19 +162,10 @@ class LocalStack:
         for logical_id, pool in self.resources.other_pools.items():
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
         self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
-        self.customers = (
-            CustomerSignIn(
-                self.moto.url,
-                self.client,
-                self.resources.other_pools["CustomerUserPool"],
-                remember=self.pool_users["CustomerUserPool"].remember,
-            )
-            if "CustomerUserPool" in self.resources.other_pools
-            else None
-        )
         to_moto = {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}
-        self.functions = FunctionRegistry(self.refs, self.template, self.root, runtime_environment=to_moto)
+        self.functions = FunctionRegistry(self.refs, self.template, self.root, runtime_environment=to_moto, clock=self.clock)
         self._cleanup.append(("stop function instances", self.functions.stop))
+        self.customers = self._customer_sign_in()
 
         self.environment = stack_environment(self.functions, to_moto, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
         env = EnvironmentPatch(self.environment)
@@ -186,13 +179,16 @@ class LocalStack:
         self.restored = self.snapshots.restore()
         fresh = not self.restored
 
+        self._cleanup.append(("restore the layer's clock", self.clock.install()))
         self.scheduler = SchedulerRunner(
             self.client("scheduler"),
             self.functions,
             self.template,
             self.state.scheduler_state_file,
             self.scheduler_interval,
-            clock=self._clock,
+            clock=self.clock,
+            sqs_client=self.client("sqs"),
+            refs=self.refs,
         )
         for logical_id, status in self.functions.load_all().items():
             if status != "loaded":
@@ -217,6 +213,7 @@ class LocalStack:
             static_mounts=[StaticMount(BOOKING_SITE, self.web_root / "booking", passthrough=("/booking/sites/",))],
             customers=lambda: self.customers,
             events=self.event_log,
+            clock=self.clock,
         )
         stage = next(
             (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"
@@ -254,6 +251,19 @@ class LocalStack:
             return json_response(503, {"status": "starting", "waiting_for": dict(self._waiting_for)}, headers=[("Retry-After", "1")])
         response = self.gateway.handle(request)
         return self.distribution.apply(request, response) if self.distribution else response
+
+    def _customer_sign_in(self) -> CustomerSignIn | None:
+        """The booking page's Cognito calls, with the forgot-password code emailed as Cognito
+        would: through the pool's CustomMessage trigger (template.yaml's LambdaConfig)."""
+        pool = self.resources.other_pools.get("CustomerUserPool")
+        if pool is None:
+            return None
+        described = self.client("cognito-idp").describe_user_pool(UserPoolId=pool["id"])["UserPool"]
+        function = self.functions.find(described.get("LambdaConfig", {}).get("CustomMessage", ""))
+        mail = CognitoMail(self.client, pool, function.invoke if function else None, self.resources.mail_from)
+        return CustomerSignIn(
+            self.moto.url, self.client, pool, remember=self.pool_users["CustomerUserPool"].remember, send_code=mail.send_code
+        )
 
     def _authorizers(self, default: TokenVerifier | None) -> dict[str, TokenVerifier]:
         """The Api's Cognito authorizers by name, each verifying its own pool's tokens."""

@@ -3,8 +3,10 @@
     GET  /_local/health                 {"status": "ok", "services": {...}, ...}
     POST /_local/token                  {tenant, role, email} -> {"token": <real Cognito ID token>}
     POST /_local/cognito                Cognito's JSON API for the booking page (X-Amz-Target
-                                        InitiateAuth or RespondToAuthChallenge, the customer pool's
-                                        client only), handed to moto as the page sends it to AWS
+                                        InitiateAuth, RespondToAuthChallenge, ForgotPassword or
+                                        ConfirmForgotPassword, the customer pool's client only),
+                                        handed to moto as the page sends it to AWS; the reset code
+                                        is emailed (the pool's CustomMessage trigger, then SES)
     GET  /booking/config.json           {cognito_endpoint: "/_local/cognito", client_id}: where the
                                         booking page signs in (in AWS, deploying writes this file)
     GET  /_local/outbox                 emails sent through SES, newest first
@@ -12,6 +14,11 @@
                                         ({id, bus, source, detail-type, detail, time, received_at})
     GET  /_local/schedules              Scheduler schedules + the template's schedule events
     POST /_local/schedules/{name}/run   fire one now (404 if unknown)
+    GET  /_local/clock                  {now, set, running}: the scheduler's and the functions' now
+    POST /_local/clock                  {now: ISO 8601 with offset, running?: false}: move it (it
+                                        stands still unless running), then deliver what is due;
+                                        answers {now, fired: [schedule keys]}
+    DELETE /_local/clock                back to real time
     GET  /openapi.json                  the functions' OpenAPI specs, merged
     GET  /docs                          Swagger UI (assets from aws_lambda_powertools, no CDN)
     GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug); the
@@ -30,12 +37,14 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
+from infra.local_clock import LocalClock
 from infra.moto_stack import CustomerSignIn, EventLog, Outbox, UserDirectory, UserError
 from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
 
@@ -188,7 +197,9 @@ class LocalRoutes:
         static_mounts: list[StaticMount] | None = None,
         customers: Callable[[], CustomerSignIn | None] = lambda: None,
         events: EventLog | None = None,
+        clock: LocalClock | None = None,
     ):
+        self._clock = clock or LocalClock()
         self._customers = customers
         self._events = events or EventLog()
         self._health = health
@@ -207,6 +218,9 @@ class LocalRoutes:
             ("GET", re.compile(r"^/_local/events$"), self.events),
             ("GET", re.compile(r"^/_local/schedules$"), self.schedules),
             ("POST", re.compile(r"^/_local/schedules/(?P<name>.+)/run$"), self.run_schedule),
+            ("GET", re.compile(r"^/_local/clock$"), self.clock),
+            ("POST", re.compile(r"^/_local/clock$"), self.set_clock),
+            ("DELETE", re.compile(r"^/_local/clock$"), self.reset_clock),
             ("GET", re.compile(r"^/openapi\.json$"), self.openapi),
             ("GET", re.compile(r"^/docs/?$"), self.docs),
             ("GET", re.compile(r"^/docs/(?P<asset>[\w.-]+)$"), self.docs_asset),
@@ -232,7 +246,7 @@ class LocalRoutes:
                     204,
                     [
                         ("Access-Control-Allow-Origin", "*"),
-                        ("Access-Control-Allow-Methods", "GET,POST,OPTIONS"),
+                        ("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS"),
                         ("Access-Control-Allow-Headers", "*"),
                     ],
                 )
@@ -289,7 +303,9 @@ class LocalRoutes:
             return _cognito_error(503, "ServiceUnavailable", "the template has no customer user pool")
         target = request.header("X-Amz-Target") or ""
         if target not in customers.TARGETS:
-            return _cognito_error(400, "UnknownOperationException", "only InitiateAuth and RespondToAuthChallenge are served here")
+            return _cognito_error(
+                400, "UnknownOperationException", "only the booking page's sign-in and password-reset calls are served here"
+            )
         try:
             payload = request.json()
         except ValueError:
@@ -321,6 +337,34 @@ class LocalRoutes:
         except FireFailed as exc:
             return problem(502, "Bad Gateway", f"the target failed: {exc}")
         return json_response(200, result)
+
+    def clock(self, request: HttpRequest) -> HttpResponse:
+        return json_response(200, {"now": self._clock().isoformat(), "set": self._clock.is_set, "running": self._clock.running})
+
+    def set_clock(self, request: HttpRequest) -> HttpResponse:
+        try:
+            payload = request.json()
+        except ValueError:
+            payload = None
+        errors = []
+        when = payload.get("now") if isinstance(payload, dict) else None
+        try:
+            moment = datetime.fromisoformat(when.replace("Z", "+00:00")) if isinstance(when, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            errors.append({"field": "now", "message": "required: an ISO 8601 time with its offset, e.g. 2027-03-28T01:29:00Z"})
+        running = payload.get("running", False) if isinstance(payload, dict) else False
+        if not isinstance(running, bool):
+            errors.append({"field": "running", "message": "must be true or false"})
+        if errors or moment is None:
+            return problem(422, "Unprocessable Content", "body must be {now, running?}", errors=errors)
+        self._clock.set(moment, running=running)
+        return json_response(200, {"now": self._clock().isoformat(), "fired": self._runner.tick()})
+
+    def reset_clock(self, request: HttpRequest) -> HttpResponse:
+        self._clock.reset()
+        return json_response(200, {"now": self._clock().isoformat(), "set": False, "running": True})
 
     def openapi(self, request: HttpRequest) -> HttpResponse:
         return json_response(200, merged_openapi(self._functions, self._base_url()))

@@ -106,7 +106,17 @@ def _cfn_schema(schema: list[dict]) -> list[dict]:
 def _create_pool(cognito, logical_id: str, props: dict) -> dict:
     """A user pool from its template properties (those moto's CreateUserPool takes)."""
     args: dict[str, Any] = {"PoolName": props.get("UserPoolName", logical_id)}
-    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Policies", "UserAttributeUpdateSettings"):
+    keys = (
+        "UsernameAttributes",
+        "AutoVerifiedAttributes",
+        "AdminCreateUserConfig",
+        "Policies",
+        "UserAttributeUpdateSettings",
+        "AccountRecoverySetting",
+        "EmailConfiguration",
+        "LambdaConfig",
+    )
+    for key in keys:
         if key in props:
             args[key] = props[key]
     if props.get("Schema"):
@@ -327,44 +337,80 @@ class UserDirectory:
 
 
 class CustomerSignIn:
-    """The booking page's sign-in calls, handed to moto's Cognito exactly as the page sends them to
-    Cognito's public JSON API in AWS: InitiateAuth (USER_PASSWORD_AUTH) and RespondToAuthChallenge
-    (NEW_PASSWORD_REQUIRED), unsigned, for the customer pool's public client, and nothing else.
-    `remember(email, password)` hears the password that let each customer in (see `PoolUsers`)."""
+    """The booking page's calls to Cognito's public JSON API, handed to moto's Cognito as the page
+    sends them in AWS, unsigned, for the customer pool's public client, and nothing else:
+    InitiateAuth (USER_PASSWORD_AUTH), RespondToAuthChallenge (NEW_PASSWORD_REQUIRED),
+    ForgotPassword and ConfirmForgotPassword. Where moto parts from Cognito, the stand-in behaves
+    like Cognito: ForgotPassword's code is emailed (`send_code(username, code, client_metadata)`,
+    see infra.cognito_messages), never returned to the page; ConfirmForgotPassword takes only that
+    code (moto takes any) and the pool's password policy; a user who never chose a password cannot
+    reset it. `remember(email, password)` hears the password that let each customer in."""
 
-    TARGETS = frozenset({"AWSCognitoIdentityProviderService.InitiateAuth", "AWSCognitoIdentityProviderService.RespondToAuthChallenge"})
+    _ACTIONS = ("InitiateAuth", "RespondToAuthChallenge", "ForgotPassword", "ConfirmForgotPassword")
+    TARGETS = frozenset(f"AWSCognitoIdentityProviderService.{a}" for a in _ACTIONS)
     CONTENT_TYPE = "application/x-amz-json-1.1"
+    MOTO_CODE = "moto-confirmation-code:"  # moto checks a code only when it carries this prefix
 
     def __init__(
-        self, endpoint_url: str, make_client: ClientFactory, pool: dict[str, str], remember: Callable[[str, str], None] | None = None
+        self,
+        endpoint_url: str,
+        make_client: ClientFactory,
+        pool: dict[str, str],
+        remember: Callable[[str, str], None] | None = None,
+        send_code: Callable[[str, str, dict], None] | None = None,
     ):
         self._endpoint = endpoint_url.rstrip("/") + "/"
         self._cognito = make_client("cognito-idp")
         self.pool_id = pool["id"]
         self.client_id = pool["client_id"]
         self._remember = remember
+        self._send_code = send_code
         self._open = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # moto is on loopback
 
     def forward(self, target: str, body: bytes) -> tuple[int, bytes]:
-        """(status, body) of moto's answer; the caller has checked `target` is one of TARGETS."""
+        """(status, body) of the answer; the caller has checked `target` is one of TARGETS."""
+        action = target.rsplit(".", 1)[-1]
+        sent = json.loads(body)
+        if action == "ForgotPassword" and self._must_choose_first(sent.get("Username", "")):
+            return _cognito_error("NotAuthorizedException", "User password cannot be reset in the current state.")
+        if action == "ConfirmForgotPassword":
+            refused = _password_refused(self.pool_id, sent.get("Password", ""))
+            if refused:
+                return _cognito_error("InvalidPasswordException", refused)
+            code = str(sent.get("ConfirmationCode", ""))
+            body = json.dumps({**sent, "ConfirmationCode": self.MOTO_CODE + code.removeprefix(self.MOTO_CODE)}).encode()
+        status, answer, headers = self._moto(target, body)
+        code = headers.get("x-moto-forgot-password-confirmation-code") or ""
+        if action == "ForgotPassword" and status == 200 and code.startswith(self.MOTO_CODE) and self._send_code is not None:
+            self._send_code(sent["Username"], code.removeprefix(self.MOTO_CODE), sent.get("ClientMetadata") or {})
+        if status == 200 and self._remember is not None:
+            self._heard(action, sent, answer)
+        return status, answer
+
+    def _moto(self, target: str, body: bytes) -> tuple[int, bytes, Any]:
         request = urllib.request.Request(  # noqa: S310 - the endpoint is moto's own http URL
             self._endpoint, data=body, method="POST", headers={"Content-Type": self.CONTENT_TYPE, "X-Amz-Target": target}
         )
         try:
             with self._open.open(request, timeout=15) as response:
-                status, answer = response.status, response.read()
+                return response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
-            status, answer = error.code, error.read()
-        if status == 200 and self._remember is not None:
-            self._heard(target, body, answer)
-        return status, answer
+            return error.code, error.read(), error.headers
 
-    def _heard(self, target: str, body: bytes, answer: bytes) -> None:
+    def _must_choose_first(self, username: str) -> bool:
+        """An invited customer who has not chosen a password yet (Cognito refuses their reset)."""
         try:
-            if "AuthenticationResult" not in json.loads(answer):
+            return self._cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+        except self._cognito.exceptions.UserNotFoundException:
+            return False
+
+    def _heard(self, action: str, sent: dict, answer: bytes) -> None:
+        try:
+            if action == "ConfirmForgotPassword":
+                username, password = sent["Username"], sent["Password"]
+            elif "AuthenticationResult" not in json.loads(answer):
                 return
-            sent = json.loads(body)
-            if target.endswith(".InitiateAuth"):
+            elif action == "InitiateAuth":
                 username, password = sent["AuthParameters"]["USERNAME"], sent["AuthParameters"]["PASSWORD"]
             else:
                 username, password = sent["ChallengeResponses"]["USERNAME"], sent["ChallengeResponses"]["NEW_PASSWORD"]
@@ -373,6 +419,23 @@ class CustomerSignIn:
             self._remember(attributes.get("email", username), password)
         except Exception:
             log.debug("could not remember the password of a sign-in", exc_info=True)
+
+
+def _cognito_error(code: str, message: str) -> tuple[int, bytes]:
+    return 400, json.dumps({"__type": code, "message": message}).encode()
+
+
+def _password_refused(pool_id: str, password: str) -> str | None:
+    """Why the pool's password policy refuses `password` (moto's check, which its
+    ConfirmForgotPassword skips), or None. In-process only."""
+    from moto.cognitoidp.exceptions import InvalidPasswordException
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    try:
+        cognitoidp_backends[tpl.ACCOUNT][tpl.REGION]._validate_password(pool_id, password)
+    except InvalidPasswordException:
+        return "Password does not conform to policy"  # Cognito's words
+    return None
 
 
 class PoolUsers:

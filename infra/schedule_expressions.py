@@ -1,16 +1,24 @@
-"""EventBridge Scheduler / EventBridge rule schedule expressions: at(), cron() and rate().
+"""EventBridge Scheduler's schedule expressions, at(), cron() and rate(), read as AWS reads them.
 
-`parse(expression, timezone)` gives an object with two questions the scheduler runner asks:
+`parse(expression, timezone)` gives an object answering one question for the scheduler runner:
+`next_after(after, anchor)`, the first occurrence strictly after `after` (None if none).
 
-* `latest(now, anchor)`: the latest occurrence at or before `now` (None if there is none yet);
-* `next_after(after, anchor)`: the first occurrence strictly after `after` (None if never).
+The rules copied from the EventBridge Scheduler User Guide ("Schedule types", "Daylight saving
+time"), each with a test in tests/integration/test_local_scheduler_rules.py:
 
-`anchor` is when a recurring schedule started counting (its creation or StartDate): rate()
-occurrences are anchor + k * period (k >= 1); at() and cron() ignore it.
+* cron() is evaluated on the wall clock of ScheduleExpressionTimezone. "When the time shifts forward
+  in the Spring, if a cron expression falls on a non-existent date and time, your schedule
+  invocation is skipped. When the time shifts backwards in the Fall, your schedule runs only once":
+  a wall time in the gap gives no occurrence; one in the overlap gives its first instance only
+  (AWS does not say which of the two; this runner takes the first).
+* rate() is elapsed time: occurrences are anchor + k x period, k >= 0, where the anchor is the
+  StartDate or, without one, when the schedule was first seen ("starts invoking the target
+  immediately"). A day is 24 hours, so across a DST change the wall time moves by an hour.
+* at() is one occurrence, its wall time read in the schedule's time zone.
 
-AWS cron has six fields (minutes hours day-of-month month day-of-week year), `?` for "no
-specific value", day-of-week 1-7 = SUN-SAT (or names), `L` (last) and `#` (nth weekday). It is
-translated to croniter's five-field syntax; the year field is checked separately. `W` (nearest
+AWS cron has six fields (minutes hours day-of-month month day-of-week year), `?` for "no specific
+value", day-of-week 1-7 = SUN-SAT (or names), `L` (last) and `#` (nth weekday). Its wall-clock
+matches come from croniter on naive datetimes; the year field is checked here. `W` (nearest
 weekday) is not supported locally and raises ValueError.
 """
 
@@ -27,14 +35,16 @@ _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name or "UTC")
+_LAST_YEAR = 2199  # the cron year field's upper bound
 
 
 def _aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def wall_time_exists(wall: datetime, tz: ZoneInfo) -> bool:
+    """Whether a naive wall-clock time happens at all in `tz` (False inside a spring-forward gap)."""
+    return _aware(wall.replace(tzinfo=tz)).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0)
 
 
 @dataclass(frozen=True)
@@ -42,11 +52,7 @@ class AtExpression:
     text: str
     when: datetime  # aware, in the schedule's time zone
 
-    kind = "at"
     one_off = True
-
-    def latest(self, now: datetime, anchor: datetime | None = None) -> datetime | None:
-        return self.when if self.when <= _aware(now) else None
 
     def next_after(self, after: datetime, anchor: datetime | None = None) -> datetime | None:
         return self.when if self.when > _aware(after) else None
@@ -57,50 +63,49 @@ class RateExpression:
     text: str
     period: timedelta
 
-    kind = "rate"
     one_off = False
-
-    def latest(self, now: datetime, anchor: datetime | None = None) -> datetime | None:
-        anchor = _aware(anchor or now)
-        periods = int((_aware(now) - anchor) / self.period)
-        return anchor + periods * self.period if periods >= 1 else None
 
     def next_after(self, after: datetime, anchor: datetime | None = None) -> datetime | None:
         after = _aware(after)
         anchor = _aware(anchor or after)
         if after < anchor:
-            return anchor + self.period
+            return anchor
         return anchor + (int((after - anchor) / self.period) + 1) * self.period
 
 
 @dataclass(frozen=True)
 class CronExpression:
     text: str
-    croniter_expression: str  # five fields
+    croniter_expression: str  # five fields, matched on the naive wall clock
     years: frozenset[int] | None  # None: every year
     tz: ZoneInfo
 
-    kind = "cron"
     one_off = False
-    _MAX_STEPS = 2000  # bounded search when the year field filters occurrences
-
-    def _iterate(self, start: datetime, backwards: bool) -> datetime | None:
-        it = croniter(self.croniter_expression, start.astimezone(self.tz))
-        for _ in range(self._MAX_STEPS):
-            t = it.get_prev(datetime) if backwards else it.get_next(datetime)
-            if self.years is None or t.year in self.years:
-                return t
-            if self.years and ((backwards and t.year < min(self.years)) or (not backwards and t.year > max(self.years))):
-                return None
-        return None
-
-    def latest(self, now: datetime, anchor: datetime | None = None) -> datetime | None:
-        # croniter's get_prev is strict; start one second later so an occurrence at `now` counts.
-        start = _aware(now).replace(microsecond=0) + timedelta(seconds=1)
-        return self._iterate(start, backwards=True)
+    _MAX_STEPS = 10_000  # bounds the search (an expression that only ever matches inside a gap)
 
     def next_after(self, after: datetime, anchor: datetime | None = None) -> datetime | None:
-        return self._iterate(_aware(after), backwards=False)
+        after = _aware(after).astimezone(UTC)
+        # A wall time earlier than `after`'s can still be a later instant when the offset drops
+        # (autumn) within the next day: start that much earlier on the wall clock.
+        offset_now, offset_later = after.astimezone(self.tz).utcoffset(), (after + timedelta(days=1)).astimezone(self.tz).utcoffset()
+        drop = max((offset_now or timedelta(0)) - (offset_later or timedelta(0)), timedelta(0))
+        matches = croniter(self.croniter_expression, after.astimezone(self.tz).replace(tzinfo=None) - drop - timedelta(minutes=1))
+        for _ in range(self._MAX_STEPS):
+            wall: datetime = matches.get_next(datetime)
+            if self.years is not None and wall.year not in self.years:
+                later = [y for y in self.years if y > wall.year]
+                if not later:
+                    return None
+                matches = croniter(self.croniter_expression, datetime(min(later), 1, 1) - timedelta(minutes=1))
+                continue
+            if wall.year > _LAST_YEAR:
+                return None
+            if not wall_time_exists(wall, self.tz):
+                continue  # in the spring gap: AWS skips it
+            instant = wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC)  # the overlap: its first instance only
+            if instant > after:
+                return instant.astimezone(self.tz)
+        return None
 
 
 ScheduleExpression = AtExpression | RateExpression | CronExpression
@@ -143,13 +148,13 @@ def _years(field: str) -> frozenset[int] | None:
     for part in field.split(","):
         rng, _, step = part.partition("/")
         if rng == "*":
-            lo, hi = 1970, 2199
+            lo, hi = 1970, _LAST_YEAR
         elif "-" in rng:
             lo, hi = (int(x) for x in rng.split("-", 1))
         else:
             lo = hi = int(rng)
             if step:
-                hi = 2199
+                hi = _LAST_YEAR
         years.update(range(lo, hi + 1, int(step) if step else 1))
     return frozenset(years)
 
@@ -171,7 +176,7 @@ def aws_cron_to_croniter(fields: str) -> tuple[str, frozenset[int] | None]:
 def parse(expression: str, timezone_name: str | None = None) -> ScheduleExpression:
     """Parse an at()/cron()/rate() expression; raise ValueError if it is not one."""
     text = expression.strip()
-    tz = _zone(timezone_name)
+    tz = ZoneInfo(timezone_name or "UTC")
     if m := _AT.match(text):
         return AtExpression(text, datetime.fromisoformat(m.group(1)).replace(tzinfo=tz))
     if m := _RATE.match(text):

@@ -6,6 +6,7 @@ Intrinsics (!Ref, !GetAtt, !Sub) are resolved against local stand-ins for the ph
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -127,6 +128,9 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
             names[logical_id] = f"{prefix}-{logical_id}".lower()
+        elif kind == "AWS::SQS::Queue":
+            fifo = str(res.get("Properties", {}).get("FifoQueue", "")).lower() == "true"
+            names[logical_id] = f"{prefix}-{logical_id}" + (".fifo" if fifo else "")
     return names
 
 
@@ -141,6 +145,8 @@ def _arn(kind: str, logical_id: str, name: str) -> str:
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
     if kind == "AWS::Events::EventBus":
         return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
+    if kind == "AWS::SQS::Queue":
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
     return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}/{name}"
 
 
@@ -236,6 +242,26 @@ def create_schedule_groups(scheduler, refs: dict[str, str], template: dict | Non
     return created
 
 
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "ReceiveMessageWaitTimeSeconds", "FifoQueue")
+
+
+def create_queues(sqs, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create every AWS::SQS::Queue of the template under its local name, with its attributes
+    (a RedrivePolicy's dead-letter queue first, so its ARN exists)."""
+    template = template or load()
+    queues = resources("AWS::SQS::Queue", template)
+    ordered = sorted(queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {}))
+    created = []
+    for logical_id in ordered:
+        props = resolve(queues[logical_id].get("Properties", {}), refs, template)
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        sqs.create_queue(QueueName=refs[logical_id], Attributes=attributes)
+        created.append(refs[logical_id])
+    return created
+
+
 def create_event_buses(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
     """Create every AWS::Events::EventBus of the template under its local name (its Ref)."""
     template = template or load()
@@ -260,7 +286,7 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
 
 def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
     """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
-    buckets, schedule groups, event buses, SSM parameters, and the verified SES sender. (The local
+    buckets, schedule groups, event buses, SQS queues, SSM parameters, and the verified SES sender. (The local
     stack adds user pools and event watchers; the tests and benchmarks need only these.)"""
     template = template or load()
     created = {
@@ -268,6 +294,7 @@ def create_backing_resources(make_client, refs: dict[str, str], template: dict |
         "buckets": create_buckets(make_client("s3"), refs, template),
         "schedule_groups": create_schedule_groups(make_client("scheduler"), refs, template),
         "event_buses": create_event_buses(make_client("events"), refs, template),
+        "queues": create_queues(make_client("sqs"), refs, template),
         "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template),
     }
     if refs.get("MailFrom"):

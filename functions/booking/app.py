@@ -17,7 +17,7 @@ from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT
 from crm.platform.types import Limit
 
-api = Api("booking")
+api = Api("booking", reader_locale=service.reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
 SlugParam = Annotated[str, Path(max_length=48)]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, folder, notes, service
+from crm.contacts import attachments, folder, notes, readers, service
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
@@ -25,6 +25,8 @@ from crm.contacts.models import (
     GroupFields,
     Note,
     NoteFields,
+    Profile,
+    ProfilePatch,
     SettingsPatch,
     ZoneAnswer,
     ZoneQuery,
@@ -34,7 +36,7 @@ from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
-api = Api("contacts")
+api = Api("contacts", reader_locale=readers.reader_locale)
 app = api.app
 ContactOut = Contact | ContactView
 Cursor = Annotated[str | None, Query(max_length=2048)]
@@ -188,6 +190,21 @@ def get_settings():
 def update_settings(body: SettingsPatch):
     current = service.update_settings(api.principal().tenant, body, expected_version(api.header("If-Match")))
     return respond(current, version=current.version)
+
+
+# ---------------------------------------------------------------- the caller's own profile (locale, time zone)
+
+
+@api.route("GET", "/me", roles=STAFF_AND_RESOURCES)
+def get_me() -> Profile:
+    me = readers.profile(api.principal())
+    return respond(me, version=me.version)
+
+
+@api.route("PATCH", "/me", roles=STAFF_AND_RESOURCES)
+def update_me(body: ProfilePatch) -> Profile:
+    me = readers.update_profile(api.principal(), body, expected_version(api.header("If-Match")))
+    return respond(me, version=me.version)
 
 
 handler = api.handler()

@@ -5,10 +5,9 @@ Each route parses, authorises (its roles) and makes one call into the crm layer.
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools.event_handler import Response
 
+from crm.contacts.readers import reader_locale
 from crm.customfields import service
 from crm.customfields.models import (
     ContactFieldValues,
@@ -22,9 +21,9 @@ from crm.customfields.models import (
     ValuesPatch,
 )
 from crm.platform.auth import ADMINS, STAFF_AND_RESOURCES
-from crm.platform.http import PROBLEM, Api, etag, expected_version, respond
+from crm.platform.http import Api, etag, expected_version, respond
 
-api = Api("customfields")
+api = Api("customfields", reader_locale=reader_locale)
 app = api.app
 
 
@@ -36,9 +35,8 @@ def _if_match() -> int | None:
 @app.exception_handler(service.ReplaceNeeded)
 def _replace_needed(e: service.ReplaceNeeded) -> Response:
     # RFC 9457 extension members carry the counts, so a client can word its confirmation.
-    body = {"type": "about:blank", "title": e.title, "status": e.status, "detail": e.detail, **e.counts}
-    body["errors"] = [{"field": x.field, "message": x.message} for x in e.errors]
-    return Response(status_code=e.status, content_type=PROBLEM, body=json.dumps(body), headers={"ETag": etag(e.version)})
+    e.headers = {**e.headers, "ETag": etag(e.version)}
+    return api.problem(e, extensions=e.counts)
 
 
 # ---------------------------------------------------------------- a group's fields

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from crm.contacts.readers import reader_locale
 from crm.customfields.models import ContactFieldValues, ValuesPatch
 from crm.jobs import catalog, service
 from crm.jobs.models import (
@@ -39,7 +40,7 @@ from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
-api = Api("jobs")
+api = Api("jobs", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]
 IdParam = Annotated[str | None, Query(max_length=26)]

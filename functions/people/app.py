@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from crm.contacts.readers import reader_locale
 from crm.people import gdpr, service
 from crm.people.models import (
     ConsentChange,
@@ -28,7 +29,7 @@ from crm.platform.http import Api, expected_version, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
-api = Api("people")
+api = Api("people", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
 TagId = Annotated[str | None, Query(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]

@@ -3,7 +3,9 @@
 `stack` runs the real template's stack on a free port with a temporary state directory, once per
 test module (moto's state is process-global, so a stack must not outlive its module while other
 modules use mock_aws). It has `.base_url`, `.token(tenant, role, email)`, `.client(service)`
-(boto3 on the stack's moto), `.outbox()`, `.fire_schedule(name)` and `.restart()`.
+(boto3 on the stack's moto), `.outbox()`, `.fire_schedule(name)` and `.restart()`. Its time is
+`POST /_local/clock {"now": ..., "running": false}` (the scheduler and the functions both follow it;
+`DELETE /_local/clock` gives real time back): a test crosses a daylight-saving change that way.
 """
 
 from __future__ import annotations

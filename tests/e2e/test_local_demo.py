@@ -62,7 +62,7 @@ def test_the_demo_booking_site_works_for_the_invited_person(seeded):
 
     (invitation,) = [m for m in stack.outbox() if m["to"] == [demo.INVITED]]
     assert f"{base}/booking/abc-demo" in invitation["body"]
-    temporary = re.search(r"temporary password:\s*(\S+)", invitation["body"]).group(1)
+    temporary = re.search(r"mot de passe temporaire :\s*(\S+)", invitation["body"]).group(1)  # the demo account is French
     login = sign_in(base, demo.INVITED, temporary, "Claire-Passw0rd-1")  # as the page does
     assert login.token, login
     as_claire = {"Authorization": f"Bearer {login.token}"}

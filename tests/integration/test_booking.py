@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import boto3
 import pytest
+from babel.dates import format_date
 from moto.ses.models import ses_backends
 
 from infra import template
@@ -300,7 +301,8 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     message = sent_emails()[before]
     assert message.destinations["ToAddresses"] == ["office@acme.example"]
     assert reply.json["reference"] in message.subject
-    assert PREFERRED in message.body and "jane@abc.example" in message.body
+    preferred = format_date(date.fromisoformat(PREFERRED), "long", locale="en_GB")  # the office reads the account's English
+    assert f"Preferred date: {preferred}" in message.body and "jane@abc.example" in message.body
     assert reply.json["office_notified"] is True
     # The job names who booked it by person id only: erasing Jane leaves nothing of her in it.
     assert job["created_by"] == f"person:{world['jane']['id']}"

@@ -235,7 +235,7 @@ def test_copy_onto_a_group_with_fields_is_refused_with_counts_then_replaces_when
     refused = call("POST", path, body={"from_group_id": site["group_id"]}, **ADMIN)
     assert refused.status == 409 and refused.headers["content-type"] == "application/problem+json"
     assert (refused.json["fields_dropped"], refused.json["contacts_affected"], refused.json["values_dropped"]) == (2, 2, 3)
-    assert "2 field(s)" in refused.json["detail"] and "3 answer(s)" in refused.json["detail"]
+    assert "2 fields" in refused.json["detail"] and "3 answers" in refused.json["detail"]
     assert list(by_label(fields_of(target))) == ["Door code", "Alarm"]
     assert answers(one["id"]).json["version"] == 1
 

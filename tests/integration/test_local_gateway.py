@@ -13,6 +13,7 @@ import socket
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -81,6 +82,7 @@ Resources:
         Binary:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /binary}}
         Boom:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /boom}}
         Slow:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: POST, Path: /slow}}
+        Now:     {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /now, Auth: {Authorizer: NONE}}}
         Public:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /public, Auth: {Authorizer: NONE}}}
         Site:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: "/booking/sites/{slug}", Auth: {Authorizer: NONE}}}
   SleepyFunction:
@@ -94,6 +96,14 @@ Resources:
           SLEEPY_ONLY: "its own"
       Events:
         Sleep:   {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /sleep, Auth: {Authorizer: NONE}}}
+  ThrottledFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/echo/
+      Handler: app.handler
+      ReservedConcurrentExecutions: 0
+      Events:
+        Throttled: {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /throttled, Auth: {Authorizer: NONE}}}
   BrokenFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -153,6 +163,9 @@ def handler(event, context):
         raise RuntimeError("boom")
     if event["resource"] == "/slow":
         return slow()
+    if event["resource"] == "/now":
+        from crm.platform import clock  # the layer's clock, as a function reads it
+        return {"statusCode": 200, "body": json.dumps({"now": clock.now().isoformat()})}
     if event["resource"] == "/binary":
         return {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
                 "body": base64.b64encode(PNG).decode(), "isBase64Encoded": True}
@@ -484,6 +497,22 @@ def test_one_invocation_at_a_time_per_instance_and_more_instances_when_they_over
     pids = {a["pid"] for a in answers}
     assert 1 < len(pids) <= stack.functions["EchoFunction"].max_instances
     assert stack.functions.instances()["EchoFunction"]["busy"] == 0
+
+
+def test_a_function_reads_the_stacks_clock(stack):
+    stack.clock.set(datetime(2031, 3, 30, 0, 59, tzinfo=UTC))
+    try:
+        assert get(stack, "/now").json() == {"now": "2031-03-30T00:59:00+00:00"}
+    finally:
+        stack.clock.reset()
+    assert abs(datetime.fromisoformat(get(stack, "/now").json()["now"]) - datetime.now(UTC)) < timedelta(minutes=5)  # real time again
+
+
+def test_a_function_lambda_may_not_run_is_api_gateways_500(stack, project):
+    before = calls(project)
+    r = get(stack, "/throttled")
+    assert r.status_code == 500 and r.json()["title"] == "Internal server error" and r.json()["type"] == "DEFAULT_5XX"
+    assert calls(project) == before
 
 
 def test_a_function_whose_init_fails_is_a_502_every_time_and_keeps_no_instance(stack):

@@ -15,9 +15,8 @@ PARIS = ZoneInfo("Europe/Paris")
 def test_at_is_read_in_the_schedule_time_zone():
     expr = parse("at(2026-03-01T09:30:00)", "Europe/Paris")
     assert expr.when == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)  # 09:30 in Paris is 08:30 UTC in winter
-    assert expr.latest(datetime(2026, 3, 1, 8, 29, 59, tzinfo=UTC)) is None
-    assert expr.latest(datetime(2026, 3, 1, 8, 30, tzinfo=UTC)) == expr.when
-    assert expr.next_after(datetime(2026, 3, 1, 8, 0, tzinfo=UTC)) == expr.when
+    assert expr.next_after(datetime(2026, 3, 1, 8, 29, 59, tzinfo=UTC)) == expr.when
+    assert expr.next_after(datetime(2026, 3, 1, 8, 30, tzinfo=UTC)) is None
     assert expr.next_after(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)) is None
 
 
@@ -29,7 +28,6 @@ def test_cron_with_question_mark_and_day_names():
     expr = parse("cron(0 9 ? * MON-FRI *)", "UTC")
     friday = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     assert expr.next_after(friday) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # skips the weekend
-    assert expr.latest(friday) == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def test_cron_day_of_week_numbers_are_sunday_one():
@@ -62,11 +60,11 @@ def test_cron_year_field_limits_occurrences():
     assert expr.next_after(datetime(2028, 6, 1, tzinfo=UTC)) is None
 
 
-def test_cron_latest_counts_an_occurrence_at_now():
+def test_cron_every_15_minutes():
     expr = parse("cron(*/15 * * * ? *)")
     now = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
-    assert expr.latest(now) == now
-    assert expr.latest(now + timedelta(minutes=14)) == now
+    assert expr.next_after(now - timedelta(seconds=1)) == now
+    assert expr.next_after(now) == now + timedelta(minutes=15)
 
 
 @pytest.mark.parametrize(
@@ -86,11 +84,11 @@ def test_invalid_expressions_are_refused(bad):
         parse(bad)
 
 
-def test_rate_counts_from_its_anchor():
+def test_rate_counts_from_its_anchor_which_is_its_first_occurrence():
     expr = parse("rate(5 minutes)")
     anchor = datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC)
-    assert expr.latest(anchor + timedelta(minutes=4), anchor) is None
-    assert expr.latest(anchor + timedelta(minutes=11), anchor) == anchor + timedelta(minutes=10)
+    assert expr.next_after(anchor - timedelta(seconds=1), anchor) == anchor
+    assert expr.next_after(anchor, anchor) == anchor + timedelta(minutes=5)
     assert expr.next_after(anchor + timedelta(minutes=11), anchor) == anchor + timedelta(minutes=15)
     assert parse("rate(1 hour)").period == timedelta(hours=1)
     assert parse("rate(2 days)").period == timedelta(days=2)

@@ -27,7 +27,8 @@ def test_the_site_and_a_config_from_the_stacks_outputs_land_under_booking(aws):
 
     assert stale == ["booking/old.js"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site-bucket")["Contents"]}
-    assert keys == {"booking/index.html", "booking/app.js", "booking/style.css", "booking/config.json", "elsewhere/keep.txt"}
+    site = {"index.html", "app.js", "cognito.js", "i18n.js", "style.css", "locale/fr.json", "config.json"}
+    assert keys == {f"booking/{name}" for name in site} | {"elsewhere/keep.txt"}
     config = s3.get_object(Bucket="site-bucket", Key="booking/config.json")
     assert json.loads(config["Body"].read()) == {
         "cognito_endpoint": "https://cognito-idp.eu-west-1.amazonaws.com/",
@@ -36,6 +37,7 @@ def test_the_site_and_a_config_from_the_stacks_outputs_land_under_booking(aws):
     page = s3.get_object(Bucket="site-bucket", Key="booking/index.html")
     assert page["ContentType"] == "text/html" and page["CacheControl"] == "no-cache"
     assert s3.get_object(Bucket="site-bucket", Key="booking/app.js")["ContentType"] in ("text/javascript", "application/javascript")
+    assert s3.get_object(Bucket="site-bucket", Key="booking/locale/fr.json")["ContentType"] == "application/json"  # the French texts
 
 
 def test_the_outputs_it_reads_are_the_templates():

@@ -197,7 +197,7 @@ def test_at_most_500_vertices():
 
 def test_30_km2_polygon_is_refused():
     side = math.sqrt(30e6)  # ≈ 5.48 km, diagonal 7.7 km: only the area is over the limit
-    with pytest.raises(ValidationError, match=r"polygon covers 30\.0 km²; at most 25 km²"):
+    with pytest.raises(ValidationError, match=r"polygon covers 30 km²; at most 25 km²"):
         polygon_zone(square_ring(SITE, 0, 0, side))
 
 
@@ -205,13 +205,13 @@ def test_polygon_wider_than_10_km_is_refused():
     west, east = offset(SITE, east_m=-5_500), offset(SITE, east_m=5_500)
     north = offset(SITE, north_m=50).lat
     ring = [[west.lon, SITE.lat], [east.lon, SITE.lat], [east.lon, north], [west.lon, north], [west.lon, SITE.lat]]
-    with pytest.raises(ValidationError, match=r"polygon spans 11\.0 km; at most 10 km"):
+    with pytest.raises(ValidationError, match=r"polygon spans 11 km; at most 10 km"):
         polygon_zone(ring)
 
 
 def test_polygon_far_from_its_site_is_refused():
     zone = polygon_zone(square_ring(SITE, 20_000, 0, 100))
-    with pytest.raises(ValueError, match=r"polygon is 20\.0 km from the site location; it must be within 10 km"):
+    with pytest.raises(ValueError, match=r"polygon is 20 km from the site location; it must be within 10 km"):
         validate_zone_for_location(zone, SITE)
     validate_zone_for_location(polygon_zone(square_ring(SITE, 5_000, 0, 100)), SITE)
     validate_zone_for_location(CircleZone(radius_m=5_000), SITE)

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from crm.platform import aws, settings
 from crm.platform.errors import Conflict
+from crm.platform.i18n import tr
 
 
 def _code(error: ClientError) -> str:
@@ -42,7 +43,7 @@ def open_login(tenant: str, contact_id: str, person_id: str, email: str, passwor
             raise
     existing = _attributes(cognito.admin_get_user(UserPoolId=pool, Username=email))
     if any(existing.get(k) != v for k, v in wanted.items()):
-        raise Conflict("this email address already signs in to another booking site; give the person another address")
+        raise Conflict(tr("this email address already signs in to another booking site; give the person another address"))
     cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=False)
     cognito.admin_enable_user(UserPoolId=pool, Username=email)
     return True

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
+from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Email, Id, LongText
 
 # The columns a contact's job list may show, in the order the office chooses.
@@ -23,7 +24,7 @@ Slug = Annotated[str, StringConstraints(min_length=3, max_length=48, pattern=r"^
 
 def _https(value: str) -> str:
     if not value.startswith("https://") or len(value) <= len("https://") or any(c.isspace() for c in value):
-        raise ValueError("must be an https:// URL")
+        raise ValueError(tr("must be an https:// URL"))
     return value
 
 
@@ -44,7 +45,7 @@ class BookingSiteFields(BaseModel):
     @classmethod
     def _unique(cls, values: list[str]) -> list[str]:
         if len(set(values)) != len(values):
-            raise ValueError("lists each entry once")
+            raise ValueError(tr("lists each entry once"))
         return values
 
 

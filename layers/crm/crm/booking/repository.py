@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from crm.platform import aws, dynamo
 from crm.platform.errors import Conflict, PreconditionFailed
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 
 SITE, SLUG = "BOOKINGSITE", "SLUG"
@@ -50,12 +51,12 @@ def site_by_slug(slug: str) -> tuple[str, str] | None:
 def save_site(tenant: str, old: dict | None, new: dict) -> None:
     """Write `new` over `old` (None: a first save), claiming its slug and releasing the old one."""
     site = {**dynamo.to_item(new), "PK": _site_pk(tenant, new["contact_id"]), "SK": SITE}
-    stale = PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
+    stale = PreconditionFailed(tr("the booking site changed since you read it; reload it and apply your change again"))
     condition = Attr("PK").not_exists() if old is None else Attr("version").eq(old["version"])
     steps: list[tuple[dict, Exception | None]] = [(dynamo.put(site, ConditionExpression=condition), stale)]
     if old is None or old["slug"] != new["slug"]:
         claim = {"PK": _slug_pk(new["slug"]), "SK": SLUG, "tenant": tenant, "contact_id": new["contact_id"]}
-        taken = Conflict(f"the address {new['slug']!r} is taken; choose another")
+        taken = Conflict(tr("the address '{slug}' is taken; choose another", slug=new["slug"]))
         steps.append((dynamo.put(claim, ConditionExpression=Attr("PK").not_exists()), taken))
         if old is not None:
             owned = Attr("tenant").eq(tenant) & Attr("contact_id").eq(new["contact_id"])
@@ -66,7 +67,7 @@ def save_site(tenant: str, old: dict | None, new: dict) -> None:
 def delete_site(tenant: str, site: dict) -> None:
     """Delete the site config as read (`site`, at its version) and release its slug, together. The
     slug claim goes only if it is still this contact's; already gone is fine."""
-    stale = PreconditionFailed("the booking site changed while it was deleted")
+    stale = PreconditionFailed(tr("the booking site changed while it was deleted"))
     owned = Attr("tenant").eq(tenant) & Attr("contact_id").eq(site["contact_id"])
     dynamo.transact_explained(
         [

@@ -6,6 +6,8 @@ import secrets
 import string
 from datetime import date, datetime, timedelta
 
+from crm.platform.i18n import tr
+
 RATE_LIMIT = 5  # booking requests per person per window
 RATE_WINDOW_S = 3600
 MAX_DAYS_AHEAD = 365
@@ -26,9 +28,9 @@ def preferred_date_problem(preferred: date, today: date) -> str | None:
     """Why a preferred date cannot be asked for, or None. `today` is UTC's: a day of slack for
     customers west of Greenwich whose today is still yesterday there."""
     if preferred < today - timedelta(days=1):
-        return "is in the past"
+        return tr("is in the past")
     if preferred > today + timedelta(days=MAX_DAYS_AHEAD):
-        return f"is more than {MAX_DAYS_AHEAD} days ahead"
+        return tr("is more than {days} days ahead", days=MAX_DAYS_AHEAD)
     return None
 
 

@@ -24,19 +24,29 @@ from crm.booking.models import (
     Options,
     PublicSite,
 )
+from crm.contacts import readers
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.platform import clock, mail, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, PreconditionFailed, TooManyRequests, invalid
+from crm.platform.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, TooManyRequests, invalid, invalid_fields
+from crm.platform.i18n import Reader, tr, tr_n
 
 logger = Logger(child=True)
 FORGET_ATTEMPTS = 3
 MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at most this many job logs)
 
 
+def reader_locale(principal: Principal) -> str:
+    """The locale of a caller's problem answers when their request names none (a customer's is
+    their person's; the people context loads only then, as for every customer lookup here)."""
+    from crm.people.readers import reader_locale as of_caller
+
+    return of_caller(principal)
+
+
 def _no_site() -> NotFound:
-    return NotFound("no such booking site")
+    return NotFound(tr("no such booking site"))
 
 
 def _view(site: dict) -> BookingSite:
@@ -60,7 +70,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
     contact_records.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
-        raise NotFound('this contact has no booking site yet; PUT one with If-Match: "0"')
+        raise NotFound(tr('this contact has no booking site yet; PUT one with If-Match: "0"'))
     return _view(site)
 
 
@@ -68,13 +78,12 @@ def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_
     contact_records.get(tenant, contact_id)
     old = repo.get_site(tenant, contact_id)
     if (old["version"] if old else 0) != expected_version:
-        raise PreconditionFailed("the booking site changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the booking site changed since you read it; reload it and apply your change again"))
     known = _job_types(tenant)
     unknown = [i for i in fields.job_type_ids if i not in known]
     if unknown:
-        raise Invalid(
-            "job_type_ids: not job types of this account: " + ", ".join(unknown),
-            [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", "is not a job type of this account") for i in unknown],
+        raise invalid_fields(
+            [FieldError(f"job_type_ids.{fields.job_type_ids.index(i)}", tr("is not a job type of this account")) for i in unknown]
         )
     new = {
         **fields.model_dump(mode="json"),
@@ -98,7 +107,7 @@ def forget_contact(tenant: str, contact_id: str) -> None:
             return
         except PreconditionFailed:
             continue  # saved meanwhile (perhaps with another slug): delete what is there now
-    raise PreconditionFailed("the booking site kept changing while it was deleted; try again")
+    raise PreconditionFailed(tr("the booking site kept changing while it was deleted; try again"))
 
 
 # ---------------------------------------------------------------- invitations
@@ -110,13 +119,13 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
     try:
         person = people.get(tenant, person_id)
     except NotFound:
-        raise invalid("person_id", "is not a person of this contact") from None
+        raise invalid("person_id", tr("is not a person of this contact")) from None
     if person.get("contact_id") != contact_id:
-        raise invalid("person_id", "is not a person of this contact")
+        raise invalid("person_id", tr("is not a person of this contact"))
     if not person.get("booking_site_access"):
-        raise invalid("person_id", "has no booking-site access; grant it on the person first")
+        raise invalid("person_id", tr("has no booking-site access; grant it on the person first"))
     if not person.get("email"):
-        raise invalid("person_id", "has no email address to send the invitation to")
+        raise invalid("person_id", tr("has no email address to send the invitation to"))
     return person
 
 
@@ -126,20 +135,27 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     contact = contact_records.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
-        raise Conflict("configure this contact's booking site before inviting anyone to it")
+        raise Conflict(tr("configure this contact's booking site before inviting anyone to it"))
     person = _person(tenant, contact_id, person_id)
     password = rules.temporary_password()
     resent = logins.open_login(tenant, contact_id, person_id, person["email"], password)
     url = f"{settings.booking_site_url()}/{site['slug']}"
-    mail.send(
-        [person["email"]],
-        f"Your access to {contact['name']}'s booking site",
-        f"Hello {person.get('name', '')},\n\n"
-        f"You can now follow and request jobs for {contact['name']} at:\n{url}\n\n"
-        f"Sign in with your email address ({person['email']}) and this temporary password:\n{password}\n\n"
-        "You will be asked to choose your own password the first time you sign in.\n",
-    )
+    from crm.people.readers import person_reader
+
+    mail.send([person["email"]], *_invitation(person_reader(tenant, person), person, contact["name"], url, password))
     return Invited(person_id=person_id, email=person["email"], url=url, resent=resent)
+
+
+def _invitation(reader: Reader, person: dict, company: str, url: str, password: str) -> tuple[str, str]:
+    """(subject, body) of a booking-site invitation, in the person's language."""
+    paragraphs = [
+        tr("Hello {name},", name=person.get("name", "")),
+        tr("You can now follow and request jobs for {company} at:\n{url}", company=company, url=url),
+        tr("Sign in with your email address ({email}) and this temporary password:\n{password}", email=person["email"], password=password),
+        tr("You will be asked to choose your own password the first time you sign in."),
+    ]
+    subject = tr("Your access to {company}'s booking site", company=company)
+    return reader.text(subject), "\n\n".join(reader.text(p) for p in paragraphs) + "\n"
 
 
 # ---------------------------------------------------------------- public and customer views
@@ -157,7 +173,7 @@ def public_site(slug: str) -> PublicSite:
 def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     """(site, contact) of the slug, if it is the signed-in customer's own; 404 otherwise."""
     if not principal.contact_id or not principal.person_id:
-        raise Forbidden("this login is not a booking-site customer's")
+        raise Forbidden(tr("this login is not a booking-site customer's"))
     if repo.site_by_slug(slug) != (principal.tenant, principal.contact_id):
         raise _no_site()
     site = repo.get_site(principal.tenant, principal.contact_id)
@@ -175,7 +191,7 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
         or not person.get("booking_site_access")
         or (person.get("email") or "").casefold() != address
     ):
-        raise Forbidden("your access to this booking site was withdrawn; ask your contact at the company")
+        raise Forbidden(tr("your access to this booking site was withdrawn; ask your contact at the company"))
     return site, contact
 
 
@@ -208,8 +224,12 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
     sites = _sites(principal.tenant, contact)
     if len(sites) > MAX_SITES:
         raise Conflict(
-            f"{contact['name']} has {len(sites)} sites, more than the {MAX_SITES} whose jobs can be listed together; "
-            "ask the office for the list of your jobs"
+            tr(
+                "{company} has {sites} sites, more than the {most} whose jobs can be listed together; ask the office for the list of your jobs",
+                company=contact["name"],
+                sites=len(sites),
+                most=MAX_SITES,
+            )
         )
     items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
     names = _job_types(principal.tenant)
@@ -228,42 +248,39 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     names = _job_types(principal.tenant)
     errors = []
     if body.job_type_id not in site["job_type_ids"] or body.job_type_id not in names:
-        errors.append(FieldError("job_type_id", "is not one of the job types this site offers"))
+        errors.append(FieldError("job_type_id", tr("is not one of the job types this site offers")))
     sites = {s["id"]: s for s in _sites(principal.tenant, contact)}
     if body.site_id not in sites:
-        errors.append(FieldError("site_id", "is not one of your sites"))
+        errors.append(FieldError("site_id", tr("is not one of your sites")))
     now = clock.now()
     date_problem = rules.preferred_date_problem(body.preferred_date, now.date())
     if date_problem:
         errors.append(FieldError("preferred_date", date_problem))
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+        raise invalid_fields(errors)
     start, end = rules.rate_window(now)
     if principal.person_id is None:  # _customer_site has refused such a login already
-        raise Forbidden("this login is not a booking-site customer's")
+        raise Forbidden(tr("this login is not a booking-site customer's"))
     if not repo.count_request(principal.tenant, principal.person_id, start, end, rules.RATE_LIMIT):
         wait = rules.retry_after(now, end)
+        minutes = max(1, wait // 60)
         raise TooManyRequests(
-            f"at most {rules.RATE_LIMIT} booking requests an hour; try again in {max(1, wait // 60)} minute(s)",
+            tr_n(
+                "at most {most} booking requests an hour; try again in {minutes} minute",
+                "at most {most} booking requests an hour; try again in {minutes} minutes",
+                minutes,
+                most=rules.RATE_LIMIT,
+                minutes=minutes,
+            ),
             headers={"Retry-After": str(wait)},
         )
     job = jobs_service.request_job(
         principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}"
     )
-    site_name, type_name = sites[body.site_id]["name"], names[body.job_type_id]
     # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
     # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
     notified = _notify_office(
-        [site["notify_email"]],
-        f"Booking request {job.get('reference', '')}: {type_name} at {site_name}".replace("  ", " "),
-        f"{principal.email} asked for a job on {contact['name']}'s booking site.\n\n"
-        f"Reference:      {job.get('reference', '')}\n"
-        f"Type:           {type_name}\n"
-        f"Site:           {site_name}\n"
-        f"Preferred date: {body.preferred_date.isoformat()}\n"
-        f"Description:\n{body.description}\n\n"
-        "It is in the 'to schedule' list.\n",
-        job["id"],
+        principal, site["notify_email"], contact["name"], job, type_name=names[body.job_type_id], site_name=sites[body.site_id]["name"]
     )
     return Booked(
         id=job["id"],
@@ -274,10 +291,31 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     )
 
 
-def _notify_office(to: list[str], subject: str, text: str, job_id: str) -> bool:
+def _booking_request(reader: Reader, customer: str, company: str, job: dict, type_name: str, site_name: str) -> tuple[str, str]:
+    """(subject, body) of the office's email about a customer's booking request, in its reader's language."""
+    reference = job.get("reference", "")
+    subject = tr("Booking request {reference}: {type} at {site}", reference=reference, type=type_name, site=site_name)
+    preferred = reader.date(job["preferred_date"]) if job.get("preferred_date") else ""
+    lines = [
+        tr("{customer} asked for a job on {company}'s booking site.", customer=customer, company=company),
+        "",
+        tr("Reference: {reference}", reference=reference),
+        tr("Type: {type}", type=type_name),
+        tr("Site: {site}", site=site_name),
+        tr("Preferred date: {date}", date=preferred),
+        tr("Description:"),
+        job.get("description", ""),
+        "",
+        tr("It is in the 'to schedule' list."),
+    ]
+    return reader.text(subject).replace("  ", " "), "\n".join(reader.text(line) for line in lines) + "\n"
+
+
+def _notify_office(principal: Principal, to: str, company: str, job: dict, *, type_name: str, site_name: str) -> bool:
     try:
-        mail.send(to, subject, text)
+        reader = readers.readers_at(principal.tenant, [to])[to]
+        mail.send([to], *_booking_request(reader, principal.email, company, job, type_name, site_name))
     except Exception:
-        logger.exception("booking request %s filed but the office was not emailed", job_id)
+        logger.exception("booking request %s filed but the office was not emailed", job["id"])
         return False
     return True

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from crm.contacts.models import Attachment, AttachmentRequest, AttachmentTicket, Upload
 from crm.platform import aws, clock, ids, settings
-from crm.platform.errors import FieldError, Invalid, NotFound
+from crm.platform.errors import FieldError, NotFound, invalid_fields
+from crm.platform.i18n import tr
 
 MAX_BYTES = 25 * 1024 * 1024
 URL_LIFETIME = timedelta(minutes=15)
@@ -41,11 +42,11 @@ def _folder(tenant: str, contact_id: str) -> str:
 def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> AttachmentTicket:
     problems = []
     if request.content_type not in CONTENT_TYPES:
-        problems.append(FieldError("content_type", f"must be one of {', '.join(sorted(CONTENT_TYPES))}"))
+        problems.append(FieldError("content_type", tr("must be one of {choices}", choices=", ".join(sorted(CONTENT_TYPES)))))
     if request.size > MAX_BYTES:
-        problems.append(FieldError("size", f"must be at most {MAX_BYTES // (1024 * 1024)} MB"))
+        problems.append(FieldError("size", tr("must be at most {most} MB", most=MAX_BYTES // (1024 * 1024))))
     if problems:
-        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+        raise invalid_fields(problems)
     attachment_id = ids.new_id()
     category = request.category or ("image" if request.content_type.startswith("image/") else "other")
     key = f"{_folder(tenant, contact_id)}{attachment_id}/{category}/{request.filename}"
@@ -99,7 +100,7 @@ def list_attachments(tenant: str, contact_id: str) -> list[Attachment]:
 def delete(tenant: str, contact_id: str, attachment_id: str) -> None:
     objects = _objects(f"{_folder(tenant, contact_id)}{attachment_id}/")
     if not objects:
-        raise NotFound("no such attachment")
+        raise NotFound(tr("no such attachment"))
     aws.client("s3").delete_objects(
         Bucket=settings.attachments_bucket(), Delete={"Objects": [{"Key": o["Key"]} for o in objects], "Quiet": True}
     )

@@ -8,17 +8,19 @@ delete time only, so the contacts function's cold start does not load them.
 
 from __future__ import annotations
 
+from crm.platform.i18n import tr
+
 
 def blocking(tenant: str, contact_id: str) -> list[str]:
-    """What still hangs on the contact, in words ("persons", "jobs"); empty when none does."""
+    """What still hangs on the contact, in words (messages: "persons", "jobs"); empty when none does."""
     from crm.jobs import service as jobs
     from crm.people import service as people
 
-    found = []
+    found: list[str] = []
     if people.find(tenant, contact_id=contact_id, limit=1, cursor=None)[0]:
-        found.append("persons")
+        found.append(tr("persons"))
     if jobs.jobs_of_contacts(tenant, [contact_id], limit=1, cursor=None)[0]:
-        found.append("jobs")
+        found.append(tr("jobs"))
     return found
 
 

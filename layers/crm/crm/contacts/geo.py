@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crm.platform.i18n import tr
+
 # shapely (and numpy under it) load on first geometric use, not on every cold start: most routes
 # that carry a zone only read or write it.
 if TYPE_CHECKING:
@@ -70,19 +72,33 @@ class PolygonZone(BaseModel):
         rings = _parse_rings(value)
         vertices = sum(len(ring) - 1 for ring in rings)
         if vertices > MAX_POLYGON_VERTICES:
-            raise ValueError(f"polygon has {vertices} vertices; at most {MAX_POLYGON_VERTICES} are allowed")
+            raise ValueError(
+                tr("polygon has {vertices} vertices; at most {most} are allowed", vertices=vertices, most=MAX_POLYGON_VERTICES)
+            )
         from shapely.geometry import Polygon
         from shapely.validation import explain_validity
 
         in_degrees = Polygon(rings[0], rings[1:])
         if not in_degrees.is_valid:
-            raise ValueError(f"polygon is not valid: {explain_validity(in_degrees)}")
+            raise ValueError(tr("polygon is not valid: {why}", why=explain_validity(in_degrees)))
         shape = _plane_polygon(rings, _vertex_mean(rings[0]))
         if shape.area > MAX_POLYGON_AREA_M2:
-            raise ValueError(f"polygon covers {shape.area / 1e6:.1f} km²; at most {MAX_POLYGON_AREA_M2 / 1e6:g} km² is allowed")
+            raise ValueError(
+                tr(
+                    "polygon covers {area} km²; at most {most} km² is allowed",
+                    area=round(shape.area / 1e6, 1),
+                    most=MAX_POLYGON_AREA_M2 / 1e6,
+                )
+            )
         extent = _diameter(shape)
         if extent > MAX_POLYGON_EXTENT_M:
-            raise ValueError(f"polygon spans {extent / 1000:.1f} km; at most {MAX_POLYGON_EXTENT_M / 1000:g} km is allowed")
+            raise ValueError(
+                tr(
+                    "polygon spans {extent} km; at most {most} km is allowed",
+                    extent=round(extent / 1000, 1),
+                    most=MAX_POLYGON_EXTENT_M / 1000,
+                )
+            )
         return {"type": "Polygon", "coordinates": rings}
 
 
@@ -112,7 +128,7 @@ def zone_shape(zone: Zone, location: Location, default_radius_m: float) -> BaseG
         case CircleZone(radius_m=radius_m):
             radius = default_radius_m if radius_m is None else radius_m
             if not 0 < radius <= MAX_RADIUS_M:
-                raise ValueError(f"default radius must be > 0 and ≤ {MAX_RADIUS_M:g} m, got {radius:g}")
+                raise ValueError(tr("default radius must be > 0 and ≤ {most} m, got {radius}", most=MAX_RADIUS_M, radius=radius))
             return Point(0, 0).buffer(radius, quad_segs=_CIRCLE_QUAD_SEGS)
         case SquareZone(side_m=side_m):
             return box(-side_m / 2, -side_m / 2, side_m / 2, side_m / 2)
@@ -142,7 +158,11 @@ def validate_zone_for_location(zone: Zone, location: Location) -> None:
         distance = _plane_polygon(zone.polygon["coordinates"], location).distance(Point(0, 0))
         if distance > MAX_POLYGON_DISTANCE_M:
             raise ValueError(
-                f"polygon is {distance / 1000:.1f} km from the site location; it must be within {MAX_POLYGON_DISTANCE_M / 1000:g} km"
+                tr(
+                    "polygon is {distance} km from the site location; it must be within {most} km",
+                    distance=round(distance / 1000, 1),
+                    most=MAX_POLYGON_DISTANCE_M / 1000,
+                )
             )
 
 
@@ -184,17 +204,19 @@ def _diameter(shape: Polygon) -> float:
 
 def _parse_rings(geojson: dict[str, Any]) -> list[list[list[float]]]:
     if set(geojson) != {"type", "coordinates"} or geojson["type"] != "Polygon":
-        raise ValueError('must be a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], ...]]}')
+        raise ValueError(tr("must be a GeoJSON Polygon: {example}", example='{"type": "Polygon", "coordinates": [[[lon, lat], ...]]}'))
     coordinates = geojson["coordinates"]
     if not isinstance(coordinates, list) or not coordinates:
-        raise ValueError("coordinates must be a non-empty list of rings (the exterior, then any holes)")
+        raise ValueError(tr("coordinates must be a non-empty list of rings (the exterior, then any holes)"))
     rings = []
     for r, ring in enumerate(coordinates):
         if not isinstance(ring, list) or len(ring) < 4:
-            raise ValueError(f"ring {r} must be a list of at least 4 positions (first and last equal)")
-        positions = [_position(value, f"ring {r} position {i}") for i, value in enumerate(ring)]
+            raise ValueError(tr("ring {ring} must be a list of at least 4 positions (first and last equal)", ring=str(r)))
+        positions = [_position(value, tr("ring {ring} position {position}", ring=str(r), position=str(i))) for i, value in enumerate(ring)]
         if positions[0] != positions[-1]:
-            raise ValueError(f"ring {r} is not closed: its last position must repeat the first, {positions[0]}")
+            raise ValueError(
+                tr("ring {ring} is not closed: its last position must repeat the first, {first}", ring=str(r), first=str(positions[0]))
+            )
         rings.append(positions)
     return rings
 
@@ -205,8 +227,9 @@ def _position(value: Any, where: str) -> list[float]:
         and len(value) == 2
         and all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in value)
     ):
-        raise ValueError(f"{where} must be [lon, lat], two numbers; got {value!r}")
+        raise ValueError(tr("{where} must be [lon, lat], two numbers; got {value}", where=where, value=repr(value)))
     lon, lat = float(value[0]), float(value[1])
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValueError(f"{where} [{lon:g}, {lat:g}] is out of range: lon must be in [-180, 180], lat in [-90, 90]")
+        given = f"[{lon:g}, {lat:g}]"
+        raise ValueError(tr("{where} {value} is out of range: lon must be in [-180, 180], lat in [-90, 90]", where=where, value=given))
     return [lon, lat]

@@ -13,13 +13,15 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from crm.platform.i18n import joined, tr
+from crm.platform.types import TimeZone
+
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 Span = tuple[datetime, datetime]  # [start, end) in UTC
@@ -45,14 +47,14 @@ class Interval(BaseModel):
     @classmethod
     def _check_open(cls, value: str) -> str:
         if not _HHMM.fullmatch(value):
-            raise ValueError(f"open {value!r} must be HH:MM from 00:00 to 23:59")
+            raise ValueError(tr("open '{value}' must be HH:MM from 00:00 to 23:59", value=value))
         return value
 
     @field_validator("close")
     @classmethod
     def _check_close(cls, value: str) -> str:
         if value != "24:00" and not _HHMM.fullmatch(value):
-            raise ValueError(f"close {value!r} must be HH:MM from 00:01 to 24:00")
+            raise ValueError(tr("close '{value}' must be HH:MM from 00:01 to 24:00", value=value))
         return value
 
     @property
@@ -65,20 +67,8 @@ class OpeningHours(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time_zone: str
+    time_zone: TimeZone
     weekly: dict[Day, list[Interval]]
-
-    @field_validator("time_zone")
-    @classmethod
-    def _check_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-            known = value != "localtime"  # the host's zone, which zoneinfo accepts, is no site's
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            known = False
-        if not known:
-            raise ValueError(f"unknown IANA time zone {value!r}")
-        return value
 
     @field_validator("weekly")
     @classmethod
@@ -87,16 +77,20 @@ class OpeningHours(BaseModel):
         for day, intervals in weekly.items():
             for i, interval in enumerate(intervals):
                 if _minutes(interval.open) >= _minutes(interval.close):
-                    hint = " (write midnight as 24:00)" if interval.close == "00:00" else ""
-                    problems.append(f"{day} interval {i} ({interval.label}): open must be before close{hint}")
+                    where = dict(day=day, interval=str(i), hours=interval.label)
+                    problems.append(
+                        tr("{day} interval {interval} ({hours}): open must be before close (write midnight as 24:00)", **where)
+                        if interval.close == "00:00"
+                        else tr("{day} interval {interval} ({hours}): open must be before close", **where)
+                    )
             ordered = sorted((iv for iv in intervals if _minutes(iv.open) < _minutes(iv.close)), key=lambda iv: _minutes(iv.open))
             for a, b in itertools.pairwise(ordered):
                 if _minutes(b.open) < _minutes(a.close):
-                    problems.append(f"{day}: {a.label} overlaps {b.label}")
+                    problems.append(tr("{day}: {first} overlaps {second}", day=day, first=a.label, second=b.label))
         if not any(weekly.values()):
-            problems.append("a site open at no time has no opening hours to plan in; leave opening_hours out for one open 24/7")
+            problems.append(tr("a site open at no time has no opening hours to plan in; leave opening_hours out for one open 24/7"))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(joined(problems))
         return {day: sorted(weekly[day], key=lambda iv: _minutes(iv.open)) for day in DAYS if day in weekly}
 
     @property
@@ -117,7 +111,7 @@ def check_window(hours: OpeningHours | None, start: datetime, end: datetime) -> 
     """Whether every instant of [start, end) falls in opening hours; None hours means open 24/7."""
     start, end = _utc(start, "start"), _utc(end, "end")
     if end <= start:
-        raise ValueError("end must be after start")
+        raise ValueError(tr("end must be after start"))
     if hours is None:
         return WindowCheck(within=True, reasons=[], local_start=start.isoformat(), local_end=end.isoformat())
     tz = hours.zone
@@ -138,12 +132,12 @@ def add_working_time(hours: OpeningHours | None, start: datetime, duration: time
     """The UTC instant at which `duration` of opening time has elapsed since `start`."""
     start = _utc(start, "start")
     if duration < timedelta(0):
-        raise ValueError("duration must not be negative")
+        raise ValueError(tr("duration must not be negative"))
     if hours is None:
         return start + duration
     weekly_open = sum(_minutes(iv.close) - _minutes(iv.open) for ivs in hours.weekly.values() for iv in ivs)
     if not weekly_open:
-        raise ValueError("opening hours have no opening interval, so working time never elapses")
+        raise ValueError(tr("opening hours have no opening interval, so working time never elapses"))
     if not duration:
         return start
     remaining = duration
@@ -159,12 +153,12 @@ def add_working_time(hours: OpeningHours | None, start: datetime, duration: time
                 return begin + remaining
             remaining -= close_at - begin
         day += timedelta(days=1)
-    raise ValueError(f"{duration} of working time does not elapse within the opening hours' next weeks")
+    raise ValueError(tr("{duration} of working time does not elapse within the opening hours' next weeks", duration=str(duration)))
 
 
 def _utc(value: datetime, name: str) -> datetime:
     if value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
+        raise ValueError(tr("{name} must be timezone-aware", name=name))
     return value.astimezone(UTC)
 
 
@@ -201,17 +195,20 @@ def _gaps(segment: Span, openings: list[Span]) -> Iterator[Span]:
 
 
 def _reason(hours: OpeningHours, day: date, gap: Span, day_end: datetime, openings: list[Span]) -> str:
-    when = f"{_DAY_NAMES[day.weekday()]} {day.isoformat()}"
+    """Why a part of a window is outside the hours (a message: its day reads in the reader's locale)."""
     if not openings:
-        return f"{when}: closed"
+        return tr("{day}: closed", day=day)
     gap_start, gap_end = gap
-    if gap_end <= openings[0][0]:
-        relation = "before opening"
-    elif gap_start >= openings[-1][1]:
-        relation = "after closing"
-    else:
-        relation = "between opening hours"
     tz = hours.zone
     until = "24:00" if gap_end == day_end else f"{gap_end.astimezone(tz):%H:%M}"
-    listed = ", ".join(iv.label for iv in hours.weekly[DAYS[day.weekday()]])
-    return f"{when} {gap_start.astimezone(tz):%H:%M}–{until} ({hours.time_zone}) is {relation} ({listed})"
+    where = {
+        "day": day,
+        "window": f"{gap_start.astimezone(tz):%H:%M}–{until}",
+        "zone": hours.time_zone,
+        "hours": ", ".join(iv.label for iv in hours.weekly[DAYS[day.weekday()]]),
+    }
+    if gap_end <= openings[0][0]:
+        return tr("{day} {window} ({zone}) is before opening ({hours})", **where)
+    if gap_start >= openings[-1][1]:
+        return tr("{day} {window} ({zone}) is after closing ({hours})", **where)
+    return tr("{day} {window} ({zone}) is between opening hours ({hours})", **where)

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from crm.contacts.geo import Location, PointCheck, Zone
 from crm.contacts.hours import OpeningHours, WindowCheck
-from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Phone, Text, merge_patch_of
+from crm.platform.i18n import DEFAULT_LOCALE, tr
+from crm.platform.i18n.formats import DEFAULT_CURRENCY, DEFAULT_TIME_ZONE
+from crm.platform.types import STRICT, AwareDatetime, Currency, Email, Id, LocaleTag, LongText, Phone, Text, TimeZone, merge_patch_of
 
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]*$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -66,7 +68,7 @@ class ContactFields(ContactRecord):
     @model_validator(mode="after")
     def _zone_needs_location(self) -> ContactFields:
         if self.zone is not None and self.location is None:
-            raise ValueError("a zone needs the site's location")
+            raise ValueError(tr("a zone needs the site's location"))
         return self
 
 
@@ -109,9 +111,9 @@ class AvailabilityQuery(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> AvailabilityQuery:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise ValueError(tr("end must be after start"))
         if self.end - self.start > MAX_WINDOW:
-            raise ValueError(f"a planned window spans at most {MAX_WINDOW.days} days")
+            raise ValueError(tr("a planned window spans at most {days} days", days=MAX_WINDOW.days))
         return self
 
 
@@ -140,12 +142,45 @@ class SettingsPatch(BaseModel):
     model_config = STRICT
     default_zone_radius_m: float | None = Field(default=None, gt=0, le=5000)
     job_reference_prefix: JobReferencePrefix | None = Field(default=None, description="Job references read <prefix>-000123")
+    locale: LocaleTag | None = Field(default=None, description="The account's language and formats, a BCP 47 tag: fr-FR, en-GB")
+    currency: Currency | None = Field(default=None, description="The account's currency, ISO 4217: EUR")
+    time_zone: TimeZone | None = Field(default=None, description="Where the account's times are read, an IANA zone: Europe/Paris")
 
 
 class Settings(BaseModel):
     version: int
     default_zone_radius_m: float
     job_reference_prefix: str = "JOB"
+    locale: str = Field(DEFAULT_LOCALE, description="Every text for a reader with no locale of their own follows it")
+    currency: str = DEFAULT_CURRENCY
+    time_zone: str = DEFAULT_TIME_ZONE
+
+
+# ---------------------------------------------------------------- a staff user's own profile
+
+
+class ProfileFields(BaseModel):
+    model_config = STRICT
+    locale: LocaleTag | None = Field(default=None, description="Your language and formats; null: the account's")
+    time_zone: TimeZone | None = Field(default=None, description="Where your times are read; null: the account's")
+
+
+ProfilePatch = merge_patch_of(ProfileFields, "ProfilePatch")
+
+
+class Reading(BaseModel):
+    """How texts reach a reader: the locale, time zone and currency in effect."""
+
+    locale: str
+    time_zone: str
+    currency: str
+
+
+class Profile(ProfileFields):
+    email: str
+    role: str
+    version: int = Field(description='0 until the first PATCH /me (send If-Match: "0")')
+    reads_in: Reading = Field(description="Your own settings where you have some, else the account's")
 
 
 # ---------------------------------------------------------------- notes and the email archive
@@ -160,7 +195,7 @@ class NoteFields(BaseModel):
     @model_validator(mode="after")
     def _recipients_need_alert(self) -> NoteFields:
         if self.alert_to and self.alert_at is None:
-            raise ValueError("alert_to needs alert_at")
+            raise ValueError(tr("alert_to needs alert_at"))
         return self
 
 

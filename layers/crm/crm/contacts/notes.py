@@ -9,6 +9,7 @@ from crm.contacts.models import Note, NoteCreated, NoteFields
 from crm.platform import clock, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
+from crm.platform.i18n import tr
 from crm.platform.pagination import Page
 
 
@@ -16,7 +17,7 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
     tenant = principal.tenant
     contact = repo.get_contact(tenant, contact_id)
     if contact is None:
-        raise NotFound("no such contact")
+        raise NotFound(tr("no such contact"))
     now = clock.now()
     note: dict[str, Any] = {
         "id": ids.new_id(),
@@ -27,10 +28,10 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
     }
     if fields.alert_at is not None:
         if fields.alert_at <= now:
-            raise invalid("alert_at", "must be in the future")
+            raise invalid("alert_at", tr("must be in the future"))
         recipients = fields.alert_to or ([principal.email] if principal.email else [])
         if not recipients:
-            raise invalid("alert_to", "is required: your account has no email address")
+            raise invalid("alert_to", tr("is required: your account has no email address"))
         note |= {"alert_at": clock.iso(fields.alert_at), "alert_to": recipients, "alert_status": "pending"}
         # The schedule first: if saving the note then fails, the alert finds no note and sends nothing.
         function_arn, role_arn, group = settings.alerts_target()
@@ -55,6 +56,6 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
 def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
     """A contact's notes, newest first."""
     if repo.get_contact(tenant, contact_id) is None:
-        raise NotFound("no such contact")
+        raise NotFound(tr("no such contact"))
     items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
     return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)

@@ -14,6 +14,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
   group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
+  profile        PK=T#t#USER#<folded email>     SK=PROFILE  (a staff user's own locale and time zone)
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.platform import dynamo, mail
-from crm.platform.errors import Conflict, NotFound, invalid, stale
+from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
@@ -57,6 +59,10 @@ def _group_name_pk(tenant: str, name: str) -> str:
 
 def _settings_pk(tenant: str) -> str:
     return tenant_key(tenant, "SETTINGS")
+
+
+def _profile_pk(tenant: str, email: str) -> str:
+    return tenant_key(tenant, "USER", email.casefold())
 
 
 # ---------------------------------------------------------------- contacts
@@ -112,7 +118,7 @@ def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exceptio
         ConditionExpression=Attr("PK").exists(),
         ExpressionAttributeValues={":d": delta},
     )
-    return op, invalid("group_id", "is not one of this account's contact groups")
+    return op, invalid("group_id", tr("is not one of this account's contact groups"))
 
 
 def _ancestor_checks(tenant: str, ancestors: list[dict]) -> list[tuple[dict, Exception]]:
@@ -120,14 +126,33 @@ def _ancestor_checks(tenant: str, ancestors: list[dict]) -> list[tuple[dict, Exc
     return [
         (
             dynamo.check(_contact_pk(tenant, a["id"]), CONTACT, ConditionExpression=Attr("version").eq(a["version"])),
-            Conflict("a parent contact changed while this one was saved; try again"),
+            Conflict(tr("a parent contact changed while this one was saved; try again")),
         )
         for a in ancestors
     ]
 
 
+def _stale_contact() -> PreconditionFailed:
+    return PreconditionFailed(tr("the contact changed since you read it; reload it and apply your change again"))
+
+
+def _stale_group() -> PreconditionFailed:
+    return PreconditionFailed(tr("the group changed since you read it; reload it and apply your change again"))
+
+
+def _group_in_use(count: int) -> Conflict:
+    return Conflict(
+        tr_n(
+            "the group is used by {count} contact; move it to another group first",
+            "the group is used by {count} contacts; move them to another group first",
+            count,
+            count=count,
+        )
+    )
+
+
 def _reference_taken(tenant: str, reference: str) -> Conflict:
-    return Conflict(f"reference {reference!r} is already used by another contact", [])
+    return Conflict(tr("reference '{reference}' is already used by another contact", reference=reference))
 
 
 def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict]) -> None:
@@ -139,7 +164,7 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
         "search_terms": sorted(terms),
     }
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this contact already exists"))
+        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this contact already exists")))
     ]
     if contact.get("reference"):
         ref = {"PK": _ref_pk(tenant, contact["reference"]), "SK": "REF", "contact_id": contact["id"]}
@@ -160,7 +185,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
         "search_terms": sorted(terms),
     }
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), stale("contact"))
+        (dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"])), _stale_contact())
     ]
     old_ref, new_ref = old.get("reference"), new.get("reference")
     if (old_ref and fold(old_ref)) != (new_ref and fold(new_ref)):
@@ -188,17 +213,17 @@ def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dic
         (dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)
     ]
     if delta > 0:
-        steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")))
+        steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))))
     return steps
 
 
 def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
     pk = _contact_pk(tenant, contact["id"])
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), stale("contact")),
+        (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), _stale_contact()),
         (
             dynamo.delete(pk, DEPENDENTS, ConditionExpression=Attr("n").not_exists() | Attr("n").eq(0)),
-            Conflict("persons or jobs were just filed under the contact; it is kept"),
+            Conflict(tr("persons or jobs were just filed under the contact; it is kept")),
         ),
         _group_count(tenant, contact["group_id"], -1),
     ]
@@ -274,7 +299,7 @@ def get_group(tenant: str, group_id: str) -> dict | None:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"a contact group named {name!r} already exists")
+    return Conflict(tr("a contact group named '{name}' already exists", name=name))
 
 
 def create_group(tenant: str, group: dict) -> None:
@@ -282,7 +307,7 @@ def create_group(tenant: str, group: dict) -> None:
         [
             (
                 dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this group already exists"),
+                Conflict(tr("this group already exists")),
             ),
             (
                 dynamo.put(
@@ -306,7 +331,7 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
                 ExpressionAttributeNames={"#n": "name"},
                 ExpressionAttributeValues={":n": name, ":one": 1},
             ),
-            stale("group"),
+            _stale_group(),
         )
     ]
     if fold(name) != fold(group["name"]):
@@ -324,7 +349,7 @@ def rename_group(tenant: str, group: dict, name: str, expected_version: int) -> 
 
 
 def retire_group(tenant: str, group: dict, expected_version: int) -> None:
-    in_use = Conflict(f"the group is used by {group['contact_count']} contact(s); move them to another group first")
+    in_use = _group_in_use(group["contact_count"])
     try:
         dynamo.transact_explained(
             [
@@ -342,10 +367,10 @@ def retire_group(tenant: str, group: dict, expected_version: int) -> None:
     except Conflict:
         current = get_group(tenant, group["id"])
         if current is None:
-            raise NotFound("no such contact group") from None
+            raise NotFound(tr("no such contact group")) from None
         if current["version"] != expected_version:
-            raise stale("group") from None
-        raise Conflict(f"the group is used by {current['contact_count']} contact(s); move them to another group first") from None
+            raise _stale_group() from None
+        raise _group_in_use(current["contact_count"]) from None
 
 
 # ---------------------------------------------------------------- settings
@@ -358,7 +383,39 @@ def get_settings(tenant: str) -> dict | None:
 
 def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.put_one({**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}, condition, stale("settings"))
+    dynamo.put_one(
+        {**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"},
+        condition,
+        PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again")),
+    )
+
+
+# ---------------------------------------------------------------- staff profiles (their own locale)
+
+
+def get_profile(tenant: str, email: str) -> dict | None:
+    item = dynamo.get(_profile_pk(tenant, email), "PROFILE")
+    return dynamo.from_item(item) if item else None
+
+
+def put_profile(tenant: str, email: str, profile: dict, expected_version: int) -> None:
+    condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
+    stale = PreconditionFailed(tr("your profile changed since you read it; reload it and apply your change again"))
+    dynamo.put_one({**dynamo.to_item(profile), "PK": _profile_pk(tenant, email), "SK": "PROFILE"}, condition, stale)
+
+
+def settings_and_profiles(tenant: str, emails: list[str]) -> tuple[dict | None, dict[str, dict]]:
+    """The account's settings and the profiles of the staff users at `emails` (by folded email),
+    in one read: whose locale a text for these readers follows."""
+    keys = [(_settings_pk(tenant), "SETTINGS"), *((_profile_pk(tenant, e), "PROFILE") for e in emails)]
+    settings, profiles = None, {}
+    for item in dynamo.batch_get(keys):
+        data = dynamo.from_item(item)
+        if item["SK"] == "SETTINGS":
+            settings = data
+        else:
+            profiles[data["email"].casefold()] = data
+    return settings, profiles
 
 
 # ---------------------------------------------------------------- notes and the email archive
@@ -368,10 +425,10 @@ def create_note(tenant: str, note: dict) -> None:
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
-            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound("no such contact")),
+            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))),
             (
                 dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this note already exists"),
+                Conflict(tr("this note already exists")),
             ),
         ]
     )
@@ -398,8 +455,8 @@ def list_partition(
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
-def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
-    """Mark the note's alert sent and archive its email, together or not at all."""
+def record_alert_sent(tenant: str, note: dict, emails: list[dict]) -> None:
+    """Mark the note's alert sent and archive its emails (one per language), together or not at all."""
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
@@ -411,11 +468,14 @@ def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
                     ConditionExpression=Attr("alert_status").eq("pending"),
                     ExpressionAttributeValues={":sent": "sent"},
                 ),
-                Conflict("the alert was already sent"),
+                Conflict(tr("the alert was already sent")),
             ),
-            (
-                dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("email already archived"),
+            *(
+                (
+                    dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()),
+                    Conflict(tr("this email is already archived")),
+                )
+                for email in emails
             ),
         ]
     )
@@ -423,7 +483,7 @@ def record_alert_sent(tenant: str, note: dict, email: dict) -> None:
 
 def archive_email(tenant: str, email: dict) -> None:
     item = {**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}
-    dynamo.put_one(item, Attr("PK").not_exists(), Conflict("email already archived"))
+    dynamo.put_one(item, Attr("PK").not_exists(), Conflict(tr("this email is already archived")))
 
 
 def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:
@@ -444,7 +504,7 @@ def redact_address(tenant: str, contact_id: str, address: str, replacement: str)
             dynamo.update_one(
                 pk,
                 item["SK"],
-                Conflict("the item changed while it was being redacted; run the erasure again"),
+                Conflict(tr("the item changed while it was being redacted; run the erasure again")),
                 UpdateExpression=update,
                 ConditionExpression=Attr(field).eq(old),
                 ExpressionAttributeNames={"#f": field},

@@ -26,6 +26,7 @@ from crm.contacts.models import (
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import joined, reason, tr, tr_n
 from crm.platform.pagination import Page
 from crm.platform.text import digits, fold
 
@@ -38,17 +39,14 @@ MAX_PARENT_DEPTH = 20
 
 def settings(tenant: str) -> Settings:
     stored = repo.get_settings(tenant) or {}
-    return Settings(
-        version=stored.get("version", 0),
-        default_zone_radius_m=stored.get("default_zone_radius_m", DEFAULT_ZONE_RADIUS_M),
-        job_reference_prefix=stored.get("job_reference_prefix", "JOB"),
-    )
+    defaults = {"version": 0, "default_zone_radius_m": DEFAULT_ZONE_RADIUS_M}
+    return Settings.model_validate({**defaults, **{k: v for k, v in stored.items() if k in Settings.model_fields}})
 
 
 def update_settings(tenant: str, patch: SettingsPatch, expected_version: int) -> Settings:
     current = settings(tenant)
     if current.version != expected_version:
-        raise PreconditionFailed("the settings changed since you read them; reload and apply your change again")
+        raise PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again"))
     merged = current.model_copy(update={**patch.model_dump(exclude_unset=True, exclude_none=True), "version": current.version + 1})
     repo.put_settings(tenant, merged.model_dump(), expected_version)
     return merged
@@ -65,7 +63,7 @@ def view(contact: dict, principal: Principal) -> Contact | ContactView:
 def get(tenant: str, contact_id: str) -> dict:
     contact = repo.get_contact(tenant, contact_id)
     if contact is None:
-        raise NotFound("no such contact")
+        raise NotFound(tr("no such contact"))
     return contact
 
 
@@ -79,15 +77,15 @@ def _ancestors(tenant: str, contact_id: str | None, parent_id: str | None) -> li
     current = parent_id
     while current:
         if current == contact_id:
-            raise Conflict("a contact cannot be its own ancestor: this parent link would make a cycle")
+            raise Conflict(tr("a contact cannot be its own ancestor: this parent link would make a cycle"))
         parent = repo.get_contact(tenant, current)
         if parent is None:
             if not chain:
-                raise invalid("parent_id", "is not a contact of this account")
+                raise invalid("parent_id", tr("is not a contact of this account"))
             break
         chain.append(parent)
         if len(chain) >= MAX_PARENT_DEPTH:
-            raise invalid("parent_id", f"contacts nest at most {MAX_PARENT_DEPTH} levels deep")
+            raise invalid("parent_id", tr("contacts nest at most {levels} levels deep", levels=MAX_PARENT_DEPTH))
         current = parent.get("parent_id")
     return chain
 
@@ -98,11 +96,11 @@ def _prepared(tenant: str, fields: ContactFields) -> dict:
         fields = fields.model_copy(update={"zone": CircleZone(radius_m=settings(tenant).default_zone_radius_m)})
     if fields.zone is not None:
         if fields.location is None:  # ContactFields refuses a zone without a location; model_copy above keeps that
-            raise invalid("zone", "a zone needs the site's location")
+            raise invalid("zone", tr("a zone needs the site's location"))
         try:
             validate_zone_for_location(fields.zone, fields.location)
         except ValueError as e:
-            raise invalid("zone", str(e)) from None
+            raise invalid("zone", reason(e)) from None
     return fields.model_dump(mode="json")
 
 
@@ -120,11 +118,11 @@ def update(principal: Principal, contact_id: str, patch: BaseModel, expected_ver
     tenant = principal.tenant
     old = get(tenant, contact_id)
     if old["version"] != expected_version:
-        raise PreconditionFailed("the contact changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the contact changed since you read it; reload it and apply your change again"))
     changes = patch.model_dump(exclude_unset=True, mode="json")
     for required in ("name", "group_id"):
         if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be cleared")
+            raise invalid(required, tr("cannot be cleared"))
     # The merged record is validated whole, so every bad field is named (422 at the HTTP edge).
     fields = ContactFields.model_validate({**_writable(old), **changes})
     new = {
@@ -161,19 +159,27 @@ def forget_person(
             return True
         except PreconditionFailed:
             continue  # edited meanwhile: read it again
-    raise PreconditionFailed("the contact kept changing while the person was erased; try again")
+    raise PreconditionFailed(tr("the contact kept changing while the person was erased; try again"))
 
 
 def delete(principal: Principal, contact_id: str, expected_version: int) -> None:
     contact = get(principal.tenant, contact_id)
     if contact["version"] != expected_version:
-        raise PreconditionFailed("the contact changed since you read it; reload it before deleting")
+        raise PreconditionFailed(tr("the contact changed since you read it; reload it before deleting"))
     children = repo.count_children(principal.tenant, contact_id)
     if children:
-        raise Conflict(f"the contact has {children} child contact(s); delete or re-parent them first")
+        raise Conflict(
+            tr_n(
+                "the contact has {count} child contact; delete or re-parent it first",
+                "the contact has {count} child contacts; delete or re-parent them first",
+                children,
+                count=children,
+            )
+        )
     still_there = dependents.blocking(principal.tenant, contact_id)
     if still_there:
-        raise Conflict(f"the contact still has {' and '.join(still_there)}; delete or move them first")
+        what = joined(still_there, tr(" and "))
+        raise Conflict(tr("the contact still has {what}; delete or move them first", what=what))
     repo.delete_contact(principal.tenant, contact, expected_version)
     attachments.delete_folder(principal.tenant, contact_id)
     dependents.forget(principal.tenant, contact_id)
@@ -212,7 +218,7 @@ def find(
     if q is not None:
         term = search.query_term(q)
         if not term:
-            raise invalid("q", "needs at least one letter or digit")
+            raise invalid("q", tr("needs at least one letter or digit"))
         # Exact reference and name matches lead the first page, wherever the prefix order puts
         # them, and the prefix pages leave those out. Every page works the lead out again (two
         # small reads), so the cursor stays a plain position and nothing shows twice.
@@ -238,7 +244,7 @@ def archived_emails(tenant: str, contact_id: str, *, limit: int, cursor: str | N
 def zone_check(tenant: str, contact_id: str, point: ZoneQuery) -> ZoneAnswer:
     contact = get(tenant, contact_id)
     if not contact.get("location") or not contact.get("zone"):
-        raise Conflict("this contact has no location, so no zone to check against")
+        raise Conflict(tr("this contact has no location, so no zone to check against"))
     fields = ContactFields.model_validate(_writable(contact))
     assert fields.location is not None and fields.zone is not None  # both set, checked above
     # Stored circles carry their radius (filled in on save); the settings are read only for old ones.
@@ -271,7 +277,7 @@ def create_group(tenant: str, fields: GroupFields) -> Group:
 def _group(tenant: str, group_id: str) -> dict:
     group = repo.get_group(tenant, group_id)
     if group is None:
-        raise NotFound("no such contact group")
+        raise NotFound(tr("no such contact group"))
     return group
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, JsonValue, StringConstraints, model_validator
 
+from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Id, Text
 
 FieldType = Literal["text", "long_text", "number", "date", "yes_no", "single_choice", "multiple_choice"]
@@ -38,9 +39,9 @@ class FieldCreate(BaseModel):
     @model_validator(mode="after")
     def _options_match_type(self) -> FieldCreate:
         if self.type in CHOICE_TYPES and not self.options:
-            raise ValueError(f"a {self.type} field needs its options")
+            raise ValueError(tr("a {type} field needs its options", type=self.type))
         if self.type not in CHOICE_TYPES and self.options is not None:
-            raise ValueError(f"a {self.type} field has no options")
+            raise ValueError(tr("a {type} field has no options", type=self.type))
         return self
 
 

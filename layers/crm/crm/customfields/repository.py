@@ -21,7 +21,8 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from crm.platform import dynamo
-from crm.platform.errors import PreconditionFailed, stale
+from crm.platform.errors import PreconditionFailed
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 
 LIST_SK, VALUES_SK = "FIELDS", "VALUES"
@@ -56,7 +57,11 @@ def put_fields(tenant: str, group_id: str, fields: list[dict], expected_version:
     """Replace the group's field list if it is still at `expected_version`; returns the new version."""
     version = expected_version + 1
     item = {**dynamo.to_item({"group_id": group_id, "version": version, "fields": fields}), "PK": _list_pk(tenant, group_id), "SK": LIST_SK}
-    dynamo.put_one(item, _at_version(expected_version), stale("field list"))
+    dynamo.put_one(
+        item,
+        _at_version(expected_version),
+        PreconditionFailed(tr("the field list changed since you read it; reload it and apply your change again")),
+    )
     return version
 
 
@@ -75,7 +80,11 @@ def put_values(tenant: str, contact_id: str, group_id: str, values: dict[str, An
     item = {**dynamo.to_item(data), "PK": _values_pk(tenant, contact_id), "SK": VALUES_SK}
     if values:  # only contacts with answers are in their group's index
         item |= {"GSI1PK": _group_values_pk(tenant, group_id), "GSI1SK": contact_id}
-    dynamo.put_one(item, _at_version(expected_version), stale("answers"))
+    dynamo.put_one(
+        item,
+        _at_version(expected_version),
+        PreconditionFailed(tr("the answers changed since you read them; reload them and apply your change again")),
+    )
     return version
 
 

@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from crm.customfields.models import MAX_FIELDS, FieldOptionIn
-from crm.platform.errors import Conflict, FieldError, Invalid
+from crm.platform.errors import Conflict, FieldError, Invalid, invalid_fields
+from crm.platform.i18n import joined, reason, tr, tr_n
 from crm.platform.text import fold
 
 MAX_TEXT, MAX_LONG_TEXT = 200, 4000
@@ -23,53 +24,56 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str):
-        raise ValueError("must be a string")
+        raise ValueError(tr("must be a string"))
     value = value.strip()
     if len(value) > limit:
-        raise ValueError(f"must be at most {limit} characters")
+        raise ValueError(tr("must be at most {most} characters", most=limit))
     return value or None
 
 
 def _number(value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("must be a number")
+        raise ValueError(tr("must be a number"))
     if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-        raise ValueError(f"must be a finite number between -{MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
+        raise ValueError(tr("must be a finite number between {least} and {most}", least=-int(MAX_NUMBER), most=int(MAX_NUMBER)))
     return value
 
 
 def _date(value: Any) -> str:
     if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("must be an ISO date, e.g. 2026-03-31")
+        raise ValueError(tr("must be an ISO date, e.g. 2026-03-31"))
     try:
         date.fromisoformat(value)
     except ValueError:
-        raise ValueError("is not a calendar date") from None
+        raise ValueError(tr("is not a calendar date")) from None
     return value
 
 
 def _yes_no(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise ValueError(tr("must be true or false"))
     return value
 
 
 def _single(value: Any, option_ids: list[str]) -> str:
     if not isinstance(value, str):
-        raise ValueError("must be one option id")
+        raise ValueError(tr("must be one option id"))
     if value not in option_ids:
-        raise ValueError(f"{value!r} is not one of this field's options")
+        raise ValueError(tr("'{value}' is not one of this field's options", value=value))
     return value
 
 
 def _multiple(value: Any, option_ids: list[str]) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("must be a list of option ids")
+        raise ValueError(tr("must be a list of option ids"))
     unknown = [v for v in value if v not in option_ids]
     if unknown:
-        raise ValueError(f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not among this field's options")
+        listed = ", ".join(map(repr, unknown))
+        raise ValueError(
+            tr_n("{ids} is not among this field's options", "{ids} are not among this field's options", len(unknown), ids=listed)
+        )
     if len(set(value)) != len(value):
-        raise ValueError("lists an option more than once")
+        raise ValueError(tr("lists an option more than once"))
     # Stored in the field's option order, so the same choice always reads the same.
     return [o for o in option_ids if o in value] or None
 
@@ -94,7 +98,7 @@ def check_value(field: dict, value: Any) -> Any:
         return _single(value, option_ids)
     if kind == "multiple_choice":
         return _multiple(value, option_ids)
-    raise ValueError(f"unknown field type {kind!r}")
+    raise ValueError(tr("unknown field type '{kind}'", kind=kind))
 
 
 def visible(fields: list[dict], resource: bool) -> list[dict]:
@@ -132,12 +136,12 @@ def apply_answers(fields: list[dict], writable: list[dict], stored: dict[str, An
     for field_id, value in changes.items():
         field = by_id.get(field_id)
         if field is None:
-            errors.append(FieldError(f"values.{field_id}", "is not a field of this contact's group"))
+            errors.append(FieldError(f"values.{field_id}", tr("is not a field of this contact's group")))
             continue
         try:
             checked = check_value(field, value)
         except ValueError as e:
-            errors.append(FieldError(f"values.{field_id}", f"{field['label']}: {e}"))
+            errors.append(FieldError(f"values.{field_id}", tr("{label}: {problem}", label=field["label"], problem=reason(e))))
             continue
         if checked is None:
             answers.pop(field_id, None)
@@ -145,12 +149,12 @@ def apply_answers(fields: list[dict], writable: list[dict], stored: dict[str, An
             answers[field_id] = checked
     named = {e.field for e in errors}
     errors += [
-        FieldError(f"values.{f['id']}", f"{f['label']}: is required")
+        FieldError(f"values.{f['id']}", tr("{label}: {problem}", label=f["label"], problem=tr("is required")))
         for f in writable
         if f["required"] and f["id"] not in answers and f"values.{f['id']}" not in named
     ]
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+        raise invalid_fields(errors)
     return answers
 
 
@@ -162,43 +166,48 @@ def merge_options(existing: list[dict], incoming: list[FieldOptionIn], new_id) -
     without one are new options. Labels are unique within a field, ignoring case and accents."""
     known = {o["id"] for o in existing}
     errors = [
-        FieldError(f"options.{i}.id", "is not one of this field's options")
+        FieldError(f"options.{i}.id", tr("is not one of this field's options"))
         for i, o in enumerate(incoming)
         if o.id is not None and o.id not in known
     ]
     ids = Counter(o.id for o in incoming if o.id is not None)
     errors += [
-        FieldError(f"options.{i}.id", "is listed more than once") for i, o in enumerate(incoming) if o.id is not None and ids[o.id] > 1
+        FieldError(f"options.{i}.id", tr("is listed more than once")) for i, o in enumerate(incoming) if o.id is not None and ids[o.id] > 1
     ]
     labels = Counter(fold(o.label) for o in incoming)
     errors += [
-        FieldError(f"options.{i}.label", f"{o.label!r} is listed more than once")
+        FieldError(f"options.{i}.label", tr("'{label}' is listed more than once", label=o.label))
         for i, o in enumerate(incoming)
         if labels[fold(o.label)] > 1
     ]
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+        raise invalid_fields(errors)
     return [{"id": o.id or new_id(), "label": o.label} for o in incoming]
 
 
 def check_label_free(fields: list[dict], label: str, field_id: str | None = None) -> None:
     if any(fold(f["label"]) == fold(label) and f["id"] != field_id for f in fields):
-        raise Conflict(f"this group already has a field labelled {label!r}", [FieldError("label", "is already used in this group")])
+        raise Conflict(
+            tr("this group already has a field labelled '{label}'", label=label), [FieldError("label", tr("is already used in this group"))]
+        )
 
 
 def check_room(fields: list[dict]) -> None:
     if len(fields) >= MAX_FIELDS:
-        raise Conflict(f"a group holds at most {MAX_FIELDS} fields")
+        raise Conflict(tr("a group holds at most {most} fields", most=MAX_FIELDS))
 
 
 def reordered(fields: list[dict], field_ids: list[str]) -> list[dict]:
     """`fields` in the order of `field_ids`, which must name each field exactly once."""
     current = [f["id"] for f in fields]
     counts = Counter(field_ids)
-    errors = [FieldError("field_ids", f"{i} is not a field of this group") for i in counts if i not in current]
-    errors += [FieldError("field_ids", f"{i} is listed {n} times") for i, n in counts.items() if n > 1 and i in current]
-    errors += [FieldError("field_ids", f"{i} is missing") for i in current if i not in counts]
+    errors = [FieldError("field_ids", tr("{id} is not a field of this group", id=i)) for i in counts if i not in current]
+    errors += [
+        FieldError("field_ids", tr("{id} is listed {times} times", id=i, times=n)) for i, n in counts.items() if n > 1 and i in current
+    ]
+    errors += [FieldError("field_ids", tr("{id} is missing", id=i)) for i in current if i not in counts]
     if errors:
-        raise Invalid("field_ids must list every field of the group exactly once; " + "; ".join(e.message for e in errors), errors)
+        detail = tr("field_ids must list every field of the group exactly once; {problems}", problems=joined(e.message for e in errors))
+        raise Invalid(detail, errors)
     by_id = {f["id"]: f for f in fields}
     return [by_id[i] for i in field_ids]

@@ -28,6 +28,7 @@ from crm.customfields.models import (
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr, tr_n
 
 MAX_LIST_BYTES = 300 * 1024  # a field list and a contact's answers each stay one DynamoDB item (400 KB)
 MAX_DROPS = 1000  # answers items cleaned synchronously by a copy or delete; any beyond are ignored on read
@@ -47,7 +48,7 @@ class ReplaceNeeded(Conflict):
 
 def _group_fields(tenant: str, group_id: str) -> dict:
     if contacts_repo.get_group(tenant, group_id) is None:
-        raise NotFound("no such contact group")
+        raise NotFound(tr("no such contact group"))
     return repo.get_fields(tenant, group_id)
 
 
@@ -59,19 +60,21 @@ def _view(group_id: str, version: int, fields: list[dict], resource: bool = Fals
 def _field(fields: list[dict], field_id: str) -> dict:
     found = next((f for f in fields if f["id"] == field_id), None)
     if found is None:
-        raise NotFound("no such field in this group")
+        raise NotFound(tr("no such field in this group"))
     return found
 
 
 def _at(current: dict, expected_version: int | None) -> int:
     if expected_version is not None and expected_version != current["version"]:
-        raise PreconditionFailed("the field list changed since you read it; reload and apply your change again")
+        raise PreconditionFailed(tr("the field list changed since you read it; reload it and apply your change again"))
     return current["version"]
 
 
 def _save(tenant: str, group_id: str, fields: list[dict], version: int) -> int:
     if len(json.dumps(fields).encode()) > MAX_LIST_BYTES:
-        raise Conflict(f"the group's field definitions would exceed {MAX_LIST_BYTES // 1024} KB; use fewer or shorter options")
+        raise Conflict(
+            tr("the group's field definitions would exceed {most} KB; use fewer or shorter options", most=MAX_LIST_BYTES // 1024)
+        )
     return repo.put_fields(tenant, group_id, fields, version)
 
 
@@ -111,12 +114,12 @@ def update_field(tenant: str, group_id: str, field_id: str, patch: FieldPatch, e
     version = _at(current, expected_version)
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("type", old["type"]) != old["type"]:
-        raise invalid("type", "cannot be changed; create a new field instead")
+        raise invalid("type", tr("cannot be changed; create a new field instead"))
     for name in ("label", "required", "visible_to_resources", "options"):
         if name in changes and changes[name] is None:
-            raise invalid(name, "cannot be cleared")
+            raise invalid(name, tr("cannot be cleared"))
     if patch.options is not None and old["type"] not in CHOICE_TYPES:
-        raise invalid("options", f"a {old['type']} field has no options")
+        raise invalid("options", tr("a {type} field has no options", type=old["type"]))
     if patch.label is not None:
         rules.check_label_free(fields, patch.label, field_id)
     new = {**old, **{k: v for k, v in changes.items() if k not in ("type", "options")}}
@@ -176,17 +179,22 @@ def copy(tenant: str, group_id: str, request: CopyRequest, expected_version: int
     version, to send as If-Match with the confirmation)."""
     current = _group_fields(tenant, group_id)
     if request.from_group_id == group_id:
-        raise invalid("from_group_id", "is this group; copy from another one")
+        raise invalid("from_group_id", tr("is this group; copy from another one"))
     if contacts_repo.get_group(tenant, request.from_group_id) is None:
-        raise invalid("from_group_id", "is not one of this account's contact groups")
+        raise invalid("from_group_id", tr("is not one of this account's contact groups"))
     version = _at(current, expected_version)
     old = current["fields"]
     counts = _answer_counts(tenant, group_id, old) if old else {"fields_dropped": 0, "contacts_affected": 0, "values_dropped": 0}
     if old and not request.replace:
+        fields, values, contacts_affected = counts["fields_dropped"], counts["values_dropped"], counts["contacts_affected"]
         raise ReplaceNeeded(
-            f"this group already has {counts['fields_dropped']} field(s), with {counts['values_dropped']} answer(s) "
-            f"on {counts['contacts_affected']} contact(s); send replace: true to drop them and copy",
-            [FieldError("replace", "must be true to replace the existing fields")],
+            tr(
+                "this group already has {fields}, with {answers} on {contacts}; send replace: true to drop them and copy",
+                fields=tr_n("{count} field", "{count} fields", fields, count=fields),
+                answers=tr_n("{count} answer", "{count} answers", values, count=values),
+                contacts=tr_n("{count} contact", "{count} contacts", contacts_affected, count=contacts_affected),
+            ),
+            [FieldError("replace", tr("must be true to replace the existing fields"))],
             version=version,
             counts=counts,
         )
@@ -220,11 +228,11 @@ def answer(principal: Principal, contact_id: str, patch: ValuesPatch, expected_v
     contact = contacts.get(tenant, contact_id)
     stored = repo.get_values(tenant, contact_id)
     if stored["version"] != expected_version:
-        raise PreconditionFailed("the answers changed since you read them; reload and apply your change again")
+        raise PreconditionFailed(tr("the answers changed since you read them; reload them and apply your change again"))
     fields = repo.get_fields(tenant, contact["group_id"])["fields"]
     answers = rules.apply_answers(fields, rules.visible(fields, principal.is_resource), stored["values"], patch.values)
     if len(json.dumps(answers).encode()) > MAX_LIST_BYTES:
-        raise invalid("values", f"a contact's answers may total at most {MAX_LIST_BYTES // 1024} KB")
+        raise invalid("values", tr("a contact's answers may total at most {most} KB", most=MAX_LIST_BYTES // 1024))
     version = repo.put_values(tenant, contact_id, contact["group_id"], answers, expected_version, clock.iso(clock.now()))
     return _answers_view(contact, fields, answers, version, principal.is_resource)
 

@@ -9,10 +9,22 @@ from pydantic import BaseModel
 from crm.contacts import service as contacts
 from crm.jobs import repository as repo
 from crm.platform import ids
-from crm.platform.errors import NotFound, PreconditionFailed, invalid
+from crm.platform.errors import NotFound, invalid
+from crm.platform.i18n import tr
 
-NAMES = {"type": "job type", "resource": "resource", "vehicle": "vehicle"}
 REQUIRED = ("name", "skills", "attributes")
+
+
+def _missing(kind: str) -> str:
+    return {"type": tr("no such job type"), "resource": tr("no such resource"), "vehicle": tr("no such vehicle")}[kind]
+
+
+def _unknown(kind: str) -> str:
+    return {
+        "type": tr("is not a job type of this account"),
+        "resource": tr("is not a resource of this account"),
+        "vehicle": tr("is not a vehicle of this account"),
+    }[kind]
 
 
 def members(tenant: str, kind: str) -> list[dict]:
@@ -22,7 +34,7 @@ def members(tenant: str, kind: str) -> list[dict]:
 def member(tenant: str, kind: str, member_id: str) -> dict:
     found = repo.get_member(tenant, kind, member_id)
     if found is None:
-        raise NotFound(f"no such {NAMES[kind]}")
+        raise NotFound(_missing(kind))
     return found
 
 
@@ -32,7 +44,7 @@ def referenced(tenant: str, kind: str, member_id: str | None, field: str) -> dic
         return None
     found = repo.get_member(tenant, kind, member_id)
     if found is None:
-        raise invalid(field, f"is not a {NAMES[kind]} of this account")
+        raise invalid(field, _unknown(kind))
     return found
 
 
@@ -47,11 +59,11 @@ def create(tenant: str, kind: str, fields: BaseModel) -> dict:
 def update(tenant: str, kind: str, member_id: str, patch: BaseModel, expected_version: int) -> dict:
     old = member(tenant, kind, member_id)
     if old["version"] != expected_version:
-        raise PreconditionFailed(f"the {NAMES[kind]} changed since you read it; reload it and apply your change again")
+        raise repo.stale_member(kind)
     changes = patch.model_dump(exclude_unset=True, mode="json")
     for name in REQUIRED:
         if name in changes and changes[name] is None:
-            raise invalid(name, "cannot be cleared" + ("" if name == "name" else "; send [] for none"))
+            raise invalid(name, tr("cannot be cleared") if name == "name" else tr("cannot be cleared; send [] for none"))
     new = {**old, **changes, "version": old["version"] + 1}
     repo.put_member(tenant, kind, {k: v for k, v in new.items() if v is not None}, expected_version)
     return new
@@ -82,5 +94,5 @@ def create_sla(tenant: str, contact_id: str, fields: BaseModel) -> dict:
 
 def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
     if repo.get_sla(tenant, contact_id, sla_id) is None:
-        raise NotFound("no such SLA on this contact")
+        raise NotFound(tr("no such SLA on this contact"))
     repo.delete_sla(tenant, contact_id, sla_id, expected_version)

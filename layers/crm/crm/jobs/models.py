@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from crm.jobs.sla import Constraint, Name, Violation
 from crm.jobs.transitions import Status
+from crm.platform.i18n import tr
 from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Text
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^#\s]+$")]
@@ -125,7 +126,7 @@ class _Planned(BaseModel):
     def _ordered(self):
         start, end = getattr(self, "planned_start", None), getattr(self, "planned_end", None)
         if start is not None and end is not None and end <= start:
-            raise ValueError("planned_end must be after planned_start")
+            raise ValueError(tr("planned_end must be after planned_start"))
         return self
 
 

@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger
 from crm.jobs import repository as repo
 from crm.platform import aws, clock
 from crm.platform.errors import Unavailable
+from crm.platform.i18n import tr
 
 SOURCE, DETAIL_TYPE = "crm.jobs", "JobCompleted"
 LEASE = timedelta(seconds=60)
@@ -67,7 +68,7 @@ def _put(tenant: str, detail: dict) -> None:
         ]
     )
     if response.get("FailedEntryCount"):
-        raise Unavailable("the event bus refused the completion event; it stays pending")
+        raise Unavailable(tr("the event bus refused the completion event; it stays pending"))
 
 
 def publish_pending(tenant: str, job_id: str) -> int:

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from crm.contacts import repository as contacts
 from crm.platform import aws, dynamo
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
+from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key, tenant_of
 
 JOB, COUNTER, REF = "JOB", "COUNTER", "JOBREF"
@@ -67,7 +68,7 @@ def _out(item: dict) -> dict:
 
 
 def _stale() -> PreconditionFailed:
-    return PreconditionFailed("the job changed since you read it; reload it and apply your change again")
+    return PreconditionFailed(tr("the job changed since you read it; reload it and apply your change again"))
 
 
 # ---------------------------------------------------------------- job items
@@ -123,7 +124,7 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
             (dynamo.put(counter, ConditionExpression=held), None),
             (
                 dynamo.put(_job_item(tenant, job, sla_watch), ConditionExpression=Attr("PK").not_exists()),
-                Conflict("a job with this id exists"),
+                Conflict(tr("a job with this id exists")),
             ),
             (
                 dynamo.put(
@@ -142,9 +143,11 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
                 raise
             codes = dynamo.cancellation_codes(e)
             if codes[:1] != ["ConditionalCheckFailed"] and codes[2:3] == ["ConditionalCheckFailed"]:
-                raise Conflict(f"reference {job['reference']} is already taken; the job counter is out of step") from None
+                raise Conflict(
+                    tr("reference {reference} is already taken; the job counter is out of step", reference=job["reference"])
+                ) from None
             time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not a secret  # lost the race for the number: retry
-    raise Unavailable("too many jobs are being created at once; nothing was saved, retry shortly", headers={"Retry-After": "1"})
+    raise Unavailable(tr("too many jobs are being created at once; nothing was saved, retry shortly"), headers={"Retry-After": "1"})
 
 
 def save_job(
@@ -169,7 +172,7 @@ def save_job(
         steps.append(
             (
                 dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this completion was already recorded"),
+                Conflict(tr("this completion was already recorded")),
             )
         )
     dynamo.transact_explained(steps)
@@ -371,7 +374,7 @@ def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
     dynamo.update_one(
         _job_pk(tenant, job_id),
         OUTBOX + marker_id,
-        Conflict("the completion event was already marked published"),
+        Conflict(tr("the completion event was already marked published")),
         UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, claimed_until",
         ConditionExpression=Attr("state").eq("pending"),
         ExpressionAttributeNames={"#s": "state"},
@@ -380,6 +383,17 @@ def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
 
 
 # ---------------------------------------------------------------- job types, resources, vehicles
+
+
+def stale_member(kind: str) -> PreconditionFailed:
+    """The 412 of a job type, resource or vehicle changed since it was read."""
+    return PreconditionFailed(
+        {
+            "type": tr("the job type changed since you read it; reload it and apply your change again"),
+            "resource": tr("the resource changed since you read it; reload it and apply your change again"),
+            "vehicle": tr("the vehicle changed since you read it; reload it and apply your change again"),
+        }[kind]
+    )
 
 
 def _collection_key(tenant: str, kind: str, item_id: str) -> tuple[str, str]:
@@ -402,12 +416,18 @@ def put_member(tenant: str, kind: str, data: dict, expected_version: int | None)
     pk, sk = _collection_key(tenant, kind, data["id"])
     error: Exception
     if expected_version is None:
-        condition, error = Attr("PK").not_exists(), Conflict(f"this {kind} already exists")
-    else:
         condition, error = (
-            Attr("version").eq(expected_version),
-            PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again"),
+            Attr("PK").not_exists(),
+            Conflict(
+                {
+                    "type": tr("this job type already exists"),
+                    "resource": tr("this user is already a resource"),
+                    "vehicle": tr("this vehicle already exists"),
+                }[kind]
+            ),
         )
+    else:
+        condition, error = Attr("version").eq(expected_version), stale_member(kind)
     item = dynamo.to_item({k: v for k, v in {**data, "PK": pk, "SK": sk}.items() if v is not None})
     dynamo.put_one(item, condition, error)
 
@@ -436,12 +456,12 @@ def delete_slas(tenant: str, contact_id: str) -> None:
 
 def create_sla(tenant: str, sla: dict) -> None:
     pk, sk = _sla_key(tenant, sla["contact_id"], sla["id"])
-    dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict("this SLA already exists"))
+    dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict(tr("this SLA already exists")))
 
 
 def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
     pk, sk = _sla_key(tenant, contact_id, sla_id)
-    stale = PreconditionFailed("the SLA changed since you read it; reload it first")
+    stale = PreconditionFailed(tr("the SLA changed since you read it; reload it first"))
     try:  # one conditional DeleteItem (a one-item transaction would cost twice the write)
         aws.table().delete_item(Key={"PK": pk, "SK": sk}, ConditionExpression=Attr("version").eq(expected_version))
     except ClientError as e:

@@ -17,7 +17,8 @@ from crm.jobs import repository as repo
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
 from crm.platform import clock, ids, pagination
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, field_problem, invalid
+from crm.platform.i18n import joined, reason, tr
 
 MAX_FAMILY = 100  # a contact's children (or its parent's sites) merged into one job log, besides itself
 PLANNING = ("planned_start", "planned_end", "resource_id", "vehicle_id")
@@ -52,7 +53,7 @@ def _in_order(entries: list[dict]) -> list[dict]:
 def _check_span(job: dict) -> None:
     start, end = sla.instant(job.get("planned_start")), sla.instant(job.get("planned_end"))
     if start and end and end - start > MAX_WINDOW:
-        raise invalid("planned_end", f"must be at most {MAX_WINDOW.days} days after planned_start")
+        raise invalid("planned_end", tr("must be at most {days} days after planned_start", days=MAX_WINDOW.days))
 
 
 def _planned(job: dict) -> bool:
@@ -66,7 +67,7 @@ def get(principal: Principal, job_id: str) -> dict:
     """A job the caller may see: a resource only the jobs assigned to them (others are 404)."""
     job = repo.get_job(principal.tenant, job_id)
     if job is None or (principal.is_resource and job.get("resource_id") != principal.user_id):
-        raise NotFound("no such job")
+        raise NotFound(tr("no such job"))
     return job
 
 
@@ -85,7 +86,7 @@ def find(
     if principal.is_resource:
         return repo.jobs_of_resource(tenant, principal.user_id, status, limit=limit, cursor=cursor, query=query)
     if status is None:
-        raise invalid("status", "choose a status (to_schedule for the jobs to plan) or search by reference")
+        raise invalid("status", tr("choose a status (to_schedule for the jobs to plan) or search by reference"))
     return repo.jobs_by_status(tenant, status, limit=limit, cursor=cursor, query=query)
 
 
@@ -105,14 +106,14 @@ def _warnings(job: dict, contact: dict, resource: dict | None, vehicle: dict | N
             assert start is not None and end is not None  # both set, checked above
             window = check_window(_hours(contact), start, end)
         except ValueError:  # hours stored before the contacts context refused them (open at no time)
-            message = "the site's opening hours are open at no time; correct them on the contact"
+            message = tr("the site's opening hours are open at no time; correct them on the contact")
             out.append({"code": "outside_opening_hours", "message": message, "reasons": []})
         else:
             if not window.within:
                 out.append(
                     {
                         "code": "outside_opening_hours",
-                        "message": "the planned window is outside the site's opening hours",
+                        "message": tr("the planned window is outside the site's opening hours"),
                         "reasons": window.reasons,
                     }
                 )
@@ -127,8 +128,11 @@ def _refuse_if_strict(strict: bool, warnings: list[dict]) -> None:
         errors = [
             FieldError("planned_start" if w["code"] == "outside_opening_hours" else "override_constraints", w["message"]) for w in warnings
         ]
-        detail = "; ".join([w["message"] + (": " + "; ".join(w["reasons"]) if w.get("reasons") else "") for w in warnings])
-        raise Conflict(f"strict mode: nothing was saved: {detail}", errors)
+        problems = [
+            tr("{warning}: {reasons}", warning=w["message"], reasons=joined(w["reasons"])) if w.get("reasons") else w["message"]
+            for w in warnings
+        ]
+        raise Conflict(tr("strict mode: nothing was saved: {problems}", problems=joined(problems)), errors)
 
 
 def _override(principal: Principal, job: dict, constraint_ids: list[str], at: str) -> list[dict]:
@@ -139,7 +143,7 @@ def _override(principal: Principal, job: dict, constraint_ids: list[str], at: st
     known = {c["id"]: c for c in constraints}
     unknown = [c for c in constraint_ids if c not in known]
     if unknown:
-        raise invalid("override_constraints", f"{', '.join(unknown)}: not a constraint of this job's SLA")
+        raise invalid("override_constraints", tr("{ids}: not a constraint of this job's SLA", ids=", ".join(unknown)))
     entries = []
     for constraint_id in dict.fromkeys(constraint_ids):
         if not known[constraint_id].get("override"):
@@ -163,15 +167,17 @@ def _job_sla(tenant: str, contact: dict, sla_id: str | None, job_type_id: str, c
         return None
     chosen = repo.get_sla(tenant, contact["id"], sla_id)
     if chosen is None or not catalog.applies(chosen, job_type_id):
-        raise invalid("sla_id", "is not one of this site's SLAs for this job type")
+        raise invalid("sla_id", tr("is not one of this site's SLAs for this job type"))
     try:
         hours = _hours(contact)
         constraints = [
             {**c, "deadline": clock.iso(sla.deadline(c, created, hours))} if c["kind"] == "time" else dict(c) for c in chosen["constraints"]
         ]
     except ValueError:  # hours stored before the contacts context refused them: no working time ever elapses
-        message = "its deadlines cannot be computed: the site's opening hours are open at no time; correct them on the contact"
-        raise Conflict(f"sla_id: {message}", [FieldError("sla_id", message)]) from None
+        error = FieldError(
+            "sla_id", tr("its deadlines cannot be computed: the site's opening hours are open at no time; correct them on the contact")
+        )
+        raise Conflict(field_problem(error), [error]) from None
     return {"sla_id": chosen["id"], "name": chosen["name"], "constraints": constraints, "first_deadline": sla.first_deadline(constraints)}
 
 
@@ -182,7 +188,7 @@ def _site(tenant: str, contact_id: str) -> dict:
     try:
         return contacts.get(tenant, contact_id)
     except NotFound:
-        raise invalid("contact_id", "is not a contact of this account") from None
+        raise invalid("contact_id", tr("is not a contact of this account")) from None
 
 
 def _prefix(tenant: str) -> str:
@@ -248,7 +254,7 @@ def request_job(
         try:
             preferred_date = date.fromisoformat(preferred_date)
         except ValueError:
-            raise invalid("preferred_date", "is not an ISO date (YYYY-MM-DD)") from None
+            raise invalid("preferred_date", tr("is not an ISO date (YYYY-MM-DD)")) from None
     at = clock.iso(clock.now())
     job = {
         "id": ids.new_id(),
@@ -272,7 +278,7 @@ def request_job(
 
 def _fresh(job: dict, expected_version: int) -> None:
     if job["version"] != expected_version:
-        raise PreconditionFailed("the job changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the job changed since you read it; reload it and apply your change again"))
 
 
 def update(principal: Principal, job_id: str, patch: JobPatch, expected_version: int) -> dict:
@@ -282,7 +288,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
     old = get(principal, job_id)
     _fresh(old, expected_version)
     if transitions.is_terminal(old["status"]):
-        raise Conflict(f"a {old['status']} job cannot be re-planned")
+        raise Conflict(tr("a {status} job cannot be re-planned", status=old["status"]))
     changes = patch.model_dump(exclude_unset=True, exclude={"strict", "override_constraints"}, mode="json")
     for name in ("planned_start", "planned_end"):
         if changes.get(name):
@@ -291,7 +297,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
     at = clock.iso(now)
     job = {**old, **changes, "version": old["version"] + 1, "updated_at": at}
     if job.get("planned_start") and job.get("planned_end") and job["planned_end"] <= job["planned_start"]:
-        raise invalid("planned_end", "must be after planned_start")
+        raise invalid("planned_end", tr("must be after planned_start"))
     _check_span(job)
     resource = catalog.referenced(tenant, "resource", job.get("resource_id"), "resource_id")
     vehicle = catalog.referenced(tenant, "vehicle", job.get("vehicle_id"), "vehicle_id")
@@ -316,9 +322,9 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     try:
         transitions.check(old["status"], change.status, resource=principal.is_resource)
     except transitions.NotAllowed as e:
-        raise Conflict(str(e), [FieldError("status", f"allowed: {', '.join(e.allowed) or 'none'}")]) from None
+        raise Conflict(reason(e), [FieldError("status", tr("allowed: {allowed}", allowed=", ".join(e.allowed) or tr("none")))]) from None
     if change.status == "scheduled" and not _planned(old):
-        raise Conflict("plan the job first: a scheduled job needs planned_start, planned_end and resource_id")
+        raise Conflict(tr("plan the job first: a scheduled job needs planned_start, planned_end and resource_id"))
     now = clock.now()
     at = clock.iso(now)
     job = {**old, "status": change.status, "version": old["version"] + 1, "updated_at": at}
@@ -353,7 +359,7 @@ def _family(principal: Principal, contact_id: str, include: str | None) -> list[
     # One more than allowed: a full page of exactly MAX_FAMILY comes back with a cursor all the same.
     found, _ = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=parent, limit=MAX_FAMILY + 1, cursor=None)
     if len(found) > MAX_FAMILY:
-        raise Conflict(f"more than {MAX_FAMILY} associated contacts; read their logs one by one")
+        raise Conflict(tr("more than {most} associated contacts; read their logs one by one", most=MAX_FAMILY))
     return list(dict.fromkeys([contact_id, *(c["id"] for c in found)]))
 
 
@@ -399,7 +405,7 @@ def site_log(
     Query per contact per page (one for a lone site; at most MAX_FAMILY)."""
     since_iso, until_iso = _iso(since), _iso(until)
     if since_iso and until_iso and until_iso < since_iso:
-        raise invalid("until", "must not be before since")
+        raise invalid("until", tr("must not be before since"))
     family = _family(principal, contact_id, include)
     query = {"log": contact_id, "include": include, "status": status, "since": since_iso, "until": until_iso}
     return _merged(principal.tenant, family, query, status=status, since=since_iso, until=until_iso, limit=limit, cursor=cursor)
@@ -412,7 +418,7 @@ def jobs_of_contacts(tenant: str, contact_ids: list[str], limit: int, cursor: st
     if not contact_ids:
         return [], None
     if len(contact_ids) > MAX_FAMILY:
-        raise invalid("contact_ids", f"at most {MAX_FAMILY} contacts at once")
+        raise invalid("contact_ids", tr("at most {most} contacts at once", most=MAX_FAMILY))
     return _merged(tenant, contact_ids, {"contacts": sorted(contact_ids)}, status=None, since=None, until=None, limit=limit, cursor=cursor)
 
 
@@ -425,7 +431,7 @@ def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor
     tenant = principal.tenant
     now = clock.now()
     if until is not None and until - now > MAX_REPORT_AHEAD:
-        raise invalid("until", f"must be at most {MAX_REPORT_AHEAD.days} days ahead; leave it out for every deadline")
+        raise invalid("until", tr("must be at most {days} days ahead; leave it out for every deadline", days=MAX_REPORT_AHEAD.days))
     resources = {r["id"]: r for r in repo.list_collection(tenant, "resource")}
     vehicles = {v["id"]: v for v in repo.list_collection(tenant, "vehicle")}
 

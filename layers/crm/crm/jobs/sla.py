@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, StringConstraints, model_validator
 
 from crm.contacts.hours import OpeningHours, add_working_time
+from crm.platform.i18n import tr
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 MAX_MINUTES = 366 * 24 * 60
@@ -40,7 +41,7 @@ class _OneOf(BaseModel):
     def _exactly_one(self):
         chosen = [k for k in self.choices if getattr(self, k) is not None]
         if len(chosen) != 1:
-            raise ValueError(f"give exactly one of {', '.join(self.choices)}")
+            raise ValueError(tr("give exactly one of {choices}", choices=", ".join(self.choices)))
         return self
 
 
@@ -67,7 +68,7 @@ class Violation(BaseModel):
     constraint_id: str
     kind: str
     severity: Literal["breached", "will_breach"]
-    message: str
+    message: SkipValidation[str]  # a tr(...) message, kept as one (validation would make it a plain str)
     overridden: bool = False
 
 
@@ -76,11 +77,20 @@ def deadline(constraint: dict, created_at: datetime, hours: OpeningHours | None)
 
 
 def describe(constraint: dict) -> str:
-    kind = constraint["kind"]
+    """The constraint in words ("start before 2030-01-07T11:00:00Z", "resource skill crane")."""
+    kind, rule = constraint["kind"], constraint.get("rule")
     if kind == "time":
-        return f"{constraint['rule'].replace('_', ' ')} {constraint['deadline']}"
+        value = constraint["deadline"]
+        if rule == "start_after":
+            return tr("start after {value}", value=value)
+        return tr("start before {value}", value=value) if rule == "start_before" else tr("complete before {value}", value=value)
     key = next(k for k in ("group", "resource_id", "vehicle_id", "skill", "attribute") if constraint.get(k))
-    return f"{kind} {key.replace('_id', '')} {constraint[key]}"
+    value = constraint[key]
+    if key == "group":
+        return tr("resource group {value}", value=value) if kind == "resource" else tr("vehicle group {value}", value=value)
+    if key in ("skill", "attribute"):
+        return tr("resource skill {value}", value=value) if kind == "resource" else tr("vehicle attribute {value}", value=value)
+    return tr("resource {value}", value=value) if kind == "resource" else tr("vehicle {value}", value=value)
 
 
 def instant(value: str | None) -> datetime | None:
@@ -91,25 +101,37 @@ def instant(value: str | None) -> datetime | None:
 def _time(c: dict, job: dict, now: datetime) -> tuple[str, str] | None:
     due = instant(c["deadline"])
     if due is None:  # every stored time constraint gets its deadline (jobs.service._job_sla)
-        raise ValueError(f"the time constraint {c.get('id')} has no deadline")
+        raise ValueError(tr("the time constraint {id} has no deadline", id=str(c.get("id"))))
     planned_start, planned_end = instant(job.get("planned_start")), instant(job.get("planned_end"))
     started, finished = instant(job.get("started_at")), instant(job.get("completed_at"))
     done = job["status"] in ("completed", "completed_with_issues", "cancelled")
+    deadline_ = c["deadline"]
     if c["rule"] == "start_after":
         if started and started < due:
-            return "breached", f"started at {job['started_at']}, before {c['deadline']}"
+            return "breached", tr("started at {at}, before {deadline}", at=job["started_at"], deadline=deadline_)
         if not started and planned_start and planned_start < due:
-            return "will_breach", f"planned to start at {job['planned_start']}, before {c['deadline']}"
+            return "will_breach", tr("planned to start at {at}, before {deadline}", at=job["planned_start"], deadline=deadline_)
         return None
-    actual, planned, word = (started, planned_start, "start") if c["rule"] == "start_before" else (finished, planned_end, "complete")
+    starts = c["rule"] == "start_before"
+    actual, planned = (started, planned_start) if starts else (finished, planned_end)
     if actual:
-        return ("breached", f"{word}d at {actual.isoformat()}, after {c['deadline']}") if actual > due else None
+        if actual <= due:
+            return None
+        at = actual.isoformat()
+        if starts:
+            return "breached", tr("started at {at}, after {deadline}", at=at, deadline=deadline_)
+        return "breached", tr("completed at {at}, after {deadline}", at=at, deadline=deadline_)
     if done:
         return None
     if now > due:
-        return "breached", f"not {word}d by {c['deadline']}"
+        if starts:
+            return "breached", tr("not started by {deadline}", deadline=deadline_)
+        return "breached", tr("not completed by {deadline}", deadline=deadline_)
     if planned and planned > due:
-        return "will_breach", f"planned to {word} at {planned.isoformat()}, after {c['deadline']}"
+        at = planned.isoformat()
+        if starts:
+            return "will_breach", tr("planned to start at {at}, after {deadline}", at=at, deadline=deadline_)
+        return "will_breach", tr("planned to complete at {at}, after {deadline}", at=at, deadline=deadline_)
     return None
 
 
@@ -117,16 +139,21 @@ def _assignment(c: dict, job: dict, thing: dict | None, kind: str) -> tuple[str,
     if thing is None:
         return None  # nothing assigned yet: nothing to judge
     if c.get("group") is not None:
-        ok, need = thing.get("group") == c["group"], f"in group {c['group']}"
+        ok, need = thing.get("group") == c["group"], tr("in group {value}", value=c["group"])
     elif c.get(f"{kind}_id") is not None:
-        ok, need = thing["id"] == c[f"{kind}_id"], f"{kind} {c[f'{kind}_id']}"
+        ok, need = thing["id"] == c[f"{kind}_id"], c[f"{kind}_id"]
     else:
         key, values = ("skill", "skills") if kind == "resource" else ("attribute", "attributes")
-        ok, need = c[key] in (thing.get(values) or []), f"with {key} {c[key]}"
+        need = tr("with skill {value}", value=c[key]) if kind == "resource" else tr("with attribute {value}", value=c[key])
+        ok = c[key] in (thing.get(values) or [])
     if ok:
         return None
     under_way = job["status"] in ("in_progress", "paused", "completed", "completed_with_issues")
-    return ("breached" if under_way else "will_breach"), f"assigned {kind} {thing.get('name', thing['id'])} is not {need}"
+    name = thing.get("name", thing["id"])
+    severity = "breached" if under_way else "will_breach"
+    if kind == "resource":
+        return severity, tr("assigned resource {name} is not {need}", name=name, need=need)
+    return severity, tr("assigned vehicle {name} is not {need}", name=name, need=need)
 
 
 def check(job: dict, resource: dict | None, vehicle: dict | None, now: datetime) -> list[Violation]:
@@ -144,7 +171,7 @@ def check(job: dict, resource: dict | None, vehicle: dict | None, now: datetime)
                     constraint_id=c["id"],
                     kind=c["kind"],
                     severity=severity,
-                    message=f"SLA constraint '{describe(c)}' broken: {why}",
+                    message=tr("SLA constraint '{constraint}' broken: {why}", constraint=describe(c), why=why),
                     overridden=bool(c.get("override")),
                 )
             )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from crm.platform.i18n import tr
+
 Status = Literal["to_schedule", "scheduled", "in_progress", "paused", "completed", "completed_with_issues", "cancelled"]
 STATUSES: tuple[Status, ...] = ("to_schedule", "scheduled", "in_progress", "paused", "completed", "completed_with_issues", "cancelled")
 
@@ -43,8 +45,10 @@ COMPLETED = frozenset({"completed", "completed_with_issues"})
 class NotAllowed(ValueError):
     def __init__(self, current: str, wanted: str, allowed: tuple[str, ...]):
         self.current, self.wanted, self.allowed = current, wanted, allowed
-        listed = ", ".join(allowed) if allowed else "none: it is final"
-        super().__init__(f"a {current} job cannot become {wanted}; allowed from {current}: {listed}")
+        listed = ", ".join(allowed) if allowed else tr("none: it is final")
+        super().__init__(
+            tr("a {current} job cannot become {wanted}; allowed from {current}: {allowed}", current=current, wanted=wanted, allowed=listed)
+        )
 
 
 def allowed(current: str, *, resource: bool = False) -> tuple[str, ...]:

@@ -15,14 +15,17 @@ import json
 from datetime import timedelta
 
 from crm.booking.logins import revoke_login
+from crm.contacts import readers
 from crm.contacts import repository as contacts
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules, service
 from crm.people.models import ConsentEvent, ExportLink, Person
+from crm.people.readers import person_reader
 from crm.platform import aws, clock, ids, mail, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import PreconditionFailed
+from crm.platform.i18n import tr
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
 URL_LIFETIME = timedelta(hours=1)
@@ -88,9 +91,14 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
 
 def _email(tenant: str, person: dict, to: str, link: ExportLink) -> None:
     # The subject and body name no one, so the archive holds no personal data but the address.
-    subject = "Your personal data export"
-    body = f"The personal data we hold is ready to download until {link.expires_at}:\n\n{link.url}\n"
-    message_id = mail.send([to], subject, body)
+    # Sent to the person, it is in their language; to anyone else, in that reader's.
+    if to.casefold() == (person.get("email") or "").casefold():
+        reader = person_reader(tenant, person)
+    else:
+        reader = readers.readers_at(tenant, [to])[to]
+    subject = reader.text(tr("Your personal data export"))
+    ready = tr("The personal data we hold is ready to download until {expires}:", expires=reader.datetime(link.expires_at))
+    message_id = mail.send([to], subject, f"{reader.text(ready)}\n\n{link.url}\n")
     contacts.archive_email(
         tenant,
         {
@@ -141,4 +149,4 @@ def erase(principal: Principal, person_id: str) -> dict:
             return erased
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
-    raise PreconditionFailed("the person kept changing while it was erased; try again")
+    raise PreconditionFailed(tr("the person kept changing while it was erased; try again"))

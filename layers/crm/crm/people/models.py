@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from crm.platform.types import STRICT, Email, Id, Phone, Text, merge_patch_of
+from crm.platform.i18n import tr_n
+from crm.platform.types import STRICT, Email, Id, LocaleTag, Phone, Text, merge_patch_of
 
 ConsentStatus = Literal["given", "refused", "awaiting"]
 ConsentMedium = Literal["email", "web", "phone", "paper"]
@@ -78,6 +79,7 @@ class _Editable(BaseModel):
     receives_financial_documents: bool | None = None
     receives_marketing: bool | None = None
     tag_ids: TagIds | None = None
+    locale: LocaleTag | None = Field(default=None, description="The person's language (BCP 47, e.g. fr-FR); null: the account's")
 
 
 class PersonFields(_Editable):
@@ -95,7 +97,9 @@ class PersonFields(_Editable):
         self.tag_ids = list(dict.fromkeys(self.tag_ids))
         missing = [f for f in ("booking_site_access", "receives_marketing") if getattr(self, f) and not self.email]
         if missing:
-            raise ValueError(f"{' and '.join(missing)} need(s) an email address")
+            raise ValueError(
+                tr_n("{fields} needs an email address", "{fields} need an email address", len(missing), fields=" and ".join(missing))
+            )
         return self
 
 
@@ -121,6 +125,7 @@ class Person(BaseModel):
     receives_financial_documents: bool = False
     receives_marketing: bool = False
     tag_ids: list[str] = []
+    locale: str | None = None
     consent: Consent = Consent()
     erased_at: str | None = None
     erased_by: str | None = None

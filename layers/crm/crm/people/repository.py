@@ -22,6 +22,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from crm.contacts import repository as contacts
 from crm.platform import dynamo
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
 from crm.platform.text import fold
 
@@ -49,8 +50,12 @@ def _tag_name_pk(tenant: str, name: str) -> str:
     return tenant_key(tenant, "TAGNAME", fold(name))
 
 
-def _stale(kind: str) -> PreconditionFailed:
-    return PreconditionFailed(f"the {kind} changed since you read it; reload it and apply your change again")
+def _stale_person() -> PreconditionFailed:
+    return PreconditionFailed(tr("the person changed since you read it; reload it and apply your change again"))
+
+
+def _stale_tag() -> PreconditionFailed:
+    return PreconditionFailed(tr("the tag changed since you read it; reload it and apply your change again"))
 
 
 # ---------------------------------------------------------------- persons
@@ -78,8 +83,8 @@ def _person_put(tenant: str, old: dict | None, new: dict, terms: set[str]) -> tu
         "search_terms": sorted(terms),
     }
     if old is None:
-        return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this person already exists")
-    return dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"]) & Attr("erased_at").not_exists()), _stale("person")
+        return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this person already exists"))
+    return dynamo.put(item, ConditionExpression=Attr("version").eq(old["version"]) & Attr("erased_at").not_exists()), _stale_person()
 
 
 def _tag_count(tenant: str, tag_id: str, delta: int) -> tuple[dict, Exception]:
@@ -90,7 +95,7 @@ def _tag_count(tenant: str, tag_id: str, delta: int) -> tuple[dict, Exception]:
         ConditionExpression=Attr("PK").exists(),
         ExpressionAttributeValues={":d": delta},
     )
-    return op, invalid("tag_ids", f"{tag_id} is not one of this account's tags")
+    return op, invalid("tag_ids", tr("{id} is not one of this account's tags", id=tag_id))
 
 
 def _membership_steps(tenant: str, old: dict | None, new: dict | None) -> Steps:
@@ -113,7 +118,7 @@ def _membership_steps(tenant: str, old: dict | None, new: dict | None) -> Steps:
 
 def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
     item = {**dynamo.to_item(event), "PK": _person_pk(tenant, event["person_id"]), "SK": CONSENT + event["id"]}
-    return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict("this consent change is already recorded")
+    return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this consent change is already recorded"))
 
 
 def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None) -> None:
@@ -133,7 +138,7 @@ def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms:
 def delete_person(tenant: str, contact: dict, person: dict, expected_version: int) -> None:
     pk = _person_pk(tenant, person["id"])
     condition = Attr("version").eq(expected_version) & Attr("erased_at").not_exists()
-    steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale("person"))]
+    steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale_person())]
     steps += _membership_steps(tenant, person, None)
     steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, person["id"], set(person.get("search_terms") or []), set())]
     steps += contacts.dependent_writes(tenant, contact["id"], -1)
@@ -226,7 +231,7 @@ def get_tags(tenant: str, tag_ids: list[str]) -> list[dict]:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"a tag named {name!r} already exists")
+    return Conflict(tr("a tag named '{name}' already exists", name=name))
 
 
 def _name_put(tenant: str, name: str, tag_id: str) -> tuple[dict, Exception]:
@@ -239,7 +244,7 @@ def create_tag(tenant: str, tag: dict) -> None:
         [
             (
                 dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()),
-                Conflict("this tag already exists"),
+                Conflict(tr("this tag already exists")),
             ),
             _name_put(tenant, tag["name"], tag["id"]),
         ]
@@ -258,7 +263,7 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
                 ExpressionAttributeNames={"#n": "name"},
                 ExpressionAttributeValues={":n": new["name"], ":c": new["colour"], ":v": new["version"]},
             ),
-            _stale("tag"),
+            _stale_tag(),
         )
     ]
     if fold(old["name"]) != fold(new["name"]):
@@ -268,7 +273,7 @@ def update_tag(tenant: str, old: dict, new: dict, expected_version: int) -> None
 
 
 def delete_tag(tenant: str, tag: dict, expected_version: int) -> None:
-    in_use = Conflict("the tag is still given to some persons; take it off them first")
+    in_use = Conflict(tr("the tag is still given to some persons; take it off them first"))
     try:
         dynamo.transact_explained(
             [
@@ -286,7 +291,15 @@ def delete_tag(tenant: str, tag: dict, expected_version: int) -> None:
     except Conflict:
         current = get_tag(tenant, tag["id"])
         if current is None:
-            raise NotFound("no such tag") from None
+            raise NotFound(tr("no such tag")) from None
         if current["version"] != expected_version:
-            raise _stale("tag") from None
-        raise Conflict(f"the tag is given to {current.get('person_count', 0)} person(s); take it off them first") from None
+            raise _stale_tag() from None
+        count = current.get("person_count", 0)
+        raise Conflict(
+            tr_n(
+                "the tag is given to {count} person; take it off them first",
+                "the tag is given to {count} persons; take it off them first",
+                count,
+                count=count,
+            )
+        ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm.contacts import search
 from crm.platform.errors import Conflict
+from crm.platform.i18n import tr
 from crm.platform.text import fold
 
 ERASED_NAME = "Erased person"
@@ -27,7 +28,7 @@ def terms(person: dict) -> set[str]:
 
 def ensure_not_erased(person: dict) -> None:
     if person.get("erased_at"):
-        raise Conflict("this person was erased; an erasure cannot be undone and the record cannot change")
+        raise Conflict(tr("this person was erased; an erasure cannot be undone and the record cannot change"))
 
 
 def consent_after(person: dict, status: str, medium: str, by: str, at: str) -> dict:

@@ -13,11 +13,12 @@ from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields,
 from crm.platform import clock, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
+from crm.platform.i18n import tr
 
 
 def _check_version(person: dict, expected_version: int | None) -> None:
     if expected_version is not None and person["version"] != expected_version:
-        raise PreconditionFailed("the person changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the person changed since you read it; reload it and apply your change again"))
 
 
 def contact_for(tenant: str, person: dict) -> dict:
@@ -28,7 +29,7 @@ def contact_for(tenant: str, person: dict) -> dict:
 def get(tenant: str, person_id: str) -> dict:
     person = repo.get_person(tenant, person_id)
     if person is None:
-        raise NotFound("no such person")
+        raise NotFound(tr("no such person"))
     return person
 
 
@@ -73,7 +74,7 @@ def update(principal: Principal, person_id: str, patch: PersonPatch, expected_ve
     _check_version(old, expected_version)
     changes = patch.model_dump(exclude_unset=True, mode="json")
     if "name" in changes and changes["name"] is None:
-        raise invalid("name", "cannot be cleared")
+        raise invalid("name", tr("cannot be cleared"))
     # The merged record is validated whole, so a rule spanning fields (opt-ins need an email) holds.
     fields = PersonFields.model_validate({**_writable(old), **changes})
     new = {**old, **fields.model_dump(exclude={"consent"}), "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
@@ -141,7 +142,7 @@ def tags(tenant: str) -> list[Tag]:
 def tag(tenant: str, tag_id: str) -> dict:
     found = repo.get_tag(tenant, tag_id)
     if found is None:
-        raise NotFound("no such tag")
+        raise NotFound(tr("no such tag"))
     return found
 
 
@@ -155,11 +156,11 @@ def update_tag(tenant: str, tag_id: str, patch: BaseModel, expected_version: int
     """`patch` is a TagPatch (built at import by merge_patch_of, so no static type of its own)."""
     old = tag(tenant, tag_id)
     if old["version"] != expected_version:
-        raise PreconditionFailed("the tag changed since you read it; reload it and apply your change again")
+        raise PreconditionFailed(tr("the tag changed since you read it; reload it and apply your change again"))
     changes = patch.model_dump(exclude_unset=True)
     for required in ("name", "colour"):
         if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be cleared")
+            raise invalid(required, tr("cannot be cleared"))
     new = {**old, **changes, "version": old["version"] + 1}
     repo.update_tag(tenant, old, new, expected_version)
     return Tag.model_validate(new)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm.platform.errors import Forbidden, Unauthorized
+from crm.platform.i18n import tr
 
 ADMIN, OFFICE, RESOURCE, CUSTOMER = "admin", "office", "resource", "customer"
 ROLES = (ADMIN, OFFICE, RESOURCE, CUSTOMER)
@@ -50,13 +51,13 @@ def _groups(raw) -> list[str]:
 
 def principal_from_claims(claims: dict | None) -> Principal:
     if not claims:
-        raise Unauthorized("no verified identity on the request")
+        raise Unauthorized(tr("no verified identity on the request"))
     tenant = claims.get("custom:tenant")
     if claims.get("custom:contact_id"):
         # Only the customer pool has this attribute: such a token is a customer's, whatever groups
         # it claims (it can only lower privilege), and its contact comes from the token alone.
         if not tenant:
-            raise Forbidden("the token carries no tenant")
+            raise Forbidden(tr("the token carries no tenant"))
         return Principal(
             tenant=tenant,
             role=CUSTOMER,
@@ -67,7 +68,7 @@ def principal_from_claims(claims: dict | None) -> Principal:
         )
     roles = [g for g in _groups(claims.get("cognito:groups")) if g in ROLES]
     if not tenant or not roles:
-        raise Forbidden("the token carries no tenant or no role")
+        raise Forbidden(tr("the token carries no tenant or no role"))
     # A user in several groups acts with the most privileged one (ROLES is ordered by privilege).
     role = min(roles, key=ROLES.index)
     return Principal(tenant=tenant, role=role, user_id=claims.get("sub", ""), email=claims.get("email", ""))
@@ -75,4 +76,4 @@ def principal_from_claims(claims: dict | None) -> Principal:
 
 def authorize(principal: Principal, allowed: frozenset[str]) -> None:
     if principal.role not in allowed:
-        raise Forbidden(f"the {principal.role} role may not call this route")
+        raise Forbidden(tr("the {role} role may not call this route", role=principal.role))

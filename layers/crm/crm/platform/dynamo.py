@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from crm.platform import aws, pagination, settings
 from crm.platform.errors import Unavailable
+from crm.platform.i18n import tr
 
 THROTTLING = {
     "ProvisionedThroughputExceededException",
@@ -45,7 +46,7 @@ def is_transient(error: ClientError) -> bool:
 
 
 def unavailable(error: ClientError) -> Unavailable:
-    return Unavailable("the database is busy; nothing was written, retry shortly", headers={"Retry-After": "1"})
+    return Unavailable(tr("the database is busy; nothing was written, retry shortly"), headers={"Retry-After": "1"})
 
 
 def get(pk: str, sk: str) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from crm.platform.errors import CrmError
+from crm.platform.i18n import tr
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 _WIDTH_SAMPLE = 100  # rows read ahead to size the columns
@@ -64,10 +65,12 @@ class Column:
 
 
 class RowLimitExceeded(CrmError):
-    status, title = 422, "Export too large"
+    status, title = 422, tr("Export too large")
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"this export has more than {limit:,} rows, the most one file holds: narrow the filters, or export it in pages")
+        super().__init__(
+            tr("this export has more than {limit} rows, the most one file holds: narrow the filters, or export it in pages", limit=limit)
+        )
         self.limit = limit
 
 

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from crm.platform import settings
 from crm.platform.errors import Conflict, FieldError, Invalid
+from crm.platform.i18n import tr
 
 # Replays of a POST are honoured for a day; a scheduled delivery is guarded for Scheduler's whole
 # retry window (24 h) with a margin.
@@ -61,11 +62,11 @@ def run_once(key: str, payload: Any, produce: Callable[[], Any], ttl: int = REQU
         return _run(request={"key": key, "payload": payload})
     except IdempotencyValidationError:
         raise Invalid(
-            "this Idempotency-Key was already used with a different request",
-            [FieldError("Idempotency-Key", "already used with a different body")],
+            tr("this Idempotency-Key was already used with a different request"),
+            [FieldError("Idempotency-Key", tr("already used with a different body"))],
         ) from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from None
+        raise Conflict(tr("a request with this Idempotency-Key is still in progress; retry shortly")) from None
 
 
 def digest(body: str | None) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from crm.platform import settings
 from crm.platform.errors import invalid
+from crm.platform.i18n import tr
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 T = TypeVar("T")
@@ -51,9 +52,9 @@ def decode(cursor: str | None, tenant: str, query: dict[str, Any]) -> dict[str, 
         payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(payload)
     except ValueError:
-        raise invalid("cursor", "is not a cursor this API issued") from None
+        raise invalid("cursor", tr("is not a cursor this API issued")) from None
     if not hmac.compare_digest(signature, _sign(payload)):
-        raise invalid("cursor", "is not a cursor this API issued")
+        raise invalid("cursor", tr("is not a cursor this API issued"))
     if data.get("q") != _fingerprint(tenant, query):
-        raise invalid("cursor", "belongs to a different query; start again without a cursor")
+        raise invalid("cursor", tr("belongs to a different query; start again without a cursor"))
     return data["p"]

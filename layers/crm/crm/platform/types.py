@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 from pydantic.fields import FieldInfo
+
+from crm.platform.i18n import LOCALES, canonical, tr
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -16,13 +19,39 @@ STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 def _email(value: str) -> str:
     if not _EMAIL.match(value):
-        raise ValueError("is not an email address")
+        raise ValueError(tr("is not an email address"))
     return value.lower()
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("needs a time zone offset, e.g. 2026-12-01T09:00:00Z")
+        raise ValueError(tr("needs a time zone offset, e.g. 2026-12-01T09:00:00Z"))
+    return value
+
+
+def _locale(value: str) -> str:
+    supported = canonical(value)
+    if supported is None:
+        raise ValueError(tr("is not a locale this product speaks; use one of {locales}", locales=", ".join(LOCALES)))
+    return supported
+
+
+def _currency(value: str) -> str:
+    from crm.platform.i18n.formats import is_currency
+
+    if not is_currency(value):
+        raise ValueError(tr("is not an ISO 4217 currency code, e.g. EUR"))
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+        known = value != "localtime"  # the host's zone, which zoneinfo accepts, is nobody's
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        known = False
+    if not known:
+        raise ValueError(tr("'{value}' is not an IANA time zone, e.g. Europe/Paris", value=value))
     return value
 
 
@@ -33,6 +62,10 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Limit = Annotated[int, Field(ge=1, le=200)]
+# A locale the product speaks, as a BCP 47 tag (fr-FR), written back in its canonical spelling.
+LocaleTag = Annotated[str, StringConstraints(min_length=2, max_length=35), AfterValidator(_locale)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
 
 
 def merge_patch_of(model: type[BaseModel], name: str) -> type[BaseModel]:
