@@ -33,6 +33,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -136,9 +137,12 @@ def _stack_time(clock: str | None, conn: Connection) -> Iterator[None]:
         yield
         return
 
+    asking = threading.Lock()  # a handler's own threads ask one at a time: one question, one answer
+
     def now() -> datetime:
-        _send(conn, {"now?": True})
-        return datetime.fromisoformat(json.loads(conn.recv_bytes())["now"])
+        with asking:
+            _send(conn, {"now?": True})
+            return datetime.fromisoformat(json.loads(conn.recv_bytes())["now"])
 
     own = getattr(module, name)
     setattr(module, name, now)
