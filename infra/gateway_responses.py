@@ -2,8 +2,8 @@
 
 When API Gateway answers a request itself (no such route or method, no valid token, the function
 failed, the body is too large), it uses the gateway response of that type: its default status and
-`{"message": ...}` body, unless the API customises the type, or else the DEFAULT_4XX / DEFAULT_5XX
-response of its class. The template's customisations (SAM's `GatewayResponses` on the Api, or
+`{"message": ...}` body, unless the API customises the type, or, for a type it leaves alone, the
+DEFAULT_4XX / DEFAULT_5XX response of its family. The template's customisations (SAM's `GatewayResponses` on the Api, or
 `AWS::ApiGateway::GatewayResponse` resources) are read here, so the local stack answers exactly
 what the deployed API answers and follows any change to them.
 
@@ -31,7 +31,7 @@ DEFAULTS: dict[str, tuple[int, str, str]] = {
     # A Lambda function error, or a result that is not a proxy response: 502, under DEFAULT_5XX.
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
-_CONTEXT_VARIABLE = re.compile(r"\$\{?context\.([A-Za-z.]+)\}?")
+_CONTEXT_VARIABLE = re.compile(r"\$(?:\{context\.(?P<braced>[A-Za-z]+(?:\.[A-Za-z]+)*)\}|context\.(?P<bare>[A-Za-z]+(?:\.[A-Za-z]+)*))")
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,13 @@ class GatewayResponses:
         """`status`: the default status when it is not the type's own (Lambda refusing the
         invocation is a 500 under DEFAULT_5XX, a function error a 502)."""
         default_status, message, error_type = DEFAULTS[response_type]
-        status = status or default_status
-        fallback = self.custom.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX", Customisation())
-        own = self.custom.get(response_type, Customisation())
-        status = own.status or fallback.status or status
-        headers = {**fallback.headers, **own.headers}
-        templates = own.templates or fallback.templates
+        # A type the API customises answers from its own settings; any other from its family's
+        # (DEFAULT_4XX / DEFAULT_5XX), whose StatusCode, if set, is the status of the whole family.
+        spec = (
+            self.custom.get(response_type) or self.custom.get("DEFAULT_4XX" if default_status < 500 else "DEFAULT_5XX") or Customisation()
+        )
+        status = spec.status or status or default_status
+        headers, templates = spec.headers, spec.templates
         context = {
             "error.message": message,
             "error.messageString": json.dumps(message),
@@ -94,7 +95,7 @@ class GatewayResponses:
             content_type, text = (
                 ("application/json", templates["application/json"]) if "application/json" in templates else next(iter(templates.items()))
             )
-            body = _CONTEXT_VARIABLE.sub(lambda m: context.get(m.group(1), ""), text)
+            body = _CONTEXT_VARIABLE.sub(lambda m: context.get(m.group("braced") or m.group("bare"), ""), text)
         out = [("Content-Type", content_type), ("x-amzn-ErrorType", error_type)]
         for name, value in headers.items():
             resolved = _header_value(value, request)

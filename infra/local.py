@@ -209,7 +209,6 @@ class LocalStack:
             outbox=self.outbox_store,
             runner=self.scheduler,
             functions=self.functions,
-            base_url=lambda: self.base_url,
             static_mounts=[StaticMount(BOOKING_SITE, self.web_root / "booking", passthrough=("/booking/sites/",))],
             customers=lambda: self.customers,
             events=self.event_log,

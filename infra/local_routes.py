@@ -19,7 +19,7 @@
                                         stands still unless running), then deliver what is due;
                                         answers {now, fired: [schedule keys]}
     DELETE /_local/clock                back to real time
-    GET  /openapi.json                  the functions' OpenAPI specs, merged
+    GET  /openapi.json                  the API's OpenAPI document (infra.openapi)
     GET  /docs                          Swagger UI (assets from aws_lambda_powertools, no CDN)
     GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug); the
                                         headers CloudFront adds in AWS come from infra/edge.py
@@ -31,7 +31,6 @@ gateway then treats the request as an API request. Static sites are `StaticMount
 
 from __future__ import annotations
 
-import json
 import logging
 import mimetypes
 import re
@@ -39,13 +38,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 from infra.http import HttpRequest, HttpResponse, json_response, problem
 from infra.lambdas import FunctionRegistry, FunctionUnavailable
 from infra.local_clock import LocalClock
 from infra.moto_stack import CustomerSignIn, EventLog, Outbox, UserDirectory, UserError
+from infra.openapi import merged_openapi
 from infra.scheduler_runner import FireFailed, SchedulerRunner, UnknownSchedule
 
 log = logging.getLogger(__name__)
@@ -104,62 +103,11 @@ def _cognito_error(status: int, code: str, message: str) -> HttpResponse:
 # ---------------------------------------------------------------- OpenAPI
 
 
-def _merge_component_section(target: dict, section: str, items: dict, source: str) -> None:
-    existing = target.setdefault(section, {})
-    for name, value in items.items():
-        if name in existing and existing[name] != value:
-            log.warning("openapi: %s component %r differs between functions; keeping the first (not %s's)", section, name, source)
-            continue
-        existing.setdefault(name, value)
-
-
-def merged_openapi(functions: FunctionRegistry, server_url: str | None = None) -> dict:
-    """Merge the OpenAPI specs of every function whose module has a Powertools resolver `app`."""
-    spec: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": "CRM API (local)", "version": "local", "description": "Merged from the functions' Powertools resolvers."},
-        "paths": {},
-        "components": {"securitySchemes": {"CognitoAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
-        "security": [{"CognitoAuth": []}],
-    }
-    if server_url:
-        spec["servers"] = [{"url": server_url}]
-    sources = []
-    for fn in functions:
-        try:
-            module = fn.load()
-        except FunctionUnavailable:
-            continue
-        resolver = getattr(module, "app", None)
-        if resolver is None or not hasattr(resolver, "get_openapi_json_schema"):
-            continue
-        try:
-            part = json.loads(resolver.get_openapi_json_schema(title=fn.logical_id))
-        except Exception:
-            log.exception("openapi: %s failed to produce its spec", fn.logical_id)
-            continue
-        sources.append(fn.logical_id)
-        spec["openapi"] = part.get("openapi", spec["openapi"])
-        for path, operations in part.get("paths", {}).items():
-            merged = spec["paths"].setdefault(path, {})
-            for method, operation in operations.items():
-                if method in merged and merged[method] != operation:
-                    log.warning("openapi: %s %s is defined by more than one function", method.upper(), path)
-                merged.setdefault(method, operation)
-        for section, items in part.get("components", {}).items():
-            _merge_component_section(spec["components"], section, items, fn.logical_id)
-        for tag in part.get("tags", []):
-            if tag not in spec.setdefault("tags", []):
-                spec["tags"].append(tag)
-    spec["info"]["x-functions"] = sources
-    return spec
-
-
 SWAGGER_HTML = """<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
-  <title>CRM API (local)</title>
+  <title>CRM API</title>
   <link rel="stylesheet" type="text/css" href="/docs/swagger-ui.min.css">
 </head>
 <body>
@@ -193,7 +141,6 @@ class LocalRoutes:
         outbox: Outbox,
         runner: SchedulerRunner,
         functions: FunctionRegistry,
-        base_url: Callable[[], str],
         static_mounts: list[StaticMount] | None = None,
         customers: Callable[[], CustomerSignIn | None] = lambda: None,
         events: EventLog | None = None,
@@ -207,7 +154,6 @@ class LocalRoutes:
         self._outbox = outbox
         self._runner = runner
         self._functions = functions
-        self._base_url = base_url
         self.static_mounts = list(static_mounts or [])
         self._routes: list[tuple[str, re.Pattern, Callable[..., HttpResponse]]] = [
             ("GET", re.compile(r"^/_local/health$"), self.health),
@@ -367,7 +313,13 @@ class LocalRoutes:
         return json_response(200, {"now": self._clock().isoformat(), "set": False, "running": True})
 
     def openapi(self, request: HttpRequest) -> HttpResponse:
-        return json_response(200, merged_openapi(self._functions, self._base_url()))
+        modules = {}
+        for fn in self._functions:
+            try:
+                modules[fn.logical_id] = fn.load()
+            except FunctionUnavailable:
+                continue
+        return json_response(200, merged_openapi(modules))
 
     def docs(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse(200, [("Content-Type", "text/html; charset=utf-8")], SWAGGER_HTML.encode())

@@ -14,6 +14,7 @@ from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
     AttachmentRequest,
+    AttachmentTicket,
     Availability,
     AvailabilityQuery,
     Contact,
@@ -24,15 +25,17 @@ from crm.contacts.models import (
     Group,
     GroupFields,
     Note,
+    NoteCreated,
     NoteFields,
     Profile,
     ProfilePatch,
+    Settings,
     SettingsPatch,
     ZoneAnswer,
     ZoneQuery,
 )
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
-from crm.platform.http import Api, expected_version, respond
+from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
@@ -67,27 +70,37 @@ def list_contacts(
     return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
 
 
-@api.route("POST", "/contacts", roles=STAFF)
+PARENT_CHANGED = "a parent link would make a cycle, or a parent changed meanwhile"
+REFERENCE_TAKEN = "the accounting reference is another contact's"
+
+
+@api.route(
+    "POST", "/contacts", roles=STAFF, returns=Contact, location="/contacts/{contact_id}", conflicts=(REFERENCE_TAKEN, PARENT_CHANGED)
+)
 def create_contact(body: ContactFields):
     contact = service.create(api.principal(), body)
-    return respond(service.view(contact, api.principal()), 201, contact["version"], {"Location": f"/contacts/{contact['id']}"})
+    return respond(service.view(contact, api.principal()), 201, contact["version"])
 
 
-@api.route("GET", "/contacts/{contact_id}", roles=STAFF_AND_RESOURCES)
+@api.route("GET", "/contacts/{contact_id}", roles=STAFF_AND_RESOURCES, returns=ContactOut)
 def get_contact(contact_id: str):
     contact = _contact(contact_id)
     return respond(service.view(contact, api.principal()), version=contact["version"])
 
 
-@api.route("PATCH", "/contacts/{contact_id}", roles=STAFF)
+@api.route(
+    "PATCH", "/contacts/{contact_id}", roles=STAFF, returns=Contact, if_match="required", conflicts=(REFERENCE_TAKEN, PARENT_CHANGED)
+)
 def update_contact(contact_id: str, body: ContactPatch):
-    contact = service.update(api.principal(), contact_id, body, expected_version(api.header("If-Match")))
+    contact = service.update(api.principal(), contact_id, body, api.version())
     return respond(service.view(contact, api.principal()), version=contact["version"])
 
 
-@api.route("DELETE", "/contacts/{contact_id}", roles=STAFF)
+@api.route(
+    "DELETE", "/contacts/{contact_id}", roles=STAFF, if_match="required", conflicts=("it still has child contacts, persons or jobs",)
+)
 def delete_contact(contact_id: str):
-    service.delete(api.principal(), contact_id, expected_version(api.header("If-Match")))
+    service.delete(api.principal(), contact_id, api.version())
     return respond(None, 204)
 
 
@@ -99,7 +112,7 @@ def list_children(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LI
     return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
 
 
-@api.route("GET", "/contacts/{contact_id}/zone", roles=STAFF_AND_RESOURCES)
+@api.route("GET", "/contacts/{contact_id}/zone", roles=STAFF_AND_RESOURCES, conflicts=("the contact has no location",))
 def check_zone(contact_id: str, lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]) -> ZoneAnswer:
     return service.zone_check(api.principal().tenant, contact_id, ZoneQuery(lat=lat, lon=lon))
 
@@ -117,9 +130,14 @@ def list_notes(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT
     return notes.list_notes(api.principal().tenant, contact_id, limit=limit, cursor=cursor)
 
 
-@api.route("POST", "/contacts/{contact_id}/notes", roles=STAFF)
+@api.route("POST", "/contacts/{contact_id}/notes", roles=STAFF, returns=NoteCreated, location="/contacts/{contact_id}/notes/{note_id}")
 def create_note(contact_id: str, body: NoteFields):
     return respond(notes.create(api.principal(), contact_id, body), 201)
+
+
+@api.route("GET", "/contacts/{contact_id}/notes/{note_id}", roles=STAFF)
+def get_note(contact_id: str, note_id: str) -> Note:
+    return notes.get(api.principal().tenant, contact_id, note_id)
 
 
 @api.route("GET", "/contacts/{contact_id}/emails", roles=STAFF)
@@ -133,7 +151,7 @@ def list_attachments(contact_id: str) -> Page[Attachment]:
     return Page(items=attachments.list_attachments(api.principal().tenant, contact_id))
 
 
-@api.route("POST", "/contacts/{contact_id}/attachments", roles=STAFF)
+@api.route("POST", "/contacts/{contact_id}/attachments", roles=STAFF, returns=AttachmentTicket, status=201)
 def create_attachment(contact_id: str, body: AttachmentRequest):
     _contact(contact_id)
     return respond(attachments.request_upload(api.principal().tenant, contact_id, body), 201)
@@ -162,48 +180,58 @@ def list_groups() -> Page[Group]:
     return Page(items=service.groups(api.principal().tenant))
 
 
-@api.route("POST", "/contact-groups", roles=ADMINS)
+GROUP_NAME_TAKEN = "another group has this name"
+
+
+@api.route("POST", "/contact-groups", roles=ADMINS, returns=Group, location="/contact-groups/{group_id}", conflicts=(GROUP_NAME_TAKEN,))
 def create_group(body: GroupFields):
     group = service.create_group(api.principal().tenant, body)
     return respond(group, 201, group.version)
 
 
-@api.route("PATCH", "/contact-groups/{group_id}", roles=ADMINS)
-def rename_group(group_id: str, body: GroupFields):
-    group = service.rename_group(api.principal().tenant, group_id, body, expected_version(api.header("If-Match")))
+@api.route("GET", "/contact-groups/{group_id}", roles=STAFF_AND_RESOURCES, returns=Group)
+def get_group(group_id: str):
+    group = service.group(api.principal().tenant, group_id)
     return respond(group, version=group.version)
 
 
-@api.route("DELETE", "/contact-groups/{group_id}", roles=ADMINS)
+@api.route("PATCH", "/contact-groups/{group_id}", roles=ADMINS, returns=Group, if_match="required", conflicts=(GROUP_NAME_TAKEN,))
+def rename_group(group_id: str, body: GroupFields):
+    group = service.rename_group(api.principal().tenant, group_id, body, api.version())
+    return respond(group, version=group.version)
+
+
+@api.route("DELETE", "/contact-groups/{group_id}", roles=ADMINS, if_match="required", conflicts=("contacts are still in the group",))
 def retire_group(group_id: str):
-    service.retire_group(api.principal().tenant, group_id, expected_version(api.header("If-Match")))
+    service.retire_group(api.principal().tenant, group_id, api.version())
     return respond(None, 204)
 
 
-@api.route("GET", "/settings", roles=STAFF)
+@api.route("GET", "/settings", roles=STAFF, returns=Settings)
 def get_settings():
     current = service.settings(api.principal().tenant)
     return respond(current, version=current.version)
 
 
-@api.route("PATCH", "/settings", roles=ADMINS)
+@api.route("PATCH", "/settings", roles=ADMINS, returns=Settings, if_match="required")
 def update_settings(body: SettingsPatch):
-    current = service.update_settings(api.principal().tenant, body, expected_version(api.header("If-Match")))
+    current = service.update_settings(api.principal().tenant, body, api.version())
     return respond(current, version=current.version)
 
 
 # ---------------------------------------------------------------- the caller's own profile (locale, time zone)
 
 
-@api.route("GET", "/me", roles=STAFF_AND_RESOURCES)
-def get_me() -> Profile:
+@api.route("GET", "/me", roles=STAFF_AND_RESOURCES, returns=Profile)
+def get_me():
     me = readers.profile(api.principal())
     return respond(me, version=me.version)
 
 
-@api.route("PATCH", "/me", roles=STAFF_AND_RESOURCES)
-def update_me(body: ProfilePatch) -> Profile:
-    me = readers.update_profile(api.principal(), body, expected_version(api.header("If-Match")))
+@api.route("PATCH", "/me", roles=STAFF_AND_RESOURCES, returns=Profile, if_match="required")
+def update_me(body: ProfilePatch):
+    """Set your own locale and time zone (If-Match: "0" the first time)."""
+    me = readers.update_profile(api.principal(), body, api.version())
     return respond(me, version=me.version)
 
 

@@ -36,7 +36,7 @@ from crm.jobs.models import (
 )
 from crm.jobs.transitions import Status
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
-from crm.platform.http import Api, expected_version, respond
+from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
@@ -44,14 +44,12 @@ api = Api("jobs", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]
 IdParam = Annotated[str | None, Query(max_length=26)]
+SLA_NEVER_OPEN = "the SLA's deadlines never come (the site's opening hours open at no time)"
+STRICT_WARNINGS = "strict: the plan has warnings (outside opening hours, against an SLA), so nothing was saved"
 
 
 def _tenant() -> str:
     return api.principal().tenant
-
-
-def _if_match() -> int:
-    return expected_version(api.header("If-Match"))
 
 
 # ---------------------------------------------------------------- job types, resources, vehicles (admin)
@@ -62,15 +60,21 @@ def list_job_types() -> Page[JobType]:
     return Page(items=catalog.members(_tenant(), "type"))
 
 
-@api.route("POST", "/job-types", roles=ADMINS)
+@api.route("POST", "/job-types", roles=ADMINS, returns=JobType, location="/job-types/{job_type_id}")
 def create_job_type(body: JobTypeFields):
     created = catalog.create(_tenant(), "type", body)
     return respond(JobType.model_validate(created), 201, created["version"])
 
 
-@api.route("PATCH", "/job-types/{job_type_id}", roles=ADMINS)
+@api.route("GET", "/job-types/{job_type_id}", roles=STAFF_AND_RESOURCES, returns=JobType)
+def get_job_type(job_type_id: str):
+    found = catalog.member(_tenant(), "type", job_type_id)
+    return respond(JobType.model_validate(found), version=found["version"])
+
+
+@api.route("PATCH", "/job-types/{job_type_id}", roles=ADMINS, returns=JobType, if_match="required")
 def update_job_type(job_type_id: str, body: JobTypePatch):
-    updated = catalog.update(_tenant(), "type", job_type_id, body, _if_match())
+    updated = catalog.update(_tenant(), "type", job_type_id, body, api.version())
     return respond(JobType.model_validate(updated), version=updated["version"])
 
 
@@ -79,15 +83,23 @@ def list_resources() -> Page[Resource]:
     return Page(items=catalog.members(_tenant(), "resource"))
 
 
-@api.route("POST", "/resources", roles=ADMINS)
+@api.route(
+    "POST", "/resources", roles=ADMINS, returns=Resource, location="/resources/{resource_id}", conflicts=("the user is a resource already",)
+)
 def create_resource(body: ResourceFields):
     created = catalog.create(_tenant(), "resource", body)
     return respond(Resource.model_validate(created), 201, created["version"])
 
 
-@api.route("PATCH", "/resources/{resource_id}", roles=ADMINS)
+@api.route("GET", "/resources/{resource_id}", roles=STAFF, returns=Resource)
+def get_resource(resource_id: str):
+    found = catalog.member(_tenant(), "resource", resource_id)
+    return respond(Resource.model_validate(found), version=found["version"])
+
+
+@api.route("PATCH", "/resources/{resource_id}", roles=ADMINS, returns=Resource, if_match="required")
 def update_resource(resource_id: str, body: ResourcePatch):
-    updated = catalog.update(_tenant(), "resource", resource_id, body, _if_match())
+    updated = catalog.update(_tenant(), "resource", resource_id, body, api.version())
     return respond(Resource.model_validate(updated), version=updated["version"])
 
 
@@ -96,15 +108,21 @@ def list_vehicles() -> Page[Vehicle]:
     return Page(items=catalog.members(_tenant(), "vehicle"))
 
 
-@api.route("POST", "/vehicles", roles=ADMINS)
+@api.route("POST", "/vehicles", roles=ADMINS, returns=Vehicle, location="/vehicles/{vehicle_id}")
 def create_vehicle(body: VehicleFields):
     created = catalog.create(_tenant(), "vehicle", body)
     return respond(Vehicle.model_validate(created), 201, created["version"])
 
 
-@api.route("PATCH", "/vehicles/{vehicle_id}", roles=ADMINS)
+@api.route("GET", "/vehicles/{vehicle_id}", roles=STAFF, returns=Vehicle)
+def get_vehicle(vehicle_id: str):
+    found = catalog.member(_tenant(), "vehicle", vehicle_id)
+    return respond(Vehicle.model_validate(found), version=found["version"])
+
+
+@api.route("PATCH", "/vehicles/{vehicle_id}", roles=ADMINS, returns=Vehicle, if_match="required")
 def update_vehicle(vehicle_id: str, body: VehiclePatch):
-    updated = catalog.update(_tenant(), "vehicle", vehicle_id, body, _if_match())
+    updated = catalog.update(_tenant(), "vehicle", vehicle_id, body, api.version())
     return respond(Vehicle.model_validate(updated), version=updated["version"])
 
 
@@ -116,15 +134,21 @@ def list_slas(contact_id: str, job_type_id: IdParam = None) -> Page[Sla]:
     return Page(items=catalog.slas(_tenant(), contact_id, job_type_id))
 
 
-@api.route("POST", "/contacts/{contact_id}/slas", roles=STAFF)
+@api.route("POST", "/contacts/{contact_id}/slas", roles=STAFF, returns=Sla, location="/contacts/{contact_id}/slas/{sla_id}")
 def create_sla(contact_id: str, body: SlaFields):
     created = catalog.create_sla(_tenant(), contact_id, body)
     return respond(Sla.model_validate(created), 201, created["version"])
 
 
-@api.route("DELETE", "/contacts/{contact_id}/slas/{sla_id}", roles=STAFF)
+@api.route("GET", "/contacts/{contact_id}/slas/{sla_id}", roles=STAFF, returns=Sla)
+def get_sla(contact_id: str, sla_id: str):
+    found = catalog.sla(_tenant(), contact_id, sla_id)
+    return respond(Sla.model_validate(found), version=found["version"])
+
+
+@api.route("DELETE", "/contacts/{contact_id}/slas/{sla_id}", roles=STAFF, if_match="required")
 def delete_sla(contact_id: str, sla_id: str):
-    catalog.delete_sla(_tenant(), contact_id, sla_id, _if_match())
+    catalog.delete_sla(_tenant(), contact_id, sla_id, api.version())
     return respond(None, 204)
 
 
@@ -142,13 +166,13 @@ def list_jobs(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@api.route("POST", "/jobs", roles=STAFF)
+@api.route("POST", "/jobs", roles=STAFF, returns=JobWritten, location="/jobs/{job_id}", conflicts=(STRICT_WARNINGS, SLA_NEVER_OPEN))
 def create_job(body: JobCreate):
     job = service.create(api.principal(), body)
-    return respond(JobWritten.model_validate(job), 201, job["version"], {"Location": f"/jobs/{job['id']}"})
+    return respond(JobWritten.model_validate(job), 201, job["version"])
 
 
-@api.route("GET", "/jobs/{job_id}", roles=STAFF_AND_RESOURCES)
+@api.route("GET", "/jobs/{job_id}", roles=STAFF_AND_RESOURCES, returns=Job | TabletJob)
 def get_job(job_id: str):
     principal = api.principal()
     if principal.is_resource:
@@ -158,15 +182,30 @@ def get_job(job_id: str):
     return respond(Job.model_validate(job), version=job["version"])
 
 
-@api.route("PATCH", "/jobs/{job_id}", roles=STAFF)
+@api.route(
+    "PATCH",
+    "/jobs/{job_id}",
+    roles=STAFF,
+    returns=JobWritten,
+    if_match="required",
+    conflicts=("a done or cancelled job cannot be re-planned", STRICT_WARNINGS, SLA_NEVER_OPEN),
+)
 def update_job(job_id: str, body: JobPatch):
-    job = service.update(api.principal(), job_id, body, _if_match())
+    job = service.update(api.principal(), job_id, body, api.version())
     return respond(JobWritten.model_validate(job), version=job["version"])
 
 
-@api.route("POST", "/jobs/{job_id}/status", roles=STAFF_AND_RESOURCES)
+@api.route(
+    "POST",
+    "/jobs/{job_id}/status",
+    roles=STAFF_AND_RESOURCES,
+    returns=Job,
+    if_match="required",
+    etag_of="/jobs/{job_id}",
+    conflicts=("the status cannot go there from the current one (`errors` lists the allowed ones), or the job is not planned",),
+)
 def change_status(job_id: str, body: StatusChange):
-    job = service.change_status(api.principal(), job_id, body, _if_match())
+    job = service.change_status(api.principal(), job_id, body, api.version())
     return respond(Job.model_validate(job), version=job["version"])
 
 
@@ -176,13 +215,19 @@ def job_history(job_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, c
     return Page(items=items, next_cursor=next_cursor)
 
 
-@api.route("PATCH", "/jobs/{job_id}/fields", roles=STAFF_AND_RESOURCES)
+@api.route("GET", "/jobs/{job_id}/fields", roles=STAFF_AND_RESOURCES, returns=ContactFieldValues)
+def job_fields(job_id: str):
+    answers = service.job_fields(api.principal(), job_id)
+    return respond(answers, version=answers.version)
+
+
+@api.route("PATCH", "/jobs/{job_id}/fields", roles=STAFF_AND_RESOURCES, returns=ContactFieldValues, if_match="required")
 def answer_fields(job_id: str, body: ValuesPatch):
-    answers = service.answer_fields(api.principal(), job_id, body, _if_match())
+    answers = service.answer_fields(api.principal(), job_id, body, api.version())
     return respond(ContactFieldValues.model_validate(answers), version=answers.version)
 
 
-@api.route("GET", "/contacts/{contact_id}/jobs", roles=STAFF)
+@api.route("GET", "/contacts/{contact_id}/jobs", roles=STAFF, conflicts=("more associated sites than one log merges",))
 def site_log(
     contact_id: str,
     include: Annotated[

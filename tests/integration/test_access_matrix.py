@@ -53,15 +53,6 @@ def _request(route: tuple[str, str], ids: dict[str, str]) -> dict:
     return out
 
 
-@pytest.fixture
-def world(aws):
-    """Tenant t1 with one of everything each context probes its routes with: ids by name."""
-    ids: dict[str, str] = {}
-    for context in contexts():
-        ids |= context.world(ids, aws)
-    return ids
-
-
 def test_every_template_route_has_an_access_rule_here():
     assert set(ROUTES) == set(EXPECTED_ROLES), "a route of template.yaml has no expected roles (or one listed here is gone)"
 

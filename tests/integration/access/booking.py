@@ -16,6 +16,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/booking/sites/{slug}"): ANYONE,
     ("GET", "/booking/sites/{slug}/jobs"): CUSTOMERS,
     ("GET", "/booking/sites/{slug}/options"): CUSTOMERS,
+    ("GET", "/booking/sites/{slug}/jobs/{job_id}"): CUSTOMERS,
     ("POST", "/booking/sites/{slug}/requests"): CUSTOMERS,
 }
 

@@ -19,6 +19,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("POST", "/contacts/{contact_id}/availability"): STAFF,
     ("GET", "/contacts/{contact_id}/notes"): STAFF,
     ("POST", "/contacts/{contact_id}/notes"): STAFF,
+    ("GET", "/contacts/{contact_id}/notes/{note_id}"): STAFF,
     ("GET", "/contacts/{contact_id}/attachments"): STAFF,
     ("POST", "/contacts/{contact_id}/attachments"): STAFF,
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
@@ -26,6 +27,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/contacts/{contact_id}/folder"): STAFF,
     ("GET", "/contact-groups"): STAFF_AND_RESOURCES,
     ("POST", "/contact-groups"): ADMINS,
+    ("GET", "/contact-groups/{group_id}"): STAFF_AND_RESOURCES,
     ("PATCH", "/contact-groups/{group_id}"): ADMINS,
     ("DELETE", "/contact-groups/{group_id}"): ADMINS,
     ("GET", "/settings"): STAFF,
@@ -51,7 +53,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
 
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
-    """A group, a contact with a location, and an uploaded attachment."""
+    """A group, a contact with a location and a note, and an uploaded attachment."""
     import boto3
 
     group = call("POST", "/contact-groups", role=ADMIN, body={"name": "Customers"}).json
@@ -60,4 +62,5 @@ def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
         "POST", f"/contacts/{contact['id']}/attachments", body={"filename": "a.pdf", "content_type": "application/pdf", "size": 3}
     ).json
     boto3.client("s3").put_object(Bucket=aws["AttachmentsBucket"], Key=ticket["upload"]["fields"]["key"], Body=b"pdf")
-    return {"group_id": group["id"], "contact_id": contact["id"], "attachment_id": ticket["id"]}
+    note = call("POST", f"/contacts/{contact['id']}/notes", body={"text": "Gate code 1234"}).json
+    return {"group_id": group["id"], "contact_id": contact["id"], "attachment_id": ticket["id"], "note_id": note["id"]}

@@ -11,6 +11,7 @@ LAYER = 20  # worlds are built bottom-up: a context's objects may use those belo
 ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/contact-groups/{group_id}/fields"): STAFF_AND_RESOURCES,
     ("POST", "/contact-groups/{group_id}/fields"): ADMINS,
+    ("GET", "/contact-groups/{group_id}/fields/{field_id}"): STAFF_AND_RESOURCES,
     ("PATCH", "/contact-groups/{group_id}/fields/{field_id}"): ADMINS,
     ("DELETE", "/contact-groups/{group_id}/fields/{field_id}"): ADMINS,
     ("PUT", "/contact-groups/{group_id}/fields/order"): ADMINS,

@@ -17,18 +17,20 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/persons/{person_id}"): STAFF,
     ("GET", "/persons/{person_id}/consent"): STAFF,
     ("POST", "/persons/{person_id}/consent"): STAFF,
+    ("GET", "/persons/{person_id}/consent/{event_id}"): STAFF,
     ("POST", "/persons/{person_id}/export"): ADMINS,
     ("POST", "/persons/{person_id}/erase"): ADMINS,
     ("GET", "/tags"): STAFF,
     ("POST", "/tags"): ADMINS,
+    ("GET", "/tags/{tag_id}"): STAFF,
     ("PATCH", "/tags/{tag_id}"): ADMINS,
     ("DELETE", "/tags/{tag_id}"): ADMINS,
 }
 
 VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/contacts/{contact_id}/persons"): {"body": {"name": "Probe Person"}},
-    ("PATCH", "/persons/{person_id}"): {"body": {"job_title": "Probe"}, "headers": {"If-Match": '"1"'}},
-    ("DELETE", "/persons/{person_id}"): {"headers": {"If-Match": '"1"'}},
+    ("PATCH", "/persons/{person_id}"): {"body": {"job_title": "Probe"}, "headers": {"If-Match": '"2"'}},  # consent recorded: 2
+    ("DELETE", "/persons/{person_id}"): {"headers": {"If-Match": '"2"'}},
     ("POST", "/persons/{person_id}/consent"): {"body": {"status": "given", "medium": "email"}},
     ("POST", "/persons/{person_id}/export"): {"body": {}},
     ("POST", "/tags"): {"body": {"name": "Probe tag", "colour": "#112233"}},
@@ -40,4 +42,5 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     tag = call("POST", "/tags", role=ADMIN, body={"name": "Probe", "colour": "#336699"}).json
     person = call("POST", f"/contacts/{ids['contact_id']}/persons", body={"name": "Jane Probe", "tag_ids": [tag["id"]]}).json
-    return {"tag_id": tag["id"], "person_id": person["id"]}
+    consent = call("POST", f"/persons/{person['id']}/consent", body={"status": "given", "medium": "paper"}).json
+    return {"tag_id": tag["id"], "person_id": person["id"], "event_id": consent["id"]}

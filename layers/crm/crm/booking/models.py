@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from crm.platform.i18n import tr
-from crm.platform.types import STRICT, Email, Id, LongText
+from crm.platform.types import STRICT, Email, Id, IsoDate, LongText
 
 # The columns a contact's job list may show, in the order the office chooses.
 Column = Literal[
@@ -96,13 +95,18 @@ class BookingRequest(BaseModel):
     model_config = STRICT
     job_type_id: Id
     site_id: Id
-    preferred_date: date
+    preferred_date: IsoDate
     description: LongText
 
 
-class Booked(BaseModel):
+class CustomerJob(BaseModel):
+    """One of the customer's jobs, as their site's job list shows it."""
+
     id: str
     reference: str | None = None
     status: str
     row: dict[str, str | None]
+
+
+class Booked(CustomerJob):
     office_notified: bool = Field(True, description="False when the office's email could not be sent: the job is filed all the same")

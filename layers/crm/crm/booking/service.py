@@ -18,6 +18,7 @@ from crm.booking.models import (
     BookingRequest,
     BookingSite,
     BookingSiteFields,
+    CustomerJob,
     Invited,
     JobList,
     OptionItem,
@@ -237,6 +238,19 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
     return JobList(
         columns=site["columns"], items=[rules.row(j, site["columns"], names, site_names) for j in items], next_cursor=next_cursor
     )
+
+
+def job(principal: Principal, slug: str, job_id: str) -> CustomerJob:
+    """One job of the customer's contact or its sites (404 for any other)."""
+    from crm.jobs import service as jobs_service
+
+    site, contact = _customer_site(principal, slug)
+    sites = {s["id"]: s["name"] for s in _sites(principal.tenant, contact)}
+    found = jobs_service.get(principal, job_id)
+    if found.get("contact_id") not in sites:
+        raise NotFound(tr("no such job"))
+    row = rules.row(found, site["columns"], _job_types(principal.tenant), sites)
+    return CustomerJob(id=found["id"], reference=found.get("reference"), status=found["status"], row=row)
 
 
 def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:

@@ -6,7 +6,7 @@ from typing import Any
 
 from crm.contacts import repository as repo
 from crm.contacts.models import Note, NoteCreated, NoteFields
-from crm.platform import clock, ids, scheduling, settings
+from crm.platform import clock, idempotency, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
@@ -44,13 +44,20 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
     try:
-        repo.create_note(tenant, note)
+        repo.create_note(tenant, note, idempotency.claim(note["id"]))
     except Exception:
         if fields.alert_at is not None:
             scheduling.cancel(f"note-{note['id']}", settings.alerts_target()[2])
         raise
     # The seed: a contact's flag shows whenever a note is created for it.
     return NoteCreated(**note, flag=contact.get("flag"))
+
+
+def get(tenant: str, contact_id: str, note_id: str) -> Note:
+    note = repo.get_note(tenant, contact_id, note_id)
+    if note is None:
+        raise NotFound(tr("no such note on this contact"))
+    return Note.model_validate(note)
 
 
 def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[Note]:

@@ -19,6 +19,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -155,7 +156,7 @@ def _reference_taken(tenant: str, reference: str) -> Conflict:
     return Conflict(tr("reference '{reference}' is already used by another contact", reference=reference))
 
 
-def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict]) -> None:
+def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict], claim: Sequence[dynamo.Step] = ()) -> None:
     item = {
         **dynamo.to_item(contact),
         "PK": _contact_pk(tenant, contact["id"]),
@@ -164,7 +165,8 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
         "search_terms": sorted(terms),
     }
     steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this contact already exists")))
+        *claim,
+        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this contact already exists"))),
     ]
     if contact.get("reference"):
         ref = {"PK": _ref_pk(tenant, contact["reference"]), "SK": "REF", "contact_id": contact["id"]}
@@ -302,9 +304,10 @@ def _name_taken(name: str) -> Conflict:
     return Conflict(tr("a contact group named '{name}' already exists", name=name))
 
 
-def create_group(tenant: str, group: dict) -> None:
+def create_group(tenant: str, group: dict, claim: Sequence[dynamo.Step] = ()) -> None:
     dynamo.transact_explained(
         [
+            *claim,
             (
                 dynamo.put({"PK": _groups_pk(tenant), "SK": f"GROUP#{group['id']}", **group}, ConditionExpression=Attr("PK").not_exists()),
                 Conflict(tr("this group already exists")),
@@ -421,10 +424,11 @@ def settings_and_profiles(tenant: str, emails: list[str]) -> tuple[dict | None, 
 # ---------------------------------------------------------------- notes and the email archive
 
 
-def create_note(tenant: str, note: dict) -> None:
+def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
+            *claim,
             (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))),
             (
                 dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),

@@ -23,7 +23,7 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, ids
+from crm.platform import clock, idempotency, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import joined, reason, tr, tr_n
@@ -109,7 +109,7 @@ def create(principal: Principal, fields: ContactFields) -> dict:
     now = clock.iso(clock.now())
     contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
     ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
-    repo.create_contact(tenant, contact, search.terms(contact), ancestors)
+    repo.create_contact(tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]))
     return contact
 
 
@@ -269,8 +269,9 @@ def groups(tenant: str) -> list[Group]:
 
 
 def create_group(tenant: str, fields: GroupFields) -> Group:
-    group = {"id": ids.new_id(), "name": fields.name, "version": 1, "contact_count": 0}
-    repo.create_group(tenant, group)
+    group_id = ids.new_id()
+    group = {"id": group_id, "name": fields.name, "version": 1, "contact_count": 0}
+    repo.create_group(tenant, group, idempotency.claim(group_id))
     return Group.model_validate(group)
 
 
@@ -279,6 +280,10 @@ def _group(tenant: str, group_id: str) -> dict:
     if group is None:
         raise NotFound(tr("no such contact group"))
     return group
+
+
+def group(tenant: str, group_id: str) -> Group:
+    return Group.model_validate({"contact_count": 0, **_group(tenant, group_id)})
 
 
 def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:

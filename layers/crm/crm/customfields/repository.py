@@ -14,7 +14,7 @@ The items are never deleted, so their versions never go back to 0 (no ABA on If-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
@@ -53,7 +53,7 @@ def get_fields(tenant: str, group_id: str) -> dict:
     return dynamo.from_item(item) if item else {"group_id": group_id, "version": 0, "fields": []}
 
 
-def put_fields(tenant: str, group_id: str, fields: list[dict], expected_version: int) -> int:
+def put_fields(tenant: str, group_id: str, fields: list[dict], expected_version: int, claim: Sequence[dynamo.Step] = ()) -> int:
     """Replace the group's field list if it is still at `expected_version`; returns the new version."""
     version = expected_version + 1
     item = {**dynamo.to_item({"group_id": group_id, "version": version, "fields": fields}), "PK": _list_pk(tenant, group_id), "SK": LIST_SK}
@@ -61,6 +61,7 @@ def put_fields(tenant: str, group_id: str, fields: list[dict], expected_version:
         item,
         _at_version(expected_version),
         PreconditionFailed(tr("the field list changed since you read it; reload it and apply your change again")),
+        claim,
     )
     return version
 

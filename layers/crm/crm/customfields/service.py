@@ -8,6 +8,7 @@ are a versioned item of their own, so answering never changes the contact record
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crm.contacts import repository as contacts_repo
@@ -25,7 +26,7 @@ from crm.customfields.models import (
     FieldPatch,
     ValuesPatch,
 )
-from crm.platform import clock, ids
+from crm.platform import clock, dynamo, idempotency, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr, tr_n
@@ -70,12 +71,12 @@ def _at(current: dict, expected_version: int | None) -> int:
     return current["version"]
 
 
-def _save(tenant: str, group_id: str, fields: list[dict], version: int) -> int:
+def _save(tenant: str, group_id: str, fields: list[dict], version: int, claim: Sequence[dynamo.Step] = ()) -> int:
     if len(json.dumps(fields).encode()) > MAX_LIST_BYTES:
         raise Conflict(
             tr("the group's field definitions would exceed {most} KB; use fewer or shorter options", most=MAX_LIST_BYTES // 1024)
         )
-    return repo.put_fields(tenant, group_id, fields, version)
+    return repo.put_fields(tenant, group_id, fields, version, claim)
 
 
 def field_list(principal: Principal, group_id: str) -> FieldList:
@@ -98,13 +99,22 @@ def create_field(tenant: str, group_id: str, body: FieldCreate, expected_version
             "options": rules.merge_options([], body.options, ids.new_id) if body.options else None,
         }
         try:
-            saved = _save(tenant, group_id, [*fields, new], version)
+            saved = _save(tenant, group_id, [*fields, new], version, idempotency.claim(new["id"]))
         except PreconditionFailed:
             if expected_version is not None or attempt == CREATE_ATTEMPTS - 1:
                 raise
             continue
         return FieldDefinition(**new, position=len(fields)), saved
     raise AssertionError("unreachable")
+
+
+def one_field(principal: Principal, group_id: str, field_id: str) -> tuple[FieldDefinition, int]:
+    """One field of a group (as the principal may see it), and the list's version."""
+    listed = field_list(principal, group_id)
+    found = next((f for f in listed.items if f.id == field_id), None)
+    if found is None:
+        raise NotFound(tr("no such field in this group"))
+    return found, listed.version
 
 
 def update_field(tenant: str, group_id: str, field_id: str, patch: FieldPatch, expected_version: int) -> tuple[FieldDefinition, int]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from crm.contacts import service as contacts
 from crm.jobs import repository as repo
-from crm.platform import ids
+from crm.platform import idempotency, ids
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
 
@@ -52,7 +52,7 @@ def create(tenant: str, kind: str, fields: BaseModel) -> dict:
     data = fields.model_dump(mode="json")
     member_id = data.pop("user_id") if kind == "resource" else ids.new_id()
     data |= {"id": member_id, "version": 1}
-    repo.put_member(tenant, kind, data, None)
+    repo.put_member(tenant, kind, data, None, idempotency.claim(member_id))
     return data
 
 
@@ -88,11 +88,17 @@ def create_sla(tenant: str, contact_id: str, fields: BaseModel) -> dict:
     referenced(tenant, "type", data.get("job_type_id"), "job_type_id")
     sla = {**data, "id": ids.new_id(), "contact_id": contact_id, "version": 1}
     sla["constraints"] = [{"id": ids.new_id(), **c} for c in data["constraints"]]
-    repo.create_sla(tenant, sla)
+    repo.create_sla(tenant, sla, idempotency.claim(sla["id"]))
     return sla
 
 
-def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
-    if repo.get_sla(tenant, contact_id, sla_id) is None:
+def sla(tenant: str, contact_id: str, sla_id: str) -> dict:
+    found = repo.get_sla(tenant, contact_id, sla_id)
+    if found is None:
         raise NotFound(tr("no such SLA on this contact"))
+    return found
+
+
+def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:
+    sla(tenant, contact_id, sla_id)
     repo.delete_sla(tenant, contact_id, sla_id, expected_version)

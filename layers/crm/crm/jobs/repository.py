@@ -108,8 +108,9 @@ def counter_value(tenant: str) -> int:
     return int(item["n"]) if item else 0
 
 
-def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool) -> dict:
-    """Number and write a job in one transaction with its counter and reference items.
+def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool, claim: Sequence[dynamo.Step] = ()) -> dict:
+    """Number and write a job in one transaction with its counter and reference items (and the
+    request's idempotency claim, last: the counter's and reference's positions are read below).
 
     `build(n)` returns the job (numbered n) and its history entries. The counter is read, then
     written as n+1 on condition it still holds n: of two jobs created at once one wins, the other
@@ -134,6 +135,7 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
             ),
             *(_history_put(tenant, job["id"], h) for h in history),
             *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
+            *claim,
         ]
         try:
             dynamo.transact_explained(steps)
@@ -411,7 +413,7 @@ def get_member(tenant: str, kind: str, item_id: str) -> dict | None:
     return _out(item) if item else None
 
 
-def put_member(tenant: str, kind: str, data: dict, expected_version: int | None) -> None:
+def put_member(tenant: str, kind: str, data: dict, expected_version: int | None, claim: Sequence[dynamo.Step] = ()) -> None:
     """Create (expected_version None: the id must be new) or replace at the version read."""
     pk, sk = _collection_key(tenant, kind, data["id"])
     error: Exception
@@ -429,7 +431,7 @@ def put_member(tenant: str, kind: str, data: dict, expected_version: int | None)
     else:
         condition, error = Attr("version").eq(expected_version), stale_member(kind)
     item = dynamo.to_item({k: v for k, v in {**data, "PK": pk, "SK": sk}.items() if v is not None})
-    dynamo.put_one(item, condition, error)
+    dynamo.put_one(item, condition, error, claim)
 
 
 # ---------------------------------------------------------------- SLAs
@@ -454,9 +456,9 @@ def delete_slas(tenant: str, contact_id: str) -> None:
     dynamo.batch_delete((i["PK"], i["SK"]) for i in found)
 
 
-def create_sla(tenant: str, sla: dict) -> None:
+def create_sla(tenant: str, sla: dict, claim: Sequence[dynamo.Step] = ()) -> None:
     pk, sk = _sla_key(tenant, sla["contact_id"], sla["id"])
-    dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict(tr("this SLA already exists")))
+    dynamo.put_one(dynamo.to_item({**sla, "PK": pk, "SK": sk}), Attr("PK").not_exists(), Conflict(tr("this SLA already exists")), claim)
 
 
 def delete_sla(tenant: str, contact_id: str, sla_id: str, expected_version: int) -> None:

@@ -15,7 +15,7 @@ from crm.contacts.hours import OpeningHours, check_window
 from crm.jobs import catalog, outbox, sla, transitions
 from crm.jobs import repository as repo
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
-from crm.platform import clock, ids, pagination
+from crm.platform import clock, idempotency, ids, pagination
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, field_problem, invalid
 from crm.platform.i18n import joined, reason, tr
@@ -201,7 +201,7 @@ def _insert(tenant: str, job: dict, entries: list[dict], watch: bool) -> dict:
     def build(n: int) -> tuple[dict, list[dict]]:
         return {**job, "reference": f"{prefix}-{n:06d}"}, entries
 
-    return repo.create_job(tenant, build, watch)
+    return repo.create_job(tenant, build, watch, idempotency.claim(job["id"]))
 
 
 def create(principal: Principal, body: JobCreate) -> dict:
@@ -479,6 +479,14 @@ def _custom_fields(principal: Principal, contact_id: str):
     except ImportError:  # the custom fields context is not deployed with this layer
         return None
     return customfields.contact_answers(principal, contact_id)
+
+
+def job_fields(principal: Principal, job_id: str):
+    """The custom fields of the job's site with their answers, as the principal may see them."""
+    from crm.customfields import service as customfields
+
+    job = get(principal, job_id)
+    return customfields.contact_answers(principal, job["contact_id"])
 
 
 def answer_fields(principal: Principal, job_id: str, values, expected_version: int):

@@ -24,7 +24,7 @@ from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.people.readers import person_reader
 from crm.platform import aws, clock, ids, mail, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import PreconditionFailed
+from crm.platform.errors import Conflict, PreconditionFailed
 from crm.platform.i18n import tr
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
@@ -149,4 +149,5 @@ def erase(principal: Principal, person_id: str) -> dict:
             return erased
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
-    raise PreconditionFailed(tr("the person kept changing while it was erased; try again"))
+    # No If-Match was sent: a 409 (try again), not a 412.
+    raise Conflict(tr("the person kept changing while it was erased; try again"))

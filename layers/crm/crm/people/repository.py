@@ -17,6 +17,8 @@ written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from boto3.dynamodb.conditions import Attr, Key
 
 from crm.contacts import repository as contacts
@@ -121,11 +123,14 @@ def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this consent change is already recorded"))
 
 
-def write_person(tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None) -> None:
+def write_person(
+    tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None, claim: Sequence[dynamo.Step] = ()
+) -> None:
     """Create (old is None) or replace `old` at its version: the person, its tag memberships and
-    counts, its search terms on `contact`, and a consent event, all or nothing."""
+    counts, its search terms on `contact`, and a consent event, all or nothing (with the request's
+    idempotency claim, when it creates the person or the event)."""
     old_terms = set((old or {}).get("search_terms") or [])
-    steps: Steps = [_person_put(tenant, old, new, terms)]
+    steps: Steps = [*claim, _person_put(tenant, old, new, terms)]
     steps += _membership_steps(tenant, old, new)
     steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, new["id"], old_terms, terms)]
     if event:
@@ -198,6 +203,11 @@ def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | No
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
+def get_consent_event(tenant: str, person_id: str, event_id: str) -> dict | None:
+    item = dynamo.get(_person_pk(tenant, person_id), CONSENT + event_id)
+    return dynamo.from_item(item) if item else None
+
+
 def all_consent_events(tenant: str, person_id: str) -> list[dict]:
     items = dynamo.query_all(("PK", _person_pk(tenant, person_id)), Key("SK").begins_with(CONSENT))
     return [dynamo.from_item(i) for i in items]
@@ -239,9 +249,10 @@ def _name_put(tenant: str, name: str, tag_id: str) -> tuple[dict, Exception]:
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), _name_taken(name)
 
 
-def create_tag(tenant: str, tag: dict) -> None:
+def create_tag(tenant: str, tag: dict, claim: Sequence[dynamo.Step] = ()) -> None:
     dynamo.transact_explained(
         [
+            *claim,
             (
                 dynamo.put({"PK": _tags_pk(tenant), "SK": f"TAG#{tag['id']}", **tag}, ConditionExpression=Attr("PK").not_exists()),
                 Conflict(tr("this tag already exists")),

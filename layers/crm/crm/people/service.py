@@ -10,7 +10,7 @@ from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules
 from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields
-from crm.platform import clock, ids
+from crm.platform import clock, idempotency, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr
@@ -59,7 +59,7 @@ def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     if fields.consent:
         person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, principal.actor, now)
         event = _event(person["id"], fields.consent, principal.actor, now)
-    repo.write_person(tenant, contact, None, person, rules.terms(person), event)
+    repo.write_person(tenant, contact, None, person, rules.terms(person), event, idempotency.claim(person["id"]))
     return person
 
 
@@ -101,7 +101,7 @@ def record_consent(principal: Principal, person_id: str, change: ConsentChange, 
     consent = rules.consent_after(old, change.status, change.medium, principal.actor, now)
     new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
     event = _event(person_id, change, principal.actor, now)
-    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event)
+    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event, idempotency.claim(event["id"]))
     return event
 
 
@@ -119,12 +119,20 @@ def find(
 ) -> tuple[list[dict], str | None]:
     if contact_id:
         contact_records.get(tenant, contact_id)
-    if tag_id:
-        tag(tenant, tag_id)
+    if tag_id and repo.get_tag(tenant, tag_id) is None:
+        raise invalid("tag", tr("is not a tag of this account"))  # a filter naming nothing is bad input, not a missing page
     query = {"contact_id": contact_id, "tag": tag_id, "audience": audience}
     return repo.list_persons(
         tenant, contact_id=contact_id, tag_id=tag_id, marketing=audience == "marketing", limit=limit, cursor=cursor, query=query
     )
+
+
+def consent_event(tenant: str, person_id: str, event_id: str) -> dict:
+    get(tenant, person_id)
+    event = repo.get_consent_event(tenant, person_id, event_id)
+    if event is None:
+        raise NotFound(tr("no such consent change of this person"))
+    return event
 
 
 def consent_history(tenant: str, person_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -148,7 +156,7 @@ def tag(tenant: str, tag_id: str) -> dict:
 
 def create_tag(tenant: str, fields: TagFields) -> Tag:
     new = {**fields.model_dump(), "id": ids.new_id(), "version": 1, "person_count": 0}
-    repo.create_tag(tenant, new)
+    repo.create_tag(tenant, new, idempotency.claim(new["id"]))
     return Tag.model_validate(new)
 
 

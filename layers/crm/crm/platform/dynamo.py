@@ -7,7 +7,9 @@ and turns DynamoDB's failures into domain errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +31,11 @@ THROTTLING = {
 MAX_TRANSACTION_ITEMS = 100
 MAX_READS_PER_PAGE = 8
 KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"})
+# One item of a transaction and the error to raise when its condition fails (None: not expected to).
+Step = tuple[dict, Exception | None]
+# Keys BatchGetItem leaves unprocessed (throttling) are asked again this many times, waiting
+# BACKOFF_BASE_S * 2**attempt with full jitter (capped), before the request gives up with a 503.
+BATCH_RETRIES, BACKOFF_BASE_S, BACKOFF_CAP_S = 5, 0.05, 1.0
 
 
 def error_code(error: ClientError) -> str:
@@ -45,7 +52,8 @@ def is_transient(error: ClientError) -> bool:
     return error_code(error) in THROTTLING or bool(codes & {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"})
 
 
-def unavailable(error: ClientError) -> Unavailable:
+def busy() -> Unavailable:
+    """The 503 of a throttled or briefly unavailable DynamoDB: nothing was written."""
     return Unavailable(tr("the database is busy; nothing was written, retry shortly"), headers={"Retry-After": "1"})
 
 
@@ -54,17 +62,24 @@ def get(pk: str, sk: str) -> dict[str, Any] | None:
 
 
 def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Items for (PK, SK) pairs, in the order asked (missing ones left out); 100 keys per call."""
-    resource = aws.table().meta.client
+    """Items for (PK, SK) pairs, in the order asked (missing ones left out); 100 keys per call.
+    Unprocessed keys are asked again with bounded exponential backoff; still unprocessed: 503."""
+    client = aws.table().meta.client
     found: dict[tuple[str, str], dict] = {}
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 100):
-        request: dict[str, Any] | None = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
-        while request:
-            response = resource.batch_get_item(RequestItems=request)
+        request: dict[str, Any] = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
+        for attempt in range(BATCH_RETRIES + 1):
+            if attempt:
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))  # noqa: S311 (jitter, not secrecy)
+            response = client.batch_get_item(RequestItems=request)
             for item in response["Responses"].get(settings.table_name(), []):
                 found[(item["PK"], item["SK"])] = item
-            request = response.get("UnprocessedKeys") or None
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        if request:
+            raise busy()
     return [found[k] for k in unique if k in found]
 
 
@@ -217,8 +232,12 @@ def _number(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def put_one(item: dict, condition: ConditionBase, error: Exception) -> None:
-    """A single conditional Put (half the write cost of a one-item transaction)."""
+def put_one(item: dict, condition: ConditionBase, error: Exception, claim: Sequence[Step] = ()) -> None:
+    """A single conditional Put (half the write cost of a one-item transaction); with an
+    idempotency claim (crm.platform.idempotency.claim), the two in one transaction."""
+    if claim:
+        transact_explained([*claim, (put(item, ConditionExpression=condition), error)])
+        return
     try:
         aws.table().put_item(Item=item, ConditionExpression=condition)
     except ClientError as e:
@@ -238,7 +257,7 @@ def update_one(pk: str, sk: str, error: Exception, **expression) -> None:
         raise
 
 
-def transact_explained(steps: list[tuple[dict, Exception | None]], token: str | None = None) -> None:
+def transact_explained(steps: Sequence[Step], token: str | None = None) -> None:
     """Run a transaction; when an item's condition fails, raise the error paired with that item."""
     try:
         transact([operation for operation, _ in steps], token)

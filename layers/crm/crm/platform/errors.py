@@ -53,6 +53,10 @@ class PayloadTooLarge(CrmError):
     status, title = 413, tr("Payload too large")
 
 
+class UnsupportedMediaType(CrmError):
+    status, title = 415, tr("Unsupported media type")
+
+
 class Invalid(CrmError):
     status, title = 422, tr("Validation failed")
 

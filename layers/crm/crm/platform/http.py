@@ -1,8 +1,9 @@
-"""The HTTP edge every API function shares: routing with a role rule per route, RFC 9457 problems,
-body limits, ETags, idempotent POSTs, and the Lambda handler with Powertools observability.
+"""The HTTP edge every API function shares: routing with a contract per route (crm.platform.contract),
+admission (size, identity, role, body), RFC 9457 problems, ETags and If-Match, idempotent POSTs,
+and the Lambda handler with Powertools observability.
 
 Deny by default: a route is registered through `Api.route` with the roles that may call it; a
-request whose (method, resource) has no rule is refused before routing, validation or route code.
+request whose (method, resource) has no contract is refused before routing, validation or route code.
 
 Problems speak the reader's language: their title, detail and field messages are rendered from the
 catalogues in the locale Accept-Language asks for, else the caller's own (`reader_locale`, looked
@@ -12,6 +13,8 @@ up only when a problem is written), else English. Field names and codes stay Eng
 from __future__ import annotations
 
 import json
+import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -24,26 +27,19 @@ from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
-from crm.platform import dynamo, i18n, idempotency
-from crm.platform.auth import PUBLIC, Principal, authorize, principal_from_claims
-from crm.platform.errors import (
-    CrmError,
-    FieldError,
-    Forbidden,
-    NotFound,
-    PayloadTooLarge,
-    PreconditionFailed,
-    PreconditionRequired,
-    invalid_fields,
-)
+from crm.platform import admission, dynamo, i18n, idempotency, preconditions, ratelimit
+from crm.platform.auth import Principal, authorize, principal_from_claims
+from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
+from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, Unavailable, invalid, invalid_fields
 from crm.platform.i18n import tr
 from crm.platform.i18n.validation import message as validation_message
+from crm.platform.preconditions import etag
 
 # Most requests publish no business metric; Powertools would warn on every one of them.
 warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
-MAX_BODY_BYTES = 256 * 1024  # well under DynamoDB's 400 KB item, far under API Gateway's 10 MB
-PROBLEM = "application/problem+json"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+IF_MATCH_ATTEMPTS = 3  # `If-Match: *` reads the version, then writes on it: a write in between is retried
 
 
 def problem(
@@ -88,44 +84,85 @@ def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     return out
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+class _Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver with its per-request state (the event, the Lambda context, the
+    routing context) kept per thread. Powertools keeps the event on a class attribute that every
+    resolver of the process shares, so two requests at once in one process (threads in a test,
+    the local stack) would read each other's; on Lambda an instance serves one at a time anyway."""
 
+    def __init__(self, **kwargs: Any):
+        self._request = threading.local()
+        super().__init__(**kwargs)
 
-def expected_version(if_match: str | None) -> int:
-    """The version an update is conditional on, from the If-Match header."""
-    if not if_match:
-        raise PreconditionRequired(tr("send If-Match with the ETag you read, so no one else's change is lost"))
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(tr("If-Match does not match the current version"))
-    return int(value)
+    @property
+    def current_event(self):
+        return self._request.event
+
+    @current_event.setter
+    def current_event(self, value) -> None:
+        self._request.event = value
+
+    @property
+    def lambda_context(self):
+        return self._request.lambda_context
+
+    @lambda_context.setter
+    def lambda_context(self, value) -> None:
+        self._request.lambda_context = value
+
+    @property
+    def context(self) -> dict:
+        if not hasattr(self._request, "context"):
+            self._request.context = {}
+        return self._request.context
+
+    @context.setter
+    def context(self, value: dict) -> None:
+        self._request.context = value
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        self.current_event = self._to_proxy_event(dict(event))
+        self.lambda_context = context
+        return super().resolve(event, context)
 
 
 class Api:
     def __init__(self, service: str, reader_locale: Callable[[Principal], str | None] | None = None):
         """`reader_locale(principal)`: the caller's own locale (theirs, else their account's), for
         the problems of requests that send no Accept-Language."""
+        self.service = service
         self._reader_locale = reader_locale
         self.logger = Logger(service=service)
         self.metrics = Metrics(service=service)
         self.tracer = Tracer(service=service)
-        self.app = APIGatewayRestResolver(enable_validation=True)
-        self.rules: dict[tuple[str, str], frozenset[str]] = {}
-        self.app.use([self._idempotent])
+        self.app = _Resolver(enable_validation=True)
+        self.contracts: dict[tuple[str, str], Contract] = {}
+        self._request = threading.local()  # what the request being handled leaves for the handler
+        self.app.use([self._idempotent, self._locate])
         self._register_error_handlers()
+
+    @property
+    def rules(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(method, path) -> the roles that may call it."""
+        return {route: c.roles for route, c in self.contracts.items()}
 
     # ------------------------------------------------------------ routes
 
-    def route(self, method: str, path: str, *, roles: Iterable[str], **kwargs) -> Callable:
-        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with who may call it.
-        roles=PUBLIC: no identity at all (GET only, so nothing is written on an anonymous request)."""
-        roles = frozenset(roles)
-        if roles == PUBLIC and method != "GET":
-            raise ValueError("only GET routes may be public")
-        self.rules[(method, path)] = roles
-        rule = path.replace("{", "<").replace("}", ">")
-        return self.app.route(rule, method, **kwargs)
+    def route(self, method: str, path: str, **declared: Any) -> Callable:
+        """Register a route (API Gateway path syntax, `/contacts/{contact_id}`) with its contract
+        (crm.platform.contract.declare: roles, returns, status, if_match, etag_of, location,
+        conflicts, per_client, upsert)."""
+
+        def register(func: Callable) -> Callable:
+            contract = declare(method, path, func, **declared)
+            self.contracts[(method, path)] = contract
+            rule = path.replace("{", "<").replace("}", ">")
+            summary = (func.__doc__ or "").strip().split("\n")[0].rstrip(".") or None
+            return self.app.route(
+                rule, method, responses=contract.responses(), status_code=contract.status, tags=[self.service], summary=summary
+            )(func)
+
+        return register
 
     def principal(self) -> Principal:
         return self.app.context["principal"]
@@ -133,23 +170,98 @@ class Api:
     def header(self, name: str) -> str | None:
         return self.app.current_event.headers.get(name)
 
+    def version(self) -> int:
+        """The version the route's write is conditional on: its If-Match (declared required)."""
+        self._declared("required")
+        return preconditions.expected_version(self.header("If-Match"))
+
+    def version_if_sent(self) -> int | None:
+        """The If-Match version of a route where it is optional: honoured when sent."""
+        self._declared("optional")
+        header = self.header("If-Match")
+        return preconditions.expected_version(header) if header else None
+
+    def _declared(self, if_match: IfMatch) -> None:
+        event = self.app.current_event
+        contract = self.contracts[(event.http_method, event.resource)]
+        if contract.if_match != if_match:
+            raise TypeError(f"{contract.method} {contract.path} reads If-Match: declare if_match={if_match!r} on its route")
+
     # ------------------------------------------------------------ admission, before any route code
 
-    def _admit(self, event: dict) -> Principal | None:
-        """Size, identity and role, checked before routing or validation, so a caller who may not
-        use a route learns nothing about what it accepts. A PUBLIC route has no principal (None)."""
-        if len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
+    def _admit(self, event: dict, contract: Contract | None) -> Principal | None:
+        """Size, identity, role, then the body and the per-client rate, before routing or
+        validation, so a caller who may not use a route learns nothing about what it accepts. A
+        PUBLIC route has no principal (None)."""
+        takes_body = contract is not None and contract.body is not None
+        if takes_body and len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
             raise PayloadTooLarge(tr("the body is larger than {most} KB", most=MAX_BODY_BYTES // 1024))
-        route = (event.get("httpMethod") or "", event.get("resource") or "")  # missing: no rule matches either way
-        if self.rules.get(route) == PUBLIC:
-            return None
-        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-        principal = principal_from_claims(claims)
-        allowed = self.rules.get(route)
-        if allowed is None:
-            raise Forbidden(tr("this route has no access rule"))
-        authorize(principal, allowed)
+        principal = None
+        if contract is None or not contract.public:
+            claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+            principal = principal_from_claims(claims)
+            if contract is None:
+                raise Forbidden(tr("this route has no access rule"))
+            authorize(principal, contract.roles)
+        if contract.body is not None:
+            admission.json_body(event, contract.body, validation_errors)
+        else:
+            event["body"], event["isBase64Encoded"] = None, False  # a route without a body ignores one
+        key = _header(event, "Idempotency-Key")
+        if contract.method == "POST" and key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise invalid("Idempotency-Key", tr("must be 1 to 255 visible ASCII characters"))
+        if contract.per_client is not None:
+            source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "unknown"
+            ratelimit.count(contract.path, source, contract.per_client)
         return principal
+
+    # ------------------------------------------------------------ If-Match: `*` and lists
+
+    def _settle_if_match(self, event: dict, contract: Contract, principal: Principal | None, context: Any) -> bool:
+        """`*` or a list of tags: read the current ETag (the GET of `etag_source`) and hand the
+        route the one version it matched, or refuse (412). Returns whether it had to read."""
+        header = _header(event, "If-Match")
+        if not header or not contract.etag_source:
+            return False
+        wanted = preconditions.parse(header)
+        if wanted.settled or not (wanted.any or wanted.versions):
+            return False  # one tag, or none that can match: the route compares it itself
+        got = self._internal_get(event, contract.etag_source, dict(event.get("pathParameters") or {}), principal, context)
+        if got["statusCode"] == 503:
+            raise dynamo.busy()
+        current = preconditions.version_of(_response_header(got, "ETag")) if got["statusCode"] == 200 else None
+        if current is None or not wanted.matches(current):
+            raise preconditions.no_match()
+        _set_header(event, "If-Match", etag(current))
+        return True
+
+    def _internal_get(self, event: dict, template: str, params: dict[str, str], principal: Principal | None, context: Any) -> dict:
+        """GET `template` (one of this function's routes) as the caller, through the same edge."""
+        path = re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], template)
+        headers = {
+            k: v for k, v in (event.get("headers") or {}).items() if k.lower() not in ("if-match", "idempotency-key", "content-type")
+        }
+        get = {
+            **event,
+            "httpMethod": "GET",
+            "resource": template,
+            "path": path,
+            "pathParameters": params or None,
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "body": None,
+            "isBase64Encoded": False,
+        }
+        try:
+            self._admit(get, self.contracts.get(("GET", template)))
+        except CrmError as e:
+            return self._refusal(get, e, principal)
+        self.app.append_context(principal=principal)
+        return self.app.resolve(get, context)
+
+    # ------------------------------------------------------------ idempotent POSTs
 
     def _idempotent(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
         event = app.current_event
@@ -158,23 +270,58 @@ class Api:
             return self._replay_or_run(self.principal(), key, app, next_middleware)
         return next_middleware(app)
 
-    @staticmethod
-    def _replay_or_run(principal: Principal, key: str, app, next_middleware) -> Response:
+    def _replay_or_run(self, principal: Principal, key: str, app, next_middleware) -> Response:
         event = app.current_event
+        creates = bool(self.contracts[(event.http_method, event.resource)].location)
+        # A key is one user's, on one resource: the same key on another contact's notes is another request.
+        scope = f"{principal.tenant}:{principal.user_id}:{event.http_method} {event.path}:{key}"
+        request = idempotency.Request(principal.tenant, scope, idempotency.digest(event.body))
 
         def produce() -> dict:
-            response = next_middleware(app)
+            with idempotency.running(request):
+                if creates:
+                    idempotency.check_claim()  # an earlier attempt created it, then failed or timed out
+                try:
+                    response = next_middleware(app)
+                except idempotency.ClaimTaken:
+                    idempotency.settle_claim_conflict()  # a concurrent attempt created it first
+                    raise
             body = response.body
             if isinstance(body, BaseModel):
                 body = body.model_dump(mode="json")
             return {"status": response.status_code, "body": body, "headers": response.headers}
 
-        # A key is one user's, on one resource: the same key on another contact's notes is another request.
-        scope = f"{principal.tenant}:{principal.user_id}:{event.http_method} {event.path}:{key}"
-        stored = idempotency.run_once(scope, idempotency.digest(event.body), produce)
+        stored = idempotency.run_once(scope, request.digest, produce)
         return Response(
             status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"], headers=stored["headers"]
         )
+
+    def _locate(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
+        """A 201 of a route that declares where what it creates lives gets its Location."""
+        response = next_middleware(app)
+        event = app.current_event
+        contract = self.contracts.get((event.http_method, event.resource))
+        if response.status_code == 201 and contract is not None and contract.location and "Location" not in response.headers:
+            body = response.body
+            new_id = body.get("id") if isinstance(body, dict) else getattr(body, "id", None)
+            if new_id:
+                response.headers["Location"] = contract.location_of(event.path_parameters or {}, new_id)
+        return response
+
+    def _replayed(self, event: dict, contract: Contract, resource_id: str, principal: Principal | None, context: Any) -> dict:
+        """What a retry answers when an earlier attempt created the resource: 201 with its
+        current representation (the GET of its location)."""
+        params = dict(event.get("pathParameters") or {})
+        location = contract.location_of(params, resource_id)
+        got = self._internal_get(event, contract.location or "", {**params, contract.new_id_param(): resource_id}, principal, context)
+        if got["statusCode"] == 404:
+            return self._refusal(
+                event, Conflict(tr("this Idempotency-Key created {location}, which no longer exists", location=location)), principal
+            )
+        if got["statusCode"] == 200:
+            got["statusCode"] = 201
+            _set_response_header(got, "Location", location)
+        return got
 
     # ------------------------------------------------------------ errors -> RFC 9457 problems
 
@@ -198,23 +345,33 @@ class Api:
         locale = self._locale(event.headers.get("Accept-Language"), principal)
         return problem(error.status, error.title, error.detail, error.errors, error.headers, locale, extensions)
 
-    def _register_error_handlers(self) -> None:
-        app, logger = self.app, self.logger
+    def _refusal(self, event: dict, error: CrmError, principal: Principal | None) -> dict:
+        """The problem of a request refused outside routing (admission, If-Match, a replay)."""
+        locale = self._locale(_header(event, "Accept-Language"), principal)
+        return _proxy_response(problem(error.status, error.title, error.detail, error.errors, error.headers, locale))
 
-        def invalid(raw: Iterable[Mapping[str, Any]]) -> Response:
+    def _register_error_handlers(self) -> None:
+        app, logger, request = self.app, self.logger, self._request
+
+        def invalid_input(raw: Iterable[Mapping[str, Any]]) -> Response:
             return self.problem(invalid_fields(validation_errors(raw)))
+
+        @app.exception_handler(idempotency.AlreadyCreated)
+        def _already_created(e: idempotency.AlreadyCreated) -> Response:
+            request.replay = e.resource_id  # the handler answers with what it created
+            return self.problem(e)
 
         @app.exception_handler(CrmError)
         def _domain(e: CrmError) -> Response:
-            return self.problem(e)
+            return self.problem(e, look_up=not isinstance(e, Unavailable))  # the database just failed: no read for a locale
 
         @app.exception_handler(RequestValidationError)
         def _request(e: RequestValidationError) -> Response:
-            return invalid(e.errors())
+            return invalid_input(e.errors())
 
         @app.exception_handler(ValidationError)
         def _model(e: ValidationError) -> Response:
-            return invalid(e.errors())
+            return invalid_input(e.errors())
 
         @app.exception_handler(NotFoundError)
         def _no_route(e: NotFoundError) -> Response:
@@ -224,7 +381,7 @@ class Api:
         def _aws(e: ClientError) -> Response:
             if dynamo.is_transient(e):
                 logger.warning("throttled", extra={"code": dynamo.error_code(e)})
-                return self.problem(dynamo.unavailable(e), look_up=False)
+                return self.problem(dynamo.busy(), look_up=False)
             logger.exception("AWS call failed")
             return self.problem(CrmError(tr("an internal error occurred")), look_up=False)
 
@@ -236,23 +393,68 @@ class Api:
     # ------------------------------------------------------------ the Lambda entry point
 
     def handler(self) -> Callable:
-        app, logger, metrics, tracer = self.app, self.logger, self.metrics, self.tracer
+        logger, metrics, tracer = self.logger, self.metrics, self.tracer
 
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handler(event: dict, context: Any) -> dict:
+            contract = self.contracts.get((event.get("httpMethod") or "", event.get("resource") or ""))
             try:
-                principal = self._admit(event)
+                principal = self._admit(event, contract)
             except CrmError as e:  # refused before routing: Accept-Language alone picks the language
-                asked = next((v for k, v in (event.get("headers") or {}).items() if k.lower() == "accept-language"), None)
-                locale = self._locale(asked, None)
-                return _proxy_response(problem(e.status, e.title, e.detail, e.errors, e.headers, locale))
-            app.append_context(principal=principal)
+                return self._refusal(event, e, None)
             idempotency.bind(context)
-            return app.resolve(event, context)
+            if_match = _header(event, "If-Match")
+            for _ in range(IF_MATCH_ATTEMPTS):
+                try:
+                    settled = contract is not None and self._settle_if_match(event, contract, principal, context)
+                except CrmError as e:
+                    return self._refusal(event, e, principal)
+                response = self._resolve(event, contract, principal, context)
+                if not (settled and response["statusCode"] == 412):
+                    break
+                _set_header(event, "If-Match", if_match or "")  # the version moved between the read and the write
+            return response
 
         return handler
+
+    def _resolve(self, event: dict, contract: Contract | None, principal: Principal | None, context: Any) -> dict:
+        self._request.replay = None
+        self.app.append_context(principal=principal)
+        response = self.app.resolve(event, context)
+        if self._request.replay and contract is not None and contract.location:
+            return self._replayed(event, contract, self._request.replay, principal, context)
+        return response
+
+
+def _header(event: dict, name: str) -> str | None:
+    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name.lower()), None)
+
+
+def _set_header(event: dict, name: str, value: str) -> None:
+    """Replace a request header (whatever its case) in both of the proxy event's header maps."""
+    for field in ("headers", "multiValueHeaders"):
+        current = {k: v for k, v in (event.get(field) or {}).items() if k.lower() != name.lower()}
+        current[name] = value if field == "headers" else [value]
+        event[field] = current
+
+
+def _response_header(response: dict, name: str) -> str | None:
+    for k, v in (response.get("headers") or {}).items():
+        if k.lower() == name.lower():
+            return v
+    for k, values in (response.get("multiValueHeaders") or {}).items():
+        if k.lower() == name.lower() and values:
+            return values[-1]
+    return None
+
+
+def _set_response_header(response: dict, name: str, value: str) -> None:
+    if "multiValueHeaders" in response:
+        response["multiValueHeaders"][name] = [value]
+    else:
+        response.setdefault("headers", {})[name] = value
 
 
 def _proxy_response(response: Response) -> dict:

@@ -1,7 +1,10 @@
 """The only place a DynamoDB key's tenant prefix is composed.
 
 Every partition and GSI key starts with `T#<tenant>#`, so no query can reach another tenant's
-items. Repositories build their keys through `tenant_key` and nothing else.
+items. Repositories build their keys through `tenant_key` and nothing else. The exceptions are
+named: `anonymous_key` for what is counted about callers with no tenant at all (a public route's
+per-client rate), which never holds a tenant's data, and the booking site's global slug (see
+crm.booking.repository).
 """
 
 from __future__ import annotations
@@ -17,3 +20,8 @@ def tenant_key(tenant: str, *parts: str) -> str:
 
 def tenant_of(key: str) -> str:
     return key.split(SEP, 2)[1]
+
+
+def anonymous_key(*parts: str) -> str:
+    """A key about a caller with no tenant (e.g. a source IP on a public route)."""
+    return SEP.join(("ANON", *parts))

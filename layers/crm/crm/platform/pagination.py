@@ -53,7 +53,8 @@ def decode(cursor: str | None, tenant: str, query: dict[str, Any]) -> dict[str, 
         data = json.loads(payload)
     except ValueError:
         raise invalid("cursor", tr("is not a cursor this API issued")) from None
-    if not hmac.compare_digest(signature, _sign(payload)):
+    # Compared as bytes: a signature with non-ASCII characters is simply not ours.
+    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()) or not isinstance(data, dict):
         raise invalid("cursor", tr("is not a cursor this API issued"))
     if data.get("q") != _fingerprint(tenant, query):
         raise invalid("cursor", tr("belongs to a different query; start again without a cursor"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 from pydantic.fields import FieldInfo
 
 from crm.platform.i18n import LOCALES, canonical, tr
@@ -21,6 +21,23 @@ def _email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError(tr("is not an email address"))
     return value.lower()
+
+
+# ISO 8601 text only: pydantic would also read a number, or a string of digits, as seconds since 1970.
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise ValueError(tr("must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z"))
+
+
+def _iso_date(value: Any) -> Any:
+    if (isinstance(value, date) and not isinstance(value, datetime)) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError(tr("must be an ISO 8601 date, e.g. 2026-12-01"))
 
 
 def _aware(value: datetime) -> datetime:
@@ -60,7 +77,8 @@ Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(_aware)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 # A locale the product speaks, as a BCP 47 tag (fr-FR), written back in its canonical spelling.
 LocaleTag = Annotated[str, StringConstraints(min_length=2, max_length=35), AfterValidator(_locale)]
