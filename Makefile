@@ -43,6 +43,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
 
 ## make bench: performance ratios quoted in the README (run by hand, never by the suite)

@@ -39,6 +39,7 @@ from typing import Any
 from infra import template as tpl
 from infra.cognito_messages import CognitoMail
 from infra.edge import Distribution
+from infra.event_delivery import EventSourceMappings
 from infra.gateway import ApiGateway, TokenVerifier, api_routes
 from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse, json_response
@@ -237,6 +238,12 @@ class LocalStack:
             self.snapshotter.mark_clean()
         self.scheduler.start()
         self._cleanup.append(("stop scheduler", self.scheduler.stop))
+        # Published events reach their subscribers: the template's rules -> queues -> functions.
+        self.event_sources = EventSourceMappings(
+            self.client("sqs"), lambda fn, event: self.functions[fn].invoke(event), self.refs, self.template
+        )
+        self.event_sources.start()
+        self._cleanup.append(("stop event delivery", self.event_sources.stop))
         self.snapshotter.start()
         self._cleanup.append(("stop snapshotter", self.snapshotter.stop))
         self._cleanup.append(("final snapshot", self._final_snapshot))
@@ -314,7 +321,7 @@ class LocalStack:
         if not self.running:
             return
         # stop taking requests and firing schedules before the last snapshot
-        for name in ("stop gateway", "stop scheduler", "stop snapshotter"):
+        for name in ("stop gateway", "stop scheduler", "stop event delivery", "stop snapshotter"):
             for entry in [e for e in self._cleanup if e[0] == name]:
                 self._cleanup.remove(entry)
                 try:

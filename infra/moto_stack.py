@@ -551,6 +551,11 @@ def _message_record(message: Any, sent_at: float) -> dict:
         record["subject"] = str(parsed.get("Subject", ""))
         part = parsed.get_body(preferencelist=("plain", "html"))
         record["body"] = part.get_content() if part is not None else ""
+        record["attachments"] = [
+            {"filename": a.get_filename(), "content_type": a.get_content_type(), "size": len(a.get_payload(decode=True) or b"")}
+            for a in parsed.iter_attachments()
+        ]
+        record["headers"] = {k: str(v) for k, v in parsed.items() if k.lower().startswith("list-")}  # e.g. List-Unsubscribe
     else:
         if isinstance(destinations, dict):
             record["to"] = list(destinations.get("ToAddresses", []))

@@ -64,6 +64,17 @@ class Function:
 
 
 @dataclass(frozen=True)
+class QueueEvent:
+    """A function's SQS event (Lambda's event source mapping): it is invoked with the queue's messages."""
+
+    function: str
+    name: str
+    queue: str  # the queue's logical id
+    batch_size: int
+    reports_failures: bool  # FunctionResponseTypes: [ReportBatchItemFailures]
+
+
+@dataclass(frozen=True)
 class ScheduleEvent:
     function: str
     name: str
@@ -111,6 +122,19 @@ def schedule_events(template: dict | None = None) -> list[ScheduleEvent]:
     return out
 
 
+def queue_events(template: dict | None = None) -> list[QueueEvent]:
+    template = template or load()
+    out = []
+    for logical_id, res in resources("AWS::Serverless::Function", template).items():
+        for name, event in res["Properties"].get("Events", {}).items():
+            if event["Type"] == "SQS":
+                p = event["Properties"]
+                queue = p["Queue"]["Fn::GetAtt"][0]  # !GetAtt <Queue>.Arn
+                reports = "ReportBatchItemFailures" in p.get("FunctionResponseTypes", [])
+                out.append(QueueEvent(logical_id, name, queue, int(p.get("BatchSize", 10)), reports))
+    return out
+
+
 # ---------------------------------------------------------------- local physical names
 
 
@@ -124,6 +148,7 @@ def physical_names(template: dict | None = None, prefix: str = "crm-local") -> d
             "AWS::DynamoDB::Table",
             "AWS::Scheduler::ScheduleGroup",
             "AWS::Events::EventBus",
+            "AWS::Events::Rule",
         ):
             names[logical_id] = f"{prefix}-{logical_id}"
         elif kind == "AWS::S3::Bucket":
@@ -145,6 +170,8 @@ def _arn(kind: str, logical_id: str, name: str) -> str:
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
     if kind == "AWS::Events::EventBus":
         return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
+    if kind == "AWS::Events::Rule":
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"
     if kind == "AWS::SQS::Queue":
         return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
     return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}/{name}"
@@ -273,6 +300,20 @@ def create_event_buses(events, refs: dict[str, str], template: dict | None = Non
     return created
 
 
+def create_rules(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create the template's AWS::Events::Rule resources on their buses, with their targets (moto's
+    EventBridge matches their patterns and delivers to SQS targets, as AWS does)."""
+    template = template or load()
+    created = []
+    for logical_id, res in resources("AWS::Events::Rule", template).items():
+        props = resolve(res["Properties"], refs, template)
+        name, bus = refs[logical_id], props.get("EventBusName", "default")
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED"))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": t["Id"], "Arn": t["Arn"]} for t in props.get("Targets", [])])
+        created.append(name)
+    return created
+
+
 def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = None) -> list[str]:
     """Create the template's AWS::SSM::Parameter resources, with their values resolved locally."""
     template = template or load()
@@ -286,7 +327,8 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
 
 def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
     """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
-    buckets, schedule groups, event buses, SQS queues, SSM parameters, and the verified SES sender. (The local
+    buckets, schedule groups, event buses with their rules, SQS queues, SSM parameters, and the
+    verified SES sender. (The local
     stack adds user pools and event watchers; the tests and benchmarks need only these.)"""
     template = template or load()
     created = {
@@ -295,6 +337,7 @@ def create_backing_resources(make_client, refs: dict[str, str], template: dict |
         "schedule_groups": create_schedule_groups(make_client("scheduler"), refs, template),
         "event_buses": create_event_buses(make_client("events"), refs, template),
         "queues": create_queues(make_client("sqs"), refs, template),
+        "rules": create_rules(make_client("events"), refs, template),
         "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template),
     }
     if refs.get("MailFrom"):

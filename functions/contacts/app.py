@@ -145,6 +145,12 @@ def list_emails(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMI
     return service.archived_emails(api.principal().tenant, contact_id, limit=limit, cursor=cursor)
 
 
+@api.route("GET", "/emails", roles=STAFF)
+def list_account_emails(limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ArchivedEmail]:
+    """Emails that concern no contact (e.g. a summary sent to the office)."""
+    return service.archived_emails(api.principal().tenant, None, limit=limit, cursor=cursor)
+
+
 @api.route("GET", "/contacts/{contact_id}/attachments", roles=STAFF)
 def list_attachments(contact_id: str) -> Page[Attachment]:
     _contact(contact_id)

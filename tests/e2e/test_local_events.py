@@ -1,7 +1,9 @@
-"""The jobs bus on the local stack: completing a job publishes its event, and a developer sees it
+"""The event bus on the local stack: completing a job publishes its event, and a developer sees it
 at /_local/events (a catch-all rule on each bus writes every event to a log group)."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 import requests
@@ -21,8 +23,8 @@ def events(stack) -> list[dict]:
 
 
 def test_completing_a_job_publishes_one_job_completed_event(stack, api):
-    assert stack.resources.event_buses, "the template's JobsBus was not created"
-    assert stack.environment["JOBS_BUS_NAME"] in stack.resources.event_buses
+    assert stack.resources.event_buses, "the template's EventBus was not created"
+    assert stack.environment["EVENT_BUS_NAME"] in stack.resources.event_buses
     admin, office, tech = api("admin", tenant=TENANT), api("office", tenant=TENANT), api("resource", tenant=TENANT)
     tech_sub = next(u.sub for u in stack.users.all() if u.email == f"resource@{TENANT}.example")
 
@@ -50,7 +52,7 @@ def test_completing_a_job_publishes_one_job_completed_event(stack, api):
     new = [e for e in events(stack) if e not in before]
     assert len(new) == 1, new
     (event,) = new
-    assert event["bus"] == stack.environment["JOBS_BUS_NAME"]
+    assert event["bus"] == stack.environment["EVENT_BUS_NAME"]
     assert event["source"] == "crm.jobs" and event["detail-type"] == "JobCompleted" and event["time"]
     detail = event["detail"]
     assert detail["tenant"] == TENANT and detail["job_id"] == job["id"] and detail["reference"] == job["reference"]
@@ -61,7 +63,7 @@ def test_completing_a_job_publishes_one_job_completed_event(stack, api):
 
 
 def test_published_events_survive_a_restart(stack, restart):
-    bus = stack.environment["JOBS_BUS_NAME"]
+    bus = stack.environment["EVENT_BUS_NAME"]
     put = stack.client("events").put_events(
         Entries=[{"Source": "e2e.test", "DetailType": "Ping", "Detail": '{"n": 1}', "EventBusName": bus}]
     )
@@ -70,3 +72,33 @@ def test_published_events_survive_a_restart(stack, restart):
     assert published[0]["source"] == "e2e.test" and published[0]["detail"] == {"n": 1}  # newest first
     restart()
     assert events(stack) == published
+
+
+def test_a_deleted_contact_is_forgotten_by_the_subscribers_the_stack_delivers_to(stack, api):
+    """ContactDeleted goes through the template's rule to each context's queue, and the stack's
+    event source mappings invoke the subscriber functions: the booking slug is freed, unprompted."""
+    admin, office = api("admin", tenant=TENANT), api("office", tenant=TENANT)
+    group = admin.post("/contact-groups", json={"name": "Gone"}).json()["id"]
+    contact = office.post("/contacts", json={"name": "Gone SA", "group_id": group}).json()
+    job_type = admin.post("/job-types", json={"name": "Visit"}).json()["id"]
+    site = {"slug": "gone-sa", "job_type_ids": [job_type], "notify_email": "office@events.example"}
+    assert office.put(f"/contacts/{contact['id']}/booking-site", json=site, headers={"If-Match": '"0"'}).status_code == 201
+
+    def slug_claimed() -> bool:
+        key = {"PK": {"S": "BOOKINGSLUG#gone-sa"}, "SK": {"S": "SLUG"}}
+        return "Item" in stack.client("dynamodb").get_item(TableName=stack.environment["TABLE_NAME"], Key=key)
+
+    assert office.delete(f"/contacts/{contact['id']}", headers={"If-Match": '"1"'}).status_code == 204
+    (event,) = [e for e in events(stack) if e["detail-type"] == "ContactDeleted" and e["detail"]["contact_id"] == contact["id"]]
+    assert event["source"] == "crm.contacts" and event["detail"]["tenant"] == TENANT
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not slug_claimed():
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the booking subscriber did not free the slug")
+    # Another contact may now claim it.
+    other = office.post("/contacts", json={"name": "New SA", "group_id": group}).json()
+    assert office.put(f"/contacts/{other['id']}/booking-site", json=site, headers={"If-Match": '"0"'}).status_code == 201

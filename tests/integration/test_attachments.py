@@ -8,6 +8,7 @@ import json
 import pytest
 import requests
 
+from tests.support.events import deliver
 from tests.support.lambdas import call
 
 
@@ -107,6 +108,7 @@ def test_deleting_the_contact_empties_its_folder(aws, contact):
 
     upload(ask(contact).json, b"hello world")
     call("DELETE", f"/contacts/{contact['id']}", headers={"If-Match": '"1"'})
+    deliver(aws)  # the folder goes on the ContactDeleted event
     listed = boto3.client("s3").list_objects_v2(Bucket=aws["AttachmentsBucket"], Prefix=f"t/t1/contacts/{contact['id']}/")
     assert listed.get("KeyCount", 0) == 0
 

@@ -8,17 +8,12 @@ from datetime import date, timedelta
 import boto3
 import pytest
 from babel.dates import format_date
-from moto.ses.models import ses_backends
 
-from infra import template
 from tests.support.lambdas import call
+from tests.support.mail import sent
 
 ADMIN = "admin"
 PREFERRED = (date.today() + timedelta(days=30)).isoformat()
-
-
-def sent_emails() -> list:
-    return ses_backends[template.ACCOUNT][template.REGION].sent_messages
 
 
 @pytest.fixture
@@ -199,7 +194,7 @@ def test_the_public_landing_data_is_the_name_and_logo_only(world):
 
 
 def test_an_invitation_creates_the_customer_login_and_emails_the_site_and_password(world, pool):
-    before = len(sent_emails())
+    before = len(sent())
     reply = call("POST", f"/contacts/{world['abc']['id']}/booking-site/invitations", body={"person_id": world["jane"]["id"]})
     assert reply.status == 201, reply.body
     assert reply.json["email"] == "jane@abc.example" and reply.json["resent"] is False
@@ -209,13 +204,19 @@ def test_an_invitation_creates_the_customer_login_and_emails_the_site_and_passwo
     assert attributes["custom:contact_id"] == world["abc"]["id"]
     assert attributes["custom:person_id"] == world["jane"]["id"]
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    message = sent_emails()[before]
-    assert message.destinations["ToAddresses"] == ["jane@abc.example"]
-    assert reply.json["url"] in message.body and "temporary password" in message.body
+    message = sent()[before]
+    assert message["to"] == ["jane@abc.example"]
+    assert reply.json["url"] in message["body"] and "temporary password" in message["body"]
 
     again = call("POST", f"/contacts/{world['abc']['id']}/booking-site/invitations", body={"person_id": world["jane"]["id"]})
     assert again.status == 201 and again.json["resent"] is True
-    assert len(sent_emails()) == before + 2
+    assert len(sent()) == before + 2
+    # Both are filed on ABC's archive (the password is not: the archive keeps who, what and when).
+    archived = call("GET", f"/contacts/{world['abc']['id']}/emails").json["items"]
+    assert [(e["kind"], e["to"], e["related_id"]) for e in archived] == [
+        ("booking_invitation", ["jane@abc.example"], world["jane"]["id"])
+    ] * 2
+    assert message["subject"] == archived[0]["subject"] and "password" not in str(archived)
 
 
 def test_only_a_person_of_the_contact_with_access_and_an_email_is_invited(world):
@@ -223,7 +224,7 @@ def test_only_a_person_of_the_contact_with_access_and_an_email_is_invited(world)
     no_access = _person("t1", world["abc"]["id"], "No Access", "na@abc.example", access=False)
     no_email = _person("t1", world["abc"]["id"], "No Email", None)
     elsewhere = _person("t1", world["xyz"]["id"], "Elsewhere", "e@xyz.example")
-    before = len(sent_emails())
+    before = len(sent())
     for person, message in (
         (no_access, "no booking-site access"),
         (no_email, "no booking-site access"),
@@ -236,7 +237,7 @@ def test_only_a_person_of_the_contact_with_access_and_an_email_is_invited(world)
     assert call("POST", f"/contacts/{world['paris']['id']}/booking-site/invitations", body={"person_id": world["jane"]["id"]}).status == 409
     # another account's person id is just not a person here
     assert call("POST", path, tenant="t2", body={"person_id": world["jane"]["id"]}).status == 404
-    assert len(sent_emails()) == before
+    assert len(sent()) == before
 
 
 # ---------------------------------------------------------------- the customer
@@ -288,7 +289,7 @@ def test_every_child_site_is_offered_and_bookable_and_a_job_list_too_wide_says_s
 
 
 def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
-    before = len(sent_emails())
+    before = len(sent())
     reply = book(world)
     assert reply.status == 201, reply.body
     assert reply.json["status"] == "to_schedule"
@@ -298,12 +299,16 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
     assert job["description"] == "Leaking tap in the kitchen"
     listed = call("GET", "/jobs", query={"status": "to_schedule"}).json["items"]
     assert reply.json["id"] in [j["id"] for j in listed]
-    message = sent_emails()[before]
-    assert message.destinations["ToAddresses"] == ["office@acme.example"]
-    assert reply.json["reference"] in message.subject
+    message = sent()[before]
+    assert message["to"] == ["office@acme.example"]
+    assert reply.json["reference"] in message["subject"]
     preferred = format_date(date.fromisoformat(PREFERRED), "long", locale="en_GB")  # the office reads the account's English
-    assert f"Preferred date: {preferred}" in message.body and "jane@abc.example" in message.body
+    assert f"Preferred date: {preferred}" in message["body"] and "jane@abc.example" in message["body"]
     assert reply.json["office_notified"] is True
+    # Filed on the site the job is for, about the job.
+    (archived,) = call("GET", f"/contacts/{world['paris']['id']}/emails").json["items"]
+    assert (archived["kind"], archived["to"], archived["related_id"]) == ("booking_request", ["office@acme.example"], job["id"])
+    assert archived["subject"] == message["subject"]
     # The job names who booked it by person id only: erasing Jane leaves nothing of her in it.
     assert job["created_by"] == f"person:{world['jane']['id']}"
     history = call("GET", f"/jobs/{job['id']}/history").json["items"]
@@ -313,14 +318,15 @@ def test_a_booking_lands_to_schedule_and_the_office_is_emailed(world):
 
 def test_a_booking_stands_when_the_office_email_fails_and_its_retry_files_no_second_job(world, aws):
     boto3.client("ses").delete_identity(Identity=aws["MailFrom"])  # SES now refuses to send
-    before = len(sent_emails())
+    before = len(sent())
     first = book(world, headers={"Idempotency-Key": "booking-1"})
     assert first.status == 201, first.body
     assert first.json["office_notified"] is False and first.json["status"] == "to_schedule"
     again = book(world, headers={"Idempotency-Key": "booking-1"})
     assert again.status == 201 and again.json["id"] == first.json["id"]
     assert [j["id"] for j in call("GET", "/jobs", query={"status": "to_schedule"}).json["items"]] == [first.json["id"]]
-    assert len(sent_emails()) == before
+    assert len(sent()) == before
+    assert call("GET", f"/contacts/{world['paris']['id']}/emails").json["items"] == []  # not sent, not filed
 
 
 def test_another_contacts_or_accounts_site_is_404_and_says_nothing(world):
@@ -334,7 +340,7 @@ def test_another_contacts_or_accounts_site_is_404_and_says_nothing(world):
 
 
 def test_a_job_type_not_offered_or_a_site_not_theirs_is_422_and_books_nothing(world):
-    before = len(sent_emails())
+    before = len(sent())
     reply = book(world, job_type_id=world["survey"]["id"])
     assert reply.status == 422
     assert [e["field"] for e in reply.json["errors"]] == ["job_type_id"]
@@ -344,7 +350,7 @@ def test_a_job_type_not_offered_or_a_site_not_theirs_is_422_and_books_nothing(wo
     assert foreign.json["errors"] == missing.json["errors"] == [{"field": "site_id", "message": "is not one of your sites"}]
     assert book(world, preferred_date="2001-01-01").json["errors"][0]["field"] == "preferred_date"
     assert call("GET", "/jobs", query={"status": "to_schedule"}).json["items"] == []
-    assert len(sent_emails()) == before
+    assert len(sent()) == before
 
 
 def test_booking_requests_are_rate_limited_per_person(world):

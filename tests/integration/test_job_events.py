@@ -1,45 +1,21 @@
-"""The scheduled re-drive of completion events (JobEventsFunction): an event the bus refused when
-the job was completed is published later, once, whatever runs at the same time."""
+"""The outbox's scheduled re-drive (OutboxFunction), with the completion event: an event the bus
+refused when the job was completed is published later, once, whatever runs at the same time."""
 
 from __future__ import annotations
 
 import os
 import threading
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 
 import boto3
 import pytest
 
-from crm.jobs import outbox
-from crm.jobs import repository as repo
-from crm.platform import aws as platform_aws
-from crm.platform import clock
-from infra import template
-from tests.support.job_events import received, subscribe_queue
-from tests.support.lambdas import LambdaContext, call, claims, module
+from crm.platform import clock, outbox
+from tests.support.events import bus_down as outage
+from tests.support.events import received, redrive, subscribe_queue
+from tests.support.lambdas import call, claims
 
 PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
-
-
-def scheduled_event() -> dict:
-    """What the template's ScheduleV2 event hands the function (its content is not used)."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.scheduler",
-        "account": template.ACCOUNT,
-        "time": clock.iso(clock.now()),
-        "region": template.REGION,
-        "resources": [f"arn:aws:scheduler:{template.REGION}:{template.ACCOUNT}:schedule/default/RedriveJobEvents"],
-        "detail": {},
-    }
-
-
-def run() -> dict:
-    return module("JobEventsFunction").handler(scheduled_event(), LambdaContext("JobEventsFunction"))
 
 
 @pytest.fixture
@@ -49,22 +25,8 @@ def queue(aws):
 
 @pytest.fixture
 def bus_down(aws, monkeypatch):
-    """While active, PutEvents on the jobs bus refuses every entry (an outage)."""
-    client = platform_aws.client("events")  # the one the outbox uses (cached per container)
-
-    def refuse(**kwargs):
-        return {
-            "FailedEntryCount": len(kwargs["Entries"]),
-            "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "outage"}] * len(kwargs["Entries"]),
-        }
-
-    @contextmanager
-    def down():
-        with monkeypatch.context() as patch:
-            patch.setattr(client, "put_events", refuse)
-            yield
-
-    return down
+    """bus_down(): a context in which PutEvents refuses every entry (an outage)."""
+    return lambda: outage(monkeypatch)
 
 
 def complete_a_job(tenant: str) -> dict:
@@ -94,26 +56,23 @@ def later(monkeypatch, minutes: float = 2) -> None:
     monkeypatch.setattr(clock, "now", lambda: moved)
 
 
-def outbox_items(tenant: str, job_id: str) -> list[dict]:
+def completion_marker(tenant: str, job_id: str) -> dict:
+    """The outbox marker of the job's completion event (its id is the completion's history entry)."""
+    completion = call("GET", f"/jobs/{job_id}/history", tenant=tenant).json["items"][-1]
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    pk = f"T#{tenant}#JOB#{job_id}"
-    return [
-        i
-        for i in table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk})["Items"]
-        if i["SK"].startswith("OUTBOX#")
-    ]
+    return table.get_item(Key={"PK": f"T#{tenant}#EVENT#{completion['id']}", "SK": "EVENT"})["Item"]
 
 
 def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bus_down, monkeypatch, atomic_dynamodb):
     with bus_down():
         job = complete_a_job("t1")
     assert received(queue) == []
-    (marker,) = outbox_items("t1", job["id"])
+    marker = completion_marker("t1", job["id"])
     assert marker["state"] == "pending" and marker["PK"].startswith("T#t1#")  # its own key is the tenant's
     assert marker["GSI2PK"].startswith("OUTBOX#PENDING#") and "GSI1PK" not in marker  # one index: the scheduled re-drive's
 
     # Younger than the lease, it is still the request's to publish: the run leaves it.
-    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    assert redrive() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
 
     later(monkeypatch)
     results, errors = [], []
@@ -127,8 +86,8 @@ def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bu
             errors.append(e)
 
     # Two scheduled runs at once, and the job's own request publishing (a retry) at the same time.
-    threads = [threading.Thread(target=worker, args=(run,)) for _ in range(2)]
-    threads.append(threading.Thread(target=worker, args=(lambda: outbox.publish_pending("t1", job["id"]),)))
+    threads = [threading.Thread(target=worker, args=(redrive,)) for _ in range(2)]
+    threads.append(threading.Thread(target=worker, args=(lambda: outbox.publish("t1", [marker["id"]]),)))
     for t in threads:
         t.start()
     for t in threads:
@@ -142,19 +101,19 @@ def test_an_event_the_bus_refused_is_published_once_by_concurrent_runs(queue, bu
     detail = event["detail"]
     history = call("GET", f"/jobs/{job['id']}/history").json["items"]
     assert detail["tenant"] == "t1" and detail["job_id"] == job["id"] and detail["event_id"] == history[-1]["id"]
-    # Published, the marker has left both indexes; a further run finds nothing.
-    (marker,) = outbox_items("t1", job["id"])
-    assert marker["state"] == "published" and not {"GSI1PK", "GSI2PK", "claimed_until"} & set(marker)
-    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    # Published, the marker has left the index; a further run finds nothing.
+    marker = completion_marker("t1", job["id"])
+    assert marker["state"] == "published" and not {"GSI2PK", "claimed_until"} & set(marker)
+    assert redrive() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
     assert received(queue) == []
 
 
 def test_a_run_with_nothing_pending_does_nothing(queue, monkeypatch):
-    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    assert redrive() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
     complete_a_job("t1")  # published by its request
     assert len(received(queue)) == 1
     later(monkeypatch)
-    assert run() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
+    assert redrive() == {"published": 0, "skipped": 0, "failed": 0, "remaining": 0}
     assert received(queue) == []
 
 
@@ -162,13 +121,13 @@ def test_a_marker_claimed_by_a_live_lease_is_left_alone(queue, bus_down, monkeyp
     with bus_down():
         job = complete_a_job("t1")
     later(monkeypatch)
-    (marker,) = outbox_items("t1", job["id"])
+    marker = completion_marker("t1", job["id"])
     now = clock.now()
-    assert repo.claim_outbox("t1", job["id"], marker["id"], clock.iso(now), clock.iso(now + outbox.LEASE))  # another publisher holds it
-    assert run() == {"published": 0, "skipped": 1, "failed": 0, "remaining": 1}
+    assert outbox.claim("t1", marker["id"], clock.iso(now), clock.iso(now + outbox.LEASE))  # another publisher holds it
+    assert redrive() == {"published": 0, "skipped": 1, "failed": 0, "remaining": 1}
     assert received(queue) == []
     later(monkeypatch, minutes=4)  # that publisher died: its lease ran out
-    assert run() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
+    assert redrive() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
     assert len(received(queue)) == 1
 
 
@@ -176,10 +135,10 @@ def test_a_run_covers_every_tenant_a_bounded_number_at_a_time(queue, bus_down, m
     with bus_down():
         jobs = {tenant: complete_a_job(tenant) for tenant in ("t1", "t2", "t3")}
         later(monkeypatch)
-        assert run() == {"published": 0, "skipped": 0, "failed": 3, "remaining": 3}  # still down: all stay pending
+        assert redrive() == {"published": 0, "skipped": 0, "failed": 3, "remaining": 3}  # still down: all stay pending
     assert received(queue) == []
 
     assert outbox.redrive_everywhere(limit=2) == {"published": 2, "skipped": 0, "failed": 0, "remaining": 1}
-    assert run() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
+    assert redrive() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
     events = received(queue)
     assert sorted((e["detail"]["tenant"], e["detail"]["job_id"]) for e in events) == sorted((t, j["id"]) for t, j in jobs.items())

@@ -107,11 +107,12 @@ def test_the_log_is_one_query_per_page_for_a_site(family, monkeypatch):
 
 
 def test_booking_request_job_and_jobs_of_contacts(family):
-    job = service.request_job("t1", family["paris"], family["type"], "Leaking tap", "2030-05-02", "jane@abc.example")
+    jane, bob = "01JABCDEFGHJKMNPQRSTVWXYZ1", "01JABCDEFGHJKMNPQRSTVWXYZ2"  # the persons who booked
+    job = service.request_job("t1", family["paris"], family["type"], "Leaking tap", "2030-05-02", jane)
     assert job["status"] == "to_schedule" and job["reference"] == "JOB-000001"
-    assert job["preferred_date"] == "2030-05-02" and job["created_by"] == "jane@abc.example"
-    service.request_job("t1", family["lyon"], family["type"], "Broken door", None, "jane@abc.example")
-    service.request_job("t1", family["other"], family["type"], "Not theirs", None, "bob@xyz.example")
+    assert job["preferred_date"] == "2030-05-02" and job["created_by"] == f"person:{jane}"
+    service.request_job("t1", family["lyon"], family["type"], "Broken door", None, jane)
+    service.request_job("t1", family["other"], family["type"], "Not theirs", None, bob)
     seen, cursor = [], None
     while True:
         items, cursor = service.jobs_of_contacts("t1", [family["paris"], family["lyon"]], 1, cursor)
@@ -129,9 +130,9 @@ def test_booking_request_job_refuses_unknown_contact_or_type(family):
     from crm.platform.errors import Invalid
 
     with pytest.raises(Invalid):
-        service.request_job("t1", "01ARZ3NDEKTSV4RRFFQ69G5FAV", family["type"], "x", None, "a@b.example")
+        service.request_job("t1", "01ARZ3NDEKTSV4RRFFQ69G5FAV", family["type"], "x", None, "01JABCDEFGHJKMNPQRSTVWXYZ1")
     with pytest.raises(Invalid):
-        service.request_job("t2", family["paris"], family["type"], "x", None, "a@b.example")
+        service.request_job("t2", family["paris"], family["type"], "x", None, "01JABCDEFGHJKMNPQRSTVWXYZ1")
 
 
 def test_paging_on_while_jobs_and_sites_are_added(family):

@@ -9,17 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
-from moto.ses.models import ses_backends
 
 from infra import template
 from tests.support.lambdas import LambdaContext, call, module
+from tests.support.mail import sent
 
 ADMIN = {"role": "admin"}
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
-
-
-def sent_emails() -> list:
-    return ses_backends[template.ACCOUNT][template.REGION].sent_messages
 
 
 def set_settings(tenant: str = "t1", **values) -> dict:
@@ -151,13 +147,13 @@ def test_an_alert_reads_in_french_for_a_french_account_and_in_english_for_an_eng
     set_settings(locale="fr-FR")
     set_own_locale("planner@t1.example", "en-GB")
     fire_alert(aws, contact, ["planner@t1.example", "dispatch@acme.example"])
-    by_reader = {tuple(m.destinations["ToAddresses"]): m for m in sent_emails()}
+    by_reader = {tuple(m["to"]): m for m in sent()}
     today = datetime.now(ZoneInfo("Europe/Paris")).date()
     french, english = by_reader[("dispatch@acme.example",)], by_reader[("planner@t1.example",)]
-    assert french.subject == "Rappel : ABC SA"
-    assert "Rappeler pour le devis" in french.body and "Note écrite par office@t1.example le " in french.body
-    assert format_date(today, "long", locale="fr_FR") in french.body
-    assert english.subject == "Reminder: ABC SA" and format_date(today, "long", locale="en_GB") in english.body
+    assert french["subject"] == "Rappel : ABC SA"
+    assert "Rappeler pour le devis" in french["body"] and "Note écrite par office@t1.example le " in french["body"]
+    assert format_date(today, "long", locale="fr_FR") in french["body"]
+    assert english["subject"] == "Reminder: ABC SA" and format_date(today, "long", locale="en_GB") in english["body"]
     archived = call("GET", f"/contacts/{contact['id']}/emails").json["items"]
     assert sorted(e["subject"] for e in archived) == ["Rappel : ABC SA", "Reminder: ABC SA"]
 
@@ -175,18 +171,18 @@ def invite(contact: dict, name: str, email: str, **person) -> object:
     assert created.status == 201, created.body
     reply = call("POST", f"/contacts/{contact['id']}/booking-site/invitations", body={"person_id": created.json["id"]})
     assert reply.status == 201, reply.body
-    (message,) = [m for m in sent_emails() if m.destinations["ToAddresses"] == [email]]
+    (message,) = [m for m in sent() if m["to"] == [email]]
     return created.json, message
 
 
 def test_an_invitation_reads_in_french_for_a_french_account_and_in_english_for_an_english_person(booking):
     set_settings(locale="fr-FR")
     _, french = invite(booking["contact"], "Claire Martin", "claire@abc.example")
-    assert french.subject == "Votre accès au site de réservation de ABC SA"
-    assert french.body.startswith("Bonjour Claire Martin,") and "ce mot de passe temporaire :" in french.body
+    assert french["subject"] == "Votre accès au site de réservation de ABC SA"
+    assert french["body"].startswith("Bonjour Claire Martin,") and "ce mot de passe temporaire :" in french["body"]
     _, english = invite(booking["contact"], "Jane Doe", "jane@abc.example", locale="en-GB")
-    assert english.subject == "Your access to ABC SA's booking site"
-    assert english.body.startswith("Hello Jane Doe,") and "this temporary password:" in english.body
+    assert english["subject"] == "Your access to ABC SA's booking site"
+    assert english["body"].startswith("Hello Jane Doe,") and "this temporary password:" in english["body"]
 
 
 def test_a_booking_request_emails_the_office_in_its_language_with_the_date_its_way(booking):
@@ -201,10 +197,10 @@ def test_a_booking_request_emails_the_office_in_its_language_with_the_date_its_w
         "description": "Fuite",
     }
     assert call("POST", "/booking/sites/abc-sa/requests", body=body, **customer).status == 201
-    (office,) = [m for m in sent_emails() if m.destinations["ToAddresses"] == ["dispatch@t1.example"]]
-    assert office.subject.startswith("Demande d'intervention ") and office.subject.endswith(" : Dépannage à ABC SA")
-    assert f"Date souhaitée : {format_date(preferred, 'long', locale='fr_FR')}" in office.body
-    assert "claire@abc.example a demandé une intervention" in office.body
+    (office,) = [m for m in sent() if m["to"] == ["dispatch@t1.example"]]
+    assert office["subject"].startswith("Demande d'intervention ") and office["subject"].endswith(" : Dépannage à ABC SA")
+    assert f"Date souhaitée : {format_date(preferred, 'long', locale='fr_FR')}" in office["body"]
+    assert "claire@abc.example a demandé une intervention" in office["body"]
 
 
 def test_a_customers_problem_reads_in_their_persons_language(booking):
@@ -219,9 +215,9 @@ def test_a_gdpr_export_is_emailed_in_the_persons_language(contact):
     set_settings(locale="en-GB")
     jane = call("POST", f"/contacts/{contact['id']}/persons", body={"name": "Jane", "email": "jane@abc.example", "locale": "fr-FR"}).json
     assert call("POST", f"/persons/{jane['id']}/export", **ADMIN, body={"email_to": "jane@abc.example"}).status == 200
-    (message,) = sent_emails()
-    assert message.subject == "L'export de vos données personnelles"
-    assert "prêtes à être téléchargées jusqu'au " in message.body
+    (message,) = sent()
+    assert message["subject"] == "L'export de vos données personnelles"
+    assert "prêtes à être téléchargées jusqu'au " in message["body"]
 
 
 # ---------------------------------------------------------------- the customer pool's forgot-password email

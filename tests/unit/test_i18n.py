@@ -81,7 +81,8 @@ def test_parameters_render_in_the_same_language():
     detail = invalid_fields([Error("alert_at", tr("must be in the future")), Error("q", tr("needs at least one letter or digit"))]).detail
     assert render(detail, "fr-FR") == "alert_at : doit être dans le futur ; q : nécessite au moins une lettre ou un chiffre"
     assert render(detail, "en-GB") == "alert_at: must be in the future; q: needs at least one letter or digit"
-    assert render(joined([tr("persons"), tr("jobs")], tr(" and ")), "fr-FR") == "des personnes et des interventions"
+    held = [tr_n("{count} person", "{count} persons", 2, count=2), tr_n("{count} job", "{count} jobs", 1, count=1)]
+    assert render(joined(held, tr(" and ")), "fr-FR") == "2 personnes et 1 intervention"
 
 
 def test_a_message_missing_from_the_catalogue_reads_in_english_never_as_a_key():

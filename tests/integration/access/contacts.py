@@ -25,6 +25,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
     ("GET", "/contacts/{contact_id}/emails"): STAFF,
     ("GET", "/contacts/{contact_id}/folder"): STAFF,
+    ("GET", "/emails"): STAFF,
     ("GET", "/contact-groups"): STAFF_AND_RESOURCES,
     ("POST", "/contact-groups"): ADMINS,
     ("GET", "/contact-groups/{group_id}"): STAFF_AND_RESOURCES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from crm.booking import logins, rules
+from crm.booking import emails, rules
 from crm.booking import repository as repo
 from crm.booking.models import (
     Booked,
@@ -25,13 +25,15 @@ from crm.booking.models import (
     Options,
     PublicSite,
 )
-from crm.contacts import readers
-from crm.contacts import repository as contacts
-from crm.contacts import service as contact_records
-from crm.platform import clock, mail, settings
+from crm.contacts import mailer
+from crm.contacts import service as contacts
+from crm.people import logins
+from crm.people import readers as people_readers
+from crm.people import service as people
+from crm.platform import clock, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, TooManyRequests, invalid, invalid_fields
-from crm.platform.i18n import Reader, tr, tr_n
+from crm.platform.i18n import tr, tr_n
 
 logger = Logger(child=True)
 FORGET_ATTEMPTS = 3
@@ -40,10 +42,8 @@ MAX_SITES = 100  # sites whose jobs one list shows (the jobs context merges at m
 
 def reader_locale(principal: Principal) -> str:
     """The locale of a caller's problem answers when their request names none (a customer's is
-    their person's; the people context loads only then, as for every customer lookup here)."""
-    from crm.people.readers import reader_locale as of_caller
-
-    return of_caller(principal)
+    their person's)."""
+    return people_readers.reader_locale(principal)
 
 
 def _no_site() -> NotFound:
@@ -68,7 +68,7 @@ def _job_types(tenant: str) -> dict[str, str]:
 
 
 def get_site(tenant: str, contact_id: str) -> BookingSite:
-    contact_records.get(tenant, contact_id)
+    contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise NotFound(tr('this contact has no booking site yet; PUT one with If-Match: "0"'))
@@ -76,7 +76,7 @@ def get_site(tenant: str, contact_id: str) -> BookingSite:
 
 
 def save_site(tenant: str, contact_id: str, fields: BookingSiteFields, expected_version: int) -> BookingSite:
-    contact_records.get(tenant, contact_id)
+    contacts.get(tenant, contact_id)
     old = repo.get_site(tenant, contact_id)
     if (old["version"] if old else 0) != expected_version:
         raise PreconditionFailed(tr("the booking site changed since you read it; reload it and apply your change again"))
@@ -115,8 +115,6 @@ def forget_contact(tenant: str, contact_id: str) -> None:
 
 
 def _person(tenant: str, contact_id: str, person_id: str) -> dict:
-    from crm.people import service as people
-
     try:
         person = people.get(tenant, person_id)
     except NotFound:
@@ -133,7 +131,7 @@ def _person(tenant: str, contact_id: str, person_id: str) -> dict:
 def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     """Create the person's customer login (or give it a new temporary password) and email it."""
     tenant = principal.tenant
-    contact = contact_records.get(tenant, contact_id)
+    contact = contacts.get(tenant, contact_id)
     site = repo.get_site(tenant, contact_id)
     if site is None:
         raise Conflict(tr("configure this contact's booking site before inviting anyone to it"))
@@ -141,22 +139,19 @@ def invite(principal: Principal, contact_id: str, person_id: str) -> Invited:
     password = rules.temporary_password()
     resent = logins.open_login(tenant, contact_id, person_id, person["email"], password)
     url = f"{settings.booking_site_url()}/{site['slug']}"
-    from crm.people.readers import person_reader
-
-    mail.send([person["email"]], *_invitation(person_reader(tenant, person), person, contact["name"], url, password))
+    mailer.send(
+        tenant,
+        mailer.Email(
+            to=[person["email"]],
+            compose=lambda reader: emails.invitation(reader, person, contact["name"], url, password),
+            kind="booking_invitation",
+            contact_id=contact_id,
+            related_id=person_id,
+            persons=(person_id,),
+            readers={person["email"]: people_readers.person_reader(tenant, person)},  # in the person's own language
+        ),
+    )
     return Invited(person_id=person_id, email=person["email"], url=url, resent=resent)
-
-
-def _invitation(reader: Reader, person: dict, company: str, url: str, password: str) -> tuple[str, str]:
-    """(subject, body) of a booking-site invitation, in the person's language."""
-    paragraphs = [
-        tr("Hello {name},", name=person.get("name", "")),
-        tr("You can now follow and request jobs for {company} at:\n{url}", company=company, url=url),
-        tr("Sign in with your email address ({email}) and this temporary password:\n{password}", email=person["email"], password=password),
-        tr("You will be asked to choose your own password the first time you sign in."),
-    ]
-    subject = tr("Your access to {company}'s booking site", company=company)
-    return reader.text(subject), "\n\n".join(reader.text(p) for p in paragraphs) + "\n"
 
 
 # ---------------------------------------------------------------- public and customer views
@@ -165,7 +160,7 @@ def _invitation(reader: Reader, person: dict, company: str, url: str, password: 
 def public_site(slug: str) -> PublicSite:
     owner = repo.site_by_slug(slug)
     site = repo.get_site(*owner) if owner else None
-    contact = contacts.get_contact(*owner) if owner and site else None
+    contact = contacts.lookup(*owner) if owner and site else None
     if site is None or contact is None or site["slug"] != slug:
         raise _no_site()
     return PublicSite(company_name=contact["name"], logo_url=site.get("logo_url"))
@@ -178,12 +173,10 @@ def _customer_site(principal: Principal, slug: str) -> tuple[dict, dict]:
     if repo.site_by_slug(slug) != (principal.tenant, principal.contact_id):
         raise _no_site()
     site = repo.get_site(principal.tenant, principal.contact_id)
-    contact = contacts.get_contact(principal.tenant, principal.contact_id)
+    contact = contacts.lookup(principal.tenant, principal.contact_id)
     if site is None or contact is None or site["slug"] != slug:
         raise _no_site()
-    from crm.people import repository as people
-
-    person = people.get_person(principal.tenant, principal.person_id)
+    person = people.lookup(principal.tenant, principal.person_id)
     # The token's address must still be the person's: a login left at an old address opens nothing.
     address = (principal.email or "").casefold()
     if (
@@ -201,9 +194,7 @@ def _sites(tenant: str, contact: dict) -> list[dict]:
     children: list[dict] = []
     cursor = None
     while True:
-        page, cursor = contacts.list_contacts(
-            tenant, group_id=None, parent_id=contact["id"], limit=200, cursor=cursor, query={"booking_sites": contact["id"]}
-        )
+        page, cursor = contacts.children(tenant, contact["id"], limit=200, cursor=cursor)
         children.extend(page)
         if not cursor:
             return rules.sites_of(contact, children)
@@ -289,13 +280,18 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
             headers={"Retry-After": str(wait)},
         )
     job = jobs_service.request_job(
-        principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, f"person:{principal.person_id}"
+        principal.tenant, body.site_id, body.job_type_id, body.description, body.preferred_date, principal.person_id
     )
-    # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
-    # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
-    notified = _notify_office(
-        principal, site["notify_email"], contact["name"], job, type_name=names[body.job_type_id], site_name=sites[body.site_id]["name"]
+    type_name, site_name = names[body.job_type_id], sites[body.site_id]["name"]
+    office = mailer.Email(
+        to=[site["notify_email"]],
+        compose=lambda reader: emails.booking_request(reader, principal.email, contact["name"], job, type_name, site_name),
+        kind="booking_request",
+        contact_id=body.site_id,
+        related_id=job["id"],
+        persons=(principal.person_id,),
     )
+    notified = _notify_office(principal.tenant, office)
     return Booked(
         id=job["id"],
         reference=job.get("reference"),
@@ -305,31 +301,12 @@ def request(principal: Principal, slug: str, body: BookingRequest) -> Booked:
     )
 
 
-def _booking_request(reader: Reader, customer: str, company: str, job: dict, type_name: str, site_name: str) -> tuple[str, str]:
-    """(subject, body) of the office's email about a customer's booking request, in its reader's language."""
-    reference = job.get("reference", "")
-    subject = tr("Booking request {reference}: {type} at {site}", reference=reference, type=type_name, site=site_name)
-    preferred = reader.date(job["preferred_date"]) if job.get("preferred_date") else ""
-    lines = [
-        tr("{customer} asked for a job on {company}'s booking site.", customer=customer, company=company),
-        "",
-        tr("Reference: {reference}", reference=reference),
-        tr("Type: {type}", type=type_name),
-        tr("Site: {site}", site=site_name),
-        tr("Preferred date: {date}", date=preferred),
-        tr("Description:"),
-        job.get("description", ""),
-        "",
-        tr("It is in the 'to schedule' list."),
-    ]
-    return reader.text(subject).replace("  ", " "), "\n".join(reader.text(line) for line in lines) + "\n"
-
-
-def _notify_office(principal: Principal, to: str, company: str, job: dict, *, type_name: str, site_name: str) -> bool:
+def _notify_office(tenant: str, email: mailer.Email) -> bool:
+    # The job is the record and is committed: a mail failure must not turn into a 500, whose retry
+    # (with the same Idempotency-Key, nothing was stored for it) would file a second job.
     try:
-        reader = readers.readers_at(principal.tenant, [to])[to]
-        mail.send([to], *_booking_request(reader, principal.email, company, job, type_name, site_name))
+        mailer.send(tenant, email)
     except Exception:
-        logger.exception("booking request %s filed but the office was not emailed", job["id"])
+        logger.exception("booking request %s filed but the office was not emailed", email.related_id)
         return False
     return True

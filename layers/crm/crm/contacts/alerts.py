@@ -3,14 +3,16 @@ own), archived on the contact, however often the schedule fires."""
 
 from __future__ import annotations
 
-from crm.contacts import readers
+import contextlib
+
+from crm.contacts import mailer
 from crm.contacts import repository as repo
-from crm.platform import clock, ids, mail
+from crm.platform import dynamo
 from crm.platform.errors import Conflict
 from crm.platform.i18n import Reader, tr
 
 
-def _message(note: dict, contact_name: str, reader: Reader) -> tuple[str, str]:
+def alert_email(note: dict, contact_name: str, reader: Reader) -> tuple[str, str]:
     """(subject, body) of the alert, as `reader` reads it."""
     subject = reader.text(tr("Reminder: {contact}", contact=contact_name))
     signed = tr("Note written by {author} on {written}.", author=note["author"], written=reader.datetime(note["created_at"]))
@@ -25,27 +27,21 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     if note.get("alert_status") != "pending":
         return f"skipped: already {note.get('alert_status')}"
     contact = repo.get_contact(tenant, contact_id)
-    recipients = [a for a in note["alert_to"] if mail.deliverable(a)]
-    by_reader: dict[Reader, list[str]] = {}
-    for address, reader in readers.readers_at(tenant, recipients).items():
-        by_reader.setdefault(reader, []).append(address)
-    emails = []
-    for reader, addresses in by_reader.items():
-        subject, body = _message(note, contact["name"] if contact else reader.text(tr("a deleted contact")), reader)
-        emails.append(
-            {
-                "id": ids.new_id(),
-                "contact_id": contact_id,
-                "kind": "note_alert",
-                "to": addresses,
-                "subject": subject,
-                "sent_at": clock.iso(clock.now()),
-                "message_id": mail.send(addresses, subject, body),
-                "related_id": note_id,
-            }
-        )
+    if contact is None:  # deleted: its notes go after it (ContactDeleted), its alerts with them
+        return "skipped: the contact was deleted"
+    email = mailer.Email(
+        to=note["alert_to"],
+        compose=lambda reader: alert_email(note, contact["name"], reader),
+        kind="note_alert",
+        contact_id=contact_id,
+        related_id=note_id,
+    )
     try:
-        repo.record_alert_sent(tenant, note, emails)
+        sent = mailer.send(tenant, email, also=repo.alert_done(tenant, note, "sent"))
     except Conflict:
         return "sent, but another delivery recorded it first"
+    if not sent:  # every recipient was erased since: no one is left to alert
+        with contextlib.suppress(Conflict):  # cancelled by another delivery meanwhile
+            dynamo.transact_explained(repo.alert_done(tenant, note, "cancelled"))
+        return "cancelled: no recipient left"
     return "sent"

@@ -1,35 +1,23 @@
-"""Records other contexts file under a contact, which deleting the contact would orphan.
+"""What other contexts file under a contact, as steps of their own transactions.
 
-Persons and jobs hang on a contact by its id; a contact that still has them is not deleted (the
-office deletes or moves them first, and a job's history stays whole). What only describes the
-contact (custom-field answers, booking site, SLAs) goes with it. The other contexts are imported here, at
-delete time only, so the contacts function's cold start does not load them.
+A person or a job hangs on a contact by its id: its context files it with `filed(+1)` in the
+transaction that writes it (the contact must exist, and its count of such records moves in step)
+and removes it with `filed(-1)`. A contact is deleted only while nothing (child contact, person,
+job) is filed under it, on condition, so a deletion cannot race a record being filed. A person's
+search terms make GET /contacts?q= find their contact: `search_terms` keeps them in step.
 """
 
 from __future__ import annotations
 
-from crm.platform.i18n import tr
+from crm.contacts import repository as repo
+from crm.platform import dynamo
 
 
-def blocking(tenant: str, contact_id: str) -> list[str]:
-    """What still hangs on the contact, in words (messages: "persons", "jobs"); empty when none does."""
-    from crm.jobs import service as jobs
-    from crm.people import service as people
-
-    found: list[str] = []
-    if people.find(tenant, contact_id=contact_id, limit=1, cursor=None)[0]:
-        found.append(tr("persons"))
-    if jobs.jobs_of_contacts(tenant, [contact_id], limit=1, cursor=None)[0]:
-        found.append(tr("jobs"))
-    return found
+def filed(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
+    """Steps that count a record (kind "persons" or "jobs") filed under the contact (+1) or taken off it (-1)."""
+    return repo.dependent_writes(tenant, contact_id, kind, delta)
 
 
-def forget(tenant: str, contact_id: str) -> None:
-    """After the contact is deleted: what other contexts kept about it only (idempotent)."""
-    from crm.booking import service as booking
-    from crm.customfields import service as customfields
-    from crm.jobs import service as jobs
-
-    customfields.forget_contact(tenant, contact_id)  # its answers
-    booking.forget_contact(tenant, contact_id)  # its booking site, and the slug freed
-    jobs.forget_contact(tenant, contact_id)  # its SLAs (it has no jobs, or it would not be deleted)
+def search_terms(tenant: str, contact_id: str, owner: str, old: set[str], new: set[str]) -> list[dynamo.Step]:
+    """Steps that make the contact found by `owner`'s terms (e.g. a person's id -> their name, email, phones)."""
+    return repo.search_term_writes(tenant, contact_id, owner, old, new)

@@ -214,15 +214,23 @@ class NoteCreated(Note):
     flag: str | None = Field(default=None, description="The contact's flag, shown when a note is created for it.")
 
 
+class ArchivedAttachment(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+    s3_key: str | None = Field(default=None, description="Where the file is kept, when it is; the archive never holds the bytes")
+
+
 class ArchivedEmail(BaseModel):
     id: str
-    contact_id: str
-    kind: str
+    contact_id: str | None = Field(default=None, description="The contact the email concerns; null for an email filed on the account")
+    kind: str = Field(description="What it is: note_alert, booking_invitation, booking_request, gdpr_export, ...")
     to: list[str]
     subject: str
     sent_at: str
     message_id: str | None = None
-    related_id: str | None = None
+    related_id: str | None = Field(default=None, description="What it is about: a note, a job, a person, a document")
+    attachments: list[ArchivedAttachment] = []
 
 
 # ---------------------------------------------------------------- attachments

@@ -6,11 +6,13 @@ from typing import Any
 
 from crm.contacts import repository as repo
 from crm.contacts.models import Note, NoteCreated, NoteFields
-from crm.platform import clock, idempotency, ids, scheduling, settings
+from crm.platform import clock, idempotency, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
 from crm.platform.pagination import Page
+
+MAX_NAMED = 90
 
 
 def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCreated:
@@ -33,6 +35,13 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
         if not recipients:
             raise invalid("alert_to", tr("is required: your account has no email address"))
         note |= {"alert_at": clock.iso(fields.alert_at), "alert_to": recipients, "alert_status": "pending"}
+    # Who the note holds data of: the addresses it alerts, and the persons it names (those of its
+    # contact and of the contact's parent, whose sites' notes name them) or whose address it quotes.
+    subjects = personal_data.mentioned(tenant, note["text"], [contact_id, *([contact["parent_id"]] if contact.get("parent_id") else [])])
+    subjects |= {personal_data.address(a) for a in note.get("alert_to", [])}
+    if len(subjects) > MAX_NAMED:  # each is an index entry in the note's transaction (at most 100 items)
+        raise invalid("text", tr("a note may name or alert at most {most} persons or addresses; split it", most=MAX_NAMED))
+    if fields.alert_at is not None:
         # The schedule first: if saving the note then fails, the alert finds no note and sends nothing.
         function_arn, role_arn, group = settings.alerts_target()
         scheduling.schedule_once(
@@ -44,7 +53,9 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
     try:
-        repo.create_note(tenant, note, idempotency.claim(note["id"]))
+        repo.create_note(
+            tenant, note, idempotency.claim(note["id"]), personal_data.register(tenant, subjects, repo.note_place(tenant, note))
+        )
     except Exception:
         if fields.alert_at is not None:
             scheduling.cancel(f"note-{note['id']}", settings.alerts_target()[2])

@@ -6,7 +6,10 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI2 T#t#GROUP#<group> / <name>#<id> a group's contacts
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
-  dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (n: persons and jobs filed under it)
+  tenant email   PK=T#t#EMAILS                  SK=EMAIL#<ulid>  (an email that concerns no contact)
+  dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (children, persons, jobs: how many are
+                 filed under it, moved in the same transactions as they are; deleting the contact is
+                 conditional on none)
   reference      PK=T#t#REF#<folded reference>  SK=REF  (uniqueness of the accounting reference)
   search term    PK=T#t#SEARCH#<first char>     SK=<term>#<contact id>#<owner>
                  (owner: "contact" for the contact's own fields, or a person's id; the term
@@ -19,12 +22,13 @@ Items (all keys start with the tenant, through crm.platform.keys):
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
-from typing import Any
+from functools import reduce
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from crm.platform import dynamo, mail
+from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
@@ -92,23 +96,21 @@ def get_contacts(tenant: str, contact_ids: list[str]) -> list[dict]:
     return [dynamo.from_item(i) for i in items]
 
 
-def _term_items(tenant: str, contact: dict, terms: set[str], owner: str = OWN_TERMS) -> list[dict]:
+def _term_items(tenant: str, contact_id: str, terms: set[str], owner: str = OWN_TERMS) -> list[dict]:
     items = []
     for term in sorted(terms):
-        pk, sk = _term_key(tenant, term, contact["id"], owner)
-        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact["id"], "owner": owner}))
+        pk, sk = _term_key(tenant, term, contact_id, owner)
+        items.append(dynamo.put({"PK": pk, "SK": sk, "contact_id": contact_id, "owner": owner}))
     return items
 
 
-def search_term_writes(tenant: str, contact: dict, owner: str, old_terms: set[str], new_terms: set[str]) -> list[dict]:
-    """Transaction items that make `owner`'s search terms (e.g. a person's) find `contact`.
-
-    For other contexts' transactions: the terms of one owner never touch another owner's.
-    """
+def search_term_writes(tenant: str, contact_id: str, owner: str, old_terms: set[str], new_terms: set[str]) -> list[dynamo.Step]:
+    """Transaction steps that make `owner`'s search terms (e.g. a person's) find the contact; the
+    terms of one owner never touch another owner's."""
     if owner == OWN_TERMS:
         raise ValueError("a contact's own terms are written with the contact")
-    deletes = [dynamo.delete(*_term_key(tenant, t, contact["id"], owner)) for t in sorted(old_terms - new_terms)]
-    return deletes + _term_items(tenant, contact, new_terms - old_terms, owner)
+    deletes = [dynamo.delete(*_term_key(tenant, t, contact_id, owner)) for t in sorted(old_terms - new_terms)]
+    return [(op, None) for op in deletes + _term_items(tenant, contact_id, new_terms - old_terms, owner)]
 
 
 def _group_count(tenant: str, group_id: str, delta: int) -> tuple[dict, Exception]:
@@ -156,7 +158,10 @@ def _reference_taken(tenant: str, reference: str) -> Conflict:
     return Conflict(tr("reference '{reference}' is already used by another contact", reference=reference))
 
 
-def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[dict], claim: Sequence[dynamo.Step] = ()) -> None:
+def create_contact(
+    tenant: str, contact: dict, terms: set[str], ancestors: list[dict], claim: Sequence[dynamo.Step] = (), also: Sequence[dynamo.Step] = ()
+) -> None:
+    """`claim`: the request's idempotency claim, first (its failure is the answer); `also`: what moves along (the index)."""
     item = {
         **dynamo.to_item(contact),
         "PK": _contact_pk(tenant, contact["id"]),
@@ -173,11 +178,13 @@ def create_contact(tenant: str, contact: dict, terms: set[str], ancestors: list[
         steps.append((dynamo.put(ref, ConditionExpression=Attr("PK").not_exists()), _reference_taken(tenant, contact["reference"])))
     steps.append(_group_count(tenant, contact["group_id"], +1))
     steps += _ancestor_checks(tenant, ancestors)
-    steps += [(op, None) for op in _term_items(tenant, contact, terms)]
-    dynamo.transact_explained(steps)
+    if contact.get("parent_id"):
+        steps.append(_counted(tenant, contact["parent_id"], "children", +1))
+    steps += [(op, None) for op in _term_items(tenant, contact["id"], terms)]
+    dynamo.transact_explained([*steps, *also])
 
 
-def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict]) -> None:
+def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors: list[dict], also: Sequence[dynamo.Step] = ()) -> None:
     """Replace `old` (at its version) by `new`, moving the reference, group count and terms along."""
     item = {
         **dynamo.to_item(new),
@@ -200,50 +207,78 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
         steps.append(_group_count(tenant, old["group_id"], -1))
         steps.append(_group_count(tenant, new["group_id"], +1))
     steps += _ancestor_checks(tenant, ancestors)
+    if old.get("parent_id") != new.get("parent_id"):
+        steps += [_counted(tenant, old["parent_id"], "children", -1)] if old.get("parent_id") else []
+        steps += [_counted(tenant, new["parent_id"], "children", +1)] if new.get("parent_id") else []
     old_terms = set(old.get("search_terms") or [])
     steps += [(dynamo.delete(*_term_key(tenant, t, old["id"])), None) for t in sorted(old_terms - terms)]
-    steps += [(op, None) for op in _term_items(tenant, new, terms - old_terms)]
-    dynamo.transact_explained(steps)
+    steps += [(op, None) for op in _term_items(tenant, new["id"], terms - old_terms)]
+    dynamo.transact_explained([*steps, *also])
 
 
-def dependent_writes(tenant: str, contact_id: str, delta: int) -> list[tuple[dict, Exception | None]]:
+DEPENDENT_KINDS = ("children", "persons", "jobs")
+
+
+def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:
+    op = dynamo.update(
+        _contact_pk(tenant, contact_id),
+        DEPENDENTS,
+        UpdateExpression="ADD #kind :d",
+        ExpressionAttributeNames={"#kind": kind},
+        ExpressionAttributeValues={":d": delta},
+    )
+    return op, None
+
+
+def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
     """For another context's transaction that files (+1) or removes (-1) a record under a contact
-    (a person, a job): the contact must exist, and its count of such records moves in step, so a
-    deletion of the contact cannot race them (it is conditional on the count being 0)."""
-    pk = _contact_pk(tenant, contact_id)
-    steps: list[tuple[dict, Exception | None]] = [
-        (dynamo.update(pk, DEPENDENTS, UpdateExpression="ADD n :d", ExpressionAttributeValues={":d": delta}), None)
-    ]
+    (kind: persons, jobs): the contact must exist, and its count of them moves in step, so a
+    deletion of the contact cannot race them (it is conditional on every count being 0)."""
+    if kind not in DEPENDENT_KINDS or kind == "children":
+        raise ValueError(f"{kind!r} is not something other contexts file under a contact")
+    steps = [_counted(tenant, contact_id, kind, delta)]
     if delta > 0:
+        pk = _contact_pk(tenant, contact_id)
         steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))))
     return steps
 
 
-def delete_contact(tenant: str, contact: dict, expected_version: int) -> None:
+def dependents(tenant: str, contact_id: str) -> dict[str, int]:
+    """How many child contacts, persons and jobs are filed under the contact."""
+    item = dynamo.get(_contact_pk(tenant, contact_id), DEPENDENTS) or {}
+    return {kind: int(item.get(kind, 0)) for kind in DEPENDENT_KINDS}
+
+
+def delete_contact(tenant: str, contact: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, contact["id"])
-    steps: list[tuple[dict, Exception | None]] = [
+    nothing_filed = reduce(operator.and_, [Attr(kind).not_exists() | Attr(kind).eq(0) for kind in DEPENDENT_KINDS])
+    steps: list[dynamo.Step] = [
         (dynamo.delete(pk, CONTACT, ConditionExpression=Attr("version").eq(expected_version)), _stale_contact()),
         (
-            dynamo.delete(pk, DEPENDENTS, ConditionExpression=Attr("n").not_exists() | Attr("n").eq(0)),
-            Conflict(tr("persons or jobs were just filed under the contact; it is kept")),
+            dynamo.delete(pk, DEPENDENTS, ConditionExpression=nothing_filed),
+            Conflict(tr("something was just filed under the contact; it is kept")),
         ),
         _group_count(tenant, contact["group_id"], -1),
     ]
+    if contact.get("parent_id"):
+        steps.append(_counted(tenant, contact["parent_id"], "children", -1))
     if contact.get("reference"):
         steps.append((dynamo.delete(_ref_pk(tenant, contact["reference"]), "REF"), None))
     steps += [(dynamo.delete(*_term_key(tenant, t, contact["id"])), None) for t in contact.get("search_terms") or []]
-    dynamo.transact_explained(steps)
-    # Notes and archived emails live in the contact's partition; they go with it.
+    dynamo.transact_explained([*steps, *also])
+
+
+def delete_partition(tenant: str, contact_id: str) -> None:
+    """What a deleted contact left in its partition (its notes and archived emails) and their
+    person-data index entries (idempotent: nothing left is no error)."""
+    pk = _contact_pk(tenant, contact_id)
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
+    personal_data.forget_partition(tenant, pk)
 
 
 def contact_id_by_reference(tenant: str, reference: str) -> str | None:
     item = dynamo.get(_ref_pk(tenant, reference), "REF")
     return item["contact_id"] if item else None
-
-
-def count_children(tenant: str, contact_id: str) -> int:
-    return dynamo.count(("GSI3PK", tenant_key(tenant, "PARENT", contact_id)), index="GSI3")
 
 
 def list_contacts(
@@ -286,6 +321,34 @@ def exact_term_contact_ids(tenant: str, term: str, limit: int) -> list[str]:
         limit=limit,
     )
     return list(dict.fromkeys(i["contact_id"] for i in items))
+
+
+# ---------------------------------------------------------------- where personal data is written (for the person-data index)
+
+
+def contact_place(tenant: str, contact_id: str) -> personal_data.Place:
+    """A contact record's main and on-site contacts; rewritten by the contacts service (search terms follow)."""
+    return personal_data.Place(
+        _contact_pk(tenant, contact_id),
+        CONTACT,
+        "contacts",
+        "contact",
+        contact_id,
+        ("main_contact", "on_site_contact"),
+        personal_data.OWNER,
+    )
+
+
+def note_place(tenant: str, note: dict) -> personal_data.Place:
+    return personal_data.Place(
+        _contact_pk(tenant, note["contact_id"]), NOTE + note["id"], "contacts", "note", note["id"], ("text", "alert_to")
+    )
+
+
+def email_place(tenant: str, email: dict) -> personal_data.Place:
+    return personal_data.Place(
+        _archive_pk(tenant, email["contact_id"]), EMAIL + email["id"], "contacts", "email", email["id"], ("to", "subject")
+    )
 
 
 # ---------------------------------------------------------------- groups
@@ -424,7 +487,7 @@ def settings_and_profiles(tenant: str, emails: list[str]) -> tuple[dict | None, 
 # ---------------------------------------------------------------- notes and the email archive
 
 
-def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = ()) -> None:
+def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = (), also: Sequence[dynamo.Step] = ()) -> None:
     pk = _contact_pk(tenant, note["contact_id"])
     dynamo.transact_explained(
         [
@@ -434,6 +497,7 @@ def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = ()) -> N
                 dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
                 Conflict(tr("this note already exists")),
             ),
+            *also,
         ]
     )
 
@@ -444,13 +508,14 @@ def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
 
 
 def list_partition(
-    tenant: str, contact_id: str, prefix: str, *, limit: int, cursor: str | None, query: dict
+    tenant: str, contact_id: str | None, prefix: str, *, limit: int, cursor: str | None, query: dict
 ) -> tuple[list[dict], str | None]:
-    """A contact's notes or emails, newest first (their ids are ULIDs)."""
+    """A contact's notes or emails (contact_id None: the emails filed on the tenant), newest first
+    (their ids are ULIDs)."""
     items, next_cursor = dynamo.query_page(
         tenant=tenant,
         query=query,
-        partition=("PK", _contact_pk(tenant, contact_id)),
+        partition=("PK", _archive_pk(tenant, contact_id)),
         sort=Key("SK").begins_with(prefix),
         limit=limit,
         cursor=cursor,
@@ -459,63 +524,27 @@ def list_partition(
     return [dynamo.from_item(i) for i in items], next_cursor
 
 
-def record_alert_sent(tenant: str, note: dict, emails: list[dict]) -> None:
-    """Mark the note's alert sent and archive its emails (one per language), together or not at all."""
-    pk = _contact_pk(tenant, note["contact_id"])
-    dynamo.transact_explained(
-        [
-            (
-                dynamo.update(
-                    pk,
-                    NOTE + note["id"],
-                    UpdateExpression="SET alert_status = :sent",
-                    ConditionExpression=Attr("alert_status").eq("pending"),
-                    ExpressionAttributeValues={":sent": "sent"},
-                ),
-                Conflict(tr("the alert was already sent")),
-            ),
-            *(
-                (
-                    dynamo.put({**dynamo.to_item(email), "PK": pk, "SK": EMAIL + email["id"]}, ConditionExpression=Attr("PK").not_exists()),
-                    Conflict(tr("this email is already archived")),
-                )
-                for email in emails
-            ),
-        ]
+def alert_done(tenant: str, note: dict, status: str) -> list[dynamo.Step]:
+    """The step that moves a pending alert to `status` (sent, with its archived email; cancelled)."""
+    op = dynamo.update(
+        _contact_pk(tenant, note["contact_id"]),
+        NOTE + note["id"],
+        UpdateExpression="SET alert_status = :s",
+        ConditionExpression=Attr("alert_status").eq("pending"),
+        ExpressionAttributeValues={":s": status},
     )
+    return [(op, Conflict(tr("the alert was already sent or cancelled")))]
 
 
-def archive_email(tenant: str, email: dict) -> None:
-    item = {**dynamo.to_item(email), "PK": _contact_pk(tenant, email["contact_id"]), "SK": EMAIL + email["id"]}
-    dynamo.put_one(item, Attr("PK").not_exists(), Conflict(tr("this email is already archived")))
+def _archive_pk(tenant: str, contact_id: str | None) -> str:
+    return _contact_pk(tenant, contact_id) if contact_id else tenant_key(tenant, "EMAILS")
 
 
-def redact_address(tenant: str, contact_id: str, address: str, replacement: str) -> int:
-    """Replace an email address in the contact's notes' `alert_to` and archived emails' `to` (a
-    person's erasure); a pending alert left with no deliverable recipient is cancelled. Each item
-    is updated only if its list is unchanged since read; returns how many were."""
-    pk, wanted, changed = _contact_pk(tenant, contact_id), address.casefold(), 0
-    for prefix, field in ((NOTE, "alert_to"), (EMAIL, "to")):
-        for item in dynamo.query_all(("PK", pk), Key("SK").begins_with(prefix)):
-            old = item.get(field) or []
-            new = [replacement if a.casefold() == wanted else a for a in old]
-            if new == old:
-                continue
-            update = "SET #f = :new"
-            values: dict[str, Any] = {":new": new}
-            if item.get("alert_status") == "pending" and not any(map(mail.deliverable, new)):
-                update, values = update + ", alert_status = :cancelled", values | {":cancelled": "cancelled"}
-            dynamo.update_one(
-                pk,
-                item["SK"],
-                Conflict(tr("the item changed while it was being redacted; run the erasure again")),
-                UpdateExpression=update,
-                ConditionExpression=Attr(field).eq(old),
-                ExpressionAttributeNames={"#f": field},
-                ExpressionAttributeValues=values,
-            )
-            changed += 1
-    return changed
+def archive_email(tenant: str, email: dict) -> list[dynamo.Step]:
+    """The step that files a sent email in its contact's archive (or the tenant's, contact_id None)."""
+    item = {**dynamo.to_item({k: v for k, v in email.items() if v is not None}), "PK": _archive_pk(tenant, email["contact_id"])}
+    item["SK"] = EMAIL + email["id"]
+    return [(dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("this email is already archived")))]
 
 
 def list_before(tenant: str, contact_id: str, prefix: str, before: str | None, limit: int) -> list[dict]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.contacts import attachments, dependents, search
+from crm.contacts import attachments, search
 from crm.contacts import repository as repo
+from crm.contacts.events import ContactDeleted
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
 from crm.contacts.models import (
@@ -23,11 +24,12 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, idempotency, ids
+from crm.platform import clock, dynamo, idempotency, ids, outbox, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import joined, reason, tr, tr_n
 from crm.platform.pagination import Page
+from crm.platform.redaction import Identity
 from crm.platform.text import digits, fold
 
 DEFAULT_ZONE_RADIUS_M = 20.0
@@ -60,8 +62,13 @@ def view(contact: dict, principal: Principal) -> Contact | ContactView:
     return ContactView.model_validate(contact) if principal.is_resource else Contact.model_validate(contact)
 
 
+def lookup(tenant: str, contact_id: str) -> dict | None:
+    """The contact, or None (for callers to whom a missing contact is no error)."""
+    return repo.get_contact(tenant, contact_id)
+
+
 def get(tenant: str, contact_id: str) -> dict:
-    contact = repo.get_contact(tenant, contact_id)
+    contact = lookup(tenant, contact_id)
     if contact is None:
         raise NotFound(tr("no such contact"))
     return contact
@@ -109,8 +116,24 @@ def create(principal: Principal, fields: ContactFields) -> dict:
     now = clock.iso(clock.now())
     contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
     ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
-    repo.create_contact(tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]))
+    repo.create_contact(
+        tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]), _indexed(tenant, None, contact)
+    )
     return contact
+
+
+def _main_contact(contact: dict | None) -> set[str]:
+    email = ((contact or {}).get("main_contact") or {}).get("email")
+    return {personal_data.address(email)} if email else set()
+
+
+def _indexed(tenant: str, old: dict | None, new: dict | None) -> list[dynamo.Step]:
+    """The person-data index follows the main contact's address (persons are found by it)."""
+    place = repo.contact_place(tenant, (new or old or {})["id"])
+    before, after = _main_contact(old), _main_contact(new)
+    return personal_data.unregister(tenant, before - after, place) + (
+        personal_data.register(tenant, after - before, place) if after - before else []
+    )
 
 
 def update(principal: Principal, contact_id: str, patch: BaseModel, expected_version: int) -> dict:
@@ -133,24 +156,25 @@ def update(principal: Principal, contact_id: str, patch: BaseModel, expected_ver
         "updated_at": clock.iso(clock.now()),
     }
     ancestors = _ancestors(tenant, contact_id, new.get("parent_id")) if new.get("parent_id") != old.get("parent_id") else []
-    repo.update_contact(tenant, old, new, search.terms(new), ancestors)
+    repo.update_contact(tenant, old, new, search.terms(new), ancestors, _indexed(tenant, old, new))
     return new
 
 
-def forget_person(
-    principal: Principal, contact_id: str, *, email: str | None, name: str, phones: list[str | None], placeholder: str
-) -> bool:
+def forget_person(principal: Principal, contact_id: str, identity: Identity, placeholder: str) -> bool:
     """A person's erasure: the contact's main or on-site contact loses its details when they are
-    that person's (same email; same name or phone). Returns whether the contact changed."""
-    phone_digits = {digits(p) for p in phones if p}
+    that person's (one of her addresses; her name or one of her phones). Returns whether the
+    contact changed; False for a contact deleted meanwhile."""
+    emails, names = {e.casefold() for e in identity.emails}, {fold(n) for n in identity.names}
     for _ in range(3):
-        contact = get(principal.tenant, contact_id)
+        contact = repo.get_contact(principal.tenant, contact_id)
+        if contact is None:
+            return False
         changes = {}
         main = contact.get("main_contact") or {}
-        if email and (main.get("email") or "").casefold() == email.casefold():
+        if (main.get("email") or "").casefold() in emails:
             changes["main_contact"] = {"name": placeholder}
         on_site = contact.get("on_site_contact") or {}
-        if on_site and (fold(on_site["name"]) == fold(name) or digits(on_site.get("phone") or "") in phone_digits):
+        if on_site and (fold(on_site["name"]) in names or digits(on_site.get("phone") or "") in identity.phones):
             changes["on_site_contact"] = {"name": placeholder}
         if not changes:
             return False
@@ -166,23 +190,42 @@ def delete(principal: Principal, contact_id: str, expected_version: int) -> None
     contact = get(principal.tenant, contact_id)
     if contact["version"] != expected_version:
         raise PreconditionFailed(tr("the contact changed since you read it; reload it before deleting"))
-    children = repo.count_children(principal.tenant, contact_id)
-    if children:
-        raise Conflict(
-            tr_n(
-                "the contact has {count} child contact; delete or re-parent it first",
-                "the contact has {count} child contacts; delete or re-parent them first",
-                children,
-                count=children,
-            )
-        )
-    still_there = dependents.blocking(principal.tenant, contact_id)
-    if still_there:
-        what = joined(still_there, tr(" and "))
-        raise Conflict(tr("the contact still has {what}; delete or move them first", what=what))
-    repo.delete_contact(principal.tenant, contact, expected_version)
-    attachments.delete_folder(principal.tenant, contact_id)
-    dependents.forget(principal.tenant, contact_id)
+    # The counts the contact keeps; the deletion itself is conditional on them (a record filed meanwhile keeps it).
+    held = [_counted(n, kind) for kind, n in repo.dependents(principal.tenant, contact_id).items() if n]
+    if held:
+        what = joined(held, tr(" and "))
+        raise Conflict(tr("the contact still has {what}; delete, move or re-parent them first", what=what))
+    # What other contexts (and this one's subscriber) kept about it goes on the ContactDeleted event.
+    deleted = ContactDeleted(
+        tenant=principal.tenant,
+        event_id=ids.new_id(),
+        contact_id=contact_id,
+        group_id=contact["group_id"],
+        parent_id=contact.get("parent_id"),
+        deleted_at=clock.iso(clock.now()),
+    )
+    repo.delete_contact(principal.tenant, contact, expected_version, [*_indexed(principal.tenant, contact, None), outbox.owe(deleted)])
+    outbox.publish_after_commit(principal.tenant, [deleted.event_id])
+
+
+def _counted(n: int, kind: str) -> str:
+    return {
+        "children": tr_n("{count} child contact", "{count} child contacts", n, count=n),
+        "persons": tr_n("{count} person", "{count} persons", n, count=n),
+        "jobs": tr_n("{count} job", "{count} jobs", n, count=n),
+    }[kind]
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """After a contact's deletion (its ContactDeleted event): its notes, archived emails, their
+    index entries and its folder of attachments. Idempotent."""
+    repo.delete_partition(tenant, contact_id)
+    attachments.delete_folder(tenant, contact_id)
+
+
+def children(tenant: str, parent_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """A contact's child contacts by name, a page at a time."""
+    return repo.list_contacts(tenant, group_id=None, parent_id=parent_id, limit=limit, cursor=cursor, query={"children": parent_id})
 
 
 def _matches(contact: dict, group_id: str | None, parent_id: str | None) -> bool:
@@ -234,9 +277,10 @@ def find(
     return repo.list_contacts(tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query)
 
 
-def archived_emails(tenant: str, contact_id: str, *, limit: int, cursor: str | None) -> Page[ArchivedEmail]:
-    """Every email sent about the contact, newest first."""
-    get(tenant, contact_id)
+def archived_emails(tenant: str, contact_id: str | None, *, limit: int, cursor: str | None) -> Page[ArchivedEmail]:
+    """Every email sent about the contact (None: those that concern no contact), newest first."""
+    if contact_id is not None:
+        get(tenant, contact_id)
     items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
     return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
 
@@ -275,7 +319,7 @@ def create_group(tenant: str, fields: GroupFields) -> Group:
     return Group.model_validate(group)
 
 
-def _group(tenant: str, group_id: str) -> dict:
+def get_group(tenant: str, group_id: str) -> dict:
     group = repo.get_group(tenant, group_id)
     if group is None:
         raise NotFound(tr("no such contact group"))
@@ -283,14 +327,14 @@ def _group(tenant: str, group_id: str) -> dict:
 
 
 def group(tenant: str, group_id: str) -> Group:
-    return Group.model_validate({"contact_count": 0, **_group(tenant, group_id)})
+    return Group.model_validate({"contact_count": 0, **get_group(tenant, group_id)})
 
 
 def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:
-    group = _group(tenant, group_id)
+    group = get_group(tenant, group_id)
     repo.rename_group(tenant, group, fields.name, expected_version)
     return Group.model_validate({**group, "name": fields.name, "version": expected_version + 1})
 
 
 def retire_group(tenant: str, group_id: str, expected_version: int) -> None:
-    repo.retire_group(tenant, _group(tenant, group_id), expected_version)
+    repo.retire_group(tenant, get_group(tenant, group_id), expected_version)

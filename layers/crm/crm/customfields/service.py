@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from crm.contacts import repository as contacts_repo
 from crm.contacts import service as contacts
 from crm.customfields import repository as repo
 from crm.customfields import rules
@@ -48,8 +47,7 @@ class ReplaceNeeded(Conflict):
 
 
 def _group_fields(tenant: str, group_id: str) -> dict:
-    if contacts_repo.get_group(tenant, group_id) is None:
-        raise NotFound(tr("no such contact group"))
+    contacts.get_group(tenant, group_id)  # 404 for no such group
     return repo.get_fields(tenant, group_id)
 
 
@@ -190,8 +188,10 @@ def copy(tenant: str, group_id: str, request: CopyRequest, expected_version: int
     current = _group_fields(tenant, group_id)
     if request.from_group_id == group_id:
         raise invalid("from_group_id", tr("is this group; copy from another one"))
-    if contacts_repo.get_group(tenant, request.from_group_id) is None:
-        raise invalid("from_group_id", tr("is not one of this account's contact groups"))
+    try:
+        contacts.get_group(tenant, request.from_group_id)
+    except NotFound:
+        raise invalid("from_group_id", tr("is not one of this account's contact groups")) from None
     version = _at(current, expected_version)
     old = current["fields"]
     counts = _answer_counts(tenant, group_id, old) if old else {"fields_dropped": 0, "contacts_affected": 0, "values_dropped": 0}

@@ -8,9 +8,6 @@ Items (every key starts with the tenant, through crm.platform.keys):
                GSI4 T#t#SLAJOBS / <first deadline or created>#<id>   (sparse: jobs with an SLA that
                     are open or breached it; the breach report)
   history      PK=T#t#JOB#<id>  SK=HISTORY#<ulid>   append-only: creation, status changes, overrides
-  outbox       PK=T#t#JOB#<id>  SK=OUTBOX#<history id>  the completion event; state pending|published,
-               GSI2 OUTBOX#PENDING#<shard> / <created>#<history id> while pending (the scheduled
-                    re-drive across tenants; the one GSI key without the tenant: see PENDING)
   counter      PK=T#t#COUNTER#JOB  SK=COUNTER   n = the last reference number issued
   reference    PK=T#t#JOBREF#<REFERENCE>  SK=JOBREF  job_id (uniqueness, lookup)
   job type     PK=T#t#JOBTYPES  SK=TYPE#<id>
@@ -21,33 +18,22 @@ Items (every key starts with the tenant, through crm.platform.keys):
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
-import zlib
 from collections.abc import Callable, Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from crm.contacts import repository as contacts
-from crm.platform import aws, dynamo
+from crm.platform import aws, dynamo, personal_data
 from crm.platform.errors import Conflict, PreconditionFailed, Unavailable
 from crm.platform.i18n import tr
-from crm.platform.keys import tenant_key, tenant_of
+from crm.platform.keys import tenant_key
 
 JOB, COUNTER, REF = "JOB", "COUNTER", "JOBREF"
-HISTORY, OUTBOX = "HISTORY#", "OUTBOX#"
+HISTORY = "HISTORY#"
 INDEX_KEYS = frozenset({f"GSI{n}{part}" for n in (1, 2, 3, 4) for part in ("PK", "SK")}) | {"PK", "SK"}
 NUMBERING_ATTEMPTS = 25
-# The pending completion markers of every tenant, in a sparse GSI2 partition. This is, with the
-# booking slug, the one key not starting with the tenant, on purpose: the scheduled re-drive must
-# find what is owed without knowing the tenants (there is no tenant registry, and scanning for them
-# is what the index avoids). It holds only markers still pending (they leave it when published, in
-# the same update), is read by `pending_everywhere`/`pending_count` alone (never on a request
-# path), and each hit is then handled through its own tenant-prefixed PK (T#t#JOB#<id>), which is
-# where the tenant comes from. A few shards spread a burst of completions over partitions.
-PENDING, PENDING_SHARDS = "OUTBOX#PENDING#", 4
 COLLECTIONS = {"type": ("JOBTYPES", "TYPE#"), "resource": ("RESOURCES", "RESOURCE#"), "vehicle": ("VEHICLES", "VEHICLE#")}
 
 
@@ -108,9 +94,21 @@ def counter_value(tenant: str) -> int:
     return int(item["n"]) if item else 0
 
 
-def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla_watch: bool, claim: Sequence[dynamo.Step] = ()) -> dict:
-    """Number and write a job in one transaction with its counter and reference items (and the
-    request's idempotency claim, last: the counter's and reference's positions are read below).
+def place(tenant: str, job_id: str) -> personal_data.Place:
+    """A job's description, which may name who booked it (for the person-data index)."""
+    return personal_data.Place(_job_pk(tenant, job_id), JOB, "jobs", "job", job_id, ("description",))
+
+
+def create_job(
+    tenant: str,
+    build: Callable[[int], tuple[dict, list[dict]]],
+    sla_watch: bool,
+    also: Sequence[dynamo.Step] = (),
+    claim: Sequence[dynamo.Step] = (),
+) -> dict:
+    """Number and write a job in one transaction with its counter and reference items, `also` (what
+    moves along in other contexts: the site's count of jobs, the person-data index) and the
+    request's idempotency claim, last (the counter's and reference's positions are read below).
 
     `build(n)` returns the job (numbered n) and its history entries. The counter is read, then
     written as n+1 on condition it still holds n: of two jobs created at once one wins, the other
@@ -134,7 +132,7 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
                 None,
             ),
             *(_history_put(tenant, job["id"], h) for h in history),
-            *contacts.dependent_writes(tenant, job["contact_id"], +1),  # the site stays while it has jobs
+            *also,
             *claim,
         ]
         try:
@@ -153,31 +151,17 @@ def create_job(tenant: str, build: Callable[[int], tuple[dict, list[dict]]], sla
 
 
 def save_job(
-    tenant: str, job: dict, expected_version: int, sla_watch: bool, history: Sequence[dict] = (), outbox: dict | None = None
+    tenant: str, job: dict, expected_version: int, sla_watch: bool, history: Sequence[dict] = (), also: Sequence[dynamo.Step] = ()
 ) -> None:
     """Replace the job on condition it is still at `expected_version`, with its history entries and
-    (on completion) its outbox marker, all or nothing (the job alone: one conditional Put)."""
+    `also` (e.g. the completion event owed), all or nothing (the job alone: one conditional Put)."""
     item, held = _job_item(tenant, job, sla_watch), Attr("version").eq(expected_version)
-    if not history and outbox is None:
+    if not history and not also:
         dynamo.put_one(item, held, _stale())
         return
-    steps: list[tuple[dict, Exception | None]] = [(dynamo.put(item, ConditionExpression=held), _stale())]
+    steps: list[dynamo.Step] = [(dynamo.put(item, ConditionExpression=held), _stale())]
     steps += [_history_put(tenant, job["id"], h) for h in history]
-    if outbox is not None:
-        item = {
-            "PK": _job_pk(tenant, job["id"]),
-            "SK": OUTBOX + outbox["id"],
-            "GSI2PK": _pending_partition(outbox["id"]),
-            "GSI2SK": f"{outbox['created_at']}#{outbox['id']}",
-            **outbox,
-        }
-        steps.append(
-            (
-                dynamo.put(dynamo.to_item(item), ConditionExpression=Attr("PK").not_exists()),
-                Conflict(tr("this completion was already recorded")),
-            )
-        )
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
 
 
 def job_id_by_reference(tenant: str, reference: str) -> str | None:
@@ -293,95 +277,6 @@ def sla_watch(
         keep=lambda i: keep(_out(i)),
     )
     return [_out(i) for i in items], next_cursor
-
-
-# ---------------------------------------------------------------- the completion outbox
-
-
-def _pending_partition(marker_id: str) -> str:
-    return PENDING + str(zlib.crc32(marker_id.encode()) % PENDING_SHARDS)  # not tenant-prefixed: see PENDING
-
-
-def pending_everywhere(before: str, limit: int) -> list[dict]:
-    """Pending markers of every tenant created before `before`, oldest first, at most `limit`;
-    each as its marker with the `tenant` and `job_id` it belongs to."""
-    found: list[dict] = []
-    for shard in range(PENDING_SHARDS):
-        found += dynamo.query_all(("GSI2PK", PENDING + str(shard)), Key("GSI2SK").lt(before), index="GSI2", limit=limit)
-    found.sort(key=lambda i: i["GSI2SK"])
-    return [{**_out(i), "tenant": tenant_of(i["PK"]), "job_id": i["PK"].rsplit("#", 1)[1]} for i in found[:limit]]
-
-
-def pending_count(before: str) -> int:
-    """How many markers of every tenant created before `before` are still pending."""
-    total = 0
-    for shard in range(PENDING_SHARDS):
-        args = {
-            "IndexName": "GSI2",
-            "KeyConditionExpression": Key("GSI2PK").eq(PENDING + str(shard)) & Key("GSI2SK").lt(before),
-            "Select": "COUNT",
-        }
-        while True:
-            response = aws.table().query(**args)
-            total += response["Count"]
-            if "LastEvaluatedKey" not in response:
-                break
-            args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return total
-
-
-def pending_outbox(tenant: str, job_id: str) -> list[dict]:
-    return [
-        _out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(OUTBOX)) if i.get("state") == "pending"
-    ]
-
-
-class _Held(Exception):
-    """A marker's condition failed (published, or claimed by another publisher)."""
-
-
-def claim_outbox(tenant: str, job_id: str, marker_id: str, now: str, lease_until: str) -> bool:
-    """Take the right to publish a pending marker for a short lease; False if published or held."""
-    free = Attr("state").eq("pending") & (Attr("claimed_until").not_exists() | Attr("claimed_until").lt(now))
-    try:
-        dynamo.update_one(
-            _job_pk(tenant, job_id),
-            OUTBOX + marker_id,
-            _Held(),
-            UpdateExpression="SET claimed_until = :u",
-            ConditionExpression=free,
-            ExpressionAttributeValues={":u": lease_until},
-        )
-    except _Held:
-        return False
-    return True
-
-
-def release_outbox(tenant: str, job_id: str, marker_id: str) -> None:
-    """Give a claim back after a failed publish, so a re-drive need not wait for the lease (a marker
-    no longer pending has nothing to give back)."""
-    with contextlib.suppress(_Held):
-        dynamo.update_one(
-            _job_pk(tenant, job_id),
-            OUTBOX + marker_id,
-            _Held(),
-            UpdateExpression="REMOVE claimed_until",
-            ConditionExpression=Attr("state").eq("pending"),
-        )
-
-
-def mark_published(tenant: str, job_id: str, marker_id: str, at: str) -> None:
-    # GSI1PK/GSI1SK: markers written before the scheduled re-drive also sat in a per-tenant GSI1
-    # partition (T#t#JOBOUTBOX); published, they leave it too.
-    dynamo.update_one(
-        _job_pk(tenant, job_id),
-        OUTBOX + marker_id,
-        Conflict(tr("the completion event was already marked published")),
-        UpdateExpression="SET #s = :published, published_at = :at REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, claimed_until",
-        ConditionExpression=Attr("state").eq("pending"),
-        ExpressionAttributeNames={"#s": "state"},
-        ExpressionAttributeValues={":published": "published", ":at": at},
-    )
 
 
 # ---------------------------------------------------------------- job types, resources, vehicles

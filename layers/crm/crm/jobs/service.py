@@ -8,14 +8,17 @@ Also the booking site's entry points, whose signatures stay stable: `request_job
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
-from crm.jobs import catalog, outbox, sla, transitions
+from crm.jobs import catalog, sla, transitions
 from crm.jobs import repository as repo
+from crm.jobs.events import JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
-from crm.platform import clock, idempotency, ids, pagination
+from crm.platform import clock, dynamo, idempotency, ids, outbox, pagination, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, field_problem, invalid
 from crm.platform.i18n import joined, reason, tr
@@ -195,13 +198,15 @@ def _prefix(tenant: str) -> str:
     return contacts.settings(tenant).job_reference_prefix
 
 
-def _insert(tenant: str, job: dict, entries: list[dict], watch: bool) -> dict:
+def _insert(tenant: str, job: dict, entries: list[dict], watch: bool, also: Sequence[dynamo.Step] = ()) -> dict:
     prefix = _prefix(tenant)
 
     def build(n: int) -> tuple[dict, list[dict]]:
         return {**job, "reference": f"{prefix}-{n:06d}"}, entries
 
-    return repo.create_job(tenant, build, watch, idempotency.claim(job["id"]))
+    # The site stays while it has jobs: its count of them moves in the same transaction.
+    filed = dependents.filed(tenant, job["contact_id"], "jobs", +1)
+    return repo.create_job(tenant, build, watch, [*filed, *also], idempotency.claim(job["id"]))
 
 
 def create(principal: Principal, body: JobCreate) -> dict:
@@ -240,12 +245,13 @@ def create(principal: Principal, body: JobCreate) -> dict:
 
 
 def request_job(
-    tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, requested_by: str
+    tenant: str, contact_id: str, job_type_id: str, description: str | None, preferred_date: date | str | None, person_id: str
 ) -> dict:
-    """A job asked for on the booking site: saved "to_schedule" for the office to plan.
+    """A job asked for on the booking site by a person: saved "to_schedule" for the office to plan.
 
-    `requested_by` is who asked, as "person:<id>" (no address or name: an erasure leaves nothing of
-    them in the job); `preferred_date` a date or ISO date.
+    The job names who asked as "person:<id>" (no address or name), and is registered in the
+    person-data index under her (its description may name her: her export lists it, her erasure
+    redacts it). `preferred_date` is a date or ISO date.
     Raises Invalid (422) for an unknown contact or job type. Returns the job (with its reference).
     """
     contact = _site(tenant, contact_id)
@@ -265,12 +271,13 @@ def request_job(
         "description": description,
         "preferred_date": preferred_date.isoformat() if preferred_date else None,
         "created_at": at,
-        "created_by": requested_by,
+        "created_by": f"person:{person_id}",
         "updated_at": at,
         "source": "booking",
     }
-    entry = _entry(requested_by, "customer", "created", at, to_status="to_schedule")
-    return {k: v for k, v in _insert(tenant, job, [entry], False).items() if v is not None}
+    entry = _entry(job["created_by"], "customer", "created", at, to_status="to_schedule")
+    index = personal_data.register(tenant, [personal_data.person(person_id)], repo.place(tenant, job["id"]))
+    return {k: v for k, v in _insert(tenant, job, [entry], False, index).items() if v is not None}
 
 
 # ---------------------------------------------------------------- planning and status
@@ -315,7 +322,7 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
 
 def change_status(principal: Principal, job_id: str, change: StatusChange, expected_version: int) -> dict:
     """Move a job along its allowed transitions, recording who and when; completing it owes the
-    completion event (written in the same transaction, published right after)."""
+    JobCompleted event (in the same transaction, published right after: crm.platform.outbox)."""
     tenant = principal.tenant
     old = get(principal, job_id)
     _fresh(old, expected_version)
@@ -331,16 +338,32 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     if change.status == "in_progress" and not old.get("started_at"):
         job["started_at"] = at
     entry = _entry(principal, None, "status", at, from_status=old["status"], to_status=change.status, note=change.note)
-    marker = None
+    owed: list[dynamo.Step] = []
     if change.status in transitions.COMPLETED:
         job["completed_at"] = at
-        marker = outbox.marker(entry["id"], job, principal.actor, at)
+        owed.append(outbox.owe(_completed(tenant, entry["id"], job, principal.actor, at)))
     resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
     vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
-    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], marker)
-    if marker:
-        outbox.publish_after_commit(tenant, job_id)
+    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed)
+    if owed:
+        outbox.publish_after_commit(tenant, [entry["id"]])
     return job
+
+
+def _completed(tenant: str, history_id: str, job: dict, by: str, at: str) -> JobCompleted:
+    return JobCompleted(
+        tenant=tenant,
+        event_id=history_id,
+        job_id=job["id"],
+        reference=job["reference"],
+        status=job["status"],
+        contact_id=job["contact_id"],
+        job_type_id=job["job_type_id"],
+        resource_id=job.get("resource_id"),
+        vehicle_id=job.get("vehicle_id"),
+        completed_at=at,
+        completed_by=by,
+    )
 
 
 # ---------------------------------------------------------------- the site's job log

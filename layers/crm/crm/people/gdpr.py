@@ -1,12 +1,14 @@
 """GDPR rights over a person: export everything held about them, and erase them for good.
 
-An export is a JSON file in S3 (t/<tenant>/exports/persons/<person>/<export id>.json) reached by a
-presigned link; emailed, the email is archived on the person's contact. Erasure anonymises the
-person everywhere they appear, deletes their booking-site login, and keeps an 'Erased person'
-record so history stays whole. Jobs they booked name them only as "person:<id>".
+Both read the person-data index (crm.platform.personal_data): every record any context wrote her
+data to, found by her id and by each address she had, on whatever contact.
 
-The export does not list the jobs the person booked: no index finds a job by who booked it, and
-filtering the job logs of their contact's every site reads all of those jobs.
+An export is a JSON file in S3 (t/<tenant>/exports/persons/<person>/<export id>.json) reached by a
+presigned link; emailed, the email is archived on the person's contact. Erasure rewrites every
+indexed record without her (her addresses become a .invalid placeholder, her name and phones
+"[erased]"; records the law keeps whole, such as invoices, are left), purges the stored answers of
+the requests that wrote her data, deletes her booking-site login and her exports, and keeps an
+'Erased person' record so history stays whole.
 """
 
 from __future__ import annotations
@@ -14,18 +16,18 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from crm.booking.logins import revoke_login
-from crm.contacts import readers
-from crm.contacts import repository as contacts
+from crm.contacts import mailer
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules, service
+from crm.people.logins import revoke_login
 from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.people.readers import person_reader
-from crm.platform import aws, clock, ids, mail, settings
+from crm.platform import aws, clock, ids, personal_data, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, PreconditionFailed
-from crm.platform.i18n import tr
+from crm.platform.i18n import Reader, tr
+from crm.platform.redaction import Identity
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
 URL_LIFETIME = timedelta(hours=1)
@@ -36,30 +38,27 @@ def _folder(tenant: str, person_id: str) -> str:
     return f"t/{tenant}/exports/persons/{person_id}/"
 
 
-def _mentions(tenant: str, contact_id: str, prefix: str, field: str, address: str | None) -> list[dict]:
-    """The contact's notes or archived emails addressed to `address`."""
-    if not address:
-        return []
-    found, cursor, query = [], None, {"gdpr": contact_id, "prefix": prefix}
-    while True:
-        items, cursor = contacts.list_partition(tenant, contact_id, prefix, limit=200, cursor=cursor, query=query)
-        found += [i for i in items if address.casefold() in (a.casefold() for a in i.get(field) or [])]
-        if not cursor:
-            return found
-
-
 def document(tenant: str, person: dict) -> dict:
-    """Everything held about a person, as one JSON document."""
-    contact = contacts.get_contact(tenant, person["contact_id"])
+    """Everything held about a person, as one JSON document: her record, tags and consent history,
+    and every other record holding her data, by kind (note, email, job, contact, ...)."""
+    contact = contact_records.lookup(tenant, person["contact_id"])
+    held: dict[str, list[dict]] = {}
+    for record in personal_data.records(tenant, _subjects(person["id"], service.identity(tenant, person))):
+        if record["kind"] != "person":
+            held.setdefault(record["kind"], []).append(record["data"])
     return {
         "exported_at": clock.iso(clock.now()),
         "person": Person.model_validate(person).model_dump(mode="json"),
         "tags": [{"id": t["id"], "name": t["name"]} for t in repo.get_tags(tenant, person.get("tag_ids") or [])],
         "contact": {"id": person["contact_id"], "name": contact["name"] if contact else None},
         "consent_history": [ConsentEvent.model_validate(e).model_dump(mode="json") for e in repo.all_consent_events(tenant, person["id"])],
-        "note_alerts": _mentions(tenant, person["contact_id"], contacts.NOTE, "alert_to", person.get("email")),
-        "emails": _mentions(tenant, person["contact_id"], contacts.EMAIL, "to", person.get("email")),
+        "records": dict(sorted(held.items())),
     }
+
+
+def _subjects(person_id: str, identity: Identity) -> set[str]:
+    """Her entries in the person-data index: under her id, and under every address she had."""
+    return {personal_data.person(person_id), *(personal_data.address(e) for e in identity.emails)}
 
 
 def export(principal: Principal, person_id: str, email_to: str | None) -> ExportLink:
@@ -83,35 +82,32 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     link = ExportLink(url=url, expires_at=clock.iso(clock.now() + URL_LIFETIME))
-    if email_to:
-        _email(tenant, person, email_to, link)
+    if email_to and _email(tenant, person, email_to, link):
         link.emailed_to = email_to
     return link
 
 
-def _email(tenant: str, person: dict, to: str, link: ExportLink) -> None:
-    # The subject and body name no one, so the archive holds no personal data but the address.
-    # Sent to the person, it is in their language; to anyone else, in that reader's.
-    if to.casefold() == (person.get("email") or "").casefold():
-        reader = person_reader(tenant, person)
-    else:
-        reader = readers.readers_at(tenant, [to])[to]
+def export_email(link: ExportLink, reader: Reader) -> tuple[str, str]:
+    """The export link's subject and text, as `reader` reads them. They name no one, so the archive
+    holds no personal data but the address."""
     subject = reader.text(tr("Your personal data export"))
     ready = tr("The personal data we hold is ready to download until {expires}:", expires=reader.datetime(link.expires_at))
-    message_id = mail.send([to], subject, f"{reader.text(ready)}\n\n{link.url}\n")
-    contacts.archive_email(
-        tenant,
-        {
-            "id": ids.new_id(),
-            "contact_id": person["contact_id"],
-            "kind": "gdpr_export",
-            "to": [to],
-            "subject": subject,
-            "sent_at": clock.iso(clock.now()),
-            "message_id": message_id,
-            "related_id": person["id"],
-        },
+    return subject, f"{reader.text(ready)}\n\n{link.url}\n"
+
+
+def _email(tenant: str, person: dict, to: str, link: ExportLink) -> bool:
+    # Sent to the person, it is in their language; to anyone else, in that reader's (the mailer's way).
+    own = {person["email"]: person_reader(tenant, person)} if person.get("email") else {}
+    email = mailer.Email(
+        to=[to],
+        compose=lambda reader: export_email(link, reader),
+        kind="gdpr_export",
+        contact_id=person["contact_id"],
+        related_id=person["id"],
+        persons=(person["id"],),
+        readers=own,
     )
+    return bool(mailer.send(tenant, email))
 
 
 def _delete_exports(tenant: str, person_id: str) -> None:
@@ -130,24 +126,27 @@ def erase(principal: Principal, person_id: str) -> dict:
     for _ in range(ERASE_ATTEMPTS):
         person = service.get(tenant, person_id)
         rules.ensure_not_erased(person)
+        identity = service.identity(tenant, person)
+        subjects = _subjects(person_id, identity)
         _delete_exports(tenant, person_id)
         revoke_login(tenant, person)  # the booking-site login, username their address: disabled, deleted
-        if person.get("email"):
-            contacts.redact_address(tenant, person["contact_id"], person["email"], rules.replacement_address(person_id))
-        contact_records.forget_person(
-            principal,
-            person["contact_id"],
-            email=person.get("email"),
-            name=person["name"],
-            phones=[person.get("mobile"), person.get("landline")],
-            placeholder=rules.ERASED_NAME,
-        )
+        contacts = {person["contact_id"]}  # her own contact's main or on-site contact may be her
+        for entry in personal_data.entries(tenant, subjects):
+            for record in entry.requests:  # what the requests that wrote it stored for replays
+                personal_data.purge_request(record)
+            if entry.place.erasure == personal_data.REDACT:
+                personal_data.redact(entry.place, identity, rules.replacement(person_id))
+            elif entry.place.erasure == personal_data.OWNER and entry.place.kind == "contact":
+                contacts.add(entry.place.record_id)
+        for contact_id in sorted(contacts):
+            contact_records.forget_person(principal, contact_id, identity, rules.ERASED_NAME)
         repo.remove_consent_notes(tenant, person_id)
         erased = rules.erased(person, who, clock.iso(clock.now()))
         try:
-            repo.write_person(tenant, service.contact_for(tenant, person), person, erased, set())
-            return erased
+            service.write(tenant, person, erased, index=personal_data.unregister(tenant, subjects, repo.place(tenant, person_id)))
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
+        personal_data.forget(tenant, subjects)  # what is left of her entries (keyed by hashes and ids)
+        return erased
     # No If-Match was sent: a 409 (try again), not a 412.
     raise Conflict(tr("the person kept changing while it was erased; try again"))

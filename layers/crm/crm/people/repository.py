@@ -11,8 +11,9 @@ Items (all keys start with the tenant, through crm.platform.keys):
   tag             PK=T#t#TAGS                 SK=TAG#<id>   (person_count kept in step)
   tag name        PK=T#t#TAGNAME#<folded>     SK=TAGNAME    (uniqueness of a tag's name)
 
-A person's item, its memberships, its tags' counts, its consent event and its search terms are
-written in one transaction.
+A person's item, its memberships, its tags' counts and its consent event are written in one
+transaction, with what moves along in other contexts (its contact's search terms and count of
+persons, through crm.contacts.dependents) and its person-data index entries.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from collections.abc import Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from crm.contacts import repository as contacts
-from crm.platform import dynamo
+from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr, tr_n
 from crm.platform.keys import tenant_key
@@ -61,6 +61,12 @@ def _stale_tag() -> PreconditionFailed:
 
 
 # ---------------------------------------------------------------- persons
+
+
+def place(tenant: str, person_id: str) -> personal_data.Place:
+    """A person's own record, for the person-data index (the people context rewrites it at erasure)."""
+    fields = ("name", "job_title", "mobile", "landline", "email")
+    return personal_data.Place(_person_pk(tenant, person_id), PERSON, "people", "person", person_id, fields, personal_data.OWNER)
 
 
 def get_person(tenant: str, person_id: str) -> dict | None:
@@ -124,30 +130,31 @@ def _event_put(tenant: str, event: dict) -> tuple[dict, Exception]:
 
 
 def write_person(
-    tenant: str, contact: dict, old: dict | None, new: dict, terms: set[str], event: dict | None = None, claim: Sequence[dynamo.Step] = ()
+    tenant: str,
+    old: dict | None,
+    new: dict,
+    terms: set[str],
+    event: dict | None = None,
+    also: Sequence[dynamo.Step] = (),
+    claim: Sequence[dynamo.Step] = (),
 ) -> None:
-    """Create (old is None) or replace `old` at its version: the person, its tag memberships and
-    counts, its search terms on `contact`, and a consent event, all or nothing (with the request's
-    idempotency claim, when it creates the person or the event)."""
-    old_terms = set((old or {}).get("search_terms") or [])
+    """Create (old is None) or replace `old` at its version: the person (with the search `terms`
+    it wrote on its contact), its tag memberships and counts, a consent event, and `also` (what
+    moves with it in other contexts and the person-data index), all or nothing (with the request's
+    idempotency claim, first, when it creates the person or the event)."""
     steps: Steps = [*claim, _person_put(tenant, old, new, terms)]
     steps += _membership_steps(tenant, old, new)
-    steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, new["id"], old_terms, terms)]
     if event:
         steps.append(_event_put(tenant, event))
-    if old is None:
-        steps += contacts.dependent_writes(tenant, contact["id"], +1)
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
 
 
-def delete_person(tenant: str, contact: dict, person: dict, expected_version: int) -> None:
+def delete_person(tenant: str, person: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
     pk = _person_pk(tenant, person["id"])
     condition = Attr("version").eq(expected_version) & Attr("erased_at").not_exists()
     steps: Steps = [(dynamo.delete(pk, PERSON, ConditionExpression=condition), _stale_person())]
     steps += _membership_steps(tenant, person, None)
-    steps += [(op, None) for op in contacts.search_term_writes(tenant, contact, person["id"], set(person.get("search_terms") or []), set())]
-    steps += contacts.dependent_writes(tenant, contact["id"], -1)
-    dynamo.transact_explained(steps)
+    dynamo.transact_explained([*steps, *also])
     # The consent history lives in the person's partition; it goes with the person.
     dynamo.batch_delete((i["PK"], i["SK"]) for i in dynamo.query_all(("PK", pk)))
 

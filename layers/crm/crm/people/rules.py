@@ -6,6 +6,7 @@ from __future__ import annotations
 from crm.contacts import search
 from crm.platform.errors import Conflict
 from crm.platform.i18n import tr
+from crm.platform.redaction import Identity, Replacement
 from crm.platform.text import fold
 
 ERASED_NAME = "Erased person"
@@ -81,3 +82,21 @@ def replacement_address(person_id: str) -> str:
     """What replaces an erased person's email address in notes and the email archive: a reserved
     (.invalid, RFC 2606) address that still tells which erased record it was."""
     return f"erased-{person_id.lower()}@erased.invalid"
+
+
+def identity(person: dict) -> Identity:
+    """How a person is written in other records: her name, address and phones (as dialled at home
+    too), for the person-data index and for erasure."""
+    if person.get("erased_at"):
+        return Identity()
+    phones = set().union(*(search.phone_terms(person.get(k)) for k in ("mobile", "landline")))
+    return Identity(
+        names=(person["name"],),
+        emails=(person["email"],) if person.get("email") else (),
+        phones=tuple(sorted(phones, key=len, reverse=True)),
+    )
+
+
+def replacement(person_id: str) -> Replacement:
+    """What an erasure writes where she was: her .invalid placeholder address, "[erased]" in text."""
+    return Replacement(email=replacement_address(person_id))

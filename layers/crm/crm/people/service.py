@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.booking.logins import revoke_login
-from crm.contacts import repository as contacts
+from crm.contacts import dependents
 from crm.contacts import service as contact_records
 from crm.people import repository as repo
 from crm.people import rules
+from crm.people.logins import revoke_login
 from crm.people.models import ConsentChange, ConsentEvent, Person, PersonFields, PersonPatch, Tag, TagFields
-from crm.platform import clock, idempotency, ids
+from crm.platform import clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr
+from crm.platform.redaction import Identity
 
 
 def _check_version(person: dict, expected_version: int | None) -> None:
@@ -21,13 +22,46 @@ def _check_version(person: dict, expected_version: int | None) -> None:
         raise PreconditionFailed(tr("the person changed since you read it; reload it and apply your change again"))
 
 
-def contact_for(tenant: str, person: dict) -> dict:
-    # A person outlives a deleted contact only as far as removing its own search terms goes.
-    return contacts.get_contact(tenant, person["contact_id"]) or {"id": person["contact_id"], "group_id": ""}
+def identity(tenant: str, person: dict) -> Identity:
+    """How she is written anywhere: as she is now, and as she was (a former address or name other
+    records may still hold), as her person-data index entry remembers it."""
+    return rules.identity(person).merged(personal_data.known_identity(tenant, person["id"], repo.place(tenant, person["id"])))
+
+
+def _indexed(tenant: str, person: dict) -> list[dynamo.Step]:
+    """Her record in the person-data index, under her id and every address she had."""
+    return personal_data.register_person(
+        tenant, person["id"], person["contact_id"], identity(tenant, person), repo.place(tenant, person["id"])
+    )
+
+
+def write(
+    tenant: str,
+    old: dict | None,
+    new: dict,
+    *,
+    event: dict | None = None,
+    index: list[dynamo.Step] | None = None,
+    claim: list[dynamo.Step] | None = None,
+) -> None:
+    """Create (old None) or replace a person, with what moves along: the search terms that make
+    her contact found by her, the contact's count of persons, and her person-data index entries
+    (`index`: other steps for them, e.g. an erasure's removal); `claim`: the request's idempotency
+    claim when it creates her or a consent event."""
+    terms = rules.terms(new)
+    steps = dependents.search_terms(tenant, new["contact_id"], new["id"], set((old or {}).get("search_terms") or []), terms)
+    if old is None:
+        steps += dependents.filed(tenant, new["contact_id"], "persons", +1)
+    repo.write_person(tenant, old, new, terms, event, [*steps, *(_indexed(tenant, new) if index is None else index)], claim or [])
+
+
+def lookup(tenant: str, person_id: str) -> dict | None:
+    """The person, or None (for callers to whom a missing person is no error)."""
+    return repo.get_person(tenant, person_id)
 
 
 def get(tenant: str, person_id: str) -> dict:
-    person = repo.get_person(tenant, person_id)
+    person = lookup(tenant, person_id)
     if person is None:
         raise NotFound(tr("no such person"))
     return person
@@ -45,7 +79,7 @@ def _event(person_id: str, change: ConsentChange, by: str, at: str) -> dict:
 
 def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     tenant, now = principal.tenant, clock.iso(clock.now())
-    contact = contact_records.get(tenant, contact_id)
+    contact_records.get(tenant, contact_id)
     person = {
         **fields.model_dump(exclude={"consent"}),
         "id": ids.new_id(),
@@ -59,7 +93,7 @@ def create(principal: Principal, contact_id: str, fields: PersonFields) -> dict:
     if fields.consent:
         person["consent"] = rules.consent_after(person, fields.consent.status, fields.consent.medium, principal.actor, now)
         event = _event(person["id"], fields.consent, principal.actor, now)
-    repo.write_person(tenant, contact, None, person, rules.terms(person), event, idempotency.claim(person["id"]))
+    write(tenant, None, person, event=event, claim=idempotency.claim(person["id"]))
     return person
 
 
@@ -79,7 +113,7 @@ def update(principal: Principal, person_id: str, patch: PersonPatch, expected_ve
     fields = PersonFields.model_validate({**_writable(old), **changes})
     new = {**old, **fields.model_dump(exclude={"consent"}), "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
     _close_old_login(tenant, old, new)
-    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new))
+    write(tenant, old, new)
     return new
 
 
@@ -101,7 +135,7 @@ def record_consent(principal: Principal, person_id: str, change: ConsentChange, 
     consent = rules.consent_after(old, change.status, change.medium, principal.actor, now)
     new = {**old, "consent": consent, "version": old["version"] + 1, "updated_at": now}
     event = _event(person_id, change, principal.actor, now)
-    repo.write_person(tenant, contact_for(tenant, old), old, new, rules.terms(new), event, idempotency.claim(event["id"]))
+    write(tenant, old, new, event=event, claim=idempotency.claim(event["id"]))
     return event
 
 
@@ -111,7 +145,10 @@ def delete(principal: Principal, person_id: str, expected_version: int) -> None:
     rules.ensure_not_erased(person)
     _check_version(person, expected_version)
     revoke_login(tenant, person)
-    repo.delete_person(tenant, contact_for(tenant, person), person, expected_version)
+    own = {personal_data.person(person_id), *(personal_data.address(e) for e in identity(tenant, person).emails)}
+    along = dependents.search_terms(tenant, person["contact_id"], person_id, set(person.get("search_terms") or []), set())
+    along += dependents.filed(tenant, person["contact_id"], "persons", -1)
+    repo.delete_person(tenant, person, expected_version, [*along, *personal_data.unregister(tenant, own, repo.place(tenant, person_id))])
 
 
 def find(

@@ -153,8 +153,9 @@ def query_all(
         args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def count(partition: tuple[str, str], index: str | None = None) -> int:
-    args: dict[str, Any] = {"KeyConditionExpression": Key(partition[0]).eq(partition[1]), "Select": "COUNT"}
+def count(partition: tuple[str, str], index: str | None = None, sort: ConditionBase | None = None) -> int:
+    condition = Key(partition[0]).eq(partition[1])
+    args: dict[str, Any] = {"KeyConditionExpression": condition & sort if sort is not None else condition, "Select": "COUNT"}
     if index:
         args["IndexName"] = index
     total = 0

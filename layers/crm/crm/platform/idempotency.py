@@ -46,6 +46,10 @@ from crm.platform.keys import tenant_key
 # retry window (24 h) with a margin.
 REQUEST_TTL, DELIVERY_TTL = 24 * 3600, 48 * 3600
 CLAIM = "CLAIM"
+# The id of the idempotency record the running request's answer is stored under (None outside
+# run_once): the person-data index lists it with the data the request wrote, so a GDPR erasure
+# purges the stored answer too.
+current_record: ContextVar[str | None] = ContextVar("current_record", default=None)
 
 
 @cache
@@ -74,7 +78,11 @@ def run_once(key: str, payload: Any, produce: Callable[[], Any], ttl: int = REQU
 
     @idempotent_function(data_keyword_argument="request", persistence_store=_store(), config=_config(ttl))
     def _run(request: dict) -> Any:
-        return produce()
+        token = current_record.set(_store()._get_hashed_idempotency_key(request))
+        try:
+            return produce()
+        finally:
+            current_record.reset(token)
 
     try:
         return _run(request={"key": key, "payload": payload})

@@ -1,9 +1,9 @@
-"""Booking-site customers' logins in the customer user pool: the one module that calls Cognito.
+"""A person's booking-site login in the customer user pool: the one module that calls Cognito.
 
 A login's username is the person's email address; its attributes tie it to one tenant, contact and
-person. The booking service opens logins (invitations); the people context revokes them (a person
-deleted or erased, their access withdrawn, their address changed). This module imports nothing of
-either context, so both depend on it and not on each other through it.
+person, so it belongs to the person: the people context revokes it (a person deleted or erased,
+their access withdrawn, their address changed), and the booking context, above it, opens it (an
+invitation).
 """
 
 from __future__ import annotations
