@@ -4,10 +4,13 @@ only the environment and permissions template.yaml gives it; the test's own code
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import pytest
 
 from infra import template
+from infra.s3_post_policy import enforce_presigned_post_policies
 from tests.support import iam
 from tests.support.lambdas import FUNCTIONS, forget_layer_state
 
@@ -45,6 +48,8 @@ def aws(monkeypatch):
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
+        # S3 checks a presigned POST's policy, moto does not: the functions sign with mock_aws's keys
+        enforce_presigned_post_policies({os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]})
         forget_layer_state()
         refs = local_refs()
         template.create_backing_resources(boto3.client, refs)
