@@ -48,8 +48,10 @@ def aws(monkeypatch):
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        # S3 checks a presigned POST's policy, moto does not: the functions sign with mock_aws's keys
-        enforce_presigned_post_policies({os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]})
+        # S3 checks a presigned POST's policy, moto does not. The functions sign with AWS_ENV's keys
+        # (their environment, tests/support/lambdas.py), the test's own code with mock_aws's.
+        signers = (AWS_ENV, os.environ)
+        enforce_presigned_post_policies({env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"] for env in signers})
         forget_layer_state()
         refs = local_refs()
         template.create_backing_resources(boto3.client, refs)
