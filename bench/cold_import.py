@@ -20,7 +20,7 @@ from infra import template
 from tests.conftest import AWS_ENV
 
 RUNS = 7
-HEAVY = ("numpy", "shapely", "reportlab", "babel")
+HEAVY = ("numpy", "shapely", "reportlab", "babel", "schwifty")
 BABEL_DATA = "babel locale data"  # Babel's CLDR data for a locale, loaded by the first format or plural rule
 FLOOR = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics, Tracer"
 PROBE = """
