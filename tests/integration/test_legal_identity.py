@@ -130,7 +130,9 @@ def test_contacts_are_found_by_siren_or_vat_number_the_sites_of_a_company_togeth
     assert found(siren="732 829 320") == [company["id"], site["id"]]
     assert found(vat_number=VAT) == [company["id"], site["id"]]  # a French VAT number is its SIREN's
     assert found(siren=SIREN, parent_id=company["id"]) == [site["id"]]
-    assert found(siren=SIREN, limit=1) == [company["id"]]
+    first = call("GET", "/contacts", query={"siren": SIREN, "limit": 1}).json
+    assert [c["id"] for c in first["items"]] == [company["id"]]
+    assert found(siren=SIREN, limit=1, cursor=first["next_cursor"]) == [site["id"]]
     assert found(vat_number="de 136695976") == [german["id"]]
     assert found(siren=SIREN, vat_number="FR40303265045") == []
     assert call("GET", "/contacts", query={"siren": SIREN}, role="resource").status == 200
