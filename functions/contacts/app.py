@@ -9,7 +9,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, folder, notes, readers, service
+from crm.contacts import attachments, folder, legal, notes, readers, service
+from crm.contacts.legal import LegalIdentity, LegalIdentityFields
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
@@ -38,6 +39,7 @@ from crm.contacts.models import (
 from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, respond
+from crm.platform.identifiers import PrefixedVatNumber, Siren
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
@@ -73,12 +75,24 @@ def list_contacts(
     reference: Annotated[str | None, Query(max_length=64)] = None,
     group_id: Annotated[str | None, Query(max_length=26)] = None,
     parent_id: Annotated[str | None, Query(max_length=26)] = None,
+    siren: Annotated[Siren | None, Query(description="Contacts with this SIREN (a company's sites share it)")] = None,
+    vat_number: Annotated[
+        PrefixedVatNumber | None, Query(description="Contacts with this VAT number (a French one: those with its SIREN)")
+    ] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ContactOut]:
     principal = api.principal()
     items, next_cursor = service.find(
-        principal, q=q, reference=reference, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor
+        principal,
+        q=q,
+        reference=reference,
+        group_id=group_id,
+        parent_id=parent_id,
+        siren=siren,
+        vat_number=vat_number,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
 
@@ -241,6 +255,20 @@ def get_settings():
 @api.route("PATCH", "/settings", roles=ADMINS, returns=Settings, if_match="required")
 def update_settings(body: SettingsPatch):
     current = service.update_settings(api.principal(), body, api.version())
+    return respond(current, version=current.version)
+
+
+@api.route("GET", "/settings/legal", roles=STAFF, returns=LegalIdentity)
+def get_legal_identity():
+    """The account's legal identity: what its invoices name as their seller."""
+    current = legal.legal_identity(api.principal().tenant)
+    return respond(current, version=current.version)
+
+
+@api.route("PUT", "/settings/legal", roles=ADMINS, returns=LegalIdentity, if_match="required")
+def put_legal_identity(body: LegalIdentityFields):
+    """Replace the account's legal identity (If-Match: "0" the first time); a field left out is not set."""
+    current = legal.update_legal_identity(api.principal().tenant, body, api.version())
     return respond(current, version=current.version)
 
 
