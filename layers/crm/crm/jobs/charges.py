@@ -93,7 +93,8 @@ def _priced_entries(tenant: str, field: str, entries: list[dict]) -> tuple[list[
     """Entered labour (field "labour") or mileage ("mileage") entries, each priced at its resource's
     or vehicle's current rate; an unknown or repeated resource or vehicle is a bad field."""
     kind, key, rate_name = ("resource", "resource_id", "cost_rate") if field == "labour" else ("vehicle", "vehicle_id", "mileage_rate")
-    errors, out = [], []
+    errors: list[FieldError] = []
+    out: list[dict] = []
     for n, entry in enumerate(entries):
         member = repo.get_member(tenant, kind, entry[key])
         if member is None:
@@ -128,8 +129,9 @@ def completion(
 ) -> tuple[dict, list[dynamo.Step]]:
     """What a completing job records (labour, mileage, its money at today's rates, the currency)
     and the summary writes for the completion's own transaction."""
+    labour_errors: list[FieldError] = []
     if labour is None:
-        recorded_labour, labour_errors = _from_log(tenant, job, at), []
+        recorded_labour = _from_log(tenant, job, at)
     else:
         recorded_labour, labour_errors = _priced_entries(tenant, "labour", [e.model_dump() for e in labour])
     recorded_mileage, mileage_errors = _priced_entries(tenant, "mileage", [e.model_dump() for e in mileage or []])

@@ -146,20 +146,20 @@ def _at_most(most: int):
 
 Quantity = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,7}(\.\d{1,3})?$"),
+    StringConstraints(pattern=r"^[0-9]{1,7}(\.[0-9]{1,3})?$"),
     AfterValidator(_positive),
     Field(description="A decimal string with up to 3 places, e.g. 1.5"),
 ]
 Km = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,4}(\.\d)?$"),
+    StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9])?$"),
     AfterValidator(_positive),
     AfterValidator(_at_most(5000)),
     Field(description="A decimal string with up to 1 place, e.g. 42.5"),
 ]
 TaxRate = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3})?$"),
+    StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,3})?$"),
     AfterValidator(_at_most(100)),
     Field(description="A percentage as a decimal string, e.g. 20 or 5.5"),
 ]
