@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, handler_latency, job_log, requests_per_route, search_at_scale
+from bench import cold_import, documents, handler_latency, job_log, job_money, requests_per_route, search_at_scale
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -55,6 +55,14 @@ MEASURES = [
         "own), of the whole handler and of the floor, a bare Query of one page of the site's GSI2 partition (newest first, Limit 50; "
         "for the deep page, `GSI2SK <` the last key shown).",
         job_log.measure,
+    ),
+    (
+        "A job's costs and a contact's money over a year (GET /jobs/{job_id}/costs, crm.jobs.charges.job_money)",
+        f"One tenant: a parent whose {job_money.SITES} sites completed {job_money.JOBS} jobs over a year (1 to 3 lines, labour, mileage), "
+        "each completion priced and its summary writes built by `crm.jobs.charges.completion`, batch-written. Per read: DynamoDB requests "
+        f"and items read; median (p90/median) of {job_money.REPETITIONS} interleaved rounds after {job_money.WARM_UP} warm-up, in-process "
+        "on moto, against its floor: a bare GetItem of the job (costs), a bare Query of the same summary partition and months (job_money).",
+        job_money.measure,
     ),
     (
         "Documents: PDF pages, XLSX rows, charts (crm.platform.pdf, exports, charts)",
