@@ -62,3 +62,21 @@ def booking_site_url() -> str:
 
     name = _env("BOOKING_SITE_URL_PARAMETER")
     return aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"].rstrip("/")
+
+
+@cache
+def stock_alerts_function_arn() -> str:
+    """The function the tenants' daily reorder alerts invoke (it re-arms itself with its own ARN)."""
+    return _env("STOCK_ALERTS_FUNCTION_ARN")
+
+
+@cache
+def stock_alerts_schedules() -> tuple[str, str, str]:
+    """(role ARN Scheduler assumes, schedule group, dead-letter queue ARN) of the reorder alerts."""
+    return _env("SCHEDULER_ROLE_ARN"), _env("SCHEDULE_GROUP"), _env("STOCK_ALERTS_DLQ_ARN")
+
+
+@cache
+def app_url() -> str:
+    """Where office users open the CRM (links in emails, e.g. to the reorder report)."""
+    return _env("APP_URL").rstrip("/")

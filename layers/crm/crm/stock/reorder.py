@@ -1,0 +1,71 @@
+"""The reorder report: every make/model (the company's own stock, or one location's where it has
+levels of its own) at or below its reorder point, with on hand, reserved, available and the
+suggested quantity. One Query of a sparse index that the movements keep: its cost grows with the
+items below their point, never with the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from crm.platform.exports import Column, Kind
+from crm.platform.i18n import Reader, tr
+from crm.stock import repository as repo
+from crm.stock import rules
+
+MAX_ROWS = 10_000  # a whole report (an export, an alert) reads at most this many lines
+
+
+def line(balance: dict) -> dict:
+    on_hand, reserved = repo.as_decimal(balance["on_hand"]), repo.as_decimal(balance["reserved"])
+    levels = balance["reorder"]
+    return {
+        "item_id": balance["item_id"],
+        "location": balance.get("location"),
+        "make": balance["make"],
+        "model": balance["model"],
+        "part_number": balance.get("part_number"),
+        "unit": balance["unit"],
+        "on_hand": float(on_hand),
+        "reserved": float(reserved),
+        "available": float(rules.available(on_hand, reserved)),
+        "reorder_point": float(levels["point"]),
+        "suggested_quantity": float(rules.suggested(levels, on_hand, reserved)),
+    }
+
+
+def page(tenant: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    found, next_cursor = repo.low(tenant, limit=limit, cursor=cursor, query={"reorder": True})
+    return [line(b) for b in found], next_cursor
+
+
+def reorder_report(tenant: str, filters: dict | None = None) -> list[dict]:
+    """Every line of the report (for the reports context and exports); `filters`: `location`
+    (one location's lines, or "company" for the company-wide ones)."""
+    wanted = (filters or {}).get("location")
+    return [r for r in every_line(tenant) if wanted is None or (r["location"] or "company") == wanted]
+
+
+def every_line(tenant: str) -> Iterator[dict]:
+    cursor, read = None, 0
+    while True:
+        rows, cursor = page(tenant, limit=200, cursor=cursor)
+        yield from rows
+        read += len(rows)
+        if cursor is None or read >= MAX_ROWS:
+            return
+
+
+def columns(reader: Reader) -> list[Column]:
+    """The report's columns, headed in the reader's language (CSV, XLSX, the reports context)."""
+    return [
+        Column("make", reader.text(tr("Make"))),
+        Column("model", reader.text(tr("Model"))),
+        Column("part_number", reader.text(tr("Part number"))),
+        Column("location", reader.text(tr("Location"))),
+        Column("unit", reader.text(tr("Unit"))),
+        Column("on_hand", reader.text(tr("On hand")), Kind.DECIMAL),
+        Column("reserved", reader.text(tr("Reserved")), Kind.DECIMAL),
+        Column("available", reader.text(tr("Available")), Kind.DECIMAL),
+        Column("reorder_point", reader.text(tr("Reorder point")), Kind.DECIMAL),
+        Column("suggested_quantity", reader.text(tr("Suggested quantity")), Kind.DECIMAL),
+    ]
