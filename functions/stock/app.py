@@ -21,6 +21,7 @@ from crm.stock import settings as stock_settings
 from crm.stock.models import (
     Alert,
     Balance,
+    DownloadLink,
     EquipmentUnit,
     Item,
     ItemFields,
@@ -233,6 +234,12 @@ def remove_part(job_id: str, part_id: str):
 def reorder_report(limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ReorderLine]:
     items, next_cursor = reorder.page(_tenant(), limit=limit, cursor=cursor)
     return Page(items=items, next_cursor=next_cursor)
+
+
+@api.route("GET", "/stock/reorder-report/export", roles=STAFF, returns=DownloadLink)
+def export_reorder_report(format: Annotated[Literal["csv", "xlsx"], Query()]):
+    """The whole reorder report as a CSV or XLSX file, in the caller's language: a download link."""
+    return respond(DownloadLink.model_validate(reorder.export_for(api.principal(), format)))
 
 
 @api.route("GET", "/stock/settings", roles=STAFF, returns=StockSettings)

@@ -185,3 +185,28 @@ def test_a_contact_holding_stock_is_not_deleted(places):
     assert refused.status == 409 and "stock" in refused.json["detail"]
     move(item_id=pump["id"], quantity=1, from_location=places["site"], reason="adjustment")
     assert call("DELETE", f"/contacts/{places['site_id']}", headers={"If-Match": '"1"'}).status == 204
+
+
+def test_the_reorder_report_downloads_as_csv_and_xlsx_in_the_readers_language(places, aws):
+    import io
+    from urllib.parse import unquote, urlparse
+
+    import boto3
+    import openpyxl
+
+    low = item(reorder={"point": 5, "quantity": 10})
+    move(item_id=low["id"], quantity=2.0, to_location=places["warehouse"], reason="purchase_receipt")
+    call("PATCH", "/settings", role="admin", body={"locale": "fr-FR"}, headers={"If-Match": '"0"'})
+
+    def download(file_format: str) -> bytes:
+        link = call("GET", "/stock/reorder-report/export", query={"format": file_format})
+        assert link.status == 200, link.body
+        key = unquote(urlparse(link.json["url"]).path).lstrip("/").removeprefix(aws["AttachmentsBucket"] + "/")
+        return boto3.client("s3").get_object(Bucket=aws["AttachmentsBucket"], Key=key)["Body"].read()
+
+    text = download("csv").decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.startswith("Marque;Modèle;") and "Seuil de réapprovisionnement" in header
+    assert row.startswith("Grundfos;Alpha2 25-40;") and "stock de l’entreprise" in row
+    sheet = openpyxl.load_workbook(io.BytesIO(download("xlsx"))).active
+    assert [c.value for c in sheet[2]][:2] == ["Grundfos", "Alpha2 25-40"] and sheet.cell(2, 10).value == 10

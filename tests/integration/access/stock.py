@@ -29,6 +29,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/jobs/{job_id}/parts/{part_id}"): STAFF_AND_RESOURCES,
     ("DELETE", "/jobs/{job_id}/parts/{part_id}"): STAFF_AND_RESOURCES,
     ("GET", "/stock/reorder-report"): STAFF,
+    ("GET", "/stock/reorder-report/export"): STAFF,
     ("GET", "/stock/settings"): STAFF,
     ("PATCH", "/stock/settings"): ADMINS,
     ("GET", "/stock/alerts"): STAFF,
@@ -38,6 +39,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/stock/items"): {"body": {"kind": "stock", "make": "Probe", "model": "P-1"}},
     ("PATCH", "/stock/items/{item_id}"): {"body": {"description": "probe"}, "headers": {"If-Match": '"1"'}},
     ("GET", "/stock/models"): {"query": {"make": "Grundfos"}},
+    ("GET", "/stock/reorder-report/export"): {"query": {"format": "csv"}},
     ("POST", "/stock/movements"): {
         "body": {"item_id": "{item_id}", "quantity": 1, "to_location": "contact:{contact_id}", "reason": "purchase_receipt"}
     },

@@ -235,3 +235,9 @@ class Alert(BaseModel):
     items: list[ReorderLine]
     sent_to: list[str] = []
     report_url: str
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_at: str
+    filename: str
