@@ -26,6 +26,7 @@ from crm.stock.models import (
     Item,
     ItemFields,
     ItemPatch,
+    LocationLevels,
     MakeOffer,
     ModelOffer,
     Movement,
@@ -89,6 +90,13 @@ def update_item(item_id: str, body: ItemPatch):
 @api.route("GET", "/stock/items/{item_id}/balances", roles=STAFF_AND_RESOURCES)
 def item_balances(item_id: str) -> Page[Balance]:
     return Page(items=views.item_balances(_tenant(), item_id))
+
+
+@api.route("PUT", "/stock/items/{item_id}/levels", roles=STAFF, returns=Balance)
+def set_location_levels(item_id: str, body: LocationLevels):
+    """Set (or clear) the item's reorder levels at one location."""
+    balance = views.set_levels(_tenant(), item_id, body.location, body.model_dump(mode="json")["reorder"])
+    return respond(Balance.model_validate(balance))
 
 
 @api.route("GET", "/stock/makes", roles=STAFF_AND_RESOURCES)

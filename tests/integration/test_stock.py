@@ -210,3 +210,18 @@ def test_the_reorder_report_downloads_as_csv_and_xlsx_in_the_readers_language(pl
     assert row.startswith("Grundfos;Alpha2 25-40;") and "stock de l’entreprise" in row
     sheet = openpyxl.load_workbook(io.BytesIO(download("xlsx"))).active
     assert [c.value for c in sheet[2]][:2] == ["Grundfos", "Alpha2 25-40"] and sheet.cell(2, 10).value == 10
+
+
+def test_a_location_with_levels_of_its_own_is_reported_on_its_own(places):
+    pump = item(reorder={"point": 2, "quantity": 10})
+    move(item_id=pump["id"], quantity=20, to_location=places["warehouse"], reason="purchase_receipt")
+    move(item_id=pump["id"], quantity=3, from_location=places["warehouse"], to_location=places["van"], reason="transfer")
+    levels = call("PUT", f"/stock/items/{pump['id']}/levels", body={"location": places["van"], "reorder": {"point": 4, "maximum": 6}})
+    assert levels.status == 200, levels.body
+    rows = call("GET", "/stock/reorder-report").json["items"]
+    # the van (3 <= 4, fill up to 6: 3), not the company's 20 (> 2)
+    assert [(r["location"], r["available"], r["suggested_quantity"]) for r in rows] == [(places["van"], 3, 3)]
+    call("PUT", f"/stock/items/{pump['id']}/levels", body={"location": places["van"], "reorder": None})
+    assert call("GET", "/stock/reorder-report").json["items"] == []
+    bad = call("PUT", f"/stock/items/{pump['id']}/levels", body={"location": "van-1", "reorder": {"point": -1}})
+    assert bad.status == 422 and {e["field"] for e in bad.json["errors"]} >= {"location", "reorder.point"}

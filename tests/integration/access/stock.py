@@ -13,6 +13,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/stock/items/{item_id}"): STAFF_AND_RESOURCES,
     ("PATCH", "/stock/items/{item_id}"): STAFF,
     ("GET", "/stock/items/{item_id}/balances"): STAFF_AND_RESOURCES,
+    ("PUT", "/stock/items/{item_id}/levels"): STAFF,
     ("GET", "/stock/items/{item_id}/units/{serial}"): STAFF_AND_RESOURCES,
     ("GET", "/stock/items/{item_id}/units/{serial}/movements"): STAFF,
     ("GET", "/stock/makes"): STAFF_AND_RESOURCES,
@@ -40,6 +41,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PATCH", "/stock/items/{item_id}"): {"body": {"description": "probe"}, "headers": {"If-Match": '"1"'}},
     ("GET", "/stock/models"): {"query": {"make": "Grundfos"}},
     ("GET", "/stock/reorder-report/export"): {"query": {"format": "csv"}},
+    ("PUT", "/stock/items/{item_id}/levels"): {"body": {"location": "contact:{contact_id}", "reorder": {"point": 1, "quantity": 2}}},
     ("POST", "/stock/movements"): {
         "body": {"item_id": "{item_id}", "quantity": 1, "to_location": "contact:{contact_id}", "reason": "purchase_receipt"}
     },

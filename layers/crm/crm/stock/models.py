@@ -92,6 +92,14 @@ class Item(BaseModel):
     created_at: str
 
 
+class LocationLevels(BaseModel):
+    """Reorder levels of an item at one location (a van's own minimum, a warehouse's), besides the item's company-wide ones."""
+
+    model_config = STRICT
+    location: LocationRef
+    reorder: ReorderLevels | None = Field(description="null: the location has no levels of its own")
+
+
 class MakeOffer(BaseModel):
     make: str
 

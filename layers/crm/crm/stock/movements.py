@@ -51,6 +51,7 @@ class Change:
     item: dict
     on_hand: dict[str, Decimal] = field(default_factory=dict)
     reserved: dict[str, Decimal] = field(default_factory=dict)
+    levels: dict[str, dict | None] = field(default_factory=dict)  # a location's own reorder levels, set
 
 
 def _balance(item: dict, location: str | None, stored: dict | None) -> dict:
@@ -90,7 +91,7 @@ def _short(item: dict, location: str, on_hand: Decimal) -> Conflict:
 def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.Step]:
     """Read the balances the change moves (and the item's total), check them, and give the
     conditional writes of their new values, with the contacts' counts of stock held there."""
-    locations = sorted(set(change.on_hand) | set(change.reserved))
+    locations = sorted(set(change.on_hand) | set(change.reserved) | set(change.levels))
     stored = repo.balances(tenant, change.item["id"], [*locations, None])
     allow_negative = bool(settings.get("allow_negative"))
     steps: list[dynamo.Step] = []
@@ -104,6 +105,8 @@ def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.S
             raise _short(change.item, location, old["on_hand"])
         reserved = max(old["reserved"] + d_reserved, Decimal(0))
         new = {**old, "on_hand": on_hand, "reserved": reserved, "version": old["version"] + 1}
+        if location in change.levels:
+            new["reorder"] = change.levels[location]
         new["low"] = rules.below_point(new.get("reorder"), on_hand, reserved)
         steps.append(repo.balance_put(tenant, new, old["version"] or None))
         if held(settings, location):
@@ -118,6 +121,14 @@ def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.S
         total |= {"version": version + 1, "low": rules.below_point(total.get("reorder"), total["on_hand"], total["reserved"])}
         steps.append(repo.balance_put(tenant, total, version or None))
     return steps
+
+
+def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) -> dict:
+    """Give an item reorder levels of its own at one location (None: none); returns the balance there."""
+    item = catalogue.item(tenant, item_id)
+    check_location(tenant, location, "location")
+    apply(tenant, Change(item, levels={location: {k: v for k, v in levels.items() if v is not None} if levels else None}), list)
+    return repo.balances(tenant, item_id, [location])[location]
 
 
 def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]]) -> None:

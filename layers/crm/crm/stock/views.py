@@ -7,11 +7,11 @@ from datetime import datetime
 
 from crm.contacts import service as contacts
 from crm.jobs import catalog as jobs_catalog
-from crm.platform import clock, pagination
+from crm.platform import clock, dynamo, pagination
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, invalid
 from crm.platform.i18n import tr
-from crm.stock import catalogue, reorder
+from crm.stock import catalogue, movements, reorder
 from crm.stock import repository as repo
 
 MAX_FAMILY = 100  # a parent's children merged into one list of movements, besides itself
@@ -37,8 +37,13 @@ def stock_at(principal: Principal, kind: str, location_id: str, *, limit: int, c
 
 
 def item_balances(tenant: str, item_id: str) -> list[dict]:
+    """The item's balance at every location holding or expecting some, or with levels of its own."""
     catalogue.item(tenant, item_id)
-    return [_balance(b) for b in repo.balances_of_item(tenant, item_id) if b["on_hand"] or b["reserved"]]
+    return [_balance(b) for b in repo.balances_of_item(tenant, item_id) if b["on_hand"] or b["reserved"] or b.get("reorder")]
+
+
+def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) -> dict:
+    return _balance(dynamo.from_item(movements.set_levels(tenant, item_id, location, levels)))
 
 
 def equipment_at(principal: Principal, contact_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
