@@ -72,9 +72,12 @@ def update(tenant: str, patch: StockSettingsPatch, expected_version: int) -> Sto
         if repo.holds_any(tenant, f"contact:{contact_id}"):
             raise Conflict(tr("contact {id} holds stock; move it out before changing whether it is a warehouse", id=contact_id))
     repo.put_settings(tenant, new, expected_version)
-    before, after = recurrence(current), recurrence(new)
-    if after is None and before is not None:
-        scheduling.disarm(series(tenant), target().group)
-    elif after is not None and after != before:
+    # Every save re-arms the alert (or disarms it): a series whose armed runs were lost (all failed
+    # past Scheduler's retries) is whole again once an admin saves the settings.
+    after = recurrence(new)
+    if after is None:
+        if recurrence(current) is not None:
+            scheduling.disarm(series(tenant), target().group)
+    else:
         scheduling.replace(series(tenant), after, target(), {"tenant": tenant})
     return view(new)
