@@ -225,3 +225,12 @@ def test_a_location_with_levels_of_its_own_is_reported_on_its_own(places):
     assert call("GET", "/stock/reorder-report").json["items"] == []
     bad = call("PUT", f"/stock/items/{pump['id']}/levels", body={"location": "van-1", "reorder": {"point": -1}})
     assert bad.status == 422 and {e["field"] for e in bad.json["errors"]} >= {"location", "reorder.point"}
+
+
+def test_a_deleted_warehouse_leaves_the_stock_settings(places, aws):
+    from tests.support.events import deliver
+
+    warehouse_id = places["warehouse"].split(":")[1]
+    assert call("DELETE", f"/contacts/{warehouse_id}", headers={"If-Match": '"1"'}).status == 204
+    deliver(aws)
+    assert call("GET", "/stock/settings").json["warehouses"] == []

@@ -81,3 +81,19 @@ def update(tenant: str, patch: StockSettingsPatch, expected_version: int) -> Sto
     else:
         scheduling.replace(series(tenant), after, target(), {"tenant": tenant})
     return view(new)
+
+
+def forget_contact(tenant: str, contact_id: str) -> None:
+    """A deleted contact is no warehouse any more (ContactDeleted; it held no stock, or its deletion
+    would have been refused; the ledger keeps its movements). Idempotent."""
+    for _ in range(5):
+        current = stored(tenant)
+        if contact_id not in current["warehouses"]:
+            return
+        new = {**current, "warehouses": [w for w in current["warehouses"] if w != contact_id], "version": current["version"] + 1}
+        try:
+            repo.put_settings(tenant, new, current["version"])
+            return
+        except PreconditionFailed:
+            continue  # changed meanwhile: read again
+    raise PreconditionFailed(tr("the stock settings kept changing; retry"))
