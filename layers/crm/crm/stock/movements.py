@@ -74,8 +74,9 @@ def _balance(item: dict, location: str | None, stored: dict | None) -> dict:
     return base
 
 
-def _short(item: dict, location: str, on_hand: Decimal) -> Conflict:
-    error = FieldError("quantity", tr("{on_hand} on hand at {location}", on_hand=str(on_hand), location=location))
+def _short(item: dict, location: str, quantity: Decimal) -> Conflict:
+    on_hand = rules.shown(quantity)
+    error = FieldError("quantity", tr("{on_hand} on hand at {location}", on_hand=on_hand, location=location))
     return Conflict(
         tr(
             "not enough {make} {model} at {location}: {on_hand} on hand",

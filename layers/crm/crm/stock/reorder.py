@@ -30,11 +30,11 @@ def line(balance: dict) -> dict:
         "model": balance["model"],
         "part_number": balance.get("part_number"),
         "unit": balance["unit"],
-        "on_hand": float(on_hand),
-        "reserved": float(reserved),
-        "available": float(rules.available(on_hand, reserved)),
-        "reorder_point": float(levels["point"]),
-        "suggested_quantity": float(rules.suggested(levels, on_hand, reserved)),
+        "on_hand": rules.number(on_hand),
+        "reserved": rules.number(reserved),
+        "available": rules.number(rules.available(on_hand, reserved)),
+        "reorder_point": rules.number(repo.as_decimal(levels["point"])),
+        "suggested_quantity": rules.number(rules.suggested(levels, on_hand, reserved)),
     }
 
 

@@ -33,6 +33,16 @@ def quantity(value: float | int | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001")).normalize() + 0
 
 
+def shown(value: Decimal) -> str:
+    """A quantity as a person reads it: 12, 2.5 (never 12.0 or 1.2E+1)."""
+    return format(value.normalize() + 0, "f")
+
+
+def number(value: Decimal) -> int | float:
+    """A quantity for JSON: a whole number as an integer."""
+    return int(value) if whole(value) else float(value)
+
+
 def whole(value: Decimal) -> bool:
     return value == value.to_integral_value()
 
