@@ -132,10 +132,10 @@ def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) ->
     return repo.balances(tenant, item_id, [location])[location]
 
 
-def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]]) -> None:
+def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]], settings: dict | None = None) -> None:
     """Write `change` with the steps `also()` gives, all or nothing; a lost race on a balance reads
-    it again (with jitter) and retries."""
-    settings = stock_settings.stored(tenant)
+    it again (with jitter) and retries. `settings`: the stock settings, when the caller read them."""
+    settings = settings if settings is not None else stock_settings.stored(tenant)
     for attempt in range(ATTEMPTS):
         steps = [*also(), *_balance_steps(tenant, settings, change)]
         try:
@@ -262,7 +262,7 @@ def post(
         # The request's idempotency claim first: when it fails, its answer is the first attempt's movement.
         return [*idempotency.claim(movement_id), *also, *marked, *repo.movement_writes(tenant, movement), *unit]
 
-    apply(tenant, change, steps)
+    apply(tenant, change, steps, settings)
     return {k: v for k, v in movement.items() if v is not None and k != "unit_before"}
 
 
