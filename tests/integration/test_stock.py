@@ -234,3 +234,13 @@ def test_a_deleted_warehouse_leaves_the_stock_settings(places, aws):
     assert call("DELETE", f"/contacts/{warehouse_id}", headers={"If-Match": '"1"'}).status == 204
     deliver(aws)
     assert call("GET", "/stock/settings").json["warehouses"] == []
+
+
+def test_a_purchase_order_line_is_received_once(places):
+    from crm.stock import movements
+
+    pump = item()
+    first = movements.receive("t1", item_id=pump["id"], quantity=6, location=places["warehouse"], by="finance", source="PO-000012#1")
+    again = movements.receive("t1", item_id=pump["id"], quantity=6, location=places["warehouse"], by="finance", source="PO-000012#1")
+    assert first is not None and first["reason"] == "purchase_receipt" and again is None
+    assert on_hand(pump["id"], places["warehouse"]) == 6

@@ -68,12 +68,12 @@ def run(tenant: str, at: datetime) -> str:
     new = [r for r in rows if _key(r) not in seen]
     settings = stock_settings.stored(tenant)
     report_url = f"{env.app_url()}{REPORT_PATH}"
-    alert: dict[str, Any] = {"id": alert_id, "at": alert_id, "items": new, "sent_to": [], "report_url": report_url}
+    alert: dict[str, Any] = {"id": alert_id, "at": alert_id, "items": new, "report_url": report_url}
     low = sorted(_key(r) for r in rows)
     if not new:
         alert["status"] = "nothing_new"
     elif settings["alert_recipients"]:
-        alert |= {"status": "sent", "sent_to": settings["alert_recipients"]}
+        alert["status"] = "sent"
         email = mailer.Email(
             to=settings["alert_recipients"],
             compose=lambda reader: compose(new, report_url, reader),
@@ -86,7 +86,7 @@ def run(tenant: str, at: datetime) -> str:
                 return "sent"
         except (env.MissingSetting, ClientError):  # no mail set up (no sender, SES refuses it): recorded all the same
             pass
-        alert |= {"status": "recorded_without_email", "sent_to": []}
+        alert["status"] = "recorded_without_email"
     else:
         alert["status"] = "recorded_without_email"
     try:

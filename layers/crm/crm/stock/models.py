@@ -240,8 +240,9 @@ class Alert(BaseModel):
     id: str
     at: str
     status: Literal["sent", "nothing_new", "recorded_without_email"]
-    items: list[ReorderLine]
-    sent_to: list[str] = []
+    items: list[ReorderLine] = Field(
+        description="the lines that newly crossed their reorder point (who was emailed: the archive, GET /emails)"
+    )
     report_url: str
 
 

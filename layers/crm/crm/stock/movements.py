@@ -332,3 +332,27 @@ def reverse(tenant: str, user_id: str, movement_id: str, note: str | None) -> di
         note=note,
         reverses=original,
     )
+
+
+def receive(tenant: str, *, item_id: str, quantity: float | int | Decimal, location: str, by: str, source: str) -> dict | None:
+    """Stock received into `location` from outside (for finance: a delivered purchase order line),
+    once per `source` (e.g. "PO-000012#3"): a second call with the same source moves nothing and
+    answers None. Raises Invalid for an unknown item or location, or a bad quantity."""
+    item = catalogue.referenced(tenant, item_id)
+    amount = amount_of(item, float(quantity), None)
+    check_location(tenant, location, "location")
+    try:
+        return post(
+            tenant,
+            item,
+            amount=amount,
+            serial=None,
+            source=None,
+            destination=location,
+            reason="purchase_receipt",
+            by=by,
+            note=source,
+            also=[repo.receipt_marker(tenant, source)],
+        )
+    except repo.AlreadyReceived:
+        return None

@@ -434,3 +434,13 @@ def alerts(tenant: str, *, limit: int, cursor: str | None, query: dict) -> tuple
 
 def as_decimal(value) -> Decimal:
     return Decimal(str(value or 0))
+
+
+class AlreadyReceived(Conflict):
+    """A receipt from this source (a purchase order line) was posted already."""
+
+
+def receipt_marker(tenant: str, source: str) -> dynamo.Step:
+    """Written with a receipt from another context's document line: the same line posts once."""
+    item = {"PK": tenant_key(tenant, "SRECEIPT", source), "SK": "RECEIPT"}
+    return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), AlreadyReceived(tr("this receipt was already posted"))
