@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
@@ -40,6 +41,16 @@ from crm.stock.models import (
     StockSettingsPatch,
 )
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.STOCK_ALERTS_FUNCTION_ARN,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+)
 api = Api("stock", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]

@@ -3,17 +3,25 @@ occurrence, crm.platform.scheduling); emails what newly crossed its reorder poin
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from crm.platform import idempotency
+from crm.platform import idempotency, settings
 from crm.stock import alerts
 
-logger, metrics, tracer = Logger(service="stock_alerts"), Metrics(service="stock_alerts"), Tracer(service="stock_alerts")
+logger, metrics = Logger(service="stock_alerts"), Metrics(service="stock_alerts")
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.MAIL_FROM,
+    settings.APP_URL,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     idempotency.bind(context)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from crm.contacts.events import ContactDeleted
 from crm.jobs.events import JobCompleted
+from crm.platform import settings
 from crm.platform.subscriber import Subscriber
 from crm.stock import parts
 from crm.stock import settings as stock_settings
 
+settings.require(settings.TABLE_NAME)
 subscriber = Subscriber("stock_events")
 
 
