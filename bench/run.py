@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, handler_latency, job_log, job_money, requests_per_route, search_at_scale
+from bench import cold_import, documents, handler_latency, job_log, job_money, requests_per_route, search_at_scale, stock
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -55,6 +55,19 @@ MEASURES = [
         "own), of the whole handler and of the floor, a bare Query of one page of the site's GSI2 partition (newest first, Limit 50; "
         "for the deep page, `GSI2SK <` the last key shown).",
         job_log.measure,
+    ),
+    (
+        "Stock (StockFunction): requests per route, the reorder report at scale, concurrent movements",
+        "Each route once, in-process with a real API Gateway event, on a tenant with a warehouse, a van, a site, a job, stock and "
+        "equipment items, movements and parts; counted on botocore's `before-call` event (reads by id before a write: the item, "
+        "its locations, the stock settings; the balances in one BatchGetItem). The reorder report: "
+        f"{stock.CATALOGUE:,} catalogue items with a reorder point, {stock.LOW} of them at or below it, loaded with the product's "
+        "own create and receipt code (collected transactions batch-written, `bench/bulk.py`); the first page (limit 50) through "
+        f"the whole handler against a bare Query of one page of the sparse index, median (p90/median) of {stock.REPETITIONS} "
+        f"interleaved rounds after {stock.WARM_UP} warm-up, in-process on moto (one partition per Query, `bench/partitions.py`). "
+        f"{stock.CONCURRENT} threads posting a transfer of 1 from a balance of {stock.CONCURRENT} at once, moto's requests "
+        "serialised as DynamoDB applies them.",
+        stock.measure,
     ),
     (
         "A job's costs and a contact's money over a year (GET /jobs/{job_id}/costs, crm.jobs.charges.job_money)",

@@ -80,7 +80,16 @@ def world(stack) -> dict[str, str]:
         f"/contacts/{contact['id']}/slas",
         json={"name": "Same day", "constraints": [{"kind": "time", "rule": "complete_before", "minutes": 480}]},
     )
-    job = office.send("POST", "/jobs", json={"contact_id": contact["id"], "job_type_id": job_type["id"]})
+    job = office.send("POST", "/jobs", json={"contact_id": contact["id"], "job_type_id": job_type["id"], "vehicle_id": vehicle["id"]})
+    item = office.send(
+        "POST", "/stock/items", json={"kind": "stock", "make": "Grundfos", "model": "Alpha2", "reorder": {"point": 5, "quantity": 10}}
+    )
+    boiler = office.send("POST", "/stock/items", json={"kind": "equipment", "make": "Viessmann", "model": "Vitodens"})
+    receipt = {"item_id": item["id"], "quantity": 3, "to_location": f"vehicle:{vehicle['id']}", "reason": "purchase_receipt"}
+    movement = office.send("POST", "/stock/movements", json=receipt)
+    unit = {"item_id": boiler["id"], "serial": "SN-1", "to_location": f"contact:{contact['id']}", "reason": "purchase_receipt"}
+    office.send("POST", "/stock/movements", json=unit)
+    part = office.send("POST", f"/jobs/{job['id']}/parts", json={"kind": "planned", "item_id": item["id"], "quantity": 1})
     slug = "fuzz-site"
     site = {"slug": slug, "job_type_ids": [job_type["id"]], "notify_email": "office@fuzz.example"}
     office.send("PUT", f"/contacts/{contact['id']}/booking-site", json=site, headers={"If-Match": '"0"'})
@@ -105,6 +114,10 @@ def world(stack) -> dict[str, str]:
         "vehicle_id": vehicle["id"],
         "sla_id": sla["id"],
         "job_id": job["id"],
+        "item_id": item["id"],
+        "movement_id": movement["id"],
+        "serial": "SN-1",
+        "part_id": part["id"],
         "slug": slug,
         "attachment_id": attachment["id"],
         "customer_token": customer,

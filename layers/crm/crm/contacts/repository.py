@@ -227,7 +227,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained([*steps, *also])
 
 
-DEPENDENT_KINDS = ("children", "persons", "jobs")
+DEPENDENT_KINDS = ("children", "persons", "jobs", "stock")
 
 
 def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:
@@ -243,7 +243,7 @@ def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step
 
 def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
     """For another context's transaction that files (+1) or removes (-1) a record under a contact
-    (kind: persons, jobs): the contact must exist, and its count of them moves in step, so a
+    (kind: persons, jobs, stock: an item's balance at the contact): the contact must exist, and its count of them moves in step, so a
     deletion of the contact cannot race them (it is conditional on every count being 0)."""
     if kind not in DEPENDENT_KINDS or kind == "children":
         raise ValueError(f"{kind!r} is not something other contexts file under a contact")

@@ -215,6 +215,7 @@ def _counted(n: int, kind: str) -> str:
         "children": tr_n("{count} child contact", "{count} child contacts", n, count=n),
         "persons": tr_n("{count} person", "{count} persons", n, count=n),
         "jobs": tr_n("{count} job", "{count} jobs", n, count=n),
+        "stock": tr_n("{count} item in stock", "{count} items in stock", n, count=n),
     }[kind]
 
 

@@ -24,6 +24,8 @@ SCHEDULES_DLQ_ARN = "SCHEDULES_DLQ_ARN"  # where Scheduler puts a one-off schedu
 CUSTOMER_USER_POOL_ID = "CUSTOMER_USER_POOL_ID"
 BOOKING_SITE_URL_PARAMETER = "BOOKING_SITE_URL_PARAMETER"
 EVENT_BUS_NAME = "EVENT_BUS_NAME"
+STOCK_ALERTS_FUNCTION_ARN = "STOCK_ALERTS_FUNCTION_ARN"  # the function each tenant's daily reorder alert invokes
+APP_URL = "APP_URL"  # where office users open the CRM (links in emails)
 
 # Cached SSM values are read again after this long (the booking site's URL changes with its domain).
 PARAMETER_MAX_AGE = 300
@@ -96,3 +98,18 @@ def booking_site_url() -> str:
 
     value = parameters.get_parameter(_env(BOOKING_SITE_URL_PARAMETER), max_age=PARAMETER_MAX_AGE)
     return str(value).rstrip("/")
+
+
+def stock_alerts_function_arn() -> str:
+    """The function the tenants' daily reorder alerts invoke (it re-arms itself with its own ARN)."""
+    return _env(STOCK_ALERTS_FUNCTION_ARN)
+
+
+def stock_alerts_schedules() -> tuple[str, str, str]:
+    """(role ARN Scheduler assumes, schedule group, dead-letter queue ARN) of the reorder alerts."""
+    return _env(SCHEDULER_ROLE_ARN), _env(SCHEDULE_GROUP), schedules_dead_letter_arn()
+
+
+def app_url() -> str:
+    """Where office users open the CRM (links in emails, e.g. to the reorder report)."""
+    return _env(APP_URL).rstrip("/")

@@ -1,0 +1,358 @@
+"""The movement ledger: each movement and the balances it changes in one transaction, on
+condition that each balance is still the one read (a lost race reads again), never below zero
+unless the tenant allows negative stock; an equipment unit moves only from where it is. A
+movement is never edited: a counter-movement reverses it, once."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from crm.contacts import dependents
+from crm.contacts import service as contacts
+from crm.jobs import catalog as jobs_catalog
+from crm.platform import clock, dynamo, idempotency, ids
+from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
+from crm.platform.i18n import tr
+from crm.stock import catalogue, rules
+from crm.stock import repository as repo
+from crm.stock import settings as stock_settings
+from crm.stock.models import MovementCreate
+
+ATTEMPTS = 40  # lost races on one balance before a 503 (20 movements at once on one balance all land)
+
+
+def check_location(tenant: str, location: str, field: str) -> rules.Location:
+    """A location named by a request: an existing contact or vehicle of the account, else a 422 on `field`."""
+    where = rules.Location.parse(location)
+    if where.kind == "contact":
+        if contacts.lookup(tenant, where.id) is None:
+            raise invalid(field, tr("is not a contact of this account"))
+    else:
+        jobs_catalog.referenced(tenant, "vehicle", where.id, field)
+    return where
+
+
+def held(settings: dict, location: str | None) -> bool:
+    """Whether stock at `location` is the company's own (a van, or a contact set as a warehouse)."""
+    if location is None:
+        return False
+    where = rules.Location.parse(location)
+    return where.kind == "vehicle" or where.id in settings.get("warehouses", [])
+
+
+@dataclass
+class Change:
+    """What a write does to an item's balances: deltas per location (on hand, reserved)."""
+
+    item: dict
+    on_hand: dict[str, Decimal] = field(default_factory=dict)
+    reserved: dict[str, Decimal] = field(default_factory=dict)
+    levels: dict[str, dict | None] = field(default_factory=dict)  # a location's own reorder levels, set
+
+
+def _balance(item: dict, location: str | None, stored: dict | None) -> dict:
+    base = {
+        "item_id": item["id"],
+        "location": location,
+        "make": item["make"],
+        "model": item["model"],
+        "part_number": item.get("part_number"),
+        "unit": item["unit"],
+        "on_hand": Decimal(0),
+        "reserved": Decimal(0),
+        "version": 0,
+    }
+    if stored:
+        base |= {"on_hand": repo.as_decimal(stored.get("on_hand")), "reserved": repo.as_decimal(stored.get("reserved"))}
+        base |= {"version": int(stored["version"]), "reorder": stored.get("reorder")}
+    if location is None:
+        base["reorder"] = item.get("reorder")
+    return base
+
+
+def _short(item: dict, location: str, quantity: Decimal) -> Conflict:
+    on_hand = rules.shown(quantity)
+    error = FieldError("quantity", tr("{on_hand} on hand at {location}", on_hand=on_hand, location=location))
+    return Conflict(
+        tr(
+            "not enough {make} {model} at {location}: {on_hand} on hand",
+            make=item["make"],
+            model=item["model"],
+            location=location,
+            on_hand=str(on_hand),
+        ),
+        [error],
+    )
+
+
+def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.Step]:
+    """Read the balances the change moves (and the item's total), check them, and give the
+    conditional writes of their new values, with the contacts' counts of stock held there."""
+    locations = sorted(set(change.on_hand) | set(change.reserved) | set(change.levels))
+    stored = repo.balances(tenant, change.item["id"], [*locations, None])
+    allow_negative = bool(settings.get("allow_negative"))
+    steps: list[dynamo.Step] = []
+    total = _balance(change.item, None, stored.get(None))
+    total_moved = False
+    for location in locations:
+        old = _balance(change.item, location, stored.get(location))
+        d_on_hand, d_reserved = change.on_hand.get(location, Decimal(0)), change.reserved.get(location, Decimal(0))
+        on_hand = rules.after(old["on_hand"], d_on_hand, allow_negative)
+        if on_hand is None:
+            raise _short(change.item, location, old["on_hand"])
+        reserved = max(old["reserved"] + d_reserved, Decimal(0))
+        new = {**old, "on_hand": on_hand, "reserved": reserved, "version": old["version"] + 1}
+        if location in change.levels:
+            new["reorder"] = change.levels[location]
+        new["low"] = rules.below_point(new.get("reorder"), on_hand, reserved)
+        steps.append(repo.balance_put(tenant, new, old["version"] or None))
+        if held(settings, location):
+            total["on_hand"] += on_hand - old["on_hand"]
+            total["reserved"] += reserved - old["reserved"]
+            total_moved = True
+        where = rules.Location.parse(location)
+        if where.kind == "contact" and (old["on_hand"] == 0) != (on_hand == 0):
+            steps += dependents.filed(tenant, where.id, "stock", +1 if on_hand != 0 else -1)
+    if total_moved:
+        version = total["version"]
+        total |= {"version": version + 1, "low": rules.below_point(total.get("reorder"), total["on_hand"], total["reserved"])}
+        steps.append(repo.balance_put(tenant, total, version or None))
+    return steps
+
+
+def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) -> dict:
+    """Give an item reorder levels of its own at one location (None: none); returns the balance there."""
+    item = catalogue.item(tenant, item_id)
+    check_location(tenant, location, "location")
+    apply(tenant, Change(item, levels={location: {k: v for k, v in levels.items() if v is not None} if levels else None}), list)
+    return repo.balances(tenant, item_id, [location])[location]
+
+
+def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]], settings: dict | None = None) -> None:
+    """Write `change` with the steps `also()` gives, all or nothing; a lost race on a balance reads
+    it again (with jitter) and retries. `settings`: the stock settings, when the caller read them."""
+    settings = settings if settings is not None else stock_settings.stored(tenant)
+    for attempt in range(ATTEMPTS):
+        steps = [*also(), *_balance_steps(tenant, settings, change)]
+        try:
+            repo.transact(steps)
+            return
+        except repo.LostRace:
+            time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not a secret
+    raise repo.busy_balance()
+
+
+# ---------------------------------------------------------------- posting
+
+
+def _unit_status(settings: dict, movement: dict) -> str:
+    to, came_from = movement.get("to_location"), movement.get("from_location")
+    if to is None:
+        return "scrapped"
+    if not held(settings, to):
+        return "in_service"
+    return "removed" if came_from and not held(settings, came_from) and came_from.startswith("contact:") else "in_stock"
+
+
+def _unit_steps(tenant: str, settings: dict, item: dict, movement: dict, unit_fields: dict, restore: dict | None) -> list[dynamo.Step]:
+    """The unit moved: from where it is (or into the books, once), with its status after; its
+    previous state is kept on the movement so a reversal restores it."""
+    serial, source = movement["serial"], movement.get("from_location")
+    unit = repo.get_unit(tenant, item["id"], serial)
+    if source is None and unit is not None and unit.get("location"):
+        raise Conflict(
+            tr("serial {serial} is already at {location}", serial=serial, location=unit["location"]),
+            [FieldError("serial", tr("already at {location}", location=unit["location"]))],
+        )
+    if source is not None and (unit is None or unit.get("location") != source):
+        where = unit.get("location") if unit else None
+        message = tr("serial {serial} is not at {location}", serial=serial, location=source)
+        raise Conflict(message, [FieldError("serial", tr("is at {location}", location=where) if where else tr("is at no location"))])
+    movement["unit_before"] = {k: unit.get(k) for k in ("status", "installed_on", "warranty_end")} if unit else None
+    status = restore.get("status") if restore else _unit_status(settings, movement)
+    new = {
+        **(unit or {}),
+        "item_id": item["id"],
+        "serial": serial,
+        "make": item["make"],
+        "model": item["model"],
+        "location": movement.get("to_location"),
+        "status": status,
+        "version": (unit["version"] if unit else 0) + 1,
+    }
+    if restore:
+        new |= {k: restore.get(k) for k in ("installed_on", "warranty_end")}
+    elif status == "in_service":
+        new["installed_on"] = unit_fields.get("installed_on") or clock.now().date().isoformat()
+    if unit_fields.get("warranty_end"):
+        new["warranty_end"] = unit_fields["warranty_end"]
+    moved_meanwhile = Conflict(tr("serial {serial} moved meanwhile; reload it", serial=serial))
+    return [repo.unit_put(tenant, new, unit["version"] if unit else None, moved_meanwhile)]
+
+
+def amount_of(item: dict, quantity: float | None, serial: str | None) -> Decimal:
+    if item["kind"] == "equipment":
+        errors = []
+        if serial is None:
+            errors.append(FieldError("serial", tr("equipment moves one unit at a time, by serial")))
+        if quantity not in (None, 1):
+            errors.append(FieldError("quantity", tr("a unit moves by itself: leave out the quantity or send 1")))
+        if errors:
+            raise invalid_fields(errors)
+        return Decimal(1)
+    if serial is not None:
+        raise invalid("serial", tr("only equipment has serial numbers"))
+    if quantity is None:
+        raise invalid("quantity", tr("is required for a stock item"))
+    amount = rules.quantity(quantity)
+    catalogue.whole_units(item, amount)
+    return amount
+
+
+def post(
+    tenant: str,
+    item: dict,
+    *,
+    amount: Decimal,
+    serial: str | None,
+    source: str | None,
+    destination: str | None,
+    reason: str,
+    by: str,
+    job_id: str | None = None,
+    note: str | None = None,
+    unit_fields: dict | None = None,
+    reverses: dict | None = None,
+    also: Sequence[dynamo.Step] = (),
+    movement_id: str | None = None,
+) -> dict:
+    """Post one movement of `item` (a checked amount, or one unit by serial) with the balances it
+    changes; `also`: the caller's steps in the same transaction (a claim first, a part marked posted);
+    `release`: reservations released at the same time (a job's planned parts)."""
+    settings = stock_settings.stored(tenant)
+    movement_id = movement_id or ids.new_id()
+    movement = {
+        "id": movement_id,
+        "item_id": item["id"],
+        "kind": item["kind"],
+        "quantity": amount,
+        "serial": serial,
+        "from_location": source,
+        "to_location": destination,
+        "reason": reason,
+        "job_id": job_id,
+        "note": note,
+        "by": by,
+        "at": clock.iso(clock.now()),
+        "reverses": reverses["id"] if reverses else None,
+    }
+    change = Change(item)
+    for location, delta in ((source, -amount), (destination, amount)):
+        if location:
+            change.on_hand[location] = change.on_hand.get(location, Decimal(0)) + delta
+
+    def steps() -> list[dynamo.Step]:
+        restore = reverses.get("unit_before") if reverses else None
+        unit = _unit_steps(tenant, settings, item, movement, unit_fields or {}, restore) if serial else []
+        marked = [repo.reversal_mark(tenant, reverses["id"], movement_id)] if reverses else []
+        # The request's idempotency claim first: when it fails, its answer is the first attempt's movement.
+        return [*idempotency.claim(movement_id), *also, *marked, *repo.movement_writes(tenant, movement), *unit]
+
+    apply(tenant, change, steps, settings)
+    return {k: v for k, v in movement.items() if v is not None and k != "unit_before"}
+
+
+def create(tenant: str, user_id: str, body: MovementCreate) -> dict:
+    """A movement posted from the back office (purchase receipt, adjustment, transfer, return)."""
+    errors = []
+    if body.from_location is None and body.to_location is None:
+        errors.append(FieldError("to_location", tr("a movement needs a from_location, a to_location or both")))
+    if body.from_location and body.from_location == body.to_location:
+        errors.append(FieldError("to_location", tr("must differ from from_location")))
+    needs = {"purchase_receipt": ("to_location",), "transfer": ("from_location", "to_location"), "return": ("from_location", "to_location")}
+    for name in needs.get(body.reason, ()):
+        if getattr(body, name) is None:
+            errors.append(FieldError(name, tr("is required for a {reason}", reason=body.reason)))
+    if body.reason == "purchase_receipt" and body.from_location:
+        errors.append(FieldError("from_location", tr("a purchase receipt enters the books: leave it out")))
+    if body.reason == "adjustment" and body.from_location and body.to_location:
+        errors.append(FieldError("to_location", tr("an adjustment names one location: from_location to take out, to_location to add")))
+    if errors:
+        raise invalid_fields(errors)
+    item = catalogue.referenced(tenant, body.item_id)
+    amount = amount_of(item, body.quantity, body.serial)
+    for name in ("from_location", "to_location"):
+        if getattr(body, name):
+            check_location(tenant, getattr(body, name), name)
+    unit_fields = {k: v for k, v in body.model_dump(mode="json", include={"installed_on", "warranty_end"}).items() if v}
+    return post(
+        tenant,
+        item,
+        amount=amount,
+        serial=body.serial,
+        source=body.from_location,
+        destination=body.to_location,
+        reason=body.reason,
+        by=user_id,
+        note=body.note,
+        unit_fields=unit_fields,
+    )
+
+
+def get(tenant: str, movement_id: str) -> dict:
+    found = repo.get_movement(tenant, movement_id)
+    if found is None:
+        raise NotFound(tr("no such movement"))
+    return {k: v for k, v in found.items() if k not in ("unit_before",)}
+
+
+def reverse(tenant: str, user_id: str, movement_id: str, note: str | None) -> dict:
+    """The counter-movement of a movement: the same item and quantity (or unit) back from where it
+    went to where it came from, pointing at it; a movement is reversed once (409)."""
+    original = repo.get_movement(tenant, movement_id)
+    if original is None:
+        raise invalid("movement_id", tr("is not a movement of this account"))
+    if original.get("reversed_by"):
+        raise Conflict(tr("this movement was already reversed"))
+    item = catalogue.item(tenant, original["item_id"])
+    return post(
+        tenant,
+        item,
+        amount=rules.quantity(original["quantity"]),
+        serial=original.get("serial"),
+        source=original.get("to_location"),
+        destination=original.get("from_location"),
+        reason=original["reason"],
+        by=user_id,
+        job_id=original.get("job_id"),
+        note=note,
+        reverses=original,
+    )
+
+
+def receive(tenant: str, *, item_id: str, quantity: float | int | Decimal, location: str, by: str, source: str) -> dict | None:
+    """Stock received into `location` from outside (for finance: a delivered purchase order line),
+    once per `source` (e.g. "PO-000012#3"): a second call with the same source moves nothing and
+    answers None. Raises Invalid for an unknown item or location, or a bad quantity."""
+    item = catalogue.referenced(tenant, item_id)
+    amount = amount_of(item, float(quantity), None)
+    check_location(tenant, location, "location")
+    try:
+        return post(
+            tenant,
+            item,
+            amount=amount,
+            serial=None,
+            source=None,
+            destination=location,
+            reason="purchase_receipt",
+            by=by,
+            note=source,
+            also=[repo.receipt_marker(tenant, source)],
+        )
+    except repo.AlreadyReceived:
+        return None
