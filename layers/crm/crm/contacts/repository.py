@@ -216,7 +216,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained([*steps, *also])
 
 
-DEPENDENT_KINDS = ("children", "persons", "jobs")
+DEPENDENT_KINDS = ("children", "persons", "jobs", "documents")
 
 
 def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:

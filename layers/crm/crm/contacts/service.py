@@ -213,6 +213,7 @@ def _counted(n: int, kind: str) -> str:
         "children": tr_n("{count} child contact", "{count} child contacts", n, count=n),
         "persons": tr_n("{count} person", "{count} persons", n, count=n),
         "jobs": tr_n("{count} job", "{count} jobs", n, count=n),
+        "documents": tr_n("{count} financial document", "{count} financial documents", n, count=n),
     }[kind]
 
 

@@ -33,6 +33,12 @@ def attachments_bucket() -> str:
 
 
 @cache
+def documents_bucket() -> str:
+    """Where issued financial documents' PDFs are kept (never replaced once written)."""
+    return _env("DOCUMENTS_BUCKET")
+
+
+@cache
 def cursor_signing_key() -> bytes:
     return _env("CURSOR_SIGNING_KEY").encode()
 
