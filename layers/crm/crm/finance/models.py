@@ -218,6 +218,7 @@ class Document(BaseModel):
     person_id: str | None = None
     origin: Origin | None = None
     credited_invoice_id: str | None = None
+    credited_invoice_number: str | None = None
     currency: str
     locale: str | None = None
     reference: str | None = None
