@@ -234,7 +234,8 @@ class Document(BaseModel):
     credited: int = 0
     due: int | None = Field(default=None, description="Invoices: what is still to be paid")
     payment_status: str | None = None
-    customer: Party | None = Field(default=None, description="Fixed at issue: the billing party as printed")
+    seller: Party | None = Field(default=None, description="Fixed at issue: the company as printed")
+    customer: Party | None = Field(default=None, description="Fixed at issue: the billing party (a purchase order's supplier) as printed")
     delivery: Party | None = None
     pdf: PdfFile | None = None
     created_at: str

@@ -9,6 +9,8 @@ retry sends it, once.
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from crm.contacts import mailer, readers
 from crm.finance import lifecycle, pdfs
 from crm.finance import repository as repo
@@ -17,7 +19,7 @@ from crm.finance.models import SendRequest
 from crm.people import service as people
 from crm.platform import clock
 from crm.platform.auth import Principal
-from crm.platform.errors import invalid
+from crm.platform.errors import Unavailable, invalid
 from crm.platform.i18n import Reader, tr
 
 LEASE_S = 120  # longer than a send takes (the function's timeout), short enough for a retry after a crash
@@ -83,6 +85,13 @@ def send(principal: Principal, document_id: str, request: SendRequest) -> dict:
         )
         also = [repo.save_step(tenant, sent, document["version"]), repo.sending_done(tenant, document_id)]
         mailer.send(tenant, email, also=also)
+    except ClientError as e:
+        repo.release_sending(tenant, document_id)
+        if e.operation_name == "SendRawEmail":  # SES refused it: nothing was sent, the document is as it was
+            raise Unavailable(
+                tr("the mail service is unavailable; nothing was sent, retry shortly"), headers={"Retry-After": "5"}
+            ) from None
+        raise
     except BaseException:
         repo.release_sending(tenant, document_id)
         raise
