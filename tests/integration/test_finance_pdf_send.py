@@ -82,7 +82,7 @@ def test_a_pdf_that_could_not_be_stored_at_issue_is_made_on_download_and_never_r
                 return fail
             return getattr(real(), name)
 
-    monkeypatch.setattr(pdfs, "_s3", lambda: Down())
+    monkeypatch.setattr(pdfs, "_s3", Down)
     invoice = issue(draft(world["customer"])).json
     assert invoice["status"] == "issued" and invoice["number"] == "INV-000001" and invoice["pdf"] is None
     monkeypatch.setattr(pdfs, "_s3", real)
