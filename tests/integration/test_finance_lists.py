@@ -99,3 +99,15 @@ def test_exports_in_csv_and_xlsx(world):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "Number" and [v[0] for v in values[1:]] == ["INV-000002", "INV-000001"]
     assert float(values[1][list(values[0]).index("Total")]) == 144.0
+
+
+def test_an_export_past_its_row_limit_is_refused(world, monkeypatch):
+    from crm.finance import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 2)
+    monkeypatch.setattr(exports, "PAGE", 2)
+    for _ in range(3):
+        issued(world["customer"])
+    reply = call("GET", "/documents/export", query={"format": "csv", "type": "invoice"})
+    assert reply.status == 422 and "2" in reply.json["detail"]
+    assert call("GET", "/documents/export", query={"format": "csv", "type": "invoice", "status": "draft"}).status == 200

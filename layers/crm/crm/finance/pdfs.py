@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Literal
 
 from botocore.exceptions import ClientError
 
@@ -142,12 +143,12 @@ def _s3():
     return aws.client("s3")
 
 
-def stored(tenant: str, document: dict) -> dict:
+def stored(tenant: str, document: dict, logo: bytes | None | Literal["read"] = "read") -> dict:
     """The document with its PDF stored (rendered and put now if it is not there yet). A render
     that is not the stored file's bytes is refused (409): what was issued is never replaced."""
     if document.get("pdf"):
         return document
-    logo = logo_of(tenant)
+    logo = logo_of(tenant) if logo == "read" else logo
     if finance_settings.digest(logo) != document.get("logo_sha256"):
         raise Conflict(tr("the logo changed since the document was issued; its PDF cannot be made again as issued"))
     data = render(document, logo)

@@ -227,8 +227,8 @@ def credit_note(principal: Principal, request: CreditNoteRequest) -> dict:
 # ---------------------------------------------------------------- issue
 
 
-def _today(tenant: str) -> date:
-    return clock.now().astimezone(ZoneInfo(contacts.settings(tenant).time_zone)).date()
+def _today(time_zone: str) -> date:
+    return clock.now().astimezone(ZoneInfo(time_zone)).date()
 
 
 def _address_lines(contact: dict) -> list[str]:
@@ -242,9 +242,9 @@ def _party(tenant: str, contact_id: str) -> dict:
     return {"name": contact["name"], "lines": _address_lines(contact)}
 
 
-def _locale(tenant: str, document: dict) -> str:
+def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
     person = people.lookup(tenant, document["person_id"]) if document.get("person_id") else None
-    return (person or {}).get("locale") or contacts.settings(tenant).locale or DEFAULT_LOCALE
+    return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
 
 
 def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
@@ -255,9 +255,11 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
     _fresh(draft, expected_version)
     if draft["status"] != "draft":
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
-    chosen = settings.current(tenant)
+    account = contacts.settings(tenant)
+    chosen = settings.current(tenant, account.currency)
+    logo = settings.logo_bytes(chosen.logo)
     at = clock.iso(clock.now())
-    issue_date = draft.get("issue_date") or _today(tenant).isoformat()
+    issue_date = draft.get("issue_date") or _today(account.time_zone).isoformat()
     fixed = {
         **draft,
         "status": "issued",
@@ -266,11 +268,11 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
         "issued_at": at,
         "updated_at": at,
         "issued_by": principal.actor,
-        "locale": _locale(tenant, draft),
+        "locale": _locale(tenant, draft, account.locale),
         "customer": _party(tenant, draft["contact_id"]),
         "seller": {"name": chosen.company.name, "lines": chosen.company.address} if chosen.company else None,
         "terms": chosen.terms,
-        "logo_sha256": settings.digest(settings.logo_bytes(chosen.logo)),
+        "logo_sha256": settings.digest(logo),
     }
     if draft.get("delivery_site_id"):
         fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
@@ -287,7 +289,7 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
 
     issued = repo.issue(tenant, draft["type"], build, also)
     try:
-        return pdfs.stored(tenant, issued)
+        return pdfs.stored(tenant, issued, logo)
     except (CrmError, ClientError):
         # Issued all the same: the PDF is made from what the document holds, on download or send.
         logger.warning("the PDF of an issued document could not be stored yet", extra={"document_id": document_id}, exc_info=True)

@@ -19,9 +19,10 @@ from crm.platform.i18n import tr
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG
 
 
-def current(tenant: str) -> FinanceSettings:
+def current(tenant: str, currency: str | None = None) -> FinanceSettings:
+    """The settings, with the account's currency (`currency` when the caller has read it)."""
     stored = repo.get_settings(tenant) or {}
-    return FinanceSettings.model_validate({**stored, "currency": contacts.settings(tenant).currency})
+    return FinanceSettings.model_validate({**stored, "currency": currency or contacts.settings(tenant).currency})
 
 
 def _duplicates(field: str, codes: list[str]) -> list[FieldError]:
