@@ -143,7 +143,7 @@ def _s3():
     return aws.client("s3")
 
 
-def stored(tenant: str, document: dict, logo: bytes | None | Literal["read"] = "read") -> dict:
+def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "read") -> dict:
     """The document with its PDF stored (rendered and put now if it is not there yet). A render
     that is not the stored file's bytes is refused (409): what was issued is never replaced."""
     if document.get("pdf"):
