@@ -242,3 +242,34 @@ def test_another_tenant_sees_nothing(world):
     assert call("GET", f"/documents/{invoice['id']}", tenant="t2").status == 404
     assert call("GET", "/documents", tenant="t2", query={"type": "invoice"}).json["items"] == []
     assert call("POST", "/documents/credit-notes", tenant="t2", body={"invoice_id": invoice["id"]}).status == 422
+
+
+def test_custom_fields_per_document_type_follow_the_custom_field_rules(world):
+    fields = {
+        "invoice": [
+            {"key": "site_code", "label": "Code chantier", "type": "text", "required": True},
+            {"key": "priority", "label": "Priorité", "type": "single_choice", "options": [{"id": "high", "label": "Haute"}]},
+        ],
+        "opportunity": [{"key": "source", "label": "Source", "type": "text"}],  # the list is open to other kinds (sales)
+    }
+    current = call("GET", "/finance/settings").json
+    saved = call(
+        "PATCH", "/finance/settings", role="admin", body={"document_fields": fields}, headers={"If-Match": f'"{current["version"]}"'}
+    )
+    assert saved.status == 200 and set(saved.json["document_fields"]) == {"invoice", "opportunity"}
+    bad = call(
+        "POST",
+        "/documents",
+        body={"type": "invoice", "contact_id": world["customer"], "lines": [LINE], "custom_fields": {"priority": "low", "nope": 1}},
+    )
+    assert bad.status == 422 and {e["field"] for e in bad.json["errors"]} == {"custom_fields.priority", "custom_fields.nope"}
+    doc = draft(world["customer"], custom_fields={"priority": "high"})
+    assert doc["custom_fields"] == {"priority": "high"}
+    refused = issue(doc)  # a required field unanswered: a draft may lack it, an issued invoice may not
+    assert refused.status == 422 and refused.json["errors"][0]["field"] == "custom_fields.site_code"
+    answered = call(
+        "PATCH", f"/documents/{doc['id']}", body={"custom_fields": {"priority": "high", "site_code": "CH-7"}}, headers={"If-Match": '"1"'}
+    )
+    assert answered.status == 200
+    assert issue(answered.json).json["custom_fields"] == {"priority": "high", "site_code": "CH-7"}
+    assert draft(world["customer"], "quote")["custom_fields"] == {}  # quotes have no fields defined

@@ -7,10 +7,11 @@ percentages as decimal strings ("20", "5.5"); quantities are decimal strings wit
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from crm.customfields.models import CHOICE_TYPES, FieldType, OptionLabel
 from crm.finance.money import MAX_AMOUNT
 from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Email, Id, IsoDate, LongText, Text, merge_patch_of
@@ -95,6 +96,35 @@ class Prefixes(BaseModel):
     purchase_order: Annotated[str, StringConstraints(max_length=10, pattern=r"^[A-Za-z0-9\-_/]*$")] = "PO-"
 
 
+class FieldOption(BaseModel):
+    model_config = STRICT
+    id: Code
+    label: OptionLabel
+
+
+class DocumentField(BaseModel):
+    """A custom field of a kind of document (the seed's "Champs personnalisés des documents
+    financiers"), checked by the custom-field rules; `key` is what a document's answers name."""
+
+    model_config = STRICT
+    key: Code
+    label: Text
+    type: FieldType
+    required: bool = False
+    options: Annotated[list[FieldOption], Field(min_length=1, max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _options_match_type(self) -> DocumentField:
+        if (self.type in CHOICE_TYPES) != (self.options is not None):
+            raise ValueError(tr("choice fields, and only they, have options"))
+        return self
+
+
+# Open to more kinds than the four documents (sales: "opportunity").
+FieldKind = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,30}$")]
+CustomValues = Annotated[dict[Code, Any], Field(max_length=50)]
+
+
 # A logo, base64 (PNG or JPEG), small enough for the settings item and a request body.
 Logo = Annotated[str, StringConstraints(max_length=120_000, pattern=r"^[A-Za-z0-9+/=\s]*$")]
 
@@ -109,6 +139,7 @@ class FinanceSettingsFields(BaseModel):
     company: Company | None = None
     logo: Logo | None = None
     terms: LongText | None = None  # printed at the foot of every document
+    document_fields: Annotated[dict[FieldKind, Annotated[list[DocumentField], Field(max_length=50)]], Field(max_length=20)] = {}
 
 
 FinanceSettingsPatch = merge_patch_of(FinanceSettingsFields, "FinanceSettingsPatch")
@@ -181,6 +212,7 @@ class DocumentFields(BaseModel):
     notes: LongText | None = None
     issue_date: IsoDate | None = Field(default=None, description="Defaults to the day it is issued")
     due_date: IsoDate | None = Field(default=None, description="Invoices: defaults to the issue date plus the payment terms")
+    custom_fields: CustomValues = Field(default={}, description="Answers to the document type's custom fields, by key")
 
 
 class DocumentPatch(BaseModel):
@@ -194,6 +226,7 @@ class DocumentPatch(BaseModel):
     notes: LongText | None = None
     issue_date: IsoDate | None = None
     due_date: IsoDate | None = None
+    custom_fields: CustomValues | None = None
 
 
 class Party(BaseModel):
@@ -225,6 +258,7 @@ class Document(BaseModel):
     notes: str | None = None
     issue_date: str | None = None
     due_date: str | None = None
+    custom_fields: dict[str, Any] = {}
     lines: list[Line]
     taxes: list[TaxTotal]
     net: int

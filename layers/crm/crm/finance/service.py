@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from crm.contacts import dependents
 from crm.contacts import service as contacts
+from crm.finance import fields as custom_fields
 from crm.finance import lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch
@@ -118,6 +119,7 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
         "notes": fields.notes,
         "issue_date": fields.issue_date.isoformat() if fields.issue_date else None,
         "due_date": fields.due_date.isoformat() if fields.due_date else None,
+        "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields),
         "created_at": now,
         "updated_at": now,
         "created_by": principal.actor,
@@ -147,6 +149,8 @@ def update(principal: Principal, document_id: str, patch: DocumentPatch, expecte
     _fresh(old, expected_version)
     lifecycle.check_draft(old, tr("edited"))
     changes = patch.model_dump(exclude_unset=True, exclude={"lines"}, mode="json")
+    if "custom_fields" in changes:
+        changes["custom_fields"] = custom_fields.checked(tenant, old["type"], changes["custom_fields"] or {})
     new = {**old, **changes, "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
     problems = _check_parties(tenant, new["type"], new["contact_id"], new.get("delivery_site_id"), new.get("person_id"))
     if problems:
@@ -181,7 +185,19 @@ def delete(principal: Principal, document_id: str, expected_version: int) -> Non
     repo.delete_document(tenant, old, expected_version, [*_filed(tenant, old, -1), *_index(tenant, old, -1)])
 
 
-COPIED = ("type", "contact_id", "delivery_site_id", "person_id", "origin", "currency", "reference", "notes", "lines", "taxes")
+COPIED = (
+    "type",
+    "contact_id",
+    "delivery_site_id",
+    "person_id",
+    "origin",
+    "currency",
+    "reference",
+    "notes",
+    "custom_fields",
+    "lines",
+    "taxes",
+)
 
 
 def duplicate(principal: Principal, document_id: str) -> dict:
@@ -255,6 +271,7 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
     _fresh(draft, expected_version)
     if draft["status"] != "draft":
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
+    custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
     account = contacts.settings(tenant)
     chosen = settings.current(tenant, account.currency)
     logo = settings.logo_bytes(chosen.logo)
