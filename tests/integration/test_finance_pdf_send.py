@@ -52,6 +52,10 @@ def test_issue_stores_the_pdf_in_the_documents_language_and_a_render_is_byte_ide
     ):
         assert expected in text, expected
     assert all(font.program for font in fonts(data).values())  # every font embedded (PDF/A)
+    # ...and a copy filed in the contact's folder, as a financial attachment.
+    (filed,) = call("GET", f"/contacts/{world['customer']}/attachments").json["items"]
+    assert (filed["id"], filed["category"], filed["filename"], filed["size"]) == (invoice["id"], "financial", "INV-000001.pdf", len(data))
+    assert [e["kind"] for e in call("GET", f"/contacts/{world['customer']}/folder").json["items"]] == ["attachment"]
 
 
 def test_a_long_document_numbers_its_pages(world):

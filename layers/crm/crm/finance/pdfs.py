@@ -15,6 +15,7 @@ from typing import Literal
 
 from botocore.exceptions import ClientError
 
+from crm.contacts import attachments
 from crm.finance import repository as repo
 from crm.finance import settings as finance_settings
 from crm.platform import aws, clock, settings
@@ -169,6 +170,10 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
             )
         except ClientError:
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
+    try:  # a copy in the contact's folder, among its attachments (the office may remove it; this bucket's stays)
+        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), "application/pdf", data)
+    except ClientError:
+        raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     updated = {**document, "pdf": {"key": path, "sha256": sha, "size": len(data)}, "version": document["version"] + 1}
     repo.save_document(tenant, updated, document["version"])
     return updated
