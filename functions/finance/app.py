@@ -16,6 +16,7 @@ from crm.finance.models import (
     CreditNoteRequest,
     Document,
     DocumentFields,
+    DocumentMark,
     DocumentPatch,
     DocumentStatus,
     DocumentType,
@@ -27,7 +28,6 @@ from crm.finance.models import (
     PaymentFields,
     SendRequest,
     Sent,
-    StatusChange,
 )
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, respond
@@ -206,7 +206,7 @@ def issue_document(document_id: str):
     etag_of="/documents/{document_id}",
     conflicts=("the document cannot be marked so from its status",),
 )
-def mark_document(document_id: str, body: StatusChange):
+def mark_document(document_id: str, body: DocumentMark):
     return _document(service.mark(api.principal(), document_id, body.status, api.version()))
 
 

@@ -96,7 +96,7 @@ class Prefixes(BaseModel):
     purchase_order: Annotated[str, StringConstraints(max_length=10, pattern=r"^[A-Za-z0-9\-_/]*$")] = "PO-"
 
 
-class FieldOption(BaseModel):
+class DocumentFieldOption(BaseModel):
     model_config = STRICT
     id: Code
     label: OptionLabel
@@ -111,7 +111,7 @@ class DocumentField(BaseModel):
     label: Text
     type: FieldType
     required: bool = False
-    options: Annotated[list[FieldOption], Field(min_length=1, max_length=100)] | None = None
+    options: Annotated[list[DocumentFieldOption], Field(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _options_match_type(self) -> DocumentField:
@@ -280,7 +280,7 @@ class Document(BaseModel):
     rejected_at: str | None = None
 
 
-class StatusChange(BaseModel):
+class DocumentMark(BaseModel):
     model_config = STRICT
     status: Literal["sent", "accepted", "rejected"]
 

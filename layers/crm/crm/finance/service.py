@@ -350,8 +350,14 @@ def mark(principal: Principal, document_id: str, to: str, expected_version: int)
 MAX_FAMILY = 100  # a contact's children listed with it (include=children)
 
 
+def _filter_contact(tenant: str, contact_id: str, field: str) -> None:
+    """A list filter naming no contact of the account is bad input (422), not a missing page."""
+    if contacts.lookup(tenant, contact_id) is None:
+        raise invalid(field, tr("is not a contact of this account"))
+
+
 def _family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
-    contacts.get(principal.tenant, contact_id)
+    _filter_contact(principal.tenant, contact_id, "contact_id")
     if include != "children":
         return [contact_id]
     found, _ = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=contact_id, limit=MAX_FAMILY + 1, cursor=None)
@@ -386,7 +392,7 @@ def find(
     if contact_id:
         partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in _family(principal, contact_id, include)]
     elif delivery_site_id:
-        contacts.get(tenant, delivery_site_id)
+        _filter_contact(tenant, delivery_site_id, "delivery_site_id")
         partitions = [("GSI3", ("DOCS-SITE", delivery_site_id))]
     elif origin:
         partitions = [("GSI4", ("DOCS-ORIGIN", *origin))]
