@@ -273,3 +273,22 @@ def test_custom_fields_per_document_type_follow_the_custom_field_rules(world):
     assert answered.status == 200
     assert issue(answered.json).json["custom_fields"] == {"priority": "high", "site_code": "CH-7"}
     assert draft(world["customer"], "quote")["custom_fields"] == {}  # quotes have no fields defined
+
+
+def test_a_create_retried_with_its_key_makes_one_draft(world):
+    body = {"type": "quote", "contact_id": world["customer"], "lines": [LINE]}
+    one = call("POST", "/documents", body=body, headers={"Idempotency-Key": "q-1"})
+    two = call("POST", "/documents", body=body, headers={"Idempotency-Key": "q-1"})
+    assert one.status == two.status == 201 and one.json["id"] == two.json["id"]
+    assert len(call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"]) == 1
+
+
+def test_sales_creates_a_quote_through_the_service_and_bad_fields_are_named(world):
+    from crm.platform.errors import Invalid
+
+    principal = Principal(tenant="t1", user_id="sales", role="office", email="sales@t1.example")
+    with pytest.raises(Invalid) as refused:
+        service.create_document(
+            principal, {"type": "quote", "contact_id": world["customer"], "lines": []}, {"kind": "opportunity", "id": "x"}
+        )
+    assert [e.field for e in refused.value.errors] == ["lines"]

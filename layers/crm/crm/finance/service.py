@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from crm.contacts import dependents
 from crm.contacts import service as contacts
@@ -25,6 +26,7 @@ from crm.people import service as people
 from crm.platform import clock, dynamo, idempotency, ids, pagination, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, CrmError, FieldError, NotFound, invalid, invalid_fields
+from crm.platform.http import validation_errors
 from crm.platform.i18n import DEFAULT_LOCALE, tr
 
 logger = Logger(child=True)
@@ -140,7 +142,11 @@ def _insert(tenant: str, document: dict) -> dict:
 def create_document(principal: Principal, fields: dict, origin: dict | None = None) -> dict:
     """For other contexts (sales: a quote from an opportunity): `fields` as POST /documents takes
     them; raises Invalid (422) naming the bad fields."""
-    return create(principal, DocumentFields.model_validate(fields), origin)
+    try:
+        parsed = DocumentFields.model_validate(fields)
+    except ValidationError as e:
+        raise invalid_fields(validation_errors(e.errors())) from None
+    return create(principal, parsed, origin)
 
 
 def update(principal: Principal, document_id: str, patch: DocumentPatch, expected_version: int) -> dict:
