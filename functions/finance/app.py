@@ -210,8 +210,9 @@ def mark_document(document_id: str, body: DocumentMark):
     return _document(service.mark(api.principal(), document_id, body.status, api.version()))
 
 
-@api.route("GET", "/documents/{document_id}/pdf", roles=STAFF, returns=DownloadLink, conflicts=(DRAFT, "the logo changed since issue"))
+@api.route("GET", "/documents/{document_id}/pdf", roles=STAFF, returns=DownloadLink, conflicts=("the logo changed since issue",))
 def download_pdf(document_id: str):
+    """The PDF of an issued document (its archived file), or a draft's preview."""
     return respond(DownloadLink.model_validate(downloads.pdf_link(api.principal(), document_id)))
 
 

@@ -70,7 +70,19 @@ def test_the_download_link_reads_the_stored_file(world):
     link = call("GET", f"/documents/{invoice['id']}/pdf")
     assert link.status == 200 and link.json["filename"] == "INV-000001.pdf"
     assert invoice["pdf"]["key"].replace("'", "%27") in link.json["url"] or invoice["id"] in link.json["url"]
-    assert call("GET", f"/documents/{draft(world['customer'])['id']}/pdf").status == 409
+
+
+def test_a_draft_is_previewed_as_it_would_be_issued_and_not_kept(world):
+    doc = draft(world["customer"], person_id=world["accountant"])
+    link = call("GET", f"/documents/{doc['id']}/pdf")
+    assert link.status == 200 and link.json["filename"] == f"draft-{doc['id']}.pdf"
+    (preview,) = boto3.client("s3").list_objects_v2(Bucket=settings.documents_bucket(), Prefix="previews/")["Contents"]
+    assert preview["Key"].startswith(f"previews/t/t1/{doc['id']}/")  # the bucket's lifecycle removes previews/ after a day
+    data = boto3.client("s3").get_object(Bucket=settings.documents_bucket(), Key=preview["Key"])["Body"].read()
+    text = " ".join(page_texts(data))
+    assert "Projet de facture" in text and "Numéro brouillon" in text and "144,00 €" in text
+    after = call("GET", f"/documents/{doc['id']}").json
+    assert after["status"] == "draft" and after["version"] == 1 and after["pdf"] is None
 
 
 def test_a_pdf_that_could_not_be_stored_at_issue_is_made_on_download_and_never_replaced(world, monkeypatch):

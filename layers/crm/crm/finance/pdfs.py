@@ -187,15 +187,28 @@ def content(document: dict) -> bytes:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
 
 
-def download_link(document: dict) -> dict:
+def _link(key: str, name: str) -> dict:
     url = _s3().generate_presigned_url(
         "get_object",
         Params={
             "Bucket": settings.documents_bucket(),
-            "Key": document["pdf"]["key"],
-            "ResponseContentDisposition": f'attachment; filename="{filename(document)}"',
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{name}"',
             "ResponseContentType": "application/pdf",
         },
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
-    return {"url": url, "expires_at": clock.iso(clock.now() + URL_LIFETIME), "filename": filename(document)}
+    return {"url": url, "expires_at": clock.iso(clock.now() + URL_LIFETIME), "filename": name}
+
+
+def download_link(document: dict) -> dict:
+    return _link(document["pdf"]["key"], filename(document))
+
+
+def put_preview(key: str, data: bytes, name: str) -> dict:
+    """A draft's preview, under previews/ (the bucket's lifecycle removes it after a day)."""
+    try:
+        _s3().put_object(Bucket=settings.documents_bucket(), Key=key, Body=data, ContentType="application/pdf")
+    except ClientError:
+        raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
+    return _link(key, name)

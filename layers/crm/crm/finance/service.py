@@ -20,7 +20,7 @@ from crm.contacts import service as contacts
 from crm.finance import fields as custom_fields
 from crm.finance import lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
-from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch
+from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.people import service as people
 from crm.platform import clock, dynamo, idempotency, ids, pagination, personal_data
@@ -269,15 +269,10 @@ def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
     return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
 
 
-def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
-    """Give the draft its number (gapless per type), date it, fix its parties and locale. A credit
-    note's amount is counted on its invoice in the same transaction (never more than invoiced)."""
+def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings, bytes | None]:
+    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms and
+    language fixed; with the settings and logo it was made with."""
     tenant = principal.tenant
-    draft = get(tenant, document_id)
-    _fresh(draft, expected_version)
-    if draft["status"] != "draft":
-        raise Conflict(tr("{number} is already issued", number=draft["number"]))
-    custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
     account = contacts.settings(tenant)
     chosen = settings.current(tenant, account.currency)
     logo = settings.logo_bytes(chosen.logo)
@@ -303,6 +298,27 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
         due = draft.get("due_date") or (date.fromisoformat(issue_date) + timedelta(days=chosen.payment_terms_days)).isoformat()
         fixed |= {"due_date": due, "paid": 0, "credited": 0, "payment_status": "unpaid", "due": draft["gross"]}
     _dates(fixed)
+    return fixed, chosen, logo
+
+
+def preview(principal: Principal, document_id: str) -> tuple[dict, bytes | None]:
+    """A draft as it would be issued (unnumbered), and the logo, for its PDF preview."""
+    draft = get(principal.tenant, document_id)
+    lifecycle.check_draft(draft, tr("previewed"))
+    fixed, _, logo = _as_issued(principal, draft)
+    return {**fixed, "status": "draft"}, logo
+
+
+def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
+    """Give the draft its number (gapless per type), date it, fix its parties and locale. A credit
+    note's amount is counted on its invoice in the same transaction (never more than invoiced)."""
+    tenant = principal.tenant
+    draft = get(tenant, document_id)
+    _fresh(draft, expected_version)
+    if draft["status"] != "draft":
+        raise Conflict(tr("{number} is already issued", number=draft["number"]))
+    custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
+    fixed, chosen, logo = _as_issued(principal, draft)
     also = _credit_steps(tenant, fixed) if draft["type"] == "credit_note" else []
     prefix = getattr(chosen.prefixes, draft["type"])
 
