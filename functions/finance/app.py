@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
-from crm.finance import downloads, exports, payments, sending, service, settings
+from crm.finance import downloads, exports, lists, payments, sending, service, settings
 from crm.finance.models import (
     CreditNoteRequest,
     Document,
@@ -115,7 +115,7 @@ def list_documents(
     cursor: Cursor = None,
 ) -> Page[Document]:
     filters = _filters(type, status, contact_id, delivery_site_id, origin_kind, origin_id, include, since, until)
-    items, next_cursor = service.find(api.principal(), **filters, limit=limit, cursor=cursor)
+    items, next_cursor = lists.find(api.principal(), **filters, limit=limit, cursor=cursor)
     return Page(items=[Document.model_validate(d) for d in items], next_cursor=next_cursor)
 
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from openpyxl import load_workbook
 
-from crm.finance import service
+from crm.finance import lists, service
 from crm.platform import settings
 from crm.platform.auth import Principal
 from tests.support.finance import draft, issued, setup_finance
@@ -72,7 +72,7 @@ def test_documents_made_from_an_origin_are_listed_for_it(world):
         origin,
     )
     draft(world["customer"], "quote")
-    items, _ = service.documents_of(principal, origin=origin)
+    items, _ = lists.documents_of(principal, origin=origin)
     assert [d["id"] for d in items] == [quote["id"]]
     listed = call("GET", "/documents", query={"origin_kind": "opportunity", "origin_id": origin["id"]}).json["items"]
     assert [d["id"] for d in listed] == [quote["id"]] and listed[0]["origin"] == origin

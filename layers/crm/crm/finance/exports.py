@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from crm.contacts import readers
-from crm.finance import service as documents
+from crm.finance import lists
 from crm.platform import aws, clock, ids, settings
 from crm.platform.auth import Principal
 from crm.platform.exports import Column, Kind
@@ -60,7 +60,7 @@ def _rows(principal: Principal, filters: dict) -> Iterator[dict]:
     cursor = None
     read = 0
     while True:
-        items, cursor = documents.find(principal, **filters, limit=PAGE, cursor=cursor)
+        items, cursor = lists.find(principal, **filters, limit=PAGE, cursor=cursor)
         for d in items:
             yield {**d, **{k: _major(d.get(k), d["currency"]) for k in AMOUNTS}, "customer": (d.get("customer") or {}).get("name")}
         read += len(items)

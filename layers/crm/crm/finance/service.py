@@ -1,5 +1,5 @@
 """Documents: drafts (create, edit, duplicate, delete), issue with a gapless number, status
-marks, credit notes, and the lists other contexts use (`create_document`, `documents_of`).
+marks, credit notes, and `create_document` for other contexts (their lists: crm.finance.lists).
 
 A document is self-contained once issued: its lines carry their tax rates, its parties (the
 billing and delivery addresses as printed) and its locale are fixed at issue, so its PDF renders
@@ -23,7 +23,7 @@ from crm.finance import repository as repo
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.people import service as people
-from crm.platform import clock, dynamo, idempotency, ids, pagination, personal_data
+from crm.platform import clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, CrmError, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.http import validation_errors
@@ -364,82 +364,3 @@ def mark(principal: Principal, document_id: str, to: str, expected_version: int)
     new = {**old, "status": to, f"{to}_at": at, "version": old["version"] + 1, "updated_at": at}
     repo.save_document(tenant, new, expected_version)
     return new
-
-
-# ---------------------------------------------------------------- lists
-
-
-MAX_FAMILY = 100  # a contact's children listed with it (include=children)
-
-
-def _filter_contact(tenant: str, contact_id: str, field: str) -> None:
-    """A list filter naming no contact of the account is bad input (422), not a missing page."""
-    if contacts.lookup(tenant, contact_id) is None:
-        raise invalid(field, tr("is not a contact of this account"))
-
-
-def _family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
-    _filter_contact(principal.tenant, contact_id, "contact_id")
-    if include != "children":
-        return [contact_id]
-    found, _ = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=contact_id, limit=MAX_FAMILY + 1, cursor=None)
-    if len(found) > MAX_FAMILY:
-        raise Conflict(tr("more than {most} child contacts; list their documents one by one", most=MAX_FAMILY))
-    return [contact_id, *(c["id"] for c in found)]
-
-
-def find(
-    principal: Principal,
-    *,
-    type: str | None = None,
-    status: str | None = None,
-    contact_id: str | None = None,
-    delivery_site_id: str | None = None,
-    origin: tuple[str, str] | None = None,
-    include: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict], str | None]:
-    """Newest first (by issue date, a draft by its creation day). By contact (a supplier's purchase
-    orders, `include=children` for a parent's sites too), by delivery site, by origin, or the
-    account's documents of a `type`; filtered by type, status and period."""
-    tenant = principal.tenant
-    if since and until and until < since:
-        raise invalid("until", tr("must not be before since"))
-    if include and not contact_id:
-        raise invalid("include", tr("lists a contact's children: give contact_id"))
-    partitions: list[tuple[str, tuple[str, ...]]]
-    if contact_id:
-        partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in _family(principal, contact_id, include)]
-    elif delivery_site_id:
-        _filter_contact(tenant, delivery_site_id, "delivery_site_id")
-        partitions = [("GSI3", ("DOCS-SITE", delivery_site_id))]
-    elif origin:
-        partitions = [("GSI4", ("DOCS-ORIGIN", *origin))]
-    elif type:
-        partitions = [("GSI2", ("DOCS", type))]
-    else:
-        raise invalid("type", tr("choose a type, a contact, a delivery site or an origin"))
-    query = {"type": type, "status": status, "contact": contact_id, "site": delivery_site_id, "origin": origin, "include": include}
-    query |= {"since": str(since), "until": str(until)}
-    position = pagination.decode(cursor, tenant, query) or {}
-    items, before = repo.query_documents(
-        tenant,
-        partitions,
-        before=position.get("before"),
-        since=since.isoformat() if since else None,
-        until=until.isoformat() if until else None,
-        limit=limit,
-        keep=lambda d: (type is None or d["type"] == type) and (status is None or d["status"] == status),
-    )
-    return items, pagination.encode({"before": before}, tenant, query) if before else None
-
-
-def documents_of(
-    principal: Principal, *, contact_id: str | None = None, origin: dict | None = None, limit: int = 50, cursor: str | None = None
-) -> tuple[list[dict], str | None]:
-    """For other contexts: a contact's documents, or those made from `origin` ({"kind", "id"})."""
-    where = (origin["kind"], origin["id"]) if origin else None
-    return find(principal, contact_id=contact_id, origin=where, limit=limit, cursor=cursor)
