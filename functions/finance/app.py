@@ -29,11 +29,20 @@ from crm.finance.models import (
     SendRequest,
     Sent,
 )
+from crm.platform import settings as environment
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import IsoDate, Limit
 
+environment.require(
+    environment.TABLE_NAME,
+    environment.IDEMPOTENCY_TABLE,
+    environment.CURSOR_KEYS_PARAMETER,
+    environment.DOCUMENTS_BUCKET,
+    environment.ATTACHMENTS_BUCKET,
+    environment.MAIL_FROM,
+)
 api = Api("finance", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]
