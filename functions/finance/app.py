@@ -70,7 +70,7 @@ def get_settings():
 
 @api.route("PATCH", "/finance/settings", roles=ADMINS, returns=FinanceSettings, if_match="required")
 def update_settings(body: FinanceSettingsPatch):  # type: ignore[valid-type]
-    updated = settings.update(_tenant(), body, api.version())
+    updated = settings.update(api.principal(), body, api.version())
     return respond(updated, version=updated.version)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from crm.finance import pdfs
 from crm.finance import service as documents
-from crm.platform import ids
+from crm.platform import audit, ids
 from crm.platform.auth import Principal
 
 
 def pdf_link(principal: Principal, document_id: str) -> dict:
+    """The link, once the audit trail records who asked for it."""
     document = documents.get(principal.tenant, document_id)
+    audit.write(principal, "document.downloaded", "document", document_id, preview=document["status"] == "draft")
     if document["status"] == "draft":
         draft, logo = documents.preview(principal, document_id)
         key = f"previews/t/{principal.tenant}/{document_id}/{ids.new_id()}.pdf"

@@ -60,12 +60,12 @@ def get_settings(tenant: str) -> dict | None:
     return _out(item) if item else None
 
 
-def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
+def put_settings(tenant: str, settings: dict, expected_version: int, audit_record: dict) -> None:
+    """The finance settings at `expected_version`, with the audit record of the change."""
     held = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
     item = dynamo.to_item({**settings, "PK": _settings_pk(tenant), "SK": SETTINGS})
-    dynamo.put_one(
-        item, held, PreconditionFailed(tr("the finance settings changed since you read them; reload them and apply your change again"))
-    )
+    stale = PreconditionFailed(tr("the finance settings changed since you read them; reload them and apply your change again"))
+    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=held), stale), (audit_record, None)])
 
 
 # ---------------------------------------------------------------- documents

@@ -23,7 +23,7 @@ from crm.finance import repository as repo
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.people import service as people
-from crm.platform import clock, dynamo, idempotency, ids, personal_data
+from crm.platform import audit, clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, CrmError, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.http import validation_errors
@@ -324,7 +324,8 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
 
     def build(n: int) -> tuple[dict, list[dynamo.Step]]:
         numbered = {k: v for k, v in {**fixed, "number": f"{prefix}{n:06d}", "sequence": n}.items() if v is not None}
-        return numbered, [repo.save_step(tenant, numbered, expected_version)]
+        record = audit.entry(principal, "document.issued", "document", document_id, type=draft["type"], number=numbered["number"])
+        return numbered, [repo.save_step(tenant, numbered, expected_version), (record, None)]
 
     issued = repo.issue(tenant, draft["type"], build, also)
     try:

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from crm.contacts import service as contacts
 from crm.finance import repository as repo
 from crm.finance.models import FinanceSettings, FinanceSettingsFields
+from crm.platform import audit
+from crm.platform.auth import Principal
 from crm.platform.errors import FieldError, PreconditionFailed, invalid_fields
 from crm.platform.i18n import tr
 
@@ -67,8 +69,10 @@ def digest(data: bytes | None) -> str | None:
     return hashlib.sha256(data).hexdigest() if data else None
 
 
-def update(tenant: str, patch: BaseModel, expected_version: int) -> FinanceSettings:
-    """`patch` is a FinanceSettingsPatch (a merge patch: lists are replaced whole)."""
+def update(principal: Principal, patch: BaseModel, expected_version: int) -> FinanceSettings:
+    """`patch` is a FinanceSettingsPatch (a merge patch: lists are replaced whole). The change is
+    recorded in the audit trail (the names of the fields given) in the same transaction."""
+    tenant = principal.tenant
     old = current(tenant)
     if old.version != expected_version:
         raise PreconditionFailed(tr("the finance settings changed since you read them; reload them and apply your change again"))
@@ -83,5 +87,6 @@ def update(tenant: str, patch: BaseModel, expected_version: int) -> FinanceSetti
     found = problems(fields)
     if found:
         raise invalid_fields(found)
-    repo.put_settings(tenant, {**fields.model_dump(mode="json"), "version": expected_version + 1}, expected_version)
+    record = audit.entry(principal, "settings.changed", "finance_settings", tenant, fields=sorted(patch.model_dump(exclude_unset=True)))
+    repo.put_settings(tenant, {**fields.model_dump(mode="json"), "version": expected_version + 1}, expected_version, record)
     return current(tenant)
