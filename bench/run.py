@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, handler_latency, job_log, job_money, requests_per_route, search_at_scale, stock
+from bench import cold_import, documents, finance, handler_latency, job_log, job_money, requests_per_route, search_at_scale, stock
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -88,6 +88,15 @@ MEASURES = [
         "`exports.write_xlsx` against XlsxWriter alone writing the same cells and formats (both constant_memory); a report page "
         "with and without a 12-month bar + line chart, and the chart as SVG. `bench/documents.py`.",
         documents.measure,
+    ),
+    (
+        "Finance: invoice PDF pages, AWS requests per route (FinanceFunction)",
+        f"The invoice page as an issued document renders it (`crm.finance.pdfs.render`: catalogue texts, Babel amounts and dates, "
+        f"PDF/A-3b, six columns) against raw reportlab canvas calls drawing the documents bench's invoice page (five columns), "
+        f"interleaved, median of {documents.PDF_REPETITIONS} after {documents.PDF_WARM_UP} warm-up; then one call per finance route on a "
+        "tenant with a contact, a person who receives financial documents and a tax rate, counted on botocore's `before-call`. "
+        "`bench/finance.py`.",
+        finance.measure,
     ),
     (
         "Cold import, fresh interpreter",

@@ -124,7 +124,11 @@ def update_contact(contact_id: str, body: ContactPatch):
 
 
 @api.route(
-    "DELETE", "/contacts/{contact_id}", roles=STAFF, if_match="required", conflicts=("it still has child contacts, persons or jobs",)
+    "DELETE",
+    "/contacts/{contact_id}",
+    roles=STAFF,
+    if_match="required",
+    conflicts=("it still has child contacts, persons, jobs or financial documents",),
 )
 def delete_contact(contact_id: str):
     service.delete(api.principal(), contact_id, api.version())

@@ -101,7 +101,15 @@ def world(stack) -> dict[str, str]:
     attachment = office.send(
         "POST", f"/contacts/{contact['id']}/attachments", json={"filename": "a.pdf", "content_type": "application/pdf", "size": 3}
     )
+    tax = {"tax_rates": [{"code": "S20", "name": "VAT 20 %", "rate": "20"}]}
+    admin.send("PATCH", "/finance/settings", json=tax, headers={"If-Match": '"0"'})
+    line = {"description": "Service", "unit_price": 12000, "tax_rate": "S20"}
+    invoice = office.send("POST", "/documents", json={"type": "invoice", "contact_id": contact["id"], "lines": [line]})
+    office.send("POST", f"/documents/{invoice['id']}/issue", headers={"If-Match": '"1"'})
+    payment = office.send("POST", f"/documents/{invoice['id']}/payments", json={"amount": 100, "date": "2026-12-01", "method": "card"})
     return {
+        "document_id": invoice["id"],
+        "payment_id": payment["id"],
         "group_id": group["id"],
         "contact_id": contact["id"],
         "field_id": field["id"],

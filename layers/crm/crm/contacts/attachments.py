@@ -67,6 +67,15 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
     )
 
 
+def file(tenant: str, contact_id: str, attachment_id: str, category: str, filename: str, content_type: str, data: bytes) -> str:
+    """File a document another context made (a financial document's PDF) in the contact's folder,
+    as an attachment of `category` under `attachment_id` (a ULID: the folder orders by it). Filing
+    the same again rewrites the same key. Returns the key."""
+    key = f"{_folder(tenant, contact_id)}{attachment_id}/{category}/{filename}"
+    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=data, ContentType=content_type)
+    return key
+
+
 def _objects(prefix: str) -> list[dict]:
     paginator = aws.client("s3").get_paginator("list_objects_v2")
     return [o for page in paginator.paginate(Bucket=settings.attachments_bucket(), Prefix=prefix) for o in page.get("Contents", [])]

@@ -227,7 +227,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained([*steps, *also])
 
 
-DEPENDENT_KINDS = ("children", "persons", "jobs", "stock")
+DEPENDENT_KINDS = ("children", "persons", "jobs", "stock", "documents")
 
 
 def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:

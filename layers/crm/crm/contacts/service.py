@@ -216,6 +216,7 @@ def _counted(n: int, kind: str) -> str:
         "persons": tr_n("{count} person", "{count} persons", n, count=n),
         "jobs": tr_n("{count} job", "{count} jobs", n, count=n),
         "stock": tr_n("{count} item in stock", "{count} items in stock", n, count=n),
+        "documents": tr_n("{count} financial document", "{count} financial documents", n, count=n),
     }[kind]
 
 

@@ -16,6 +16,7 @@ TABLE_NAME = "TABLE_NAME"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 CURSOR_KEYS_PARAMETER = "CURSOR_KEYS_PARAMETER"  # the SSM parameter holding the cursor signing keys
 ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
+DOCUMENTS_BUCKET = "DOCUMENTS_BUCKET"
 MAIL_FROM = "MAIL_FROM"
 ALERTS_FUNCTION_ARN = "ALERTS_FUNCTION_ARN"
 SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
@@ -65,6 +66,11 @@ def cursor_keys_parameter() -> str:
 
 def attachments_bucket() -> str:
     return _env(ATTACHMENTS_BUCKET)
+
+
+def documents_bucket() -> str:
+    """Where issued financial documents' PDFs are kept (never replaced once written)."""
+    return _env(DOCUMENTS_BUCKET)
 
 
 def mail_from() -> str:

@@ -1,0 +1,264 @@
+"""Finance API: the finance settings, documents (quotes, invoices, credit notes, purchase orders)
+through their lifecycle, their PDFs, sending, payments, and exports of the documents lists.
+
+Each route parses, authorises (its roles) and makes one call into the crm layer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from crm.contacts.readers import reader_locale
+from crm.finance import downloads, exports, lists, payments, sending, service, settings
+from crm.finance.models import (
+    CreditNoteRequest,
+    Document,
+    DocumentFields,
+    DocumentMark,
+    DocumentPatch,
+    DocumentStatus,
+    DocumentType,
+    DownloadLink,
+    Duplicate,
+    FinanceSettings,
+    FinanceSettingsPatch,
+    Payment,
+    PaymentFields,
+    SendRequest,
+    Sent,
+)
+from crm.platform import settings as environment
+from crm.platform.auth import ADMINS, STAFF
+from crm.platform.http import Api, respond
+from crm.platform.pagination import DEFAULT_LIMIT, Page
+from crm.platform.types import IsoDate, Limit
+
+environment.require(
+    environment.TABLE_NAME,
+    environment.IDEMPOTENCY_TABLE,
+    environment.CURSOR_KEYS_PARAMETER,
+    environment.DOCUMENTS_BUCKET,
+    environment.ATTACHMENTS_BUCKET,
+    environment.MAIL_FROM,
+)
+api = Api("finance", reader_locale=reader_locale)
+app = api.app
+Cursor = Annotated[str | None, Query(max_length=2048)]
+IdParam = Annotated[str | None, Query(max_length=26)]
+ISSUED = "the document is not a draft (issued documents are duplicated or credited, never edited or deleted)"
+DRAFT = "the document is a draft: issue it first"
+
+
+def _tenant() -> str:
+    return api.principal().tenant
+
+
+def _document(document: dict):
+    return respond(Document.model_validate(document), version=document["version"])
+
+
+# ---------------------------------------------------------------- settings
+
+
+@api.route("GET", "/finance/settings", roles=STAFF, returns=FinanceSettings)
+def get_settings():
+    found = settings.current(_tenant())
+    return respond(found, version=found.version)
+
+
+@api.route("PATCH", "/finance/settings", roles=ADMINS, returns=FinanceSettings, if_match="required")
+def update_settings(body: FinanceSettingsPatch):  # type: ignore[valid-type]
+    updated = settings.update(api.principal(), body, api.version())
+    return respond(updated, version=updated.version)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _filters(
+    type: DocumentType | None,
+    status: DocumentStatus | None,
+    contact_id: str | None,
+    delivery_site_id: str | None,
+    origin_kind: str | None,
+    origin_id: str | None,
+    include: str | None,
+    since,
+    until,
+) -> dict:
+    origin = (origin_kind, origin_id) if origin_kind and origin_id else None
+    return {
+        "type": type,
+        "status": status,
+        "contact_id": contact_id,
+        "delivery_site_id": delivery_site_id,
+        "origin": origin,
+        "include": include,
+        "since": since,
+        "until": until,
+    }
+
+
+Type = Annotated[DocumentType | None, Query()]
+StatusFilter = Annotated[DocumentStatus | None, Query()]
+Include = Annotated[Literal["children"] | None, Query(description="with contact_id: its child contacts' documents too")]
+OriginKind = Annotated[str | None, Query(max_length=20, pattern=r"^[a-z_]+$")]
+Since = Annotated[IsoDate | None, Query(description="issued on or after this day (a draft: created)")]
+Until = Annotated[IsoDate | None, Query(description="issued on or before this day")]
+
+
+@api.route("GET", "/documents", roles=STAFF)
+def list_documents(
+    type: Type = None,
+    status: StatusFilter = None,
+    contact_id: IdParam = None,
+    delivery_site_id: IdParam = None,
+    origin_kind: OriginKind = None,
+    origin_id: IdParam = None,
+    include: Include = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[Document]:
+    filters = _filters(type, status, contact_id, delivery_site_id, origin_kind, origin_id, include, since, until)
+    items, next_cursor = lists.find(api.principal(), **filters, limit=limit, cursor=cursor)
+    return Page(items=[Document.model_validate(d) for d in items], next_cursor=next_cursor)
+
+
+@api.route("GET", "/documents/export", roles=STAFF, returns=DownloadLink)
+def export_documents(
+    format: Annotated[Literal["csv", "xlsx"], Query()],
+    type: Type = None,
+    status: StatusFilter = None,
+    contact_id: IdParam = None,
+    delivery_site_id: IdParam = None,
+    origin_kind: OriginKind = None,
+    origin_id: IdParam = None,
+    include: Include = None,
+    since: Since = None,
+    until: Until = None,
+):
+    filters = _filters(type, status, contact_id, delivery_site_id, origin_kind, origin_id, include, since, until)
+    return respond(DownloadLink.model_validate(exports.export(api.principal(), format, filters)))
+
+
+@api.route("POST", "/documents", roles=STAFF, returns=Document, location="/documents/{document_id}")
+def create_document(body: DocumentFields):
+    document = service.create(api.principal(), body)
+    return respond(Document.model_validate(document), 201, document["version"])
+
+
+@api.route(
+    "POST",
+    "/documents/duplicates",
+    roles=STAFF,
+    returns=Document,
+    location="/documents/{document_id}",
+    conflicts=("a credit note is not duplicated",),
+)
+def duplicate_document(body: Duplicate):
+    document = service.duplicate(api.principal(), body.document_id)
+    return respond(Document.model_validate(document), 201, document["version"])
+
+
+@api.route(
+    "POST",
+    "/documents/credit-notes",
+    roles=STAFF,
+    returns=Document,
+    location="/documents/{document_id}",
+    conflicts=("only an issued invoice is credited",),
+)
+def create_credit_note(body: CreditNoteRequest):
+    document = service.credit_note(api.principal(), body)
+    return respond(Document.model_validate(document), 201, document["version"])
+
+
+@api.route("GET", "/documents/{document_id}", roles=STAFF, returns=Document)
+def get_document(document_id: str):
+    return _document(service.get(_tenant(), document_id))
+
+
+@api.route("PATCH", "/documents/{document_id}", roles=STAFF, returns=Document, if_match="required", conflicts=(ISSUED,))
+def update_document(document_id: str, body: DocumentPatch):
+    return _document(service.update(api.principal(), document_id, body, api.version()))
+
+
+@api.route("DELETE", "/documents/{document_id}", roles=STAFF, if_match="required", conflicts=(ISSUED,))
+def delete_document(document_id: str):
+    service.delete(api.principal(), document_id, api.version())
+    return respond(None, 204)
+
+
+@api.route(
+    "POST",
+    "/documents/{document_id}/issue",
+    roles=STAFF,
+    returns=Document,
+    if_match="required",
+    etag_of="/documents/{document_id}",
+    conflicts=("the document is already issued", "the logo changed since issue"),
+)
+def issue_document(document_id: str):
+    return _document(service.issue(api.principal(), document_id, api.version()))
+
+
+@api.route(
+    "POST",
+    "/documents/{document_id}/status",
+    roles=STAFF,
+    returns=Document,
+    if_match="required",
+    etag_of="/documents/{document_id}",
+    conflicts=("the document cannot be marked so from its status",),
+)
+def mark_document(document_id: str, body: DocumentMark):
+    return _document(service.mark(api.principal(), document_id, body.status, api.version()))
+
+
+@api.route("GET", "/documents/{document_id}/pdf", roles=STAFF, returns=DownloadLink, conflicts=("the logo changed since issue",))
+def download_pdf(document_id: str):
+    """The PDF of an issued document (its archived file), or a draft's preview."""
+    return respond(DownloadLink.model_validate(downloads.pdf_link(api.principal(), document_id)))
+
+
+@api.route(
+    "POST",
+    "/documents/{document_id}/send",
+    roles=STAFF,
+    returns=Sent,
+    conflicts=(DRAFT, "the document is being sent", "the logo changed since issue"),
+)
+def send_document(document_id: str, body: SendRequest):
+    return respond(Sent.model_validate(sending.send(api.principal(), document_id, body)))
+
+
+# ---------------------------------------------------------------- payments
+
+
+@api.route("GET", "/documents/{document_id}/payments", roles=STAFF)
+def list_payments(document_id: str) -> Page[Payment]:
+    return Page(items=[Payment.model_validate(p) for p in payments.of(_tenant(), document_id)])
+
+
+@api.route(
+    "POST",
+    "/documents/{document_id}/payments",
+    roles=STAFF,
+    returns=Payment,
+    location="/documents/{document_id}/payments/{payment_id}",
+    conflicts=(DRAFT, "payments are recorded against invoices"),
+)
+def record_payment(document_id: str, body: PaymentFields):
+    return respond(Payment.model_validate(payments.record(api.principal(), document_id, body)), 201)
+
+
+@api.route("GET", "/documents/{document_id}/payments/{payment_id}", roles=STAFF, returns=Payment)
+def get_payment(document_id: str, payment_id: str):
+    return respond(Payment.model_validate(payments.one(_tenant(), document_id, payment_id)))
+
+
+handler = api.handler()

@@ -1,0 +1,367 @@
+"""Documents: drafts (create, edit, duplicate, delete), issue with a gapless number, status
+marks, credit notes, and `create_document` for other contexts (their lists: crm.finance.lists).
+
+A document is self-contained once issued: its lines carry their tax rates, its parties (the
+billing and delivery addresses as printed) and its locale are fixed at issue, so its PDF renders
+the same bytes whenever it is rendered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from crm.contacts import dependents
+from crm.contacts import service as contacts
+from crm.finance import fields as custom_fields
+from crm.finance import lifecycle, lines, pdfs, settings
+from crm.finance import repository as repo
+from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
+from crm.finance.money import payment_status
+from crm.people import service as people
+from crm.platform import audit, clock, dynamo, idempotency, ids, personal_data
+from crm.platform.auth import Principal
+from crm.platform.errors import Conflict, CrmError, FieldError, NotFound, invalid, invalid_fields
+from crm.platform.http import validation_errors
+from crm.platform.i18n import DEFAULT_LOCALE, tr
+
+logger = Logger(child=True)
+KEPT_BY_LAW = frozenset({"invoice", "credit_note"})  # the person-data index keeps them whole on erasure
+
+
+def get(tenant: str, document_id: str) -> dict:
+    found = repo.get_document(tenant, document_id)
+    if found is None:
+        raise NotFound(tr("no such document"))
+    return found
+
+
+def _fresh(document: dict, expected_version: int) -> None:
+    if document["version"] != expected_version:
+        raise repo.stale()
+
+
+def _contact(tenant: str, contact_id: str, field: str) -> dict:
+    found = contacts.lookup(tenant, contact_id)
+    if found is None:
+        raise invalid(field, tr("is not a contact of this account"))
+    return found
+
+
+def _check_parties(tenant: str, doc_type: str, contact_id: str, site_id: str | None, person_id: str | None) -> list[FieldError]:
+    problems = []
+    if site_id is not None:
+        site = contacts.lookup(tenant, site_id)
+        if site is None:
+            problems.append(FieldError("delivery_site_id", tr("is not a contact of this account")))
+        elif doc_type != "purchase_order" and site_id != contact_id and site.get("parent_id") != contact_id:
+            problems.append(FieldError("delivery_site_id", tr("is not a site of the contact (one of its children)")))
+    if person_id is not None:
+        person = people.lookup(tenant, person_id)
+        if person is None or person["contact_id"] != contact_id:
+            problems.append(FieldError("person_id", tr("is not a person at the contact")))
+    return problems
+
+
+def _filed(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
+    """The contact (and the delivery site) keep a count of their documents: neither is deleted while
+    it has any."""
+    steps = dependents.filed(tenant, document["contact_id"], "documents", delta)
+    site = document.get("delivery_site_id")
+    if site and site != document["contact_id"]:
+        steps += dependents.filed(tenant, site, "documents", delta)
+    return steps
+
+
+def _index(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
+    if not document.get("person_id"):
+        return []
+    subjects = [personal_data.person(document["person_id"])]
+    place = repo.place(tenant, document["id"], personal_data.KEEP if document["type"] in KEPT_BY_LAW else personal_data.REDACT)
+    return personal_data.register(tenant, subjects, place) if delta > 0 else personal_data.unregister(tenant, subjects, place)
+
+
+def _priced(tenant: str, document: dict, given) -> dict:
+    chosen = lines.resolve(tenant, settings.current(tenant), given)
+    return {**document, "lines": chosen, **lines.priced(chosen)}
+
+
+def _dates(document: dict) -> None:
+    if document.get("issue_date") and document.get("due_date") and document["due_date"] < document["issue_date"]:
+        raise invalid("due_date", tr("must not be before issue_date"))
+
+
+# ---------------------------------------------------------------- drafts
+
+
+def create(principal: Principal, fields: DocumentFields, origin: dict | None = None) -> dict:
+    """A draft. `origin` names what it was made from (sales: {"kind": "opportunity", "id": ...}),
+    listed by `documents_of(origin=...)`."""
+    tenant = principal.tenant
+    _contact(tenant, fields.contact_id, "contact_id")
+    problems = _check_parties(tenant, fields.type, fields.contact_id, fields.delivery_site_id, fields.person_id)
+    if problems:
+        raise invalid_fields(problems)
+    now = clock.iso(clock.now())
+    document = {
+        "id": ids.new_id(),
+        "version": 1,
+        "type": fields.type,
+        "status": "draft",
+        "contact_id": fields.contact_id,
+        "delivery_site_id": fields.delivery_site_id,
+        "person_id": fields.person_id,
+        "origin": origin,
+        "currency": settings.current(tenant).currency,
+        "reference": fields.reference,
+        "notes": fields.notes,
+        "issue_date": fields.issue_date.isoformat() if fields.issue_date else None,
+        "due_date": fields.due_date.isoformat() if fields.due_date else None,
+        "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields),
+        "created_at": now,
+        "updated_at": now,
+        "created_by": principal.actor,
+    }
+    _dates(document)
+    document = _priced(tenant, document, fields.lines)
+    return _insert(tenant, document)
+
+
+def _insert(tenant: str, document: dict) -> dict:
+    document = {k: v for k, v in document.items() if v is not None}
+    repo.create_document(
+        tenant, document, [*_filed(tenant, document, +1), *_index(tenant, document, +1)], idempotency.claim(document["id"])
+    )
+    return document
+
+
+def create_document(principal: Principal, fields: dict, origin: dict | None = None) -> dict:
+    """For other contexts (sales: a quote from an opportunity): `fields` as POST /documents takes
+    them; raises Invalid (422) naming the bad fields."""
+    try:
+        parsed = DocumentFields.model_validate(fields)
+    except ValidationError as e:
+        raise invalid_fields(validation_errors(e.errors())) from None
+    return create(principal, parsed, origin)
+
+
+def update(principal: Principal, document_id: str, patch: DocumentPatch, expected_version: int) -> dict:
+    tenant = principal.tenant
+    old = get(tenant, document_id)
+    _fresh(old, expected_version)
+    lifecycle.check_draft(old, tr("edited"))
+    changes = patch.model_dump(exclude_unset=True, exclude={"lines"}, mode="json")
+    if "custom_fields" in changes:
+        changes["custom_fields"] = custom_fields.checked(tenant, old["type"], changes["custom_fields"] or {})
+    new = {**old, **changes, "version": old["version"] + 1, "updated_at": clock.iso(clock.now())}
+    problems = _check_parties(tenant, new["type"], new["contact_id"], new.get("delivery_site_id"), new.get("person_id"))
+    if problems:
+        raise invalid_fields(problems)
+    _dates(new)
+    if patch.lines is not None:
+        new = _priced(tenant, new, patch.lines)
+    new = {k: v for k, v in new.items() if v is not None}
+    also: list[dynamo.Step] = []
+    if old.get("delivery_site_id") != new.get("delivery_site_id"):
+        also += _site_moves(tenant, old, new)
+    if old.get("person_id") != new.get("person_id"):
+        also += [*_index(tenant, old, -1), *_index(tenant, new, +1)]
+    repo.save_document(tenant, new, expected_version, also)
+    return new
+
+
+def _site_moves(tenant: str, old: dict, new: dict) -> list[dynamo.Step]:
+    steps: list[dynamo.Step] = []
+    for site, delta in ((old.get("delivery_site_id"), -1), (new.get("delivery_site_id"), +1)):
+        if site and site != new["contact_id"]:
+            steps += dependents.filed(tenant, site, "documents", delta)
+    return steps
+
+
+def delete(principal: Principal, document_id: str, expected_version: int) -> None:
+    """A draft only: it has no number yet, so deleting it leaves no gap."""
+    tenant = principal.tenant
+    old = get(tenant, document_id)
+    _fresh(old, expected_version)
+    lifecycle.check_draft(old, tr("deleted"))
+    repo.delete_document(tenant, old, expected_version, [*_filed(tenant, old, -1), *_index(tenant, old, -1)])
+
+
+COPIED = (
+    "type",
+    "contact_id",
+    "delivery_site_id",
+    "person_id",
+    "origin",
+    "currency",
+    "reference",
+    "notes",
+    "custom_fields",
+    "lines",
+    "taxes",
+)
+
+
+def duplicate(principal: Principal, document_id: str) -> dict:
+    """A new draft with the same parties and lines (not the number, dates, status or payments)."""
+    tenant = principal.tenant
+    try:
+        old = get(tenant, document_id)
+    except NotFound:
+        raise invalid("document_id", tr("is not a document of this account")) from None
+    if old["type"] == "credit_note":
+        raise Conflict(tr("a credit note is made from its invoice (POST /documents/credit-notes), not duplicated"))
+    now = clock.iso(clock.now())
+    copy = {k: old[k] for k in COPIED if k in old}
+    copy |= {"id": ids.new_id(), "version": 1, "status": "draft", "created_at": now, "updated_at": now, "created_by": principal.actor}
+    copy |= {"net": old["net"], "tax": old["tax"], "gross": old["gross"], "duplicated_from": old["id"]}
+    return _insert(tenant, copy)
+
+
+def credit_note(principal: Principal, request: CreditNoteRequest) -> dict:
+    """A draft credit note of an issued invoice, whole or some of its lines (by index), naming it."""
+    tenant, invoice_id = principal.tenant, request.invoice_id
+    try:
+        invoice = get(tenant, invoice_id)
+    except NotFound:
+        raise invalid("invoice_id", tr("is not a document of this account")) from None
+    if invoice["type"] != "invoice":
+        raise Conflict(tr("only an invoice is credited"))
+    lifecycle.check_issued(invoice)
+    chosen = list(dict.fromkeys(request.lines)) if request.lines is not None else list(range(len(invoice["lines"])))
+    unknown = [i for i in chosen if i >= len(invoice["lines"])]
+    if unknown:
+        raise invalid("lines", tr("the invoice has no line {indexes}", indexes=", ".join(str(i) for i in unknown)))
+    credited = [invoice["lines"][i] for i in chosen]
+    now = clock.iso(clock.now())
+    note = {k: invoice[k] for k in ("contact_id", "delivery_site_id", "person_id", "currency", "reference") if k in invoice}
+    note |= {"id": ids.new_id(), "version": 1, "type": "credit_note", "status": "draft", "credited_invoice_id": invoice_id}
+    note |= {"lines": credited, **lines.priced(credited), "created_at": now, "updated_at": now, "created_by": principal.actor}
+    if note["gross"] > invoice["gross"] - invoice.get("credited", 0):
+        raise invalid("lines", tr("more than what is left to credit on the invoice"))
+    return _insert(tenant, note)
+
+
+# ---------------------------------------------------------------- issue
+
+
+def _today(time_zone: str) -> date:
+    return clock.now().astimezone(ZoneInfo(time_zone)).date()
+
+
+def _address_lines(contact: dict) -> list[str]:
+    address = contact.get("address") or {}
+    town = " ".join(p for p in (address.get("postcode"), address.get("city")) if p)
+    return [p for p in (address.get("line1"), address.get("line2"), town, address.get("region"), address.get("country")) if p]
+
+
+def _party(tenant: str, contact_id: str) -> dict:
+    contact = contacts.get(tenant, contact_id)
+    return {"name": contact["name"], "lines": _address_lines(contact)}
+
+
+def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
+    person = people.lookup(tenant, document["person_id"]) if document.get("person_id") else None
+    return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
+
+
+def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings, bytes | None]:
+    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms and
+    language fixed; with the settings and logo it was made with."""
+    tenant = principal.tenant
+    account = contacts.settings(tenant)
+    chosen = settings.current(tenant, account.currency)
+    logo = settings.logo_bytes(chosen.logo)
+    at = clock.iso(clock.now())
+    issue_date = draft.get("issue_date") or _today(account.time_zone).isoformat()
+    fixed = {
+        **draft,
+        "status": "issued",
+        "version": draft["version"] + 1,
+        "issue_date": issue_date,
+        "issued_at": at,
+        "updated_at": at,
+        "issued_by": principal.actor,
+        "locale": _locale(tenant, draft, account.locale),
+        "customer": _party(tenant, draft["contact_id"]),
+        "seller": {"name": chosen.company.name, "lines": chosen.company.address} if chosen.company else None,
+        "terms": chosen.terms,
+        "logo_sha256": settings.digest(logo),
+    }
+    if draft.get("delivery_site_id"):
+        fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
+    if draft["type"] == "invoice":
+        due = draft.get("due_date") or (date.fromisoformat(issue_date) + timedelta(days=chosen.payment_terms_days)).isoformat()
+        fixed |= {"due_date": due, "paid": 0, "credited": 0, "payment_status": "unpaid", "due": draft["gross"]}
+    _dates(fixed)
+    return fixed, chosen, logo
+
+
+def preview(principal: Principal, document_id: str) -> tuple[dict, bytes | None]:
+    """A draft as it would be issued (unnumbered), and the logo, for its PDF preview."""
+    draft = get(principal.tenant, document_id)
+    lifecycle.check_draft(draft, tr("previewed"))
+    fixed, _, logo = _as_issued(principal, draft)
+    return {**fixed, "status": "draft"}, logo
+
+
+def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
+    """Give the draft its number (gapless per type), date it, fix its parties and locale. A credit
+    note's amount is counted on its invoice in the same transaction (never more than invoiced)."""
+    tenant = principal.tenant
+    draft = get(tenant, document_id)
+    _fresh(draft, expected_version)
+    if draft["status"] != "draft":
+        raise Conflict(tr("{number} is already issued", number=draft["number"]))
+    custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
+    fixed, chosen, logo = _as_issued(principal, draft)
+    also = _credit_steps(tenant, fixed) if draft["type"] == "credit_note" else []
+    prefix = getattr(chosen.prefixes, draft["type"])
+
+    def build(n: int) -> tuple[dict, list[dynamo.Step]]:
+        numbered = {k: v for k, v in {**fixed, "number": f"{prefix}{n:06d}", "sequence": n}.items() if v is not None}
+        record = audit.entry(principal, "document.issued", "document", document_id, type=draft["type"], number=numbered["number"])
+        return numbered, [repo.save_step(tenant, numbered, expected_version), (record, None)]
+
+    issued = repo.issue(tenant, draft["type"], build, also)
+    try:
+        return pdfs.stored(tenant, issued, logo)
+    except (CrmError, ClientError):
+        # Issued all the same: the PDF is made from what the document holds, on download or send.
+        logger.warning("the PDF of an issued document could not be stored yet", extra={"document_id": document_id}, exc_info=True)
+        return issued
+
+
+def _credit_steps(tenant: str, note: dict) -> list[dynamo.Step]:
+    invoice = get(tenant, note["credited_invoice_id"])
+    credited = invoice.get("credited", 0) + note["gross"]
+    if credited > invoice["gross"]:
+        raise invalid("lines", tr("more than what is left to credit on the invoice"))
+    note["credited_invoice_number"] = invoice["number"]
+    return [repo.save_step(tenant, settle(invoice, paid=invoice.get("paid", 0), credited=credited), invoice["version"])]
+
+
+def settle(invoice: dict, *, paid: int, credited: int) -> dict:
+    """The invoice with what is paid and credited, what is left due, and its payment status."""
+    due = invoice["gross"] - paid - credited
+    status = payment_status(invoice["gross"], paid, credited)
+    return {**invoice, "paid": paid, "credited": credited, "due": due, "payment_status": status, "version": invoice["version"] + 1}
+
+
+# ---------------------------------------------------------------- marks
+
+
+def mark(principal: Principal, document_id: str, to: str, expected_version: int) -> dict:
+    """Mark sent (sent by other means), accepted (a quote) or rejected (after sent), timestamped."""
+    tenant = principal.tenant
+    old = get(tenant, document_id)
+    _fresh(old, expected_version)
+    lifecycle.check_move(old["type"], old["status"], to)
+    at = clock.iso(clock.now())
+    new = {**old, "status": to, f"{to}_at": at, "version": old["version"] + 1, "updated_at": at}
+    repo.save_document(tenant, new, expected_version)
+    return new

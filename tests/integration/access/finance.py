@@ -1,0 +1,62 @@
+"""Access rules of the finance routes (staff only: never a resource, never a customer), a body and
+query that pass validation for each, and the objects the matrix probes them with."""
+
+from __future__ import annotations
+
+from crm.platform.auth import ADMIN
+from tests.integration.access.roles import ADMINS, STAFF
+from tests.support.lambdas import call
+
+LAYER = 50
+
+ROLES: dict[tuple[str, str], set[str]] = {
+    ("GET", "/finance/settings"): STAFF,
+    ("PATCH", "/finance/settings"): ADMINS,
+    ("GET", "/documents"): STAFF,
+    ("GET", "/documents/export"): STAFF,
+    ("POST", "/documents"): STAFF,
+    ("POST", "/documents/duplicates"): STAFF,
+    ("POST", "/documents/credit-notes"): STAFF,
+    ("GET", "/documents/{document_id}"): STAFF,
+    ("PATCH", "/documents/{document_id}"): STAFF,
+    ("DELETE", "/documents/{document_id}"): STAFF,
+    ("POST", "/documents/{document_id}/issue"): STAFF,
+    ("POST", "/documents/{document_id}/status"): STAFF,
+    ("GET", "/documents/{document_id}/pdf"): STAFF,
+    ("POST", "/documents/{document_id}/send"): STAFF,
+    ("GET", "/documents/{document_id}/payments"): STAFF,
+    ("POST", "/documents/{document_id}/payments"): STAFF,
+    ("GET", "/documents/{document_id}/payments/{payment_id}"): STAFF,
+}
+
+LINE = {"description": "Boiler service", "unit_price": 12000, "tax_rate": "S20"}
+
+VALID_INPUT: dict[tuple[str, str], dict] = {
+    ("PATCH", "/finance/settings"): {"body": {"payment_terms_days": 45}, "headers": {"If-Match": '"1"'}},
+    ("GET", "/documents"): {"query": {"type": "invoice"}},
+    ("GET", "/documents/export"): {"query": {"type": "invoice", "format": "csv"}},
+    ("POST", "/documents"): {"body": {"type": "quote", "contact_id": "{contact_id}", "lines": [LINE]}},
+    ("POST", "/documents/duplicates"): {"body": {"document_id": "{document_id}"}},
+    ("POST", "/documents/credit-notes"): {"body": {"invoice_id": "{document_id}"}},
+    ("PATCH", "/documents/{document_id}"): {"body": {"notes": "probe"}, "headers": {"If-Match": '"3"'}},
+    ("DELETE", "/documents/{document_id}"): {"headers": {"If-Match": '"3"'}},
+    ("POST", "/documents/{document_id}/issue"): {"headers": {"If-Match": '"3"'}},
+    ("POST", "/documents/{document_id}/status"): {"body": {"status": "sent"}, "headers": {"If-Match": '"3"'}},
+    ("POST", "/documents/{document_id}/send"): {"body": {"to": ["probe@example.com"]}},
+    ("POST", "/documents/{document_id}/payments"): {"body": {"amount": 100, "date": "2026-12-01", "method": "card"}},
+}
+
+
+def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
+    """A tax rate, and an issued invoice with a payment."""
+    call(
+        "PATCH",
+        "/finance/settings",
+        role=ADMIN,
+        body={"tax_rates": [{"code": "S20", "name": "VAT 20%", "rate": "20"}]},
+        headers={"If-Match": '"0"'},
+    )
+    draft = call("POST", "/documents", body={"type": "invoice", "contact_id": ids["contact_id"], "lines": [LINE]}).json
+    invoice = call("POST", f"/documents/{draft['id']}/issue", headers={"If-Match": '"1"'}).json
+    payment = call("POST", f"/documents/{invoice['id']}/payments", body={"amount": 1000, "date": "2026-12-01", "method": "card"}).json
+    return {"document_id": invoice["id"], "payment_id": payment["id"]}
