@@ -81,6 +81,6 @@ def export(principal: Principal, selection: rules.Selection, file_format: str, c
     cols = columns(reader, reader.currency)
     write = exports.write_csv if file_format == "csv" else exports.write_xlsx
     count = write(out, cols, rows, locale=reader.locale, time_zone=reader.time_zone, max_rows=EXPORT_ROWS)
-    filename = f"{reader.text(tr('opportunities'))}.{file_format}"
+    filename = f"opportunities.{file_format}"
     link = files.publish(principal.tenant, "opportunities", filename, CONTENT_TYPES[file_format], out.getvalue(), rows=count)
     return SelectionExport(**link.model_dump(), next_cursor=state.get("next_cursor"))
