@@ -5,16 +5,16 @@ with the chart, SVG) in the reader's language."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import boto3
 import pytest
 
 from crm.platform import clock
-from tests.integration.test_sales import opportunity, sales  # noqa: F401 (the fixture)
 from tests.support.documents import page_texts
 from tests.support.lambdas import call
+from tests.support.sales import opportunity
 
 
 def projection(**query):
@@ -22,7 +22,7 @@ def projection(**query):
 
 
 @pytest.fixture
-def pipeline(sales, monkeypatch):  # noqa: F811
+def pipeline(sales, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))
     opportunity(sales, expected_value=100000, close_month="2027-01")  # Chaud: 75 %
     opportunity(sales, expected_value=33333, close_month="2027-01", probability_id=sales["warm"])  # Tiède: no percent, 50 %
@@ -68,7 +68,7 @@ def test_opened_won_and_lost_by_month(pipeline):
     assert sum(r["opened_count"] for r in reply.json["rows"]) == 5
 
 
-def test_bad_periods_are_refused_naming_the_field(sales):  # noqa: F811
+def test_bad_periods_are_refused_naming_the_field(sales):
     assert projection(from_month="2020-01", to_month="2027-01").json["errors"][0]["field"] == "to_month"
     assert projection(from_month="10000-01").json["errors"][0]["field"] == "from_month"
     assert projection(to_month="2026-12").json["errors"][0]["field"] == "to_month"
@@ -78,7 +78,7 @@ def test_bad_periods_are_refused_naming_the_field(sales):  # noqa: F811
 
 def _file(reply) -> bytes:
     s3 = boto3.client("s3")
-    bucket = [b["Name"] for b in s3.list_buckets()["Buckets"] if "ttachment" in b["Name"]][0]
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "ttachment" in b["Name"])
     key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if o["Key"].endswith(reply.json["file"]["filename"]))
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
