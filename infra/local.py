@@ -142,7 +142,8 @@ class LocalStack:
         self.environment = stack_environment(
             self.functions,
             {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()},
-            {"CURSOR_SIGNING_KEY": self.cursor_signing_key},
+            # links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway
+            {"CURSOR_SIGNING_KEY": self.cursor_signing_key, "PUBLIC_API_URL": self.base_url},
         )
         env = EnvironmentPatch(self.environment)
         env.apply()

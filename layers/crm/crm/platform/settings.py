@@ -49,6 +49,26 @@ def alerts_target() -> tuple[str, str, str]:
 
 
 @cache
+def report_schedules() -> tuple[str, str, str]:
+    """(role ARN Scheduler assumes, schedule group, dead-letter queue ARN) of the emailed reports'
+    schedules."""
+    return _env("SCHEDULER_ROLE_ARN"), _env("REPORT_SCHEDULE_GROUP"), _env("REPORT_SCHEDULE_DLQ_ARN")
+
+
+@cache
+def report_delivery_function() -> str:
+    """The function the reports' schedules invoke (for the API function that arms them; the
+    delivery function re-arms with its own ARN, from its Lambda context)."""
+    return _env("REPORT_DELIVERY_FUNCTION_ARN")
+
+
+@cache
+def public_api_url() -> str:
+    """Where the API is reached from outside (links in emails, e.g. a report's unsubscribe link)."""
+    return _env("PUBLIC_API_URL").rstrip("/")
+
+
+@cache
 def customer_user_pool_id() -> str:
     """The booking site's Cognito user pool (customers invited by email)."""
     return _env("CUSTOMER_USER_POOL_ID")

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from crm.platform import clock
 from crm.platform.exports import Column, Kind
 from crm.platform.i18n import Reader, tr
 from crm.platform.types import STRICT, Email, Id
-from crm.sales import summaries
+from crm.sales import rules, summaries
 from crm.sales.models import Month
 
 
@@ -63,12 +63,25 @@ def _shift(month: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def _within_reach(to_month: str | None, info: ValidationInfo) -> str | None:
+    """A period ends after it starts and covers at most five years."""
+    first = info.data.get("from_month")
+    if to_month and first:
+        if to_month < first:
+            raise ValueError(tr("must not be before {field}", field="from_month"))
+        if rules.span_months(first, to_month) > summaries.MAX_MONTHS:
+            raise ValueError(tr("a report covers at most {months} months", months=summaries.MAX_MONTHS))
+    return to_month
+
+
 class ProjectionFilters(BaseModel):
     model_config = STRICT
     from_month: Month | None = Field(default=None, description="First close month (YYYY-MM); default: this month")
     to_month: Month | None = Field(default=None, description="Last close month; default: 11 months after from_month")
     owner: Email | None = None
     stage_id: Id | None = None
+
+    _period = field_validator("to_month")(_within_reach)
 
     @model_validator(mode="after")
     def _one_scope(self) -> ProjectionFilters:
@@ -82,6 +95,8 @@ class PeriodFilters(BaseModel):
     from_month: Month | None = Field(default=None, description="First month (YYYY-MM); default: 11 months before to_month")
     to_month: Month | None = Field(default=None, description="Last month; default: this month")
     owner: Email | None = None
+
+    _period = field_validator("to_month")(_within_reach)
 
 
 def _period(filters: BaseModel, reader: Reader, ahead: bool) -> tuple[str, str]:

@@ -1,0 +1,62 @@
+"""One-click unsubscription from an emailed report, without signing in (RFC 8058).
+
+Each email carries a link of its own: a token naming the tenant, the subscription and the
+recipient, signed with HMAC-SHA256 under a key derived from the API's signing key (the cursor key,
+read the same way; the derivation keeps a cursor and a token from ever being each other). The link
+goes in the List-Unsubscribe header (with List-Unsubscribe-Post: mail clients POST to it) and in
+the body. Using it adds the recipient to the subscription's unsubscribed addresses: idempotent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from urllib.parse import quote
+
+from crm.platform import settings
+from crm.platform.errors import NotFound, invalid
+from crm.platform.i18n import tr
+from crm.reports import repository as repo
+from crm.reports.models import Unsubscribed
+
+PATH = "/reports/unsubscribe"
+
+
+def _key() -> bytes:
+    return hmac.new(settings.cursor_signing_key(), b"report-unsubscribe", hashlib.sha256).digest()
+
+
+def _sign(payload: bytes) -> str:
+    return hmac.new(_key(), payload, hashlib.sha256).hexdigest()
+
+
+def token(tenant: str, subscription_id: str, recipient: str) -> str:
+    payload = json.dumps([tenant, subscription_id, recipient], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _sign(payload)
+
+
+def link(tenant: str, subscription_id: str, recipient: str) -> str:
+    return f"{settings.public_api_url()}{PATH}?token={quote(token(tenant, subscription_id, recipient))}"
+
+
+def _read(text: str) -> tuple[str, str, str]:
+    refused = invalid("token", tr("is not an unsubscribe link this service sent"))
+    try:
+        encoded, signature = text.rsplit(".", 1)
+        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        tenant, subscription_id, recipient = json.loads(payload)
+    except ValueError:
+        raise refused from None
+    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()):
+        raise refused
+    return str(tenant), str(subscription_id), str(recipient)
+
+
+def unsubscribe(text: str) -> Unsubscribed:
+    tenant, subscription_id, recipient = _read(text)
+    subscription = repo.get(tenant, subscription_id)
+    if subscription is None or not repo.unsubscribe(tenant, subscription_id, recipient):
+        raise NotFound(tr("this subscription no longer exists: nothing more will be sent"))
+    return Unsubscribed(report=subscription["report"], recipient=recipient)
