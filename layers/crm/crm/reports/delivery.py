@@ -10,6 +10,7 @@ delivery (or a retry after a partial failure) sends only what was not sent.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 from crm.contacts import mailer, readers
@@ -23,7 +24,7 @@ from crm.reports.catalogue import Table
 from crm.reports.render import Rendered, render
 
 
-def report_email(table: Table, reader: Reader, link: str) -> tuple[str, str]:
+def report_email(table: Table, reader: Reader, *, link: str) -> tuple[str, str]:
     """(subject, text) of a report's email, as `reader` reads it."""
     subject = reader.text(tr("Report: {title}", title=table.title))
     text = tr('Your report "{title}" ({period}) is attached.', title=table.title, period=table.subtitle)
@@ -64,7 +65,7 @@ def deliver(event: dict[str, Any], function_arn: str) -> str:
         link = unsubscribe.link(tenant, subscription_id, recipient)
         email = mailer.Email(
             to=[recipient],
-            compose=lambda r, table=table, link=link: report_email(table, r, link),
+            compose=functools.partial(report_email, table, link=link),
             kind="report",
             contact_id=None,
             related_id=subscription_id,

@@ -140,7 +140,7 @@ def _tag_steps(tenant: str, old: dict | None, new: dict) -> list[dynamo.Step]:
     """The tag listings (copies of the opportunity, one per tag) follow it."""
     copy = {k: v for k, v in new.items() if v is not None}
     puts = {(_tag_pk(tenant, t), rules.due_order(new)) for t in new.get("tags") or []}
-    gone = {(_tag_pk(tenant, t), rules.due_order(old)) for t in (old or {}).get("tags") or []} - puts
+    gone = {(_tag_pk(tenant, t), rules.due_order(old)) for t in old.get("tags") or []} - puts if old else set()
     steps: list[dynamo.Step] = [(dynamo.delete(pk, sk), None) for pk, sk in sorted(gone)]
     steps += [(dynamo.put(dynamo.to_item({**copy, "PK": pk, "SK": sk})), None) for pk, sk in sorted(puts)]
     return steps

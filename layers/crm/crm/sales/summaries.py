@@ -27,7 +27,7 @@ def projection(tenant: str, first: str, last: str, scope: Sequence[str] = ("ALL"
     value weighted by their probability (crm.sales.rules.weight)."""
     check_period(first, last)
     weights = {p_id: rules.weight(p) for p_id, p in setup.entries(tenant, "probabilities").items()}
-    rows = {m: {"month": m, "count": 0, "value": 0, "weighted_value": 0} for m in rules.months(first, last)}
+    rows: dict[str, dict] = {m: {"month": m, "count": 0, "value": 0, "weighted_value": 0} for m in rules.months(first, last)}
     for cell in repo.summary(tenant, ("PROJ", *scope), f"{first}#", f"{last}#~"):
         month, probability_id = cell["key"].split("#", 1)
         row = rows[month]
