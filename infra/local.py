@@ -142,8 +142,7 @@ class LocalStack:
         self.environment = stack_environment(
             self.functions,
             {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()},
-            # links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway
-            {"CURSOR_SIGNING_KEY": self.cursor_signing_key, "PUBLIC_API_URL": self.base_url},
+            {"CURSOR_SIGNING_KEY": self.cursor_signing_key},
         )
         env = EnvironmentPatch(self.environment)
         env.apply()
@@ -203,6 +202,7 @@ class LocalStack:
         self._cleanup.append(("stop gateway", self.server.stop))
         self.port = self.server.port  # a restart reuses it
         self._serve_booking_site_here()
+        self._link_emails_here()
         self.server.start()
 
         if fresh and self._seed is not None:
@@ -275,6 +275,12 @@ class LocalStack:
             name = tpl.resolve(res["Properties"]["Name"], self.refs, self.template)
             if name.endswith("/booking-site-url"):
                 self.client("ssm").put_parameter(Name=name, Value=f"{self.base_url}/booking", Type="String", Overwrite=True)
+
+    def _link_emails_here(self) -> None:
+        """Links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway."""
+        env = EnvironmentPatch({"PUBLIC_API_URL": self.base_url})
+        env.apply()
+        self._cleanup.append(("restore the public URL", env.restore))
 
     def _final_snapshot(self) -> None:
         counts = self.snapshots.take()
