@@ -5,6 +5,8 @@ opportunities, and the export of a selection."""
 from __future__ import annotations
 
 import io
+import json
+from urllib.parse import unquote, urlparse
 
 import boto3
 
@@ -144,3 +146,22 @@ def test_the_export_holds_the_selection(sales):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("Reference", "Subject")
     assert [r[9] for r in rows[1:]] == [10, 20, 30] and rows[1][10] == "VIP"
+
+
+def exported(aws, person_id: str) -> dict:
+    """The records of a person's GDPR export."""
+    url = call("POST", f"/persons/{person_id}/export", role="admin", body={}).json["url"]
+    key = unquote(urlparse(url).path.lstrip("/").removeprefix(aws["AttachmentsBucket"] + "/"))
+    return json.loads(boto3.client("s3").get_object(Bucket=aws["AttachmentsBucket"], Key=key)["Body"].read())["records"]
+
+
+def test_the_person_an_opportunity_names_finds_it_in_her_export(aws, sales):
+    jane = call("POST", f"/contacts/{sales['contact']}/persons", body={"name": "Jane Doe", "email": "jane@dupont.example"}).json
+    stranger = call("POST", f"/contacts/{sales['other']}/persons", body={"name": "Bob Stone"}).json
+    refused = opportunity(sales, person_id=stranger["id"])
+    assert refused.status == 422 and refused.json["errors"][0]["field"] == "person_id"
+    made = opportunity(sales, person_id=jane["id"], subject="Chaudière pour Jane Doe").json
+    assert [o["id"] for o in exported(aws, jane["id"])["opportunity"]] == [made["id"]]
+    # moved to nobody, she is no longer found there
+    call("PATCH", f"/opportunities/{made['id']}", body={"person_id": None}, headers={"If-Match": '"1"'})
+    assert "opportunity" not in exported(aws, jane["id"])
