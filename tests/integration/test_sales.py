@@ -165,3 +165,20 @@ def test_the_person_an_opportunity_names_finds_it_in_her_export(aws, sales):
     # moved to nobody, she is no longer found there
     call("PATCH", f"/opportunities/{made['id']}", body={"person_id": None}, headers={"If-Match": '"1"'})
     assert "opportunity" not in exported(aws, jane["id"])
+
+
+def test_a_contact_created_on_the_spot_with_its_opportunity(sales):
+    group = call("GET", "/contact-groups").json["items"][0]["id"]
+    body = {"new_contact": {"name": "Nouveau Client SARL", "group_id": group}, "subject": "Climatisation"}
+    body |= {"stage_id": sales["first"], "probability_id": sales["hot"]}
+    made = call("POST", "/opportunities", body=body, headers={"Idempotency-Key": "new-client-1"})
+    assert made.status == 201, made.body
+    contact = call("GET", f"/contacts/{made.json['contact_id']}").json
+    assert contact["name"] == "Nouveau Client SARL"
+    again = call("POST", "/opportunities", body=body, headers={"Idempotency-Key": "new-client-1"})
+    assert again.status == 201 and again.json["id"] == made.json["id"]
+    assert len(call("GET", "/contacts", query={"q": "Nouveau"}).json["items"]) == 1
+    both = call("POST", "/opportunities", body=body | {"contact_id": sales["contact"]})
+    bad = call("POST", "/opportunities", body=body | {"stage_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
+    assert both.status == 422 and bad.status == 422 and bad.json["errors"][0]["field"] == "stage_id"
+    assert len(call("GET", "/contacts", query={"q": "Nouveau"}).json["items"]) == 1  # nothing made for a bad opportunity

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from crm.contacts.models import ContactFields
 from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Email, Id, IsoDate, Text
 
@@ -123,7 +124,14 @@ class OpportunityRecord(BaseModel):
 
 
 class OpportunityFields(OpportunityRecord):
-    contact_id: Id
+    contact_id: Id | None = Field(default=None, description="An existing contact (found by GET /contacts?q=)")
+    new_contact: ContactFields | None = Field(default=None, description="Or a contact created on the spot, with the opportunity")
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> OpportunityFields:
+        if (self.contact_id is None) == (self.new_contact is None):
+            raise ValueError(tr("give contact_id or new_contact, one of them"))
+        return self
 
 
 class OpportunityPatch(BaseModel):

@@ -31,8 +31,9 @@ def get(tenant: str, opportunity_id: str) -> dict:
     return found
 
 
-def _checked(tenant: str, opportunity: dict) -> None:
-    """Every reference the opportunity makes is this account's: 422 naming each that is not."""
+def _checked(tenant: str, opportunity: dict, contact_known: bool = True) -> None:
+    """Every reference the opportunity makes is this account's: 422 naming each that is not
+    (its contact and person too, unless `contact_known` is False: a contact still to be made)."""
     stages, probabilities = setup.require_ready(tenant)
     errors = []
     if opportunity["stage_id"] not in stages:
@@ -44,14 +45,22 @@ def _checked(tenant: str, opportunity: dict) -> None:
         errors.append(FieldError("tags", tr("{ids}: not a tag of the sales set-up", ids=", ".join(sorted(unknown)))))
     if opportunity["status"] == "lost" and not opportunity.get("lost_reason"):
         errors.append(FieldError("lost_reason", tr("is required when the status is lost")))
-    if contacts.lookup(tenant, opportunity["contact_id"]) is None:
-        errors.append(FieldError("contact_id", tr("is not a contact of this account")))
+    if contact_known:
+        errors += _contact_errors(tenant, opportunity)
     elif opportunity.get("person_id"):
-        person = people.lookup(tenant, opportunity["person_id"])
-        if person is None or person.get("contact_id") != opportunity["contact_id"]:
-            errors.append(FieldError("person_id", tr("is not a person of the opportunity's contact")))
+        errors.append(FieldError("person_id", tr("is not a person of the opportunity's contact")))
     if errors:
         raise invalid_fields(errors)
+
+
+def _contact_errors(tenant: str, opportunity: dict) -> list[FieldError]:
+    if contacts.lookup(tenant, opportunity["contact_id"]) is None:
+        return [FieldError("contact_id", tr("is not a contact of this account"))]
+    if opportunity.get("person_id"):
+        person = people.lookup(tenant, opportunity["person_id"])
+        if person is None or person.get("contact_id") != opportunity["contact_id"]:
+            return [FieldError("person_id", tr("is not a person of the opportunity's contact"))]
+    return []
 
 
 def _closing(old: dict | None, new: dict, now: str) -> dict:
@@ -75,8 +84,15 @@ def _person_index(tenant: str, old: dict | None, new: dict) -> list[dynamo.Step]
 def create(principal: Principal, fields: OpportunityFields) -> dict:
     tenant = principal.tenant
     now = clock.iso(clock.now())
-    data: dict[str, Any] = fields.model_dump(mode="json")
+    data: dict[str, Any] = fields.model_dump(mode="json", exclude={"new_contact"})
     draft = {**data, "id": ids.new_id(), "owner": data.get("owner") or principal.actor}
+    if fields.new_contact is not None:
+        # Checked first without its contact (nothing made for a bad opportunity), then the contact
+        # made through the contacts service; should saving the opportunity then fail, the contact
+        # stays, as if created on its own.
+        _checked(tenant, draft, contact_known=False)
+        with idempotency.on_the_way():
+            draft["contact_id"] = contacts.create(principal, fields.new_contact)["id"]
     _checked(tenant, draft)
     draft = _closing(None, draft, now)
     currency = contacts.settings(tenant).currency
