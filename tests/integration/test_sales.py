@@ -182,3 +182,9 @@ def test_a_contact_created_on_the_spot_with_its_opportunity(sales):
     bad = call("POST", "/opportunities", body=body | {"stage_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
     assert both.status == 422 and bad.status == 422 and bad.json["errors"][0]["field"] == "stage_id"
     assert len(call("GET", "/contacts", query={"q": "Nouveau"}).json["items"]) == 1  # nothing made for a bad opportunity
+
+
+def test_a_due_period_that_ends_before_it_starts_is_bad_input(sales):
+    for path in ("/opportunities", "/opportunities/export"):
+        reply = call("GET", path, query={"due_from": "2027-02-01", "due_to": "2027-01-01"})
+        assert reply.status == 422 and reply.json["errors"][0]["field"] == "due_to"

@@ -124,6 +124,8 @@ def update(principal: Principal, opportunity_id: str, patch: OpportunityPatch, e
 def find(
     tenant: str, selection: rules.Selection, reference: str | None, *, limit: int, cursor: str | None
 ) -> tuple[list[dict], str | None]:
+    if selection.due_from and selection.due_to and selection.due_to < selection.due_from:
+        raise invalid_fields([FieldError("due_to", tr("must not be before {field}", field="due_from"))])
     if reference:
         found_id = repo.opportunity_id_by_reference(tenant, reference.strip())
         found = repo.get_opportunity(tenant, found_id) if found_id else None
