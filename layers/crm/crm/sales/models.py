@@ -12,7 +12,6 @@ from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Email, Id, IsoDate, Text
 
 Status = Literal["open", "on_hold", "won", "lost"]
-STATUSES: tuple[Status, ...] = ("open", "on_hold", "won", "lost")
 MAX_SETUP_ENTRIES, MAX_TAGS = 50, 10
 MAX_VALUE = 10**13  # minor units: 100 billion in a two-decimal currency
 

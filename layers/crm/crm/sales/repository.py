@@ -82,11 +82,6 @@ def save_list(tenant: str, kind: str, entries: list[dict], removed: Iterable[str
     dynamo.transact_explained(steps)
 
 
-def usage(tenant: str, kind: str, entry_id: str) -> int:
-    item = dynamo.get(tenant_key(tenant, USE), f"{LISTS[kind]}#{entry_id}")
-    return int(item["n"]) if item else 0
-
-
 def _used(tenant: str, kind: str, entry_id: str, delta: int) -> dynamo.Step:
     """The entry's count of opportunities moves; one coming into use must still be in its list."""
     op = dynamo.update(

@@ -11,7 +11,7 @@ probabilities) instead of opportunities, and its cost follows what it shows, not
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -142,7 +142,3 @@ def months(first: str, last: str) -> list[str]:
 
 def span_months(first: str, last: str) -> int:
     return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
-
-
-def tag_ids(entries: Iterable[Mapping]) -> set[str]:
-    return {e["id"] for e in entries}
