@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, handler_latency, job_log, requests_per_route, search_at_scale
+from bench import cold_import, documents, handler_latency, job_log, requests_per_route, sales_reports, search_at_scale
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -67,6 +67,18 @@ MEASURES = [
         "`exports.write_xlsx` against XlsxWriter alone writing the same cells and formats (both constant_memory); a report page "
         "with and without a 12-month bar + line chart, and the chart as SVG. `bench/documents.py`.",
         documents.measure,
+    ),
+    (
+        f"Sales at {sales_reports.OPPORTUNITIES:,} opportunities: the projection, the export, the chart PDF",
+        f"One tenant: 4 stages, 5 probabilities, 50 contacts through the API; {sales_reports.OPPORTUNITIES:,} opportunities (one owner, "
+        "close months over three years, 70 % open) by `crm.sales.repository.create_opportunity`, transactions collected and "
+        "batch-written (`bench/bulk.py`). DynamoDB requests of the projection handler at "
+        f"{sales_reports.FIRST_BATCH:,} and at {sales_reports.OPPORTUNITIES:,} opportunities; times: median (p90/median) of interleaved "
+        f"rounds in-process on moto: the projection handler (24 months, JSON) against a bare Query of the cells it reads, and against "
+        "a Query of every open opportunity (what a projection without summary cells reads); the owner's export of all "
+        f"{sales_reports.OPPORTUNITIES:,} as XLSX through the handler (read by pages, written, uploaded) against XlsxWriter alone writing "
+        "the same rows from memory; the projection as PDF/A with its chart against the same as JSON. `bench/sales_reports.py`.",
+        sales_reports.measure,
     ),
     (
         "Cold import, fresh interpreter",
