@@ -1,23 +1,24 @@
 """API Gateway (REST API, Lambda proxy integration, Cognito user-pool authorizer), emulated.
 
-chalice.local's dev server (ThreadedHTTPServer + a ChaliceRequestHandler subclass) receives
-HTTP; `ApiGateway.handle` does what API Gateway does with it:
+The HTTP server (infra/http_server.py) receives HTTP; `ApiGateway.handle` does what API Gateway
+does with it:
 
 1. local-only routes first (`/_local/...`, `/docs`, `/openapi.json`, `/booking/...`), if any;
-2. the template's Api events are the routes. No route for the path, or no such method on it:
-   the MISSING_AUTHENTICATION_TOKEN gateway response (before any auth);
+2. the template's Api events are the routes. No route for the path, or no such method on it
+   (TRACE, CONNECT and unknown methods included): the MISSING_AUTHENTICATION_TOKEN gateway
+   response (403) as API Gateway answers, before any auth;
 3. CORS preflight (OPTIONS without an OPTIONS route) is answered permissively, without auth;
 4. the Cognito authorizer: `Authorization: <id token>` (or `Bearer <id token>`) verified against
    moto's signing key (signature, exp, iss = the pool, aud = a client of the pool,
-   token_use = id). Missing or invalid: the UNAUTHORIZED gateway response and the function is
-   not called;
+   token_use = id). Missing or invalid: the UNAUTHORIZED gateway response (401) and the
+   function is not called;
 5. a REST proxy event (requestContext.authorizer.claims as strings, like API Gateway) is handed
-   to the function's handler in-process; its proxy response becomes the HTTP response. A
-   handler that raises or answers something that is not a proxy response: a 502 from the
-   DEFAULT_5XX gateway response.
+   to the function (`infra.lambdas`: an instance of its own); its proxy response becomes the
+   HTTP response. A function that raises, times out or answers something that is not a proxy
+   response: the DEFAULT_5XX gateway response (502 `{"message": "Internal server error"}`).
 
-Gateway responses are the template's (`GatewayResponses` of its Api), as API Gateway applies them,
-with AWS's own `{"message": ...}` answers for the types it leaves alone.
+Gateway responses are the template's (`infra.gateway_responses`). A body over API Gateway's
+10 MB is refused (REQUEST_TOO_LARGE, 413) before it is read.
 """
 
 from __future__ import annotations
@@ -31,16 +32,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
 import jwt
-from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
 from infra import template as tpl
+from infra.gateway_responses import GatewayResponses
 from infra.http import HttpRequest, HttpResponse
-from infra.lambdas import FunctionRegistry, FunctionUnavailable
+from infra.lambda_instances import FunctionThrottled
+from infra.lambdas import FunctionRegistry
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,13 @@ def _body_for_event(body: bytes | None, content_type: str | None) -> tuple[str |
 
 
 def build_proxy_event(
-    request: HttpRequest, route: ApiRoute, path: str, path_params: dict[str, str], claims: dict[str, str] | None, stage: str
+    request: HttpRequest,
+    route: ApiRoute,
+    path: str,
+    path_params: dict[str, str],
+    claims: dict[str, str] | None,
+    stage: str,
+    request_id: str | None = None,
 ) -> dict:
     """A REST API (v1) Lambda proxy integration event."""
     headers: dict[str, str] = {}
@@ -251,7 +258,7 @@ def build_proxy_event(
     query = request.query_params
     now = time.time()
     body, is_b64 = _body_for_event(request.body, request.header("content-type"))
-    request_id = str(uuid.uuid4())
+    request_id = request_id or str(uuid.uuid4())
     request_context: dict[str, Any] = {
         "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
         "resourcePath": route.path,
@@ -333,50 +340,6 @@ def proxy_response_to_http(result: Any) -> HttpResponse:
     return response
 
 
-# What API Gateway answers for each of its own response types the local gateway produces, when the
-# template's GatewayResponses customise nothing: (status, x-amzn-ErrorType, message).
-AWS_GATEWAY_RESPONSES = {
-    "MISSING_AUTHENTICATION_TOKEN": (403, "MissingAuthenticationTokenException", "Missing Authentication Token"),
-    "UNAUTHORIZED": (401, "UnauthorizedException", "Unauthorized"),
-    # A Lambda proxy integration that raises or answers no proxy response: 502, from the 5XX family.
-    "DEFAULT_5XX": (502, "InternalServerErrorException", "Internal server error"),
-}
-
-
-class GatewayResponses:
-    """API Gateway's own answers as the template's Api customises them (`GatewayResponses`): a
-    type's own entry, else its family's (DEFAULT_4XX / DEFAULT_5XX, with the type's own status),
-    else AWS's default `{"message": ...}`. Static header values ('...') and the mapping template's
-    $context.error.message(String), $context.error.responseType and $context.requestId are applied."""
-
-    def __init__(self, template: dict | None = None):
-        self.specs: dict[str, dict] = {}
-        for api in tpl.resources("AWS::Serverless::Api", template or {"Resources": {}}).values():
-            self.specs.update(api["Properties"].get("GatewayResponses") or {})
-
-    def respond(self, response_type: str, request_id: str = "") -> HttpResponse:
-        status, error_type, message = AWS_GATEWAY_RESPONSES[response_type]
-        spec = self.specs.get(response_type)
-        if spec is not None:
-            status = int(spec.get("StatusCode", status))
-        else:
-            spec = self.specs.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX") or {}
-        headers = {"Content-Type": "application/json"}
-        for name, value in (spec.get("ResponseParameters", {}).get("Headers") or {}).items():
-            headers[name] = str(value).strip("'")
-        template = (spec.get("ResponseTemplates") or {}).get("application/json")
-        if template is None:
-            body = json.dumps({"message": message})
-        else:
-            body = (
-                template.replace("$context.error.messageString", json.dumps(message))
-                .replace("$context.error.message", message)
-                .replace("$context.error.responseType", response_type)
-                .replace("$context.requestId", request_id)
-            )
-        return HttpResponse(status, [*headers.items(), ("x-amzn-ErrorType", error_type)], body.encode())
-
-
 def preflight(request: HttpRequest, methods: list[str]) -> HttpResponse:
     allowed_headers = (
         request.header("access-control-request-headers")
@@ -413,127 +376,60 @@ class ApiGateway:
         responses: GatewayResponses | None = None,
     ):
         self.table = RouteTable(routes)
-        self.responses = responses or GatewayResponses()
         self.functions = functions
         self.verifier = verifier  # the default authorizer's
         self.verifiers = dict(verifiers or {})  # authorizer name -> its pool's verifier
         self.stage = stage
         self.local_router = local_router
+        self.responses = responses or GatewayResponses()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if self.local_router is not None:
+        if self.local_router is not None and not request.body_too_large:
             response = self.local_router(request)
             if response is not None:
                 return response
+        request_id = str(uuid.uuid4())
+        try:
+            response = self._api(request, request_id)
+        except Exception:
+            log.exception("gateway failed on %s %s", request.method, request.path)
+            response = self.responses.answer("DEFAULT_5XX", request, request_id)
+        response.headers.append(("x-amzn-RequestId", request_id))
+        return response
+
+    def _api(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        if request.body_too_large:
+            return self.responses.answer("REQUEST_TOO_LARGE", request, request_id)
         path = request.path
         if path == f"/{self.stage}" or path.startswith(f"/{self.stage}/"):
             path = path[len(self.stage) + 1 :] or "/"  # the stage prefix of the deployed URL is optional
-        matched = self.table.match_path(path)
+        matched = self.table.match_path(path) if path.startswith("/") else None  # CONNECT's target is host:port
         if matched is None:
-            return self.responses.respond("MISSING_AUTHENTICATION_TOKEN")
+            return self.responses.answer("MISSING_AUTHENTICATION_TOKEN", request, request_id)
         template_path, path_params = matched
         methods = self.table.methods(template_path)
         if request.method == "OPTIONS" and "OPTIONS" not in methods:
             return preflight(request, list(methods))
         route = methods.get(request.method) or methods.get("ANY")
         if route is None:
-            return self.responses.respond("MISSING_AUTHENTICATION_TOKEN")
+            return self.responses.answer("MISSING_AUTHENTICATION_TOKEN", request, request_id)
         claims = None
         if route.authorized:
             token = bearer_token(request.header("authorization"))
             verifier = self.verifiers.get(route.authorizer or "") if self.verifiers else self.verifier
             if token is None or verifier is None:
-                return self.responses.respond("UNAUTHORIZED")
+                return self.responses.answer("UNAUTHORIZED", request, request_id)
             try:
                 claims = claims_as_api_gateway(verifier.verify(token))
             except InvalidToken as exc:
                 log.info("401 %s %s: %s", request.method, request.path, exc)
-                return self.responses.respond("UNAUTHORIZED")
-        event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage)
-        return self.invoke(route, event)
-
-    def invoke(self, route: ApiRoute, event: dict) -> HttpResponse:
-        request_id = event["requestContext"]["requestId"]
+                return self.responses.answer("UNAUTHORIZED", request, request_id)
+        event = build_proxy_event(request, route, unquote(path.rstrip("/") or "/"), path_params, claims, self.stage, request_id)
         try:
-            fn = self.functions[route.function]
-            result = fn.invoke(event)
-            response = proxy_response_to_http(result)
-        except FunctionUnavailable as exc:
-            log.error("%s %s -> %s unavailable: %s", route.method, route.path, route.function, exc)
-            response = self.responses.respond("DEFAULT_5XX", request_id)
-        except BadProxyResponse as exc:
-            log.error("%s %s -> %s: %s", route.method, route.path, route.function, exc)
-            response = self.responses.respond("DEFAULT_5XX", request_id)
-        except Exception:
-            log.exception("%s %s -> %s raised", route.method, route.path, route.function)
-            response = self.responses.respond("DEFAULT_5XX", request_id)
-        response.headers.append(("x-amzn-RequestId", request_id))
-        return response
-
-
-# ---------------------------------------------------------------- HTTP server (chalice.local)
-
-
-class _RequestHandler(ChaliceRequestHandler):
-    """chalice.local's request handler, talking to an ApiGateway instead of a Chalice app."""
-
-    def __init__(self, request, client_address, server, app_object, config):
-        self.gateway: ApiGateway = app_object
-        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
-
-    def _generic_handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length > 0 else None
-        raw_path, _, query = self.path.partition("?")
-        request = HttpRequest(
-            method=self.command,
-            path=raw_path,
-            query=query,
-            headers=list(self.headers.items()),
-            body=body,
-            client_ip=self.client_address[0],
-            host=self.headers.get("host", ""),
-        )
-        try:
-            response = self.gateway.handle(request)
-        except Exception:
-            log.exception("gateway failed on %s %s", self.command, self.path)
-            response = self.gateway.responses.respond("DEFAULT_5XX")
-        self._write(response, head=self.command == "HEAD")
-
-    def _write(self, response: HttpResponse, head: bool = False) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if not head and response.body:
-            self.wfile.write(response.body)
-
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s - %s", self.address_string(), format % args)
-
-
-class GatewayServer:
-    """The HTTP side: chalice.local's LocalDevServer serving an ApiGateway in a thread."""
-
-    def __init__(self, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 0):
-        self._dev = LocalDevServer(gateway, None, host, port, handler_cls=_RequestHandler, server_cls=ThreadedHTTPServer)  # type: ignore[arg-type]
-        self.host = host
-        self.port = self._dev.server.server_address[1]
-        self._thread = threading.Thread(target=self._dev.server.serve_forever, name="crm-local-gateway", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._dev.shutdown()
-        self._dev.server.server_close()
-        self._thread.join(timeout=5)
+            return proxy_response_to_http(self.functions[route.function].invoke(event))
+        except FunctionThrottled as exc:  # Lambda refused the invocation: API Gateway answers 500
+            log.error("%s %s -> %s throttled: %s", route.method, route.path, route.function, exc)
+            return self.responses.answer("DEFAULT_5XX", request, request_id, status=500)
+        except Exception as exc:  # noqa: BLE001 - whatever failed, API Gateway answers 502
+            log.error("%s %s -> %s failed: %s", route.method, route.path, route.function, exc)
+            return self.responses.answer("DEFAULT_5XX", request, request_id)

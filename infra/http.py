@@ -17,6 +17,7 @@ class HttpRequest:
     body: bytes | None = None
     client_ip: str = "127.0.0.1"
     host: str = ""
+    body_too_large: bool = False  # over API Gateway's limit: not read at all
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lname = name.lower()

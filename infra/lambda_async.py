@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from infra import template as tpl
+from infra.lambda_instances import FunctionError
 from infra.lambdas import FunctionRegistry, LocalFunction
 
 log = logging.getLogger(__name__)
@@ -149,11 +150,11 @@ class AsyncInvocations:
             result = fn.invoke(record["event"])
         except Exception as exc:  # a function error, whatever the handler raised
             log.exception("%s failed on its asynchronous attempt %s (request %s)", fn.logical_id, record["attempts"], record["request_id"])
-            record["error"] = {
-                "errorMessage": str(exc),
-                "errorType": type(exc).__name__,
-                "stackTrace": traceback.format_tb(exc.__traceback__)[-5:],
-            }
+            record["error"] = (
+                exc.payload  # the handler's own error, as its instance reported it
+                if isinstance(exc, FunctionError)
+                else {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": traceback.format_tb(exc.__traceback__)[-5:]}
+            )
             if record["attempts"] > config.max_retries:
                 self._finish(record, config, "RetriesExhausted", now)
             else:

@@ -1,14 +1,16 @@
-"""The template's functions, loaded and invoked in-process the way Lambda would run them.
+"""The template's functions, run the way Lambda runs them.
 
-Each function's handler module (`app` in its CodeUri) is loaded by file path under a unique
-module name, because every function has a module called `app`. Loading is lazy and retried, so
-a function that does not exist yet (or fails to import) does not stop the stack; invoking it
-raises `FunctionUnavailable`.
+Each invocation runs in an execution environment of its function (`infra.lambda_instances`): a
+process of its own with only that function's environment (the template's variables, Lambda's own
+and the AWS endpoint of the local moto), one invocation at a time, more instances when invocations
+overlap, the template's Timeout enforced. A function whose code is missing or whose init fails
+does not stop the stack: invoking it raises `FunctionUnavailable` (retried on the next call).
 
-All functions share one process, so the environment is the union of every function's resolved
-environment (`stack_environment`). The one variable that differs between functions,
-POWERTOOLS_SERVICE_NAME, is set to the function's own value while its module is imported (that is
-when Powertools reads it).
+The stack's own process also imports each handler module once (`load`), under a unique module
+name since every function's module is called `app`, to describe it (its OpenAPI spec) and to
+report import errors at start; that copy never handles an invocation. It runs under the union of
+every function's environment (`stack_environment`), with POWERTOOLS_SERVICE_NAME set to the
+function's own value while its module is imported (that is when Powertools reads it).
 """
 
 from __future__ import annotations
@@ -21,23 +23,36 @@ import os
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from chalice.local import LambdaContext
-
 from infra import template as tpl
+from infra.lambda_instances import INIT_TIMEOUT_S, FunctionUnavailable, Instance, InstancePool
+from infra.lambda_runtime import RuntimeSpec
+from infra.local_clock import LAYER_CLOCK
+
+__all__ = ["FunctionRegistry", "FunctionUnavailable", "LocalFunction"]
 
 log = logging.getLogger(__name__)
 
 _module_counter = itertools.count(1)
 _import_lock = threading.RLock()
-
-
-class FunctionUnavailable(RuntimeError):
-    """The function's code is missing or failed to import."""
+MAX_INSTANCES = 4  # per function, unless its ReservedConcurrentExecutions says fewer
+# What a Lambda environment has besides the function's variables; nothing else of this process
+# (no developer's AWS profile, proxy or PYTHONPATH) reaches a function.
+RUNTIME_VARIABLES = {
+    "TZ": "UTC",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+}
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR")
 
 
 @dataclass
@@ -48,10 +63,14 @@ class LocalFunction:
     handler: str  # module.function, e.g. app.handler
     memory_mb: int
     timeout_s: int
-    environment: dict[str, str]
+    environment: dict[str, str]  # the template's variables, resolved
+    max_instances: int = MAX_INSTANCES
+    runtime_environment: dict[str, str] = field(default_factory=dict)  # the AWS endpoint and credentials of the local moto
+    clock: Callable[[], datetime] | None = None  # the stack's clock, which the functions read (None: real time)
     module: ModuleType | None = None
     load_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pool: InstancePool | None = field(default=None, repr=False)
 
     @property
     def arn(self) -> str:
@@ -62,8 +81,66 @@ class LocalFunction:
         module, _, _ = self.handler.rpartition(".")
         return self.code_dir.joinpath(*module.split(".")).with_suffix(".py")
 
+    # ------------------------------------------------------------ invocations
+
+    def invoke(self, event: Any) -> Any:
+        """handler(event, context) in an instance of its own; waits for the result. Raises
+        FunctionUnavailable (init failed), FunctionError (the handler raised), FunctionTimeout."""
+        if not self.module_path.exists():
+            raise FunctionUnavailable(f"{self.logical_id}: {self.module_path} does not exist")
+        context = {
+            "function_name": self.name,
+            "function_version": "$LATEST",
+            "invoked_function_arn": self.arn,
+            "memory_limit_in_mb": self.memory_mb,
+            "aws_request_id": str(uuid.uuid4()),
+            "log_group_name": f"/aws/lambda/{self.name}",
+            "timeout_ms": self.timeout_s * 1000,
+        }
+        return self._instances().run(lambda instance: instance.invoke(event, context, self.timeout_s, self.clock))
+
+    def _instances(self) -> InstancePool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = InstancePool(self._new_instance, self.max_instances)
+            return self._pool
+
+    def _new_instance(self) -> Instance:
+        spec = RuntimeSpec(
+            code_dir=str(self.code_dir),
+            handler=self.handler,
+            environment=self.lambda_environment(),
+            clock=LAYER_CLOCK if self.clock is not None else None,
+        )
+        return Instance(self.logical_id, spec, INIT_TIMEOUT_S + self.timeout_s)
+
+    def lambda_environment(self) -> dict[str, str]:
+        """Everything an instance's os.environ holds."""
+        passed = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+        own = {
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "LAMBDA_TASK_ROOT": str(self.code_dir),
+            "_HANDLER": self.handler,
+        }
+        return {**passed, **RUNTIME_VARIABLES, **own, **self.runtime_environment, **self.environment}
+
+    def instance_counts(self) -> dict[str, int]:
+        return self._pool.counts if self._pool is not None else {"instances": 0, "busy": 0}
+
+    def stop(self) -> None:
+        """Stop every instance (the next invocation starts a new one)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    # ------------------------------------------------------------ the stack's own copy
+
     def load(self) -> ModuleType:
-        """Import the handler module once (retried on every call until it works)."""
+        """Import the handler module into this process once (retried on every call until it
+        works), to describe the function; invocations never run here."""
         if self.module is not None:
             return self.module
         with self._lock:
@@ -82,25 +159,6 @@ class LocalFunction:
                 log.exception("%s: importing %s failed", self.logical_id, path)
                 raise FunctionUnavailable(f"{self.logical_id}: {self.load_error}") from exc
             return self.module
-
-    @property
-    def handler_callable(self):
-        module = self.load()
-        fn = getattr(module, self.handler.rpartition(".")[2], None)
-        if fn is None:
-            raise FunctionUnavailable(f"{self.logical_id}: {self.module_path} has no {self.handler.rpartition('.')[2]}()")
-        return fn
-
-    def context(self) -> LambdaContext:
-        ctx = LambdaContext(function_name=self.name, memory_size=self.memory_mb, max_runtime_ms=self.timeout_s * 1000)
-        ctx.invoked_function_arn = self.arn
-        ctx.log_group_name = f"/aws/lambda/{self.name}"
-        ctx.log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
-        return ctx
-
-    def invoke(self, event: Any) -> Any:
-        """Call handler(event, context) in this thread; exceptions propagate."""
-        return self.handler_callable(event, self.context())
 
 
 def _import_file(module_name: str, path: Path, code_dir: Path, environment: dict[str, str]) -> ModuleType:
@@ -132,7 +190,16 @@ def _import_file(module_name: str, path: Path, code_dir: Path, environment: dict
 class FunctionRegistry:
     """Every AWS::Serverless::Function of the template, by logical id, name or ARN."""
 
-    def __init__(self, refs: dict[str, str], template: dict | None = None, root: Path | None = None):
+    def __init__(
+        self,
+        refs: dict[str, str],
+        template: dict | None = None,
+        root: Path | None = None,
+        runtime_environment: dict[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        """`runtime_environment`: what every instance gets besides its function's own variables
+        (the local moto's endpoint and credentials); `clock`: the time the functions read."""
         self.template = template or tpl.load()
         self.root = root or tpl.ROOT
         globals_fn = self.template.get("Globals", {}).get("Function", {})
@@ -147,6 +214,9 @@ class FunctionRegistry:
                 memory_mb=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
                 timeout_s=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
                 environment=tpl.function_environment(logical_id, refs, self.template),
+                max_instances=min(MAX_INSTANCES, int({**globals_fn, **props}.get("ReservedConcurrentExecutions", MAX_INSTANCES))),
+                runtime_environment=dict(runtime_environment or {}),
+                clock=clock,
             )
 
     def __getitem__(self, logical_id: str) -> LocalFunction:
@@ -180,6 +250,15 @@ class FunctionRegistry:
     def status(self) -> dict[str, str]:
         return {fn.logical_id: "loaded" if fn.module is not None else (fn.load_error or "not loaded") for fn in self.functions.values()}
 
+    def instances(self) -> dict[str, dict[str, int]]:
+        """Logical id -> how many instances run, and how many of them are invoked right now."""
+        return {fn.logical_id: fn.instance_counts() for fn in self.functions.values()}
+
+    def stop(self) -> None:
+        """Stop every instance of every function."""
+        for fn in self.functions.values():
+            fn.stop()
+
 
 def layer_packages(template: dict, root: Path) -> list[str]:
     """Top-level Python packages the template's layers ship (layers/crm/ -> ["crm"])."""
@@ -202,7 +281,7 @@ def cold_start(packages: list[str]) -> int:
             continue
         for value in list(vars(module).values()):
             clear = getattr(value, "cache_clear", None)
-            if callable(clear) and getattr(value, "__module__", None) == name:
+            if callable(clear) and not isinstance(value, type) and getattr(value, "__module__", None) == name:
                 clear()
                 cleared += 1
     return cleared

@@ -2,8 +2,13 @@
 
 `python -m infra.local` (what `make dev` runs) starts it on 127.0.0.1:$CRM_PORT (default 3000)
 with its state in $CRM_STATE_DIR (default .local/) and runs until Ctrl-C / SIGTERM. A fresh state
-dir gets infra/demo.py's demo data (CRM_DEMO=0: start empty). CRM_MOTO_PORT pins moto's port
-(otherwise the last one of this state dir, if free); CRM_LOG_LEVEL sets the log level.
+dir gets infra/demo.py's demo data (CRM_DEMO=0: start empty); /_local/health answers 503, saying
+what it waits for, until that data is written. CRM_MOTO_PORT pins moto's port (otherwise the last
+one of this state dir, if free); CRM_LOG_LEVEL sets the log level.
+
+One stack per state dir: a second one (or a taken port) exits at once with a message naming the
+process that holds it. Ctrl-C or SIGTERM stops everything the stack started (a second one stops it
+without the final snapshot).
 
 From Python (tests, benchmarks)::
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -32,16 +38,20 @@ from typing import Any
 
 from infra import template as tpl
 from infra.cognito_messages import CognitoMail
+from infra.edge import Distribution
 from infra.event_delivery import EventSourceMappings
-from infra.gateway import ApiGateway, GatewayResponses, GatewayServer, TokenVerifier, api_routes
+from infra.gateway import ApiGateway, TokenVerifier, api_routes
+from infra.gateway_responses import GatewayResponses
+from infra.http import HttpRequest, HttpResponse, json_response
+from infra.http_server import GatewayServer
 from infra.lambdas import EnvironmentPatch, FunctionRegistry, cold_start, layer_packages, stack_environment
 from infra.local_clock import LocalClock
-from infra.local_routes import LocalRoutes, StaticMount, security_headers
+from infra.local_routes import LocalRoutes, StaticMount
+from infra.moto_server import MotoServer, start_moto
 from infra.moto_stack import (
     MOTO_ENVIRONMENT,
     CustomerSignIn,
     EventLog,
-    MotoServer,
     Outbox,
     PoolUsers,
     Resources,
@@ -50,16 +60,18 @@ from infra.moto_stack import (
     client_factory,
     create_template_resources,
     scrub_proxy_for_loopback,
-    start_moto,
 )
+from infra.ports import PortInUse, command_of
 from infra.scheduler_runner import SchedulerRunner
 from infra.state import Snapshot, Snapshotter, StateDir
+from infra.state_lock import StateInUse, StateLock
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 3000
 DEFAULT_STATE_DIR = tpl.ROOT / ".local"
 LOCAL_PARAMETERS = {"Stage": "local"}
+BOOKING_SITE = "/booking"  # where the booking site is served, here as behind its CloudFront distribution
 
 _process_slot = threading.Lock()  # one running stack per process (moto's state is global)
 
@@ -94,6 +106,7 @@ class LocalStack:
         self.clock = LocalClock(clock)  # the runner's and the functions' now (tests pass a fake clock; POST /_local/clock sets it)
         self.running = False
         self.restored: dict[str, int] = {}
+        self._waiting_for: dict[str, str] = {}  # what health waits for before it says ready
         self._cleanup: list[tuple[str, Callable[[], Any]]] = []
 
     # ---------------------------------------------------------------- lifecycle
@@ -115,6 +128,19 @@ class LocalStack:
     def _start(self) -> None:
         self.template = tpl.load(self.template_path)
         self.state = StateDir(self.state_dir)
+        # First what another stack may hold (the state dir, the port), so a clash ends in seconds.
+        self.lock = StateLock(self.state.path)
+        stale = self.lock.acquire()
+        self._cleanup.append(("release the state dir", self.lock.release))
+        if stale.get("pid") and command_of(stale["pid"]) is None:
+            log.warning("pid %s left %s without stopping (a crash?); taking it over", stale["pid"], self.state_dir)
+        self.server = GatewayServer(self.host, self.port)
+        self._cleanup.append(("stop gateway", self.server.stop))
+        self.port = self.server.port  # a restart reuses it
+        self.lock.describe(url=self.base_url)
+        self.gateway: ApiGateway | None = None
+        self._waiting_for = {"the stack": "starting"}
+        self.server.start(self._front_door)  # health says what the stack still waits for
         self.cursor_signing_key = self.state.cursor_signing_key()
         self.refs = tpl.local_refs({**self._parameters, "CursorSigningKey": self.cursor_signing_key}, self.template)
 
@@ -122,10 +148,11 @@ class LocalStack:
         moto_env.apply()
         self._cleanup.append(("restore moto environment", moto_env.restore))
 
-        self.moto: MotoServer = start_moto(self._moto_port or self.state.last_moto_port())
+        self.moto: MotoServer = start_moto(self._moto_port or self.state.last_moto_port(), pinned=self._moto_port is not None)
         self._cleanup.append(("stop moto", self.moto.stop))
         self.moto.reset()
         self.state.remember_moto_port(self.moto.get_host_and_port()[1])
+        self.lock.describe(moto_url=self.moto.url)
         self.client = client_factory(self.moto.url)
 
         self.resources: Resources = create_template_resources(self.client, self.refs, self.template)
@@ -136,14 +163,13 @@ class LocalStack:
         for logical_id, pool in self.resources.other_pools.items():
             self.refs[logical_id] = pool["id"]  # !Ref <pool> in a function's environment is moto's id
         self.pool_users = {logical_id: PoolUsers(self.client, logical_id, pool) for logical_id, pool in self.resources.other_pools.items()}
-        self.functions = FunctionRegistry(self.refs, self.template, self.root)
+        to_moto = {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}
+        self.functions = FunctionRegistry(self.refs, self.template, self.root, runtime_environment=to_moto, clock=self.clock)
+        self._cleanup.append(("stop function instances", self.functions.stop))
+        self._link_emails_here()
         self.customers = self._customer_sign_in()
 
-        self.environment = stack_environment(
-            self.functions,
-            {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()},
-            {"CURSOR_SIGNING_KEY": self.cursor_signing_key},
-        )
+        self.environment = stack_environment(self.functions, to_moto, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
         env = EnvironmentPatch(self.environment)
         env.apply()
         self._cleanup.append(("restore environment", env.restore))
@@ -185,9 +211,7 @@ class LocalStack:
             outbox=self.outbox_store,
             runner=self.scheduler,
             functions=self.functions,
-            static_mounts=[
-                StaticMount("/booking", self.web_root / "booking", passthrough=("/booking/sites/",), headers=self._site_headers())
-            ],
+            static_mounts=[StaticMount(BOOKING_SITE, self.web_root / "booking", passthrough=("/booking/sites/",))],
             customers=lambda: self.customers,
             events=self.event_log,
             clock=self.clock,
@@ -195,21 +219,20 @@ class LocalStack:
         stage = next(
             (api["Properties"].get("StageName", "v1") for api in tpl.resources("AWS::Serverless::Api", self.template).values()), "v1"
         )
+        self.distribution = Distribution.from_template(BOOKING_SITE, self.refs, self.template)
         self.gateway = ApiGateway(
-            api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers, GatewayResponses(self.template)
+            api_routes(self.template), self.functions, verifier, stage, self.local_routes, verifiers, GatewayResponses.of(self.template)
         )
-        self.server = GatewayServer(self.gateway, self.host, self.port)
-        self._cleanup.append(("stop gateway", self.server.stop))
-        self.port = self.server.port  # a restart reuses it
         self._serve_booking_site_here()
-        self._link_emails_here()
-        self.server.start()
+        self._waiting_for = {"demo data": "being written"} if fresh and self._seed is not None else {}
 
         if fresh and self._seed is not None:
             try:
                 self._seed(self)
-            except Exception:
+                del self._waiting_for["demo data"]
+            except Exception as exc:
                 log.exception("seeding demo data failed")
+                self._waiting_for["demo data"] = f"failed: {exc}"
 
         self.snapshotter = Snapshotter(self.snapshots, lambda: (self.moto.mutations, self.scheduler.fired_count), self.snapshot_interval)
         if not fresh:
@@ -226,6 +249,15 @@ class LocalStack:
         self._cleanup.append(("stop snapshotter", self.snapshotter.stop))
         self._cleanup.append(("final snapshot", self._final_snapshot))
         log.info("local stack up at %s (moto at %s, state in %s)", self.base_url, self.moto.url, self.state_dir)
+
+    def _front_door(self, request: HttpRequest) -> HttpResponse:
+        """What answers on the stack's port: the API Gateway (with the local routes and the static
+        site), and for the booking site's paths, the headers its CloudFront distribution adds.
+        Until the gateway exists, a 503 saying what the stack waits for."""
+        if self.gateway is None:
+            return json_response(503, {"status": "starting", "waiting_for": dict(self._waiting_for)}, headers=[("Retry-After", "1")])
+        response = self.gateway.handle(request)
+        return self.distribution.apply(request, response) if self.distribution else response
 
     def _customer_sign_in(self) -> CustomerSignIn | None:
         """The booking page's Cognito calls, with the forgot-password code emailed as Cognito
@@ -262,12 +294,11 @@ class LocalStack:
                     )
         return out
 
-    def _site_headers(self) -> tuple[tuple[str, str], ...]:
-        """The security headers CloudFront adds to the booking site (its response headers policy)."""
-        for res in tpl.resources("AWS::CloudFront::ResponseHeadersPolicy", self.template).values():
-            config = tpl.resolve(res["Properties"]["ResponseHeadersPolicyConfig"], self.refs, self.template)
-            return security_headers(config.get("SecurityHeadersConfig", {}))
-        return ()
+    def _link_emails_here(self) -> None:
+        """Links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway."""
+        for function in self.functions:
+            if "PUBLIC_API_URL" in function.environment:
+                function.environment["PUBLIC_API_URL"] = self.base_url
 
     def _serve_booking_site_here(self) -> None:
         """Invitations link to the booking site this stack serves, not to CloudFront's."""
@@ -275,12 +306,6 @@ class LocalStack:
             name = tpl.resolve(res["Properties"]["Name"], self.refs, self.template)
             if name.endswith("/booking-site-url"):
                 self.client("ssm").put_parameter(Name=name, Value=f"{self.base_url}/booking", Type="String", Overwrite=True)
-
-    def _link_emails_here(self) -> None:
-        """Links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway."""
-        env = EnvironmentPatch({"PUBLIC_API_URL": self.base_url})
-        env.apply()
-        self._cleanup.append(("restore the public URL", env.restore))
 
     def _final_snapshot(self) -> None:
         counts = self.snapshots.take()
@@ -379,10 +404,16 @@ class LocalStack:
                 services[name] = "ok"
             except Exception as exc:  # noqa: BLE001
                 services[name] = f"error: {exc}"
+        waiting = dict(self._waiting_for)
+        status = "ok" if all(v == "ok" for v in services.values()) else "degraded"
+        if status == "ok" and waiting:
+            status = "failed" if any(v.startswith("failed") for v in waiting.values()) else "starting"
         return {
-            "status": "ok" if all(v == "ok" for v in services.values()) else "degraded",
+            "status": status,  # 200 only when "ok": every service answers and nothing is awaited
+            "waiting_for": waiting,
             "services": services,
             "functions": self.functions.status(),
+            "instances": self.functions.instances(),
             "moto_url": self.moto.url,
             "user_pool_id": self.resources.user_pool_id,
             "user_pool_client_id": self.resources.user_pool_client_id,
@@ -433,14 +464,24 @@ Get a staff token (role: admin | office | resource; customers sign in on the boo
 """
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM while the stack starts (a BaseException: no `except Exception` swallows it)."""
+
+
 def main() -> int:
     logging.basicConfig(level=os.environ.get("CRM_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stop = threading.Event()
+    started = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C while stopping: stop now, without the final snapshot
+            log.warning("stopping now, without the final snapshot")
+            os._exit(128 + signum)
         stop.set()
+        if not started.is_set():
+            raise Interrupted(signum)  # abandon the start; what it started is stopped on the way out
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -452,9 +493,13 @@ def main() -> int:
     )
     try:
         stack.start()
-    except OSError as exc:
-        log.error("cannot start the local stack: %s (is port %s in use? set CRM_PORT)", exc, stack.port)
+        started.set()
+    except (StateInUse, PortInUse) as exc:
+        sys.stderr.write(f"\nThe local stack cannot start: {exc}.\n\n")
         return 1
+    except Interrupted as exc:
+        stack.stop()  # started just before the signal came: stop it as any other time
+        return 128 + exc.args[0]
     print(banner(stack), flush=True)
     try:
         while not stop.wait(0.5):

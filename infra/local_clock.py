@@ -1,17 +1,21 @@
 """The local stack's clock: real time until a test sets it (POST /_local/clock), then that time,
 standing still or running on from there.
 
-The scheduler runner reads it, and so do the functions: while the stack runs, the layer's
-`crm.platform.clock.now` is this clock (the functions run in the stack's process), so a function
+The scheduler runner reads it, and so do the functions: while the stack runs, the layer's clock
+(`LAYER_CLOCK`, crm.platform.clock.now) is this clock, in the stack's own process and in every
+function instance (whose clock asks the stack for the time: infra/lambda_runtime.py), so a function
 that arms the next occurrence of a series "after now" sees the same now as the runner that fired
 it. An end-to-end test moves the clock across a daylight-saving change instead of waiting for one.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+LAYER_CLOCK = "crm.platform.clock:now"  # where the functions read the time (module:function)
 
 
 class LocalClock:
@@ -51,12 +55,12 @@ class LocalClock:
 
     def install(self) -> Callable[[], None]:
         """Make the layer's clock this one; returns what puts the previous one back."""
-        from crm.platform import clock as crm_clock
-
-        previous = crm_clock.now
-        crm_clock.now = self  # type: ignore[assignment]
+        module_name, _, name = LAYER_CLOCK.partition(":")
+        module = importlib.import_module(module_name)
+        previous = getattr(module, name)
+        setattr(module, name, self)
 
         def restore() -> None:
-            crm_clock.now = previous  # type: ignore[assignment]
+            setattr(module, name, previous)
 
         return restore

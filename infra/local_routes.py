@@ -21,8 +21,8 @@
     DELETE /_local/clock                back to real time
     GET  /openapi.json                  the API's OpenAPI document (infra.openapi)
     GET  /docs                          Swagger UI (assets from aws_lambda_powertools, no CDN)
-    GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug), with
-                                        the security headers CloudFront adds in AWS
+    GET  /booking/<slug>, /booking/...  static files of web/booking/ (index.html for a slug); the
+                                        headers CloudFront adds in AWS come from infra/edge.py
 
 `LocalRoutes(...)` is callable with an HttpRequest and answers None for anything else, so the
 gateway then treats the request as an API request. Static sites are `StaticMount`s: add one to
@@ -67,7 +67,6 @@ class StaticMount:
     directory: Path
     fallback: str | None = "index.html"
     passthrough: tuple[str, ...] = ()  # path prefixes left to the API (e.g. /booking/sites/)
-    headers: tuple[tuple[str, str], ...] = ()  # added to every file served (see `security_headers`)
 
     def matches(self, path: str) -> bool:
         if any(path.startswith(p) for p in self.passthrough):
@@ -94,29 +93,7 @@ class StaticMount:
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
             content_type += "; charset=utf-8"
-        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "no-cache"), *self.headers], target.read_bytes())
-
-
-def security_headers(config: dict) -> tuple[tuple[str, str], ...]:
-    """The headers a CloudFront response headers policy's SecurityHeadersConfig adds."""
-    out = []
-    if "StrictTransportSecurity" in config:
-        hsts = config["StrictTransportSecurity"]
-        value = (
-            f"max-age={hsts['AccessControlMaxAgeSec']}"
-            + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
-            + ("; preload" if hsts.get("Preload") else "")
-        )
-        out.append(("Strict-Transport-Security", value))
-    if "ContentTypeOptions" in config:
-        out.append(("X-Content-Type-Options", "nosniff"))
-    if "FrameOptions" in config:
-        out.append(("X-Frame-Options", config["FrameOptions"]["FrameOption"]))
-    if "ReferrerPolicy" in config:
-        out.append(("Referrer-Policy", config["ReferrerPolicy"]["ReferrerPolicy"]))
-    if "ContentSecurityPolicy" in config:
-        out.append(("Content-Security-Policy", config["ContentSecurityPolicy"]["ContentSecurityPolicy"]))
-    return tuple(out)
+        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], target.read_bytes())
 
 
 def _cognito_error(status: int, code: str, message: str) -> HttpResponse:

@@ -1,11 +1,10 @@
-"""moto, in-process: the server, the template's resources on it, local users and the SES outbox.
+"""moto, in-process: the template's resources on it, local users and the SES outbox (the server
+itself is infra/moto_server.py).
 
-* `MotoServer`: moto's ThreadedMotoServer on a loopback port, counting requests that may change
-  state (so the snapshotter knows when to write).
 * `create_template_resources(client_factory, refs, template)`: tables, buckets, schedule groups,
   the user pool with its groups and a client, the verified SES sender, the event buses (each with
   a catch-all rule into a CloudWatch Logs group, so published events can be seen). Works against
-  any moto: the server here or `mock_aws` (pass `boto3.client` as the factory).
+  any moto: the local stack's server or `mock_aws` (pass `boto3.client` as the factory).
 * `UserDirectory`: users of the local pool (tenant + role) and real ID tokens for them.
 * `PoolUsers`: users of the template's other pools (booking-site customers), for the snapshot.
 * `Outbox`: what SES (moto) has sent, with the time it was sent.
@@ -19,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import io
 import json
 import logging
 import os
@@ -30,11 +28,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from infra import template as tpl
 
@@ -54,7 +50,6 @@ MOTO_ENVIRONMENT = {
     "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
 }
 LOCAL_PASSWORD = "Local-Passw0rd-crm"  # noqa: S105 - every local user's password (meets the pool's policy)
-_READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "AdminGet", "AdminList", "Check", "Filter")
 
 ClientFactory = Callable[..., Any]
 
@@ -74,101 +69,6 @@ def client_factory(endpoint_url: str) -> ClientFactory:
         )
 
     return make
-
-
-# ---------------------------------------------------------------- server
-
-
-class _MutationCounter:
-    """WSGI middleware: counts requests that may write. Reads are GET/HEAD, JSON-protocol targets
-    and query-protocol Actions named Get*/List*/Describe*/..., and REST calls like POST
-    /v2/email/list-identities."""
-
-    def __init__(self, app):
-        self.app = app
-        self.count = 0
-
-    @staticmethod
-    def _operation(environ) -> str:
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target:
-            return target.rsplit(".", 1)[-1]
-        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            if 0 < length < 1_000_000:  # query protocol (SES v1): the Action is in the body
-                body = environ["wsgi.input"].read(length)
-                environ["wsgi.input"] = io.BytesIO(body)
-                action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
-                if action:
-                    return action
-        last = environ.get("PATH_INFO", "").rstrip("/").rsplit("/", 1)[-1]
-        return "".join(part.capitalize() for part in last.split("-"))
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS") and not self._operation(environ).startswith(
-            _READ_PREFIXES
-        ):
-            self.count += 1
-        return self.app(environ, start_response)
-
-
-class MotoServer(ThreadedMotoServer):
-    """moto's threaded server on 127.0.0.1; `mutations` grows on every possibly-writing request."""
-
-    def __init__(self, port: int = 0):
-        super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
-        self._counter: _MutationCounter | None = None
-
-    def _server_entry(self) -> None:  # same as moto's, with the counting middleware
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
-
-        self._counter = _MutationCounter(DomainDispatcherApplication(create_backend_app))
-        try:
-            self._server = make_server(self._ip_address, self._port, self._counter, True, request_handler=MotoRequestHandler)
-        except OSError as exc:
-            self._start_error = exc
-            self._server_ready_event.set()
-            return
-        self._server_ready_event.set()
-        self._server.serve_forever()
-
-    def start(self) -> None:
-        self._start_error = None
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request at INFO
-        super().start()
-        if self._start_error is not None:
-            self._thread.join()
-            raise self._start_error
-
-    @property
-    def url(self) -> str:
-        host, port = self.get_host_and_port()
-        return f"http://{host}:{port}"
-
-    @property
-    def mutations(self) -> int:
-        return self._counter.count if self._counter else 0
-
-    def reset(self) -> None:
-        """Forget everything moto holds (in this process)."""
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
-
-
-def start_moto(preferred_port: int | None = None) -> MotoServer:
-    """Start moto on `preferred_port` if it is free, else on any free port."""
-    if preferred_port:
-        server = MotoServer(preferred_port)
-        try:
-            server.start()
-            return server
-        except OSError:
-            log.info("moto port %s is taken; using a free one", preferred_port)
-    server = MotoServer(0)
-    server.start()
-    return server
 
 
 # ---------------------------------------------------------------- template resources

@@ -3,6 +3,7 @@
 Layout::
 
     <state dir>/
+      lock                       held by the stack using the state dir (infra/state_lock.py)
       secrets.json               CursorSigningKey (generated once per state dir)
       runtime.json               last moto port (reused when free, so cached clients keep working)
       scheduler_runner.json      what the scheduler runner fired when (written on every fire)

@@ -3,10 +3,13 @@ from template.yaml, and every function's environment resolved from it."""
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import pytest
 
 from infra import template
+from infra.s3_post_policy import enforce_presigned_post_policies
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -57,6 +60,8 @@ def aws(monkeypatch):
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
+        # S3 checks a presigned POST's policy, moto does not: the functions sign with mock_aws's keys
+        enforce_presigned_post_policies({os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]})
         _clear_caches()
         refs = template.local_refs()
         template.create_backing_resources(boto3.client, refs)

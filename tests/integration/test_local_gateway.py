@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -59,6 +63,12 @@ Resources:
         UNAUTHORIZED:
           ResponseParameters: {Headers: {Content-Type: "'application/problem+json'"}}
           ResponseTemplates: {application/json: '{"type":"about:blank","title":"Unauthorized","status":401}'}
+        DEFAULT_4XX:
+          ResponseParameters: {Headers: {Access-Control-Allow-Origin: "'*'", X-Echo-Origin: method.request.header.Origin}}
+        DEFAULT_5XX:
+          ResponseParameters: {Headers: {Content-Type: "'application/problem+json'"}}
+          ResponseTemplates:
+            application/json: '{"title":$context.error.messageString,"request":"$context.requestId","type":"$context.error.responseType"}'
   EchoFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -71,7 +81,56 @@ Resources:
         Parts:   {Type: Api, Properties: {RestApiId: !Ref Api, Method: POST, Path: "/things/{thing_id}/parts"}}
         Binary:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /binary}}
         Boom:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /boom}}
+        Slow:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: POST, Path: /slow}}
+        Now:     {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /now, Auth: {Authorizer: NONE}}}
         Public:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /public, Auth: {Authorizer: NONE}}}
+        Site:    {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: "/booking/sites/{slug}", Auth: {Authorizer: NONE}}}
+  SleepyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/sleepy/
+      Handler: app.handler
+      Timeout: 1
+      Environment:
+        Variables:
+          SLEEPY_ONLY: "its own"
+      Events:
+        Sleep:   {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /sleep, Auth: {Authorizer: NONE}}}
+  ThrottledFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/echo/
+      Handler: app.handler
+      ReservedConcurrentExecutions: 0
+      Events:
+        Throttled: {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /throttled, Auth: {Authorizer: NONE}}}
+  BrokenFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/broken/
+      Handler: app.handler
+      Events:
+        Broken:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /broken, Auth: {Authorizer: NONE}}}
+  SiteHeaders:
+    Type: AWS::CloudFront::ResponseHeadersPolicy
+    Properties:
+      ResponseHeadersPolicyConfig:
+        Name: site
+        SecurityHeadersConfig:
+          ContentSecurityPolicy: {ContentSecurityPolicy: !Sub "default-src 'self'; connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com", Override: true}
+          FrameOptions: {FrameOption: DENY, Override: true}
+          ReferrerPolicy: {ReferrerPolicy: no-referrer, Override: false}
+        CustomHeadersConfig:
+          Items: [{Header: Permissions-Policy, Value: "camera=()", Override: true}]
+        RemoveHeadersConfig:
+          Items: [{Header: X-Single}]
+  SiteDistribution:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        DefaultCacheBehavior: {TargetOriginId: site, ResponseHeadersPolicyId: !Ref SiteHeaders}
+        CacheBehaviors:
+          - {PathPattern: /booking/sites/*, TargetOriginId: api, ResponseHeadersPolicyId: !Ref SiteHeaders}
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
@@ -81,9 +140,19 @@ Resources:
 """
 
 ECHO = """
-import base64, json, os, pathlib, uuid
+import base64, json, os, pathlib, time, uuid
 
 PNG = bytes(range(256))
+BUSY = False  # this instance is handling an invocation
+
+
+def slow():
+    global BUSY
+    overlapped = BUSY
+    BUSY = True
+    time.sleep(0.3)
+    BUSY = False
+    return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "overlapped": overlapped})}
 
 
 def handler(event, context):
@@ -92,15 +161,30 @@ def handler(event, context):
     (calls / f"{uuid.uuid4().hex}.json").write_text(json.dumps(event))
     if event["resource"] == "/boom":
         raise RuntimeError("boom")
+    if event["resource"] == "/slow":
+        return slow()
+    if event["resource"] == "/now":
+        from crm.platform import clock  # the layer's clock, as a function reads it
+        return {"statusCode": 200, "body": json.dumps({"now": clock.now().isoformat()})}
     if event["resource"] == "/binary":
         return {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
                 "body": base64.b64encode(PNG).decode(), "isBase64Encoded": True}
     ctx = {"function_name": context.function_name, "memory_limit_in_mb": context.memory_limit_in_mb,
            "invoked_function_arn": context.invoked_function_arn, "aws_request_id": context.aws_request_id,
-           "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ.get("TABLE_NAME")}
+           "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ.get("TABLE_NAME"),
+           "environment": dict(os.environ), "pid": os.getpid(), "cwd": os.getcwd()}
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Single": "one"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
             "body": json.dumps({"event": event, "context": ctx})}
+"""
+
+SLEEPY = """
+import time
+
+
+def handler(event, context):
+    time.sleep(5)  # past the function's 1 s timeout
+    return {"statusCode": 200, "body": "woke up"}
 """
 
 
@@ -110,6 +194,10 @@ def project(tmp_path_factory) -> Path:
     (root / "template.yaml").write_text(TEMPLATE % {"calls": root / "calls"})
     (root / "functions" / "echo").mkdir(parents=True)
     (root / "functions" / "echo" / "app.py").write_text(textwrap.dedent(ECHO))
+    (root / "functions" / "broken").mkdir(parents=True)
+    (root / "functions" / "broken" / "app.py").write_text("raise ImportError('a dependency is missing')\n")
+    (root / "functions" / "sleepy").mkdir(parents=True)
+    (root / "functions" / "sleepy" / "app.py").write_text(textwrap.dedent(SLEEPY))
     (root / "web" / "booking" / "assets").mkdir(parents=True)
     (root / "web" / "booking" / "index.html").write_text("<!doctype html><title>Booking</title>")
     (root / "web" / "booking" / "assets" / "app.js").write_text("console.log('booking')")
@@ -232,11 +320,50 @@ def test_a_public_route_needs_no_token(stack):
 # ---------------------------------------------------------------- routing
 
 
-def test_unknown_routes_get_api_gateways_403_when_the_template_leaves_it_alone(stack, project, token):
+def test_unknown_routes_get_api_gateways_403(stack, project, token):
     before = calls(project)
     for r in (get(stack, "/nope", token), get(stack, "/things/x/y/z", token), requests.delete(stack.base_url + "/things", timeout=10)):
         assert r.status_code == 403
         assert r.json() == {"message": "Missing Authentication Token"}
+        assert r.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+        assert r.headers["Access-Control-Allow-Origin"] == "*"  # the template's DEFAULT_4XX headers apply to every 4XX
+    assert get(stack, "/nope", headers={"Origin": "https://app.example"}).headers["X-Echo-Origin"] == "https://app.example"
+    assert calls(project) == before
+
+
+def raw_http(stack, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (requests would refuse most of these) and read the answer."""
+    with socket.create_connection((stack.host, stack.port), timeout=10) as conn:
+        conn.sendall(request)
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
+def test_methods_api_gateway_does_not_serve_get_its_403_not_an_html_501(stack, project, method):
+    before = calls(project)
+    target = "localhost:443" if method == "CONNECT" else "/things"
+    status, headers, body = raw_http(stack, f"{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert (status, headers["content-type"], json.loads(body)) == (403, "application/json", {"message": "Missing Authentication Token"})
+    assert calls(project) == before
+
+
+def test_a_malformed_request_is_answered_in_json(stack):
+    status, headers, body = raw_http(stack, b"GET /things with spaces HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status >= 400 and headers["content-type"] == "application/json" and json.loads(body)["message"]
+
+
+def test_a_body_over_api_gateways_10_mb_is_refused_unread(stack, project, token):
+    before = calls(project)
+    r = requests.post(
+        stack.base_url + "/things/t9/parts", data=b"x" * (10 * 1024 * 1024 + 1), headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert r.status_code == 413 and r.json() == {"message": "Request Too Long"}
     assert calls(project) == before
 
 
@@ -338,10 +465,67 @@ def test_a_base64_response_is_sent_as_bytes(stack, token):
     assert r.status_code == 200 and r.content == bytes(range(256))
 
 
-def test_a_function_that_raises_is_a_502(stack, token):
+def test_a_function_that_raises_is_a_502_from_the_templates_default_5xx(stack, token):
     r = get(stack, "/boom", token)
-    assert r.status_code == 502
-    assert r.json() == {"message": "Internal server error"}
+    assert r.status_code == 502 and r.headers["Content-Type"] == "application/problem+json"
+    assert r.json() == {"title": "Internal server error", "request": r.headers["x-amzn-RequestId"], "type": "DEFAULT_5XX"}
+    # the instance that raised is still there for the next invocation, as on Lambda
+    assert get(stack, "/things", token).status_code == 201
+
+
+# ---------------------------------------------------------------- execution environments
+
+
+def test_a_function_sees_only_its_own_environment(stack, token, monkeypatch):
+    monkeypatch.setenv("DEVELOPER_SECRET", "not for functions")  # in the stack's process, not in a function's
+    ctx = get(stack, "/things", token).json()["context"]
+    env = ctx["environment"]
+    assert env["TABLE_NAME"] == stack.refs["Table"] and env["AWS_LAMBDA_FUNCTION_NAME"] == stack.refs["EchoFunction"]
+    assert env["AWS_ENDPOINT_URL"] == stack.moto_url and env["TZ"] == "UTC"
+    assert "SLEEPY_ONLY" not in env and "DEVELOPER_SECRET" not in env  # another function's, the developer's
+    assert ctx["pid"] != os.getpid() and Path(ctx["cwd"]) == (stack.root / "functions" / "echo").resolve()
+
+
+def test_one_invocation_at_a_time_per_instance_and_more_instances_when_they_overlap(stack, token):
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(
+            pool.map(lambda _: requests.post(stack.base_url + "/slow", headers={"Authorization": f"Bearer {token}"}, timeout=30), range(6))
+        )
+    assert [r.status_code for r in replies] == [200] * 6
+    answers = [r.json() for r in replies]
+    assert not any(a["overlapped"] for a in answers)  # no instance ever ran two at once
+    pids = {a["pid"] for a in answers}
+    assert 1 < len(pids) <= stack.functions["EchoFunction"].max_instances
+    assert stack.functions.instances()["EchoFunction"]["busy"] == 0
+
+
+def test_a_function_reads_the_stacks_clock(stack):
+    stack.clock.set(datetime(2031, 3, 30, 0, 59, tzinfo=UTC))
+    try:
+        assert get(stack, "/now").json() == {"now": "2031-03-30T00:59:00+00:00"}
+    finally:
+        stack.clock.reset()
+    assert abs(datetime.fromisoformat(get(stack, "/now").json()["now"]) - datetime.now(UTC)) < timedelta(minutes=5)  # real time again
+
+
+def test_a_function_lambda_may_not_run_is_api_gateways_500(stack, project):
+    before = calls(project)
+    r = get(stack, "/throttled")
+    assert r.status_code == 500 and r.json()["title"] == "Internal server error" and r.json()["type"] == "DEFAULT_5XX"
+    assert calls(project) == before
+
+
+def test_a_function_whose_init_fails_is_a_502_every_time_and_keeps_no_instance(stack):
+    for _ in range(2):  # each invocation tries the init again, as Lambda does
+        assert get(stack, "/broken").status_code == 502
+    assert stack.functions.instances()["BrokenFunction"] == {"instances": 0, "busy": 0}
+    assert "a dependency is missing" in requests.get(stack.base_url + "/_local/health", timeout=10).json()["functions"]["BrokenFunction"]
+
+
+def test_an_invocation_past_the_timeout_is_a_502_and_its_instance_is_replaced(stack):
+    r = get(stack, "/sleep")
+    assert r.status_code == 502 and r.json()["title"] == "Internal server error"
+    assert stack.functions.instances()["SleepyFunction"] == {"instances": 0, "busy": 0}
 
 
 # ---------------------------------------------------------------- /_local/token
@@ -400,7 +584,52 @@ def test_booking_assets_are_served_with_their_type(stack):
     assert r.text == "console.log('booking')"
 
 
+def test_the_booking_site_gets_the_distributions_headers_and_the_api_does_not(stack, token):
+    page, api_answer, api = get(stack, "/booking/acme-plumbing"), get(stack, "/booking/sites/acme"), get(stack, "/things", token)
+    for r in (page, api_answer):  # the site and the API paths behind the distribution
+        assert r.headers["Content-Security-Policy"] == "default-src 'self'; connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com"
+        assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Permissions-Policy"] == "camera=()"
+    assert "X-Single" not in api_answer.headers and api_answer.status_code == 201  # removed by the policy
+    assert "Content-Security-Policy" not in api.headers and api.headers["X-Single"] == "one"  # the API's own URL
+
+
+def test_a_header_the_policy_does_not_override_is_left_as_the_origin_sent_it(stack):
+    from infra.edge import Distribution
+    from infra.http import HttpRequest, HttpResponse
+
+    site = Distribution.from_template("/booking", stack.refs, stack.template)
+    answer = site.apply(
+        HttpRequest("GET", "/booking/sites/x"), HttpResponse(200, [("Referrer-Policy", "origin"), ("X-Frame-Options", "SAMEORIGIN")])
+    )
+    assert answer.header("Referrer-Policy") == "origin" and answer.header("X-Frame-Options") == "DENY"
+
+
 def test_missing_booking_files_and_escapes_are_404(stack):
     assert get(stack, "/booking/assets/missing.css").status_code == 404
     assert get(stack, "/booking/..%2F..%2Fsecret.txt").status_code == 404
     assert "not for the web" not in get(stack, "/booking/../secret.txt").text
+
+
+# ---------------------------------------------------------------- the HTTP server
+
+
+def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_refused():
+    from infra.http import HttpResponse
+    from infra.http_server import GatewayServer
+
+    server = GatewayServer("127.0.0.1", 0)  # bound and listening, not serving yet: every connection queues
+    burst = []
+    try:
+        for _ in range(24):
+            conn = socket.create_connection(("127.0.0.1", server.port), timeout=1)  # a backlog of 5 lets 6 in
+            conn.sendall(b"GET /_local/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            burst.append(conn)
+        server.start(lambda request: HttpResponse(200, [("Content-Type", "text/plain")], b"ok"))
+        for conn in burst:
+            conn.settimeout(10)
+            assert conn.recv(1024).startswith(b"HTTP/1.1 200 ")
+    finally:
+        for conn in burst:
+            conn.close()
+        server.stop()

@@ -1,8 +1,9 @@
 """A contact's folder of attachments, held in S3 and reached only through presigned URLs.
 
 S3 is the record: an attachment exists once its upload has landed, under
-t/<tenant>/contacts/<contact>/<attachment id>/<category>/<filename>. The upload policy itself caps the size
-and pins the content type, so S3 refuses what the API would have refused.
+t/<tenant>/contacts/<contact>/<attachment id>/<category>/<filename>. The upload policy itself pins
+the key, the content type and the exact size announced, so S3 refuses what the API would have
+refused, and the size listed (S3's) is always the one announced.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
         Bucket=settings.attachments_bucket(),
         Key=key,
         Fields={"Content-Type": request.content_type},
-        Conditions=[{"Content-Type": request.content_type}, ["content-length-range", 1, request.size]],
+        Conditions=[{"Content-Type": request.content_type}, ["content-length-range", request.size, request.size]],
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
     expires = clock.iso(clock.now() + URL_LIFETIME)
