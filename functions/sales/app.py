@@ -23,14 +23,14 @@ from crm.sales.models import (
     Opportunity,
     OpportunityFields,
     OpportunityPatch,
+    OpportunityTagList,
+    OpportunityTags,
     Pipeline,
     Probabilities,
     ProbabilityList,
     StageList,
     Stages,
     Status,
-    TagList,
-    Tags,
 )
 from crm.sales.rules import Selection
 
@@ -82,13 +82,13 @@ def put_probabilities(body: ProbabilityList):
     return _replace("probabilities", body.entries)
 
 
-@api.route("GET", "/sales/tags", roles=STAFF, returns=Tags)
+@api.route("GET", "/sales/tags", roles=STAFF, returns=OpportunityTags)
 def get_tags():
     return _list("tags")
 
 
-@api.route("PUT", "/sales/tags", roles=ADMINS, returns=Tags, if_match="required", conflicts=USED)
-def put_tags(body: TagList):
+@api.route("PUT", "/sales/tags", roles=ADMINS, returns=OpportunityTags, if_match="required", conflicts=USED)
+def put_tags(body: OpportunityTagList):
     return _replace("tags", body.entries)
 
 

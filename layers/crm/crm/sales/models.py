@@ -47,7 +47,7 @@ class ProbabilityEntry(BaseModel):
     )
 
 
-class TagEntry(BaseModel):
+class OpportunityTagEntry(BaseModel):
     model_config = STRICT
     id: Id | None = None
     name: Text
@@ -64,9 +64,9 @@ class ProbabilityList(BaseModel):
     entries: Annotated[list[ProbabilityEntry], Field(max_length=MAX_SETUP_ENTRIES)]
 
 
-class TagList(BaseModel):
+class OpportunityTagList(BaseModel):
     model_config = STRICT
-    entries: Annotated[list[TagEntry], Field(max_length=MAX_SETUP_ENTRIES)]
+    entries: Annotated[list[OpportunityTagEntry], Field(max_length=MAX_SETUP_ENTRIES)]
 
 
 class Stage(BaseModel):
@@ -81,7 +81,7 @@ class Probability(BaseModel):
     weight: int = Field(description="The percentage the projection weighs it at (its percent, else 50)")
 
 
-class Tag(BaseModel):
+class OpportunityTag(BaseModel):
     id: str
     name: str
     colour: str
@@ -97,8 +97,8 @@ class Probabilities(BaseModel):
     version: int
 
 
-class Tags(BaseModel):
-    entries: list[Tag]
+class OpportunityTags(BaseModel):
+    entries: list[OpportunityTag]
     version: int
 
 

@@ -15,9 +15,13 @@ from crm.platform.errors import Conflict, FieldError, invalid_fields
 from crm.platform.i18n import joined, tr
 from crm.sales import repository as repo
 from crm.sales import rules
-from crm.sales.models import Probabilities, Stages, Tags
+from crm.sales.models import OpportunityTags, Probabilities, Stages
 
-VIEWS: dict[str, type[Stages] | type[Probabilities] | type[Tags]] = {"stages": Stages, "probabilities": Probabilities, "tags": Tags}
+VIEWS: dict[str, type[Stages] | type[Probabilities] | type[OpportunityTags]] = {
+    "stages": Stages,
+    "probabilities": Probabilities,
+    "tags": OpportunityTags,
+}
 NAMES = {"stages": "name", "probabilities": "label", "tags": "name"}
 
 
