@@ -14,7 +14,8 @@ import boto3
 from botocore.handlers import BUILTIN_HANDLERS
 
 from infra import template
-from tests.conftest import AWS_ENV, _clear_caches, function_env
+from tests.conftest import AWS_ENV, SECRETS
+from tests.support.lambdas import FUNCTIONS, forget_layer_state
 
 
 class AwsCalls:
@@ -76,19 +77,23 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
 
     saved = dict(os.environ)
     # As the tests do, but with Powertools' INFO lines kept off stdout, where the tables go.
-    os.environ.update({**AWS_ENV, **function_env(), "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+    os.environ.update({**AWS_ENV, **quiet})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     hooks = [("before-call", calls), ("after-call", calls.after_call)] if calls is not None else []
     BUILTIN_HANDLERS.extend(hooks)  # before mock_aws resets boto3's default session
     try:
         with mock_aws():
-            _clear_caches()
-            refs = template.local_refs()
+            forget_layer_state()
+            refs = template.local_refs(SECRETS)
             template.create_backing_resources(boto3.client, refs)
+            os.environ.update({**FUNCTIONS.configure(refs, AWS_ENV), **quiet})
+            for environment in FUNCTIONS.environments.values():
+                environment.update(quiet)
             if calls is not None:
                 calls.take(), calls.take_items_read()  # the set-up's own calls
             yield refs
-            _clear_caches()
+            forget_layer_state()
     finally:
         for hook in hooks:
             BUILTIN_HANDLERS.remove(hook)

@@ -25,6 +25,22 @@ WEEKDAYS_8_TO_18 = {
 }
 
 
+# The demo account's legal identity: all an invoice names (numbers whose check keys are right).
+DEMO_LEGAL_IDENTITY = {
+    "legal_name": "Plomberie Démo SARL",
+    "legal_form": "SARL",
+    "share_capital": {"amount": 1000000, "currency": "EUR"},
+    "address": {"line1": "5 rue des Artisans", "postcode": "92100", "city": "Boulogne-Billancourt", "country": "FR"},
+    "siret": "30326504500011",
+    "rcs_city": "Nanterre",
+    "vat_number": "FR40303265045",
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+    "late_payment_rate": "12.15",
+    "early_payment_discount": "none",
+}
+
+
 def seed(stack) -> None:
     session = requests.Session()
 
@@ -43,6 +59,7 @@ def seed(stack) -> None:
     send(
         "PATCH", "/settings", {"locale": "fr-FR", "currency": "EUR", "time_zone": "Europe/Paris"}, role="admin", headers={"If-Match": '"0"'}
     )
+    send("PUT", "/settings/legal", DEMO_LEGAL_IDENTITY, role="admin", headers={"If-Match": '"0"'})
     tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
     groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
     abc = post(
@@ -52,6 +69,8 @@ def seed(stack) -> None:
             "group_id": groups["Customers"],
             "reference": "ABC001",
             "address": {"line1": "12 avenue de l'Opéra", "postcode": "75001", "city": "Paris", "country": "FR"},
+            "siret": "73282932000074",
+            "vat_number": "FR44732829320",
             "main_contact": {"name": "Claire Martin", "email": "claire.martin@abc.example"},
             "flag": "Two invoices overdue: ask for payment before any new job",
         },

@@ -271,13 +271,17 @@ def layer_packages(template: dict, root: Path) -> list[str]:
     return names
 
 
-def cold_start(packages: list[str]) -> int:
-    """Forget what already-imported layer modules cached (functools caches at module level), as a
-    new Lambda container would: clients built for another moto, settings read from another
-    environment. Returns how many caches were cleared."""
+def cold_start(packages: list[str], keep: tuple[str, ...] = ()) -> int:
+    """Forget what already-imported layer modules cached (functools caches at module level, but
+    those of the modules in `keep`) and Powertools' cached parameters, as a new Lambda container
+    would: clients built for another moto, settings and SSM values read for another environment.
+    Returns how many caches were cleared."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
     cleared = 0
     for name, module in list(sys.modules.items()):
-        if module is None or not any(name == p or name.startswith(p + ".") for p in packages):
+        if module is None or name in keep or not any(name == p or name.startswith(p + ".") for p in packages):
             continue
         for value in list(vars(module).values()):
             clear = getattr(value, "cache_clear", None)

@@ -169,7 +169,8 @@ class LocalStack:
         self._link_emails_here()
         self.customers = self._customer_sign_in()
 
-        self.environment = stack_environment(self.functions, to_moto, {"CURSOR_SIGNING_KEY": self.cursor_signing_key})
+        # The cursor keys are in moto's SSM (CursorSigningKey's local value), as in AWS: not in the environment.
+        self.environment = stack_environment(self.functions, to_moto)
         env = EnvironmentPatch(self.environment)
         env.apply()
         self._cleanup.append(("restore environment", env.restore))

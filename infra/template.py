@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -174,37 +175,82 @@ def _arn(kind: str, logical_id: str, name: str) -> str:
         return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"
     if kind == "AWS::SQS::Queue":
         return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+    if kind == "AWS::Cognito::UserPool":
+        return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{name}"
     return f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}/{name}"
 
 
+PSEUDO = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+NO_VALUE = object()  # what Ref AWS::NoValue resolves to: the key or item holding it is dropped
+
+
 def resolve(value: Any, refs: dict[str, str], template: dict | None = None) -> Any:
-    """Resolve Ref/GetAtt/Sub against `refs` (logical id or parameter -> value)."""
+    """Resolve Ref/GetAtt/Sub/If/Select/Split/Join against `refs` (logical id or parameter -> value)
+    and the template's Conditions."""
     template = template or load()
     if isinstance(value, dict) and len(value) == 1:
         ((key, arg),) = value.items()
         if key == "Ref":
-            return refs.get(arg, arg)
+            return NO_VALUE if arg == "AWS::NoValue" else PSEUDO.get(arg, refs.get(arg, arg))
         if key == "Fn::GetAtt":
-            logical_id, attr = arg
+            logical_id, attr = arg if isinstance(arg, list) else arg.split(".", 1)
             name = refs.get(logical_id, logical_id)
             if attr == "Arn":
                 return _arn(template["Resources"][logical_id]["Type"], logical_id, name)
             return name
         if key == "Fn::Sub":
-            text = arg if isinstance(arg, str) else arg[0]
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], resolve(arg[1], refs, template))
 
             def sub(m: re.Match) -> str:
                 ref = m.group(1)
+                if ref in variables:
+                    return str(variables[ref])
                 if "." in ref:
                     return resolve({"Fn::GetAtt": ref.split(".", 1)}, refs, template)
-                return str({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}.get(ref, refs.get(ref, ref)))
+                return str(PSEUDO.get(ref, refs.get(ref, ref)))
 
-            return re.sub(r"\$\{([^}]+)\}", sub, text)
+            return re.sub(r"\$\{([^}!][^}]*)\}", sub, text)
+        if key == "Fn::If":
+            name, then, otherwise = arg
+            return resolve(then if condition(name, refs, template) else otherwise, refs, template)
+        if key == "Fn::Select":
+            index, items = resolve(arg, refs, template)
+            return items[int(index)]
+        if key == "Fn::Split":
+            separator, text = resolve(arg, refs, template)
+            return text.split(separator)
+        if key == "Fn::Join":
+            separator, items = resolve(arg, refs, template)
+            return separator.join(str(i) for i in items)
     if isinstance(value, dict):
-        return {k: resolve(v, refs, template) for k, v in value.items()}
+        resolved = {k: resolve(v, refs, template) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v, refs, template) for v in value]
+        return [v for v in (resolve(v, refs, template) for v in value) if v is not NO_VALUE]
     return value
+
+
+def condition(name: str, refs: dict[str, str], template: dict | None = None) -> bool:
+    """A condition of the template's Conditions section, evaluated with `refs`."""
+    template = template or load()
+
+    def evaluate(expression: Any) -> Any:
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((key, arg),) = expression.items()
+            if key == "Condition":
+                return condition(arg, refs, template)
+            if key == "Fn::Equals":
+                left, right = (evaluate(a) for a in arg)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not evaluate(arg[0])
+            if key == "Fn::And":
+                return all(evaluate(a) for a in arg)
+            if key == "Fn::Or":
+                return any(evaluate(a) for a in arg)
+        return resolve(expression, refs, template)
+
+    return bool(evaluate(template.get("Conditions", {})[name]))
 
 
 def local_refs(parameters: dict[str, str] | None = None, template: dict | None = None) -> dict[str, str]:
@@ -252,7 +298,7 @@ def create_buckets(s3, refs: dict[str, str], template: dict | None = None) -> li
     for logical_id, res in resources("AWS::S3::Bucket", template).items():
         name = refs[logical_id]
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-        cors = res["Properties"].get("CorsConfiguration")
+        cors = resolve(res["Properties"].get("CorsConfiguration"), refs, template)
         if cors:  # CloudFormation spells the S3 API's CORS shape differently
             rules = [{("MaxAgeSeconds" if k == "MaxAge" else k): v for k, v in rule.items() if k != "Id"} for rule in cors["CorsRules"]]
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
@@ -300,6 +346,9 @@ def create_event_buses(events, refs: dict[str, str], template: dict | None = Non
     return created
 
 
+_TARGET_FIELDS = ("Id", "Arn", "RetryPolicy", "DeadLetterConfig")
+
+
 def create_rules(events, refs: dict[str, str], template: dict | None = None) -> list[str]:
     """Create the template's AWS::Events::Rule resources on their buses, with their targets (moto's
     EventBridge matches their patterns and delivers to SQS targets, as AWS does)."""
@@ -309,7 +358,9 @@ def create_rules(events, refs: dict[str, str], template: dict | None = None) -> 
         props = resolve(res["Properties"], refs, template)
         name, bus = refs[logical_id], props.get("EventBusName", "default")
         events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED"))
-        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": t["Id"], "Arn": t["Arn"]} for t in props.get("Targets", [])])
+        events.put_targets(
+            Rule=name, EventBusName=bus, Targets=[{k: t[k] for k in _TARGET_FIELDS if k in t} for t in props.get("Targets", [])]
+        )
         created.append(name)
     return created
 
@@ -325,11 +376,30 @@ def create_ssm_parameters(ssm, refs: dict[str, str], template: dict | None = Non
     return created
 
 
+def secure_parameters(refs: dict[str, str], template: dict | None = None) -> dict[str, str]:
+    """The SecureString parameters the template's Metadata says must exist before a deploy: the
+    name of each one's local value -> the parameter's name."""
+    template = template or load()
+    declared = template.get("Metadata", {}).get("SecureParameters", {})
+    return {key: resolve(spec["Name"], refs, template) for key, spec in declared.items()}
+
+
+def create_secure_parameters(ssm, refs: dict[str, str], template: dict | None = None) -> list[str]:
+    """Create them in moto's SSM, each with the value `refs` holds under its key (the local stack
+    keeps one per state directory), else a random one."""
+    created = []
+    for key, name in secure_parameters(refs, template).items():
+        value = refs.get(key) or secrets.token_urlsafe(48)
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        created.append(name)
+    return created
+
+
 def create_backing_resources(make_client, refs: dict[str, str], template: dict | None = None) -> dict[str, list[str]]:
     """Everything the functions write to, on whatever moto `make_client(service)` reaches: tables,
-    buckets, schedule groups, event buses with their rules, SQS queues, SSM parameters, and the
-    verified SES sender. (The local
-    stack adds user pools and event watchers; the tests and benchmarks need only these.)"""
+    buckets, schedule groups, event buses with their rules, SQS queues, SSM parameters (secure
+    ones too), and the verified SES sender. (The local stack adds user pools and event watchers;
+    the tests and benchmarks need only these.)"""
     template = template or load()
     created = {
         "tables": create_tables(make_client("dynamodb"), refs, template),
@@ -338,7 +408,8 @@ def create_backing_resources(make_client, refs: dict[str, str], template: dict |
         "event_buses": create_event_buses(make_client("events"), refs, template),
         "queues": create_queues(make_client("sqs"), refs, template),
         "rules": create_rules(make_client("events"), refs, template),
-        "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template),
+        "ssm_parameters": create_ssm_parameters(make_client("ssm"), refs, template)
+        + create_secure_parameters(make_client("ssm"), refs, template),
     }
     if refs.get("MailFrom"):
         make_client("ses").verify_email_identity(EmailAddress=refs["MailFrom"])

@@ -1,5 +1,6 @@
-"""Shared fixtures: AWS under moto's mock_aws, with tables, buckets and schedule groups created
-from template.yaml, and every function's environment resolved from it."""
+"""Shared fixtures: AWS under moto's mock_aws, with tables, buckets, queues, parameters and schedule
+groups created from template.yaml. Each function invoked through tests/support/lambdas.py runs with
+only the environment and permissions template.yaml gives it; the test's own code sees the union."""
 
 from __future__ import annotations
 
@@ -10,45 +11,32 @@ import pytest
 
 from infra import template
 from infra.s3_post_policy import enforce_presigned_post_policies
+from tests.support import iam
+from tests.support.lambdas import FUNCTIONS, forget_layer_state
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": template.REGION,
-    "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
+# The local values of the template's secure parameters (Metadata: SecureParameters).
+SECRETS = {"CursorSigningKey": "test-cursor-signing-key-0123456789abcdef"}
 
 
-def function_env() -> dict[str, str]:
-    refs = template.local_refs({"CursorSigningKey": "test-cursor-signing-key-0123456789abcdef"})
-    env: dict[str, str] = {}
-    for logical_id in template.functions():
-        env.update(template.function_environment(logical_id, refs))
-    return env
+def local_refs() -> dict[str, str]:
+    return template.local_refs(SECRETS)
 
 
-def _clear_caches() -> None:
-    from crm.platform import aws, idempotency, settings
-
-    for fn in (aws.client, aws.table, idempotency._store, idempotency._config):
-        fn.cache_clear()
-    for name in dir(settings):
-        fn = getattr(settings, name)
-        if hasattr(fn, "cache_clear"):
-            fn.cache_clear()
-
-
-def _create_customer_pool(refs: dict[str, str], monkeypatch) -> None:
+def _create_customer_pool(refs: dict[str, str]) -> None:
     """The booking site's customer pool: the people function revokes logins in it."""
     from infra.moto_stack import create_other_user_pools
 
     for logical_id, pool in create_other_user_pools(boto3.client("cognito-idp"), refs).items():
         refs[logical_id] = pool["id"]
         refs[f"{logical_id}.client_id"] = pool["client_id"]
-    monkeypatch.setenv("CUSTOMER_USER_POOL_ID", refs["CustomerUserPool"])
 
 
 @pytest.fixture
@@ -56,18 +44,25 @@ def aws(monkeypatch):
     """A fresh moto account with the template's resources."""
     from moto import mock_aws
 
-    for k, v in {**AWS_ENV, **function_env()}.items():
+    for k, v in AWS_ENV.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        # S3 checks a presigned POST's policy, moto does not: the functions sign with mock_aws's keys
-        enforce_presigned_post_policies({os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]})
-        _clear_caches()
-        refs = template.local_refs()
+        # S3 checks a presigned POST's policy, moto does not. The functions sign with AWS_ENV's keys
+        # (their environment, tests/support/lambdas.py), the test's own code with mock_aws's.
+        signers = (AWS_ENV, os.environ)
+        enforce_presigned_post_policies({env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"] for env in signers})
+        forget_layer_state()
+        refs = local_refs()
         template.create_backing_resources(boto3.client, refs)
-        _create_customer_pool(refs, monkeypatch)
+        _create_customer_pool(refs)
+        for k, v in FUNCTIONS.configure(refs, AWS_ENV).items():
+            monkeypatch.setenv(k, v)
+        FUNCTIONS.enforcer.take_denied()
         yield refs
-        _clear_caches()
+        denied = FUNCTIONS.enforcer.take_denied()
+        forget_layer_state()
+    assert not denied, f"calls IAM would refuse, given the functions' policies in template.yaml:\n{iam.describe(denied)}"
 
 
 @pytest.fixture

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
 from crm.contacts import alerts
-from crm.platform import idempotency
+from crm.platform import idempotency, settings
 
-logger, metrics, tracer = Logger(service="alerts"), Metrics(service="alerts"), Tracer(service="alerts")
+logger, metrics = Logger(service="alerts"), Metrics(service="alerts")
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.MAIL_FROM)
 
 
 class NoteAlert(BaseModel):
@@ -20,7 +21,6 @@ class NoteAlert(BaseModel):
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     alert = NoteAlert.model_validate(event)

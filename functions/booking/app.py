@@ -23,12 +23,21 @@ from crm.booking.models import (
     Options,
     PublicSite,
 )
+from crm.platform import settings
 from crm.platform.auth import CUSTOMERS, PUBLIC, STAFF
 from crm.platform.contract import PerClientLimit
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT
 from crm.platform.types import Limit
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.MAIL_FROM,
+    settings.CUSTOMER_USER_POOL_ID,
+    settings.BOOKING_SITE_URL_PARAMETER,
+)
 api = Api("booking", reader_locale=service.reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]

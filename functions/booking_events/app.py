@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from crm.booking import service
 from crm.contacts.events import ContactDeleted
+from crm.platform import settings
 from crm.platform.subscriber import Subscriber
 
+settings.require(settings.TABLE_NAME)
 subscriber = Subscriber("booking_events")
 
 

@@ -9,10 +9,12 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, folder, notes, readers, service
+from crm.contacts import attachments, folder, legal, notes, readers, service
+from crm.contacts.legal import LegalIdentity, LegalIdentityFields
 from crm.contacts.models import (
     ArchivedEmail,
     Attachment,
+    AttachmentDownload,
     AttachmentRequest,
     AttachmentTicket,
     Availability,
@@ -34,11 +36,24 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, respond
+from crm.platform.identifiers import PrefixedVatNumber, Siren
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.ALERTS_FUNCTION_ARN,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+    settings.EVENT_BUS_NAME,
+)
 api = Api("contacts", reader_locale=readers.reader_locale)
 app = api.app
 ContactOut = Contact | ContactView
@@ -60,12 +75,24 @@ def list_contacts(
     reference: Annotated[str | None, Query(max_length=64)] = None,
     group_id: Annotated[str | None, Query(max_length=26)] = None,
     parent_id: Annotated[str | None, Query(max_length=26)] = None,
+    siren: Annotated[Siren | None, Query(description="Contacts with this SIREN (a company's sites share it)")] = None,
+    vat_number: Annotated[
+        PrefixedVatNumber | None, Query(description="Contacts with this VAT number (a French one: those with its SIREN)")
+    ] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ContactOut]:
     principal = api.principal()
     items, next_cursor = service.find(
-        principal, q=q, reference=reference, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor
+        principal,
+        q=q,
+        reference=reference,
+        group_id=group_id,
+        parent_id=parent_id,
+        siren=siren,
+        vat_number=vat_number,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=[service.view(c, principal) for c in items], next_cursor=next_cursor)
 
@@ -163,6 +190,12 @@ def create_attachment(contact_id: str, body: AttachmentRequest):
     return respond(attachments.request_upload(api.principal().tenant, contact_id, body), 201)
 
 
+@api.route("GET", "/contacts/{contact_id}/attachments/{attachment_id}/download", roles=STAFF)
+def download_attachment(contact_id: str, attachment_id: str) -> AttachmentDownload:
+    _contact(contact_id)
+    return attachments.download(api.principal(), contact_id, attachment_id)
+
+
 @api.route("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}", roles=STAFF)
 def delete_attachment(contact_id: str, attachment_id: str):
     _contact(contact_id)
@@ -221,7 +254,21 @@ def get_settings():
 
 @api.route("PATCH", "/settings", roles=ADMINS, returns=Settings, if_match="required")
 def update_settings(body: SettingsPatch):
-    current = service.update_settings(api.principal().tenant, body, api.version())
+    current = service.update_settings(api.principal(), body, api.version())
+    return respond(current, version=current.version)
+
+
+@api.route("GET", "/settings/legal", roles=STAFF, returns=LegalIdentity)
+def get_legal_identity():
+    """The account's legal identity: what its invoices name as their seller."""
+    current = legal.legal_identity(api.principal().tenant)
+    return respond(current, version=current.version)
+
+
+@api.route("PUT", "/settings/legal", roles=ADMINS, returns=LegalIdentity, if_match="required")
+def put_legal_identity(body: LegalIdentityFields):
+    """Replace the account's legal identity (If-Match: "0" the first time); a field left out is not set."""
+    current = legal.update_legal_identity(api.principal().tenant, body, api.version())
     return respond(current, version=current.version)
 
 

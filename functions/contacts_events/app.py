@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from crm.contacts import service
 from crm.contacts.events import ContactDeleted
+from crm.platform import settings
 from crm.platform.subscriber import Subscriber
 
+settings.require(settings.TABLE_NAME, settings.ATTACHMENTS_BUCKET)
 subscriber = Subscriber("contacts_events")
 
 

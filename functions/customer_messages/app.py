@@ -7,8 +7,10 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from crm.booking import cognito_messages
+from crm.platform import settings
 
 logger = Logger(service="customer_messages")
+settings.require(settings.TABLE_NAME)
 
 
 @logger.inject_lambda_context

@@ -20,10 +20,12 @@ from crm.customfields.models import (
     FieldPatch,
     ValuesPatch,
 )
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF_AND_RESOURCES
 from crm.platform.http import Api, respond
 from crm.platform.preconditions import etag
 
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER)
 api = Api("customfields", reader_locale=reader_locale)
 app = api.app
 FIELDS = "/contact-groups/{group_id}/fields"  # the list whose version every change of a group's fields is conditional on

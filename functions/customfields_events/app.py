@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from crm.contacts.events import ContactDeleted
 from crm.customfields import service
+from crm.platform import settings
 from crm.platform.subscriber import Subscriber
 
+settings.require(settings.TABLE_NAME)
 subscriber = Subscriber("customfields_events")
 
 

@@ -1,5 +1,5 @@
-"""Jobs API: job types, resources, vehicles, SLAs, jobs (planning, status), the site's job log,
-the SLA breach report and the tablet view.
+"""Jobs API: job types, resources, vehicles, SLAs, jobs (planning, status), their chargeable
+lines and costs, the site's job log, the SLA breach report and the tablet view.
 
 Each route parses, authorises (its roles) and makes one call into the crm layer.
 """
@@ -12,11 +12,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
 from crm.customfields.models import ContactFieldValues, ValuesPatch
-from crm.jobs import catalog, service
+from crm.jobs import catalog, charges, service
 from crm.jobs.models import (
     BreachLine,
+    Charges,
+    ChargesFields,
     HistoryEntry,
     Job,
+    JobCosts,
     JobCreate,
     JobPatch,
     JobType,
@@ -35,11 +38,13 @@ from crm.jobs.models import (
     VehiclePatch,
 )
 from crm.jobs.transitions import Status
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
 
+settings.require(settings.TABLE_NAME, settings.IDEMPOTENCY_TABLE, settings.CURSOR_KEYS_PARAMETER, settings.EVENT_BUS_NAME)
 api = Api("jobs", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=4096)]
@@ -207,6 +212,30 @@ def update_job(job_id: str, body: JobPatch):
 def change_status(job_id: str, body: StatusChange):
     job = service.change_status(api.principal(), job_id, body, api.version())
     return respond(Job.model_validate(job), version=job["version"])
+
+
+@api.route("GET", "/jobs/{job_id}/charges", roles=STAFF, returns=Charges)
+def job_charges(job_id: str):
+    found = charges.lines(api.principal(), job_id)
+    return respond(Charges.model_validate(found), version=found["version"])
+
+
+@api.route(
+    "PUT",
+    "/jobs/{job_id}/charges",
+    roles=STAFF,
+    returns=Charges,
+    if_match="required",
+    conflicts=("the lines of a completed or cancelled job are final",),
+)
+def replace_job_charges(job_id: str, body: ChargesFields):
+    saved = charges.replace_lines(api.principal(), job_id, body.lines, api.version())
+    return respond(Charges.model_validate(saved), version=saved["version"])
+
+
+@api.route("GET", "/jobs/{job_id}/costs", roles=STAFF, returns=JobCosts)
+def job_costs(job_id: str):
+    return respond(JobCosts.model_validate(charges.costs(api.principal(), job_id)))
 
 
 @api.route("GET", "/jobs/{job_id}/history", roles=STAFF_AND_RESOURCES)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from crm.contacts.events import ContactDeleted
 from crm.jobs import service
+from crm.platform import settings
 from crm.platform.subscriber import Subscriber
 
+settings.require(settings.TABLE_NAME)
 subscriber = Subscriber("jobs_events")
 
 

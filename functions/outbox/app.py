@@ -13,9 +13,10 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from crm.platform import outbox
+from crm.platform import outbox, settings
 
 logger, metrics = Logger(service="outbox"), Metrics(service="outbox")
+settings.require(settings.TABLE_NAME, settings.EVENT_BUS_NAME)
 SAFETY_MS = 5_000  # a claim, a PutEvents (retried) and a mark must fit in what is left
 
 

@@ -24,11 +24,20 @@ from crm.people.models import (
     TagFields,
     TagPatch,
 )
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.MAIL_FROM,
+    settings.CUSTOMER_USER_POOL_ID,
+)
 api = Api("people", reader_locale=reader_locale)
 app = api.app
 Cursor = Annotated[str | None, Query(max_length=2048)]

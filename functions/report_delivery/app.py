@@ -3,17 +3,26 @@ emails it to each recipient once per run."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from crm.platform import idempotency
+from crm.platform import idempotency, settings
 from crm.reports import delivery
 
-logger, metrics, tracer = Logger(service="report_delivery"), Metrics(service="report_delivery"), Tracer(service="report_delivery")
+logger, metrics = Logger(service="report_delivery"), Metrics(service="report_delivery")
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,  # the unsubscribe links are signed with the API's key
+    settings.MAIL_FROM,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.REPORT_SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+    settings.PUBLIC_API_URL,
+)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
     idempotency.bind(context)

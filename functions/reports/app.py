@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
+from crm.platform import settings
 from crm.platform.auth import PUBLIC, STAFF
 from crm.platform.contract import PerClientLimit
 from crm.platform.http import Api, respond
@@ -18,6 +19,17 @@ from crm.platform.types import Limit
 from crm.reports import service, subscriptions, unsubscribe
 from crm.reports.catalogue import PeriodFilters, ProjectionFilters
 from crm.reports.models import ReportAnswer, Subscription, SubscriptionFields, Unsubscribed
+
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.REPORT_DELIVERY_FUNCTION_ARN,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.REPORT_SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+)
 
 api = Api("reports", reader_locale=reader_locale)
 app = api.app

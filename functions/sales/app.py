@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.models import Note, NoteCreated, NoteFields
 from crm.contacts.readers import reader_locale
+from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
@@ -33,6 +34,17 @@ from crm.sales.models import (
     Status,
 )
 from crm.sales.rules import Selection
+
+settings.require(
+    settings.TABLE_NAME,
+    settings.IDEMPOTENCY_TABLE,
+    settings.CURSOR_KEYS_PARAMETER,
+    settings.ATTACHMENTS_BUCKET,
+    settings.ALERTS_FUNCTION_ARN,
+    settings.SCHEDULER_ROLE_ARN,
+    settings.SCHEDULE_GROUP,
+    settings.SCHEDULES_DLQ_ARN,
+)
 
 api = Api("sales", reader_locale=reader_locale)
 app = api.app

@@ -59,7 +59,8 @@ def test_a_customer_and_its_site_from_creation_to_restart(stack, api, restart):
     )
     assert uploaded.status_code in (200, 204), uploaded.text
     listed = office.get(f"/contacts/{site['id']}/attachments").json()["items"]
-    assert requests.get(listed[0]["download_url"], timeout=15).content == b"%PDF-1.7"
+    link = office.get(f"/contacts/{site['id']}/attachments/{listed[0]['id']}/download").json()
+    assert requests.get(link["url"], timeout=15).content == b"%PDF-1.7"
 
     # A stale write is refused over HTTP too.
     renamed = office.patch(f"/contacts/{site['id']}", json={"name": "Lumière – Louvre (Aile Richelieu)"}, headers={"If-Match": '"1"'})

@@ -35,7 +35,9 @@ def test_upload_list_download_delete(contact):
 
     listed = call("GET", f"/contacts/{contact['id']}/attachments").json["items"]
     assert [(a["id"], a["filename"], a["size"]) for a in listed] == [(ticket["id"], "boiler report.pdf", 11)]
-    assert requests.get(listed[0]["download_url"], timeout=10).content == b"hello world"
+    link = call("GET", f"/contacts/{contact['id']}/attachments/{ticket['id']}/download").json
+    assert link["filename"] == "boiler report.pdf"
+    assert requests.get(link["url"], timeout=10).content == b"hello world"
 
     assert call("DELETE", f"/contacts/{contact['id']}/attachments/{ticket['id']}").status == 204
     assert call("GET", f"/contacts/{contact['id']}/attachments").json["items"] == []

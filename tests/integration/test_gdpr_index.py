@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from crm.platform import dynamo, personal_data
-from tests.support.lambdas import LambdaContext, call, module
+from tests.support.lambdas import call, invoke
 
 JANE = {
     "name": "Jane Doe",
@@ -68,7 +68,7 @@ def spread_her_data(world) -> dict:
     """Jane's data written by other contexts on other contacts; returns what was made, by name."""
     jane, leeds, xyz = world["jane"], world["leeds"], world["xyz"]
     alert = note(leeds["id"], "Call back about the boiler", alert_at=in_an_hour(), alert_to=[jane["email"], "bob@acme.test"])
-    fired = module("AlertsFunction").handler({"tenant": "t1", "contact_id": leeds["id"], "note_id": alert["id"]}, LambdaContext("Alerts"))
+    fired = invoke("AlertsFunction", {"tenant": "t1", "contact_id": leeds["id"], "note_id": alert["id"]})
     assert fired["outcome"] == "sent"
     named = note(leeds["id"], "Jane Doe wants a quote: call her on 020 7946 0000 or write to Jane.Doe@acme.test. Bob agrees.")
     quoted = note(xyz["id"], "Ask jane.doe@acme.test about the XYZ lease")

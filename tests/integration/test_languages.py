@@ -11,7 +11,7 @@ import pytest
 from babel.dates import format_date
 
 from infra import template
-from tests.support.lambdas import LambdaContext, call, module
+from tests.support.lambdas import call, invoke
 from tests.support.mail import sent
 
 ADMIN = {"role": "admin"}
@@ -140,7 +140,7 @@ def fire_alert(aws, contact: dict, recipients: list[str]) -> None:
     )
     assert note.status == 201, note.body
     event = {"tenant": "t1", "contact_id": contact["id"], "note_id": note.json["id"]}
-    assert module("AlertsFunction").handler(event, LambdaContext("AlertsFunction"))["outcome"] == "sent"
+    assert invoke("AlertsFunction", event)["outcome"] == "sent"
 
 
 def test_an_alert_reads_in_french_for_a_french_account_and_in_english_for_an_english_user(aws, contact):
@@ -247,14 +247,13 @@ def trigger_event(aws, person: dict, contact: dict, metadata: dict | None = None
 def test_the_forgot_password_email_reads_in_the_language_the_page_asked_else_the_persons(aws, booking):
     set_settings(locale="fr-FR")
     person, _ = invite(booking["contact"], "Claire Martin", "claire@abc.example")
-    handler = module("CustomerMessagesFunction").handler
-    french = handler(trigger_event(aws, person, booking["contact"]), LambdaContext("CustomerMessagesFunction"))
+    french = invoke("CustomerMessagesFunction", trigger_event(aws, person, booking["contact"]))
     assert french["response"]["emailSubject"] == "Votre code pour changer de mot de passe sur le site de réservation de ABC SA"
     assert "{####}" in french["response"]["emailMessage"] and "<p>Bonjour Claire Martin,</p>" in french["response"]["emailMessage"]
     asked = trigger_event(aws, person, booking["contact"], {"locale": "en-GB"})
-    english = handler(asked, LambdaContext("CustomerMessagesFunction"))["response"]
+    english = invoke("CustomerMessagesFunction", asked)["response"]
     assert (
         english["emailSubject"] == "Your password reset code for ABC SA's booking site" and "Your code: {####}" in english["emailMessage"]
     )
     other = {**trigger_event(aws, person, booking["contact"]), "triggerSource": "CustomMessage_AdminCreateUser"}
-    assert handler(other, LambdaContext("CustomerMessagesFunction"))["response"]["emailMessage"] is None  # Cognito's own
+    assert invoke("CustomerMessagesFunction", other)["response"]["emailMessage"] is None  # Cognito's own

@@ -19,12 +19,9 @@ from infra.state import StateDir
 TEMPLATE = """
 Parameters:
   MailFrom: {Type: String, Default: sender@example.com}
-  CursorSigningKey: {Type: String}
-Globals:
-  Function:
-    Environment:
-      Variables:
-        CURSOR_SIGNING_KEY: !Ref CursorSigningKey
+Metadata:
+  SecureParameters:
+    CursorSigningKey: {Name: /crm/test/cursor-signing-keys}
 Resources:
   Pool:
     Type: AWS::Cognito::UserPool
@@ -148,7 +145,8 @@ def test_everything_comes_back_after_a_restart(stack):
     users = {u.email: u for u in stack.users.all()}
     assert users["eve@example.com"].tenant == "t1" and users["eve@example.com"].role == "office" and users["eve@example.com"].sub == sub
     assert [(m["to"], m["subject"], m["body"]) for m in stack.outbox()] == [(["x@example.com"], "Hi", "Hello")]
-    assert stack.cursor_signing_key == key and stack.environment["CURSOR_SIGNING_KEY"] == key
+    assert stack.cursor_signing_key == key and "CURSOR_SIGNING_KEY" not in stack.environment  # in SSM, as in AWS
+    assert stack.client("ssm").get_parameter(Name="/crm/test/cursor-signing-keys", WithDecryption=True)["Parameter"]["Value"] == key
     assert stack.resources.user_pool_id == pool
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from tests.support.lambdas import LambdaContext, call, module
+from tests.support.lambdas import call, invoke
 from tests.support.mail import sent
 
 
@@ -31,7 +31,7 @@ def schedule_input(aws, note_id: str) -> dict:
 
 
 def fire(event: dict) -> dict:
-    return module("AlertsFunction").handler(event, LambdaContext("AlertsFunction"))
+    return invoke("AlertsFunction", event)
 
 
 def test_a_note_on_a_flagged_contact_shows_the_flag(contact):

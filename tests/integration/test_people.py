@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 import boto3
 import pytest
 
-from tests.support.lambdas import LambdaContext, call, module
+from tests.support.lambdas import call, invoke
 from tests.support.mail import sent
 
 JANE = {"name": "Jane Doe", "email": "jane.doe@acme.test", "mobile": "+44 20 7946 0000", "job_title": "Facilities manager"}
@@ -340,7 +340,7 @@ def test_an_emailed_export_is_sent_and_archived_on_the_contact(aws, contact):
 
 
 def _fire_alert(aws, contact_id: str, note_id: str) -> None:
-    module("AlertsFunction").handler({"tenant": "t1", "contact_id": contact_id, "note_id": note_id}, LambdaContext("AlertsFunction"))
+    invoke("AlertsFunction", {"tenant": "t1", "contact_id": contact_id, "note_id": note_id})
 
 
 def test_erasure_anonymises_the_person_everywhere_and_keeps_the_record(aws, contact):

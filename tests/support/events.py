@@ -17,7 +17,7 @@ from crm.platform import aws as platform_aws
 from crm.platform import clock
 from infra import template
 from infra.event_delivery import EventSourceMappings
-from tests.support.lambdas import LambdaContext, invoke, module
+from tests.support.lambdas import invoke
 
 
 def subscribers(refs: dict[str, str]) -> EventSourceMappings:
@@ -43,7 +43,7 @@ def redrive() -> dict:
         "resources": [f"arn:aws:scheduler:{template.REGION}:{template.ACCOUNT}:schedule/default/RedriveEvents"],
         "detail": {},
     }
-    return module("OutboxFunction").handler(scheduled, LambdaContext("OutboxFunction"))
+    return invoke("OutboxFunction", scheduled)
 
 
 @contextmanager

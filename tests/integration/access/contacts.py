@@ -23,6 +23,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/contacts/{contact_id}/attachments"): STAFF,
     ("POST", "/contacts/{contact_id}/attachments"): STAFF,
     ("DELETE", "/contacts/{contact_id}/attachments/{attachment_id}"): STAFF,
+    ("GET", "/contacts/{contact_id}/attachments/{attachment_id}/download"): STAFF,
     ("GET", "/contacts/{contact_id}/emails"): STAFF,
     ("GET", "/contacts/{contact_id}/folder"): STAFF,
     ("GET", "/emails"): STAFF,
@@ -33,6 +34,8 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/contact-groups/{group_id}"): ADMINS,
     ("GET", "/settings"): STAFF,
     ("PATCH", "/settings"): ADMINS,
+    ("GET", "/settings/legal"): STAFF,
+    ("PUT", "/settings/legal"): ADMINS,
     ("GET", "/me"): STAFF_AND_RESOURCES,
     ("PATCH", "/me"): STAFF_AND_RESOURCES,
 }
@@ -49,6 +52,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PATCH", "/contact-groups/{group_id}"): {"body": {"name": "Renamed"}, "headers": {"If-Match": '"1"'}},
     ("DELETE", "/contact-groups/{group_id}"): {"headers": {"If-Match": '"1"'}},
     ("PATCH", "/settings"): {"body": {"default_zone_radius_m": 30}, "headers": {"If-Match": '"0"'}},
+    ("PUT", "/settings/legal"): {"body": {"legal_name": "Probe SARL", "siren": "732829320"}, "headers": {"If-Match": '"0"'}},
     ("PATCH", "/me"): {"body": {"locale": "fr-FR"}, "headers": {"If-Match": '"0"'}},
 }
 

@@ -32,6 +32,9 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/jobs/{job_id}"): STAFF,
     ("POST", "/jobs/{job_id}/status"): STAFF_AND_RESOURCES,
     ("GET", "/jobs/{job_id}/history"): STAFF_AND_RESOURCES,
+    ("GET", "/jobs/{job_id}/charges"): STAFF,
+    ("PUT", "/jobs/{job_id}/charges"): STAFF,
+    ("GET", "/jobs/{job_id}/costs"): STAFF,
     ("GET", "/jobs/{job_id}/fields"): STAFF_AND_RESOURCES,
     ("PATCH", "/jobs/{job_id}/fields"): STAFF_AND_RESOURCES,
     ("GET", "/reports/sla-breaches"): STAFF,
@@ -51,6 +54,10 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/jobs"): {"body": {"contact_id": "{contact_id}", "job_type_id": "{job_type_id}"}},
     ("PATCH", "/jobs/{job_id}"): {"body": {"description": "probe"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/jobs/{job_id}/status"): {"body": {"status": "in_progress"}, "headers": {"If-Match": '"1"'}},
+    ("PUT", "/jobs/{job_id}/charges"): {
+        "body": {"lines": [{"description": "Labour", "quantity": "1.5", "unit_price": 6000, "tax_rate": "20"}]},
+        "headers": {"If-Match": '"1"'},
+    },
     ("PATCH", "/jobs/{job_id}/fields"): {"body": {"values": {}}, "headers": {"If-Match": '"0"'}},
 }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crm.contacts.models import Attachment, AttachmentRequest, AttachmentTicket, Upload
-from crm.platform import aws, clock, ids, settings
+from crm.contacts.models import Attachment, AttachmentDownload, AttachmentRequest, AttachmentTicket, Upload
+from crm.platform import aws, clock, downloads, ids, settings
+from crm.platform.auth import Principal
 from crm.platform.errors import FieldError, NotFound, invalid_fields
 from crm.platform.i18n import tr
 
@@ -71,30 +72,26 @@ def _objects(prefix: str) -> list[dict]:
     return [o for page in paginator.paginate(Bucket=settings.attachments_bucket(), Prefix=prefix) for o in page.get("Contents", [])]
 
 
-def _download_url(key: str, filename: str) -> str:
-    return aws.client("s3").generate_presigned_url(
-        "get_object",
-        Params={"Bucket": settings.attachments_bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{filename}"'},
-        ExpiresIn=int(URL_LIFETIME.total_seconds()),
-    )
-
-
 def list_attachments(tenant: str, contact_id: str) -> list[Attachment]:
     """Newest first (attachment ids are ULIDs)."""
     out = []
     for obj in _objects(_folder(tenant, contact_id)):
         attachment_id, category, filename = obj["Key"].rsplit("/", 3)[-3:]
-        out.append(
-            Attachment(
-                id=attachment_id,
-                filename=filename,
-                category=category,
-                size=obj["Size"],
-                uploaded_at=obj["LastModified"],
-                download_url=_download_url(obj["Key"], filename),
-            )
-        )
+        out.append(Attachment(id=attachment_id, filename=filename, category=category, size=obj["Size"], uploaded_at=obj["LastModified"]))
     return sorted(out, key=lambda a: a.id, reverse=True)
+
+
+def download(principal: Principal, contact_id: str, attachment_id: str) -> AttachmentDownload:
+    """A link to download the attachment, once the audit trail records who asked for it."""
+    objects = _objects(f"{_folder(principal.tenant, contact_id)}{attachment_id}/")
+    if not objects:
+        raise NotFound(tr("no such attachment"))
+    key = objects[0]["Key"]
+    filename = key.rsplit("/", 1)[-1]
+    url, expires_at = downloads.link(
+        principal, key, filename, action="attachment.downloaded", target_type="attachment", target_id=attachment_id, contact_id=contact_id
+    )
+    return AttachmentDownload(id=attachment_id, filename=filename, url=url, expires_at=expires_at)
 
 
 def delete(tenant: str, contact_id: str, attachment_id: str) -> None:

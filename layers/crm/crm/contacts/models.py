@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from crm.contacts.geo import Location, PointCheck, Zone
 from crm.contacts.hours import OpeningHours, WindowCheck
+from crm.contacts.identity import IdentifierRules, Kind, VatNumber
 from crm.platform.i18n import DEFAULT_LOCALE, tr
 from crm.platform.i18n.formats import DEFAULT_CURRENCY, DEFAULT_TIME_ZONE
+from crm.platform.identifiers import Siren, Siret
 from crm.platform.types import STRICT, AwareDatetime, Currency, Email, Id, LocaleTag, LongText, Phone, Text, TimeZone, merge_patch_of
 
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]*$")]
@@ -54,12 +56,18 @@ class ContactRecord(BaseModel):
     opening_hours: OpeningHours | None = None
     site_notes: LongText | None = None
     parent_id: Id | None = None
+    # Its legal identity, last: IdentifierRules checks these against the fields before them.
+    kind: Kind | None = Field(default=None, description="business or individual (B2B or B2C invoices); business when an identifier is set")
+    country: Country | None = Field(default=None, description="Where it is established, ISO 3166-1 alpha-2; its address's when not set")
+    siren: Siren | None = Field(default=None, description="French businesses only; taken from the SIRET or VAT number when not sent")
+    siret: Siret | None = None
+    vat_number: VatNumber | None = Field(default=None, description="VAT number with its country prefix, e.g. FR40303265045")
 
 
 Flag = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
-class ContactFields(ContactRecord):
+class ContactFields(ContactRecord, IdentifierRules):
     """What a client may write on a contact; everything else (id, tenant, version) is the server's."""
 
     model_config = STRICT
@@ -271,12 +279,21 @@ class AttachmentTicket(BaseModel):
 
 
 class Attachment(BaseModel):
+    """An uploaded file; its download link comes from GET .../attachments/{id}/download (recorded
+    in the audit trail)."""
+
     id: str
     filename: str
     category: AttachmentCategory
     size: int
     uploaded_at: datetime
-    download_url: str
+
+
+class AttachmentDownload(BaseModel):
+    id: str
+    filename: str
+    url: str
+    expires_at: str
 
 
 class FolderEntry(BaseModel):

@@ -5,6 +5,8 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI1 T#t#CONTACTS / <name>#<id>      every contact, by name
                  GSI2 T#t#GROUP#<group> / <name>#<id> a group's contacts
                  GSI3 T#t#PARENT#<parent> / <name>#<id> a contact's children
+                 GSI4 T#t#LEGALID#<SIREN, else VAT number> / <name>#<id>  (sparse: contacts by legal
+                      identifier; not unique, the sites of one company share their SIREN)
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
                  a note about a topic filed under the contact (an opportunity) also has
                  GSI1 T#t#TOPICNOTES#<kind>#<topic id> / <ulid>
@@ -19,6 +21,7 @@ Items (all keys start with the tenant, through crm.platform.keys):
   group          PK=T#t#GROUPS                  SK=GROUP#<id>  (contact_count kept in step)
   group name     PK=T#t#GROUPNAME#<folded name> SK=GROUPNAME
   settings       PK=T#t#SETTINGS                SK=SETTINGS
+  legal identity PK=T#t#SETTINGS                SK=LEGAL  (the account's, on its invoices)
   profile        PK=T#t#USER#<folded email>     SK=PROFILE  (a staff user's own locale and time zone)
 """
 
@@ -30,6 +33,7 @@ from functools import reduce
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from crm.contacts.identity import legal_key
 from crm.platform import dynamo, personal_data
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import tr, tr_n
@@ -85,7 +89,14 @@ def _index_keys(tenant: str, contact: dict) -> dict[str, str]:
     }
     if contact.get("parent_id"):
         keys |= {"GSI3PK": tenant_key(tenant, "PARENT", contact["parent_id"]), "GSI3SK": order}
+    identifier = legal_key(contact)
+    if identifier:
+        keys |= {"GSI4PK": _legal_id_pk(tenant, identifier), "GSI4SK": order}
     return keys
+
+
+def _legal_id_pk(tenant: str, identifier: str) -> str:
+    return tenant_key(tenant, "LEGALID", identifier)
 
 
 def get_contact(tenant: str, contact_id: str) -> dict | None:
@@ -284,16 +295,30 @@ def contact_id_by_reference(tenant: str, reference: str) -> str | None:
 
 
 def list_contacts(
-    tenant: str, *, group_id: str | None, parent_id: str | None, limit: int, cursor: str | None, query: dict
+    tenant: str,
+    *,
+    group_id: str | None,
+    parent_id: str | None,
+    limit: int,
+    cursor: str | None,
+    query: dict,
+    legal_id: str | None = None,
 ) -> tuple[list[dict], str | None]:
-    """Contacts by name: a parent's children, a group's members, or all; other filters narrow."""
-    if parent_id:
+    """Contacts by name: those with a legal identifier (SIREN, else VAT number), a parent's
+    children, a group's members, or all; the other filters narrow."""
+    filters = {"group_id": group_id, "parent_id": parent_id}
+    if legal_id:
+        partition, index = ("GSI4PK", _legal_id_pk(tenant, legal_id)), "GSI4"
+    elif parent_id:
         partition, index = ("GSI3PK", tenant_key(tenant, "PARENT", parent_id)), "GSI3"
-        narrow = Attr("group_id").eq(group_id) if group_id else None
+        del filters["parent_id"]
     elif group_id:
-        partition, index, narrow = ("GSI2PK", tenant_key(tenant, "GROUP", group_id)), "GSI2", None
+        partition, index = ("GSI2PK", tenant_key(tenant, "GROUP", group_id)), "GSI2"
+        del filters["group_id"]
     else:
-        partition, index, narrow = ("GSI1PK", tenant_key(tenant, "CONTACTS")), "GSI1", None
+        partition, index = ("GSI1PK", tenant_key(tenant, "CONTACTS")), "GSI1"
+    conditions = [Attr(name).eq(value) for name, value in filters.items() if value]
+    narrow = reduce(operator.and_, conditions) if conditions else None
     items, next_cursor = dynamo.query_page(
         tenant=tenant, query=query, partition=partition, index=index, limit=limit, cursor=cursor, filter_expression=narrow
     )
@@ -449,13 +474,25 @@ def get_settings(tenant: str) -> dict | None:
     return dynamo.from_item(item) if item else None
 
 
-def put_settings(tenant: str, settings: dict, expected_version: int) -> None:
+def put_settings(tenant: str, settings: dict, expected_version: int, audit_record: dict) -> None:
+    """The tenant's settings at `expected_version`, with the audit record of the change."""
     condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
-    dynamo.put_one(
-        {**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"},
-        condition,
-        PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again")),
-    )
+    item = {**dynamo.to_item(settings), "PK": _settings_pk(tenant), "SK": "SETTINGS"}
+    stale = PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again"))
+    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=condition), stale), (audit_record, None)])
+
+
+def get_legal_identity(tenant: str) -> dict | None:
+    item = dynamo.get(_settings_pk(tenant), "LEGAL")
+    return dynamo.from_item(item) if item else None
+
+
+def put_legal_identity(tenant: str, identity: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
+    """The account's legal identity at `expected_version` (0: never set), with what moves along (its audit record)."""
+    condition = Attr("PK").not_exists() if expected_version == 0 else Attr("version").eq(expected_version)
+    item = {**dynamo.to_item(identity), "PK": _settings_pk(tenant), "SK": "LEGAL"}
+    stale = PreconditionFailed(tr("the legal identity changed since you read it; reload it and apply your change again"))
+    dynamo.transact_explained([(dynamo.put(item, ConditionExpression=condition), stale), *also])
 
 
 # ---------------------------------------------------------------- staff profiles (their own locale)

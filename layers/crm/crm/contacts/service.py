@@ -24,7 +24,7 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
-from crm.platform import clock, dynamo, idempotency, ids, outbox, personal_data
+from crm.platform import audit, clock, dynamo, idempotency, identifiers, ids, outbox, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
 from crm.platform.i18n import joined, reason, tr, tr_n
@@ -45,12 +45,14 @@ def settings(tenant: str) -> Settings:
     return Settings.model_validate({**defaults, **{k: v for k, v in stored.items() if k in Settings.model_fields}})
 
 
-def update_settings(tenant: str, patch: SettingsPatch, expected_version: int) -> Settings:
-    current = settings(tenant)
+def update_settings(principal: Principal, patch: SettingsPatch, expected_version: int) -> Settings:
+    current = settings(principal.tenant)
     if current.version != expected_version:
         raise PreconditionFailed(tr("the settings changed since you read them; reload them and apply your change again"))
-    merged = current.model_copy(update={**patch.model_dump(exclude_unset=True, exclude_none=True), "version": current.version + 1})
-    repo.put_settings(tenant, merged.model_dump(), expected_version)
+    changes = patch.model_dump(exclude_unset=True, exclude_none=True)
+    merged = current.model_copy(update={**changes, "version": current.version + 1})
+    record = audit.entry(principal, "settings.changed", "settings", principal.tenant, fields=sorted(changes))
+    repo.put_settings(principal.tenant, merged.model_dump(), expected_version, record)
     return merged
 
 
@@ -257,9 +259,19 @@ def find(
     parent_id: str | None,
     limit: int,
     cursor: str | None,
+    siren: str | None = None,
+    vat_number: str | None = None,
 ) -> tuple[list[dict], str | None]:
     tenant = principal.tenant
-    query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id}
+    query = {"q": q, "reference": reference, "group_id": group_id, "parent_id": parent_id, "siren": siren, "vat_number": vat_number}
+    if siren or vat_number:
+        # A French VAT number is its SIREN's (its key is computed from it): both find by SIREN.
+        keys = {key for key in (siren, vat_number and (identifiers.siren_of_vat(vat_number) or vat_number)) if key}
+        if len(keys) > 1:
+            return [], None  # a SIREN and another company's VAT number: nobody has both
+        return repo.list_contacts(
+            tenant, group_id=group_id, parent_id=parent_id, limit=limit, cursor=cursor, query=query, legal_id=keys.pop()
+        )
     if reference:
         found_id = repo.contact_id_by_reference(tenant, reference)
         contact = repo.get_contact(tenant, found_id) if found_id else None

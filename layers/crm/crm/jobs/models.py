@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from crm.jobs.sla import Constraint, Name, Violation
 from crm.jobs.transitions import Status
@@ -14,6 +15,10 @@ from crm.platform.types import STRICT, AwareDatetime, Email, Id, LongText, Text
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^#\s]+$")]
 Tags = Annotated[list[Name], Field(max_length=50)]
 Duration = Annotated[int, Field(gt=0, le=7 * 24 * 60)]
+# Rates in minor units of the account's currency; the bounds refuse typing slips (a rate in units
+# instead of cents stays well inside them, an extra few zeros does not).
+CostRate = Annotated[int, Field(ge=0, le=10_000_000, description="Minor units of the account's currency per hour")]
+MileageRate = Annotated[int, Field(ge=0, le=1_000_000, description="Minor units of the account's currency per km")]
 
 
 # ---------------------------------------------------------------- job types, resources, vehicles
@@ -47,6 +52,7 @@ class ResourceFields(BaseModel):
     email: Email | None = None
     group: Name | None = None
     skills: Tags = []
+    cost_rate: CostRate | None = None
 
 
 class ResourcePatch(BaseModel):
@@ -55,6 +61,7 @@ class ResourcePatch(BaseModel):
     email: Email | None = None
     group: Name | None = None
     skills: Tags | None = None
+    cost_rate: CostRate | None = None
 
 
 class Resource(BaseModel):
@@ -64,6 +71,7 @@ class Resource(BaseModel):
     email: str | None = None
     group: str | None = None
     skills: list[str] = []
+    cost_rate: int | None = Field(default=None, description="Minor units of the account's currency per hour")
 
 
 class VehicleFields(BaseModel):
@@ -72,6 +80,7 @@ class VehicleFields(BaseModel):
     registration: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
     group: Name | None = None
     attributes: Tags = []
+    mileage_rate: MileageRate | None = None
 
 
 class VehiclePatch(BaseModel):
@@ -80,6 +89,7 @@ class VehiclePatch(BaseModel):
     registration: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
     group: Name | None = None
     attributes: Tags | None = None
+    mileage_rate: MileageRate | None = None
 
 
 class Vehicle(BaseModel):
@@ -89,6 +99,7 @@ class Vehicle(BaseModel):
     registration: str | None = None
     group: str | None = None
     attributes: list[str] = []
+    mileage_rate: int | None = Field(default=None, description="Minor units of the account's currency per km")
 
 
 # ---------------------------------------------------------------- SLAs
@@ -113,6 +124,129 @@ class Sla(BaseModel):
 class SlaOffer(BaseModel):
     id: str
     name: str
+
+
+# ---------------------------------------------------------------- chargeable lines
+
+
+def _positive(value: str) -> str:
+    if Decimal(value) <= 0:
+        raise ValueError(tr("must be more than 0"))
+    return value
+
+
+def _at_most(most: int):
+    def check(value: str) -> str:
+        if Decimal(value) > most:
+            raise ValueError(tr("must be at most {most}", most=most))
+        return value
+
+    return check
+
+
+Quantity = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,7}(\.[0-9]{1,3})?$"),
+    AfterValidator(_positive),
+    Field(description="A decimal string with up to 3 places, e.g. 1.5"),
+]
+Km = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9])?$"),
+    AfterValidator(_positive),
+    AfterValidator(_at_most(5000)),
+    Field(description="A decimal string with up to 1 place, e.g. 42.5"),
+]
+TaxRate = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,3})?$"),
+    AfterValidator(_at_most(100)),
+    Field(description="A percentage as a decimal string, e.g. 20 or 5.5"),
+]
+NominalCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class ChargeLine(BaseModel):
+    """A line the job charges: quantity x unit price (its net rounded half-up to the minor unit), and
+    its tax as a rate id of the finance settings or a rate."""
+
+    model_config = STRICT
+    description: Text
+    quantity: Quantity
+    unit_price: int = Field(ge=0, le=10_000_000_000, description="Minor units of the account's currency")
+    tax_rate_id: Id | None = None
+    tax_rate: TaxRate | None = None
+    nominal_code: NominalCode | None = None
+    stock_item_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_tax(self):
+        if (self.tax_rate_id is None) == (self.tax_rate is None):
+            raise ValueError(tr("give either tax_rate_id or tax_rate"))
+        return self
+
+
+ChargeLines = Annotated[list[ChargeLine], Field(max_length=100)]
+
+
+class ChargesFields(BaseModel):
+    model_config = STRICT
+    lines: ChargeLines
+
+
+class PricedLine(BaseModel):
+    description: str
+    quantity: str
+    unit_price: int
+    net: int
+    tax_rate_id: str | None = None
+    tax_rate: str | None = None
+    nominal_code: str | None = None
+    stock_item_id: str | None = None
+
+
+class Charges(BaseModel):
+    job_id: str
+    version: int = Field(description="The job's version: send it as If-Match to PUT the lines")
+    currency: str
+    lines: list[PricedLine]
+    total: int = Field(description="The sum of the lines' nets")
+    invoice_id: str | None = None
+
+
+class LabourCost(BaseModel):
+    resource_id: str
+    minutes: int
+    cost_rate: int
+    cost: int
+    from_log: bool = Field(description="Measured from the job log's time in progress, not entered")
+
+
+class MileageCost(BaseModel):
+    vehicle_id: str
+    km: str
+    mileage_rate: int
+    cost: int
+
+
+class MoneyTotals(BaseModel):
+    charges: int
+    labour_cost: int
+    mileage_cost: int
+    costs: int
+    margin: int
+
+
+class JobCosts(MoneyTotals):
+    job_id: str
+    reference: str
+    status: str
+    currency: str
+    completed: bool = Field(description="false: the charges of the current lines, no costs yet")
+    labour: list[LabourCost] = []
+    mileage: list[MileageCost] = []
+    invoice_id: str | None = None
+    summary: str = Field(description="The figures as the reader reads them")
 
 
 # ---------------------------------------------------------------- jobs
@@ -142,6 +276,7 @@ class JobCreate(_Planned):
     sla_id: Id | None = Field(default=None, description="One of the SLAs the site offers for this job type")
     strict: bool = Field(default=False, description="Refuse (409) instead of saving with warnings")
     override_constraints: Overrides = Field(default=[], description="SLA constraint ids the office overrides")
+    charges: ChargeLines = Field(default=[], description="Chargeable lines (e.g. a quote's, when sales makes a job of it)")
 
 
 class JobPatch(_Planned):
@@ -157,10 +292,26 @@ class JobPatch(_Planned):
     override_constraints: Overrides = []
 
 
+class Labour(BaseModel):
+    model_config = STRICT
+    resource_id: UserId
+    minutes: Duration
+
+
+class Mileage(BaseModel):
+    model_config = STRICT
+    vehicle_id: Id
+    km: Km
+
+
 class StatusChange(BaseModel):
     model_config = STRICT
     status: Status
     note: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    labour: Annotated[list[Labour], Field(max_length=20)] | None = Field(
+        default=None, description="On completion: minutes per resource; left out, the job log's time in progress, for its resource"
+    )
+    mileage: Annotated[list[Mileage], Field(max_length=20)] | None = Field(default=None, description="On completion: km per vehicle")
 
 
 class JobSla(BaseModel):

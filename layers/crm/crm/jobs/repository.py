@@ -49,11 +49,16 @@ def _counter_pk(tenant: str) -> str:
     return tenant_key(tenant, "COUNTER", "JOB")
 
 
+def job_key(tenant: str, job_id: str) -> tuple[str, str]:
+    """The key of a job's item (for the money repository's invoiced mark)."""
+    return _job_pk(tenant, job_id), JOB
+
+
 def _out(item: dict) -> dict:
     return dynamo.from_item({k: v for k, v in item.items() if k not in INDEX_KEYS})
 
 
-def _stale() -> PreconditionFailed:
+def stale() -> PreconditionFailed:
     return PreconditionFailed(tr("the job changed since you read it; reload it and apply your change again"))
 
 
@@ -151,17 +156,32 @@ def create_job(
 
 
 def save_job(
-    tenant: str, job: dict, expected_version: int, sla_watch: bool, history: Sequence[dict] = (), also: Sequence[dynamo.Step] = ()
+    tenant: str,
+    job: dict,
+    expected_version: int,
+    sla_watch: bool,
+    history: Sequence[dict] = (),
+    also: Sequence[dynamo.Step] = (),
+    retries: int = 0,
 ) -> None:
     """Replace the job on condition it is still at `expected_version`, with its history entries and
-    `also` (e.g. the completion event owed), all or nothing (the job alone: one conditional Put)."""
+    `also` (e.g. the completion event owed), all or nothing (the job alone: one conditional Put).
+    A transaction that conflicts with another on a shared item (a month's totals) is tried again
+    up to `retries` times; its conditions are checked afresh each time."""
     item, held = _job_item(tenant, job, sla_watch), Attr("version").eq(expected_version)
     if not history and not also:
-        dynamo.put_one(item, held, _stale())
+        dynamo.put_one(item, held, stale())
         return
-    steps: list[dynamo.Step] = [(dynamo.put(item, ConditionExpression=held), _stale())]
+    steps: list[dynamo.Step] = [(dynamo.put(item, ConditionExpression=held), stale())]
     steps += [_history_put(tenant, job["id"], h) for h in history]
-    dynamo.transact_explained([*steps, *also])
+    for attempt in range(retries + 1):
+        try:
+            dynamo.transact_explained([*steps, *also])
+            return
+        except ClientError as e:
+            if attempt == retries or "TransactionConflict" not in dynamo.cancellation_codes(e):
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
 def job_id_by_reference(tenant: str, reference: str) -> str | None:
@@ -179,6 +199,11 @@ def history(tenant: str, job_id: str, *, limit: int, cursor: str | None, query: 
         cursor=cursor,
     )
     return [_out(i) for i in items], next_cursor
+
+
+def log(tenant: str, job_id: str) -> list[dict]:
+    """Every history entry of a job, oldest first (a job's log holds a few dozen at most)."""
+    return [_out(i) for i in dynamo.query_all(("PK", _job_pk(tenant, job_id)), Key("SK").begins_with(HISTORY))]
 
 
 # ---------------------------------------------------------------- lists

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
-from crm.jobs import catalog, sla, transitions
+from crm.jobs import catalog, charges, sla, transitions
 from crm.jobs import repository as repo
 from crm.jobs.events import JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
@@ -27,6 +27,9 @@ MAX_FAMILY = 100  # a contact's children (or its parent's sites) merged into one
 PLANNING = ("planned_start", "planned_end", "resource_id", "vehicle_id")
 MAX_WINDOW = timedelta(days=31)  # a job's planned window (its opening-hours check is one reason a day)
 MAX_REPORT_AHEAD = timedelta(days=366)  # the breach report's `until`, from now
+# A completion adds to its month's totals, which other completions at the same sites touch too: a
+# transaction conflict on them is tried again (a cancelled transaction wrote nothing).
+COMPLETION_RETRIES = 4
 
 
 def _hours(contact: dict) -> OpeningHours | None:
@@ -230,6 +233,7 @@ def create(principal: Principal, body: JobCreate) -> dict:
         "resource_id": body.resource_id,
         "vehicle_id": body.vehicle_id,
         "sla": _job_sla(tenant, contact, body.sla_id, body.job_type_id, now),
+        "charges": charges.dumped(body.charges) or None,
         "created_at": at,
         "created_by": principal.actor,
         "updated_at": at,
@@ -242,6 +246,13 @@ def create(principal: Principal, body: JobCreate) -> dict:
     saved = _insert(tenant, job, _in_order(entries), _watch(job, resource, vehicle, now))
     offers = [] if body.sla_id else [{"id": s["id"], "name": s["name"]} for s in catalog.slas(tenant, contact["id"], body.job_type_id)]
     return {**saved, "warnings": warnings, "flag": contact.get("flag"), "available_slas": offers}
+
+
+def create_job(principal: Principal, fields: JobCreate | dict) -> dict:
+    """Create a job from another context (sales, from a quote's lines): `fields` as POST /jobs
+    takes them, chargeable lines included. Raises pydantic's ValidationError (422 at the edge)
+    for bad fields, and what `create` raises."""
+    return create(principal, fields if isinstance(fields, JobCreate) else JobCreate.model_validate(fields))
 
 
 def request_job(
@@ -338,13 +349,18 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     if change.status == "in_progress" and not old.get("started_at"):
         job["started_at"] = at
     entry = _entry(principal, None, "status", at, from_status=old["status"], to_status=change.status, note=change.note)
+    charges.refuse_outside_completion(change.status, change.labour, change.mileage)
     owed: list[dynamo.Step] = []
     if change.status in transitions.COMPLETED:
         job["completed_at"] = at
-        owed.append(outbox.owe(_completed(tenant, entry["id"], job, principal.actor, at)))
+        recorded, summaries = charges.completion(tenant, old, change.labour, change.mileage, now)
+        job |= recorded
+        owed += [outbox.owe(_completed(tenant, entry["id"], job, principal.actor, at)), *summaries]
     resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
     vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
-    repo.save_job(tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed)
+    repo.save_job(
+        tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed, retries=COMPLETION_RETRIES if owed else 0
+    )
     if owed:
         outbox.publish_after_commit(tenant, [entry["id"]])
     return job

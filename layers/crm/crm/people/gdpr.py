@@ -23,7 +23,7 @@ from crm.people import rules, service
 from crm.people.logins import revoke_login
 from crm.people.models import ConsentEvent, ExportLink, Person
 from crm.people.readers import person_reader
-from crm.platform import aws, clock, ids, personal_data, settings
+from crm.platform import audit, aws, clock, downloads, ids, personal_data, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, PreconditionFailed
 from crm.platform.i18n import Reader, tr
@@ -31,6 +31,7 @@ from crm.platform.redaction import Identity
 
 # A link signed by a Lambda role's temporary credentials dies with them (a few hours at most).
 URL_LIFETIME = timedelta(hours=1)
+EXPORT_TAG = "crm-retention=gdpr-export"
 ERASE_ATTEMPTS = 3
 
 
@@ -65,23 +66,24 @@ def export(principal: Principal, person_id: str, email_to: str | None) -> Export
     tenant = principal.tenant
     person = service.get(tenant, person_id)
     key = f"{_folder(tenant, person_id)}{ids.new_id()}.json"
-    s3 = aws.client("s3")
-    s3.put_object(
+    aws.client("s3").put_object(
         Bucket=settings.attachments_bucket(),
         Key=key,
         Body=json.dumps(document(tenant, person), indent=2).encode(),
         ContentType="application/json",
+        Tagging=EXPORT_TAG,  # the bucket's lifecycle deletes export files a few days later
     )
-    url = s3.generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": settings.attachments_bucket(),
-            "Key": key,
-            "ResponseContentDisposition": 'attachment; filename="personal-data.json"',
-        },
-        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    url, expires_at = downloads.link(
+        principal,
+        key,
+        "personal-data.json",
+        action="person.exported",
+        target_type="person",
+        target_id=person_id,
+        lifetime=URL_LIFETIME,
+        emailed=bool(email_to),
     )
-    link = ExportLink(url=url, expires_at=clock.iso(clock.now() + URL_LIFETIME))
+    link = ExportLink(url=url, expires_at=expires_at)
     if email_to and _email(tenant, person, email_to, link):
         link.emailed_to = email_to
     return link
@@ -143,7 +145,9 @@ def erase(principal: Principal, person_id: str) -> dict:
         repo.remove_consent_notes(tenant, person_id)
         erased = rules.erased(person, who, clock.iso(clock.now()))
         try:
-            service.write(tenant, person, erased, index=personal_data.unregister(tenant, subjects, repo.place(tenant, person_id)))
+            removal = personal_data.unregister(tenant, subjects, repo.place(tenant, person_id))
+            audited = audit.entry(principal, "person.erased", "person", person_id, contact_id=person["contact_id"])
+            service.write(tenant, person, erased, index=[*removal, (audited, None)])  # the erasure's audit record commits with it
         except PreconditionFailed:
             continue  # someone changed the person meanwhile (perhaps its email): redact again
         personal_data.forget(tenant, subjects)  # what is left of her entries (keyed by hashes and ids)

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -134,7 +134,6 @@ class Api:
         self._reader_locale = reader_locale
         self.logger = Logger(service=service)
         self.metrics = Metrics(service=service)
-        self.tracer = Tracer(service=service)
         self.app = _Resolver(enable_validation=True)
         self.contracts: dict[tuple[str, str], Contract] = {}
         self._request = threading.local()  # what the request being handled leaves for the handler
@@ -394,10 +393,9 @@ class Api:
     # ------------------------------------------------------------ the Lambda entry point
 
     def handler(self) -> Callable:
-        logger, metrics, tracer = self.logger, self.metrics, self.tracer
+        logger, metrics = self.logger, self.metrics
 
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-        @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handler(event: dict, context: Any) -> dict:
             contract = self.contracts.get((event.get("httpMethod") or "", event.get("resource") or ""))

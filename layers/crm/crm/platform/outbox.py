@@ -28,18 +28,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import zlib
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from functools import cache
 from typing import ClassVar
 
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.platform import aws, clock, dynamo
+from crm.platform import aws, clock, dynamo, settings
 from crm.platform.errors import Conflict, Unavailable
 from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key, tenant_of
@@ -51,14 +49,6 @@ KEPT_AFTER_PUBLISHING = timedelta(days=7)  # a published marker expires (TTL) af
 REDRIVE_LIMIT = 200  # markers per scheduled run; the rest wait for the next run
 FAILURES_BEFORE_GIVING_UP = 3  # PutEvents failures in a row end a run (the bus is down: stop knocking)
 logger = Logger(child=True)
-
-
-@cache
-def bus_name() -> str:
-    name = os.environ.get("EVENT_BUS_NAME")
-    if not name:
-        raise RuntimeError("environment variable EVENT_BUS_NAME is not set")
-    return name
 
 
 def _pk(tenant: str, event_id: str) -> str:
@@ -150,7 +140,7 @@ def _put(marker: dict) -> None:
         "Source": marker["source"],
         "DetailType": marker["detail_type"],
         "Detail": json.dumps(marker["detail"]),
-        "EventBusName": bus_name(),
+        "EventBusName": settings.event_bus_name(),
     }
     if aws.client("events").put_events(Entries=[entry]).get("FailedEntryCount"):
         raise Unavailable(tr("the event bus refused the event; it stays pending"))

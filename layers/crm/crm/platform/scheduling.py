@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from crm.platform import aws, clock
+from crm.platform import aws, clock, settings
 
 if TYPE_CHECKING:
     from crm.platform.recurrence import Recurrence
@@ -82,7 +82,8 @@ def schedule_once(name: str, at: datetime, target_arn: str, role_arn: str, group
 
     Creating the same name twice is a no-op, so a retried request does not fail.
     """
-    _create_at(name, at, ScheduleTarget(target_arn, role_arn, group), payload)
+    # Scheduler gives up after RETRY_POLICY, then leaves the event in the dead-letter queue (an alarm).
+    _create_at(name, at, ScheduleTarget(target_arn, role_arn, group, settings.schedules_dead_letter_arn()), payload)
 
 
 def cancel(name: str, group: str) -> None:

@@ -96,3 +96,11 @@ def merge_patch_of(model: type[BaseModel], name: str) -> type[BaseModel]:
         fields[n] = (f.annotation | None, FieldInfo.merge_field_infos(f, default=None))
     doc = f"A JSON merge patch of {model.__name__}: fields sent replace, null clears, fields left out stay."
     return create_model(name, __config__=STRICT, __doc__=doc, **fields)
+
+
+class Money(BaseModel):
+    """A sum: integer minor units (cents) of an ISO 4217 currency."""
+
+    model_config = STRICT
+    amount: int = Field(ge=0, le=10**15, description="In minor units (cents)")
+    currency: Currency

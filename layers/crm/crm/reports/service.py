@@ -32,4 +32,16 @@ def run(principal: Principal, name: str, filters: BaseModel, file_format: str) -
     from crm.reports.render import render
 
     made = render(table, file_format, reader, principal.tenant, name)
-    return answer(name, table, files.publish(principal.tenant, "reports", made.filename, made.content_type, made.body, len(table.rows)))
+    file = files.publish(
+        principal,
+        "reports",
+        made.filename,
+        made.content_type,
+        made.body,
+        action="report.exported",
+        target_type="report",
+        target_id=name,
+        rows=len(table.rows),
+        format=file_format,
+    )
+    return answer(name, table, file)

@@ -2,7 +2,9 @@
 
 Each email carries a link of its own: a token naming the tenant, the subscription and the
 recipient, signed with HMAC-SHA256 under a key derived from the API's signing key (the cursor key,
-read the same way; the derivation keeps a cursor and a token from ever being each other). The link
+read the same way; the derivation keeps a cursor and a token from ever being each other). The token
+names the key it was signed with, so a link keeps working across a key rotation for as long as a
+cursor does (signing_keys.GRACE); an older link is refused, and the next email carries a new one. The link
 goes in the List-Unsubscribe header (with List-Unsubscribe-Post: mail clients POST to it) and in
 the body. Using it adds the recipient to the subscription's unsubscribed addresses: idempotent.
 """
@@ -15,7 +17,7 @@ import hmac
 import json
 from urllib.parse import quote
 
-from crm.platform import settings
+from crm.platform import settings, signing_keys
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
 from crm.reports import repository as repo
@@ -24,17 +26,15 @@ from crm.reports.models import Unsubscribed
 PATH = "/reports/unsubscribe"
 
 
-def _key() -> bytes:
-    return hmac.new(settings.cursor_signing_key(), b"report-unsubscribe", hashlib.sha256).digest()
-
-
-def _sign(payload: bytes) -> str:
-    return hmac.new(_key(), payload, hashlib.sha256).hexdigest()
+def _sign(key: signing_keys.Key, payload: bytes) -> str:
+    derived = hmac.new(key.secret, b"report-unsubscribe", hashlib.sha256).digest()
+    return hmac.new(derived, payload, hashlib.sha256).hexdigest()
 
 
 def token(tenant: str, subscription_id: str, recipient: str) -> str:
     payload = json.dumps([tenant, subscription_id, recipient], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _sign(payload)
+    key = signing_keys.signing_key()
+    return f"{base64.urlsafe_b64encode(payload).decode().rstrip('=')}.{key.id}.{_sign(key, payload)}"
 
 
 def link(tenant: str, subscription_id: str, recipient: str) -> str:
@@ -44,12 +44,13 @@ def link(tenant: str, subscription_id: str, recipient: str) -> str:
 def _read(text: str) -> tuple[str, str, str]:
     refused = invalid("token", tr("is not an unsubscribe link this service sent"))
     try:
-        encoded, signature = text.rsplit(".", 1)
+        encoded, key_id, signature = text.split(".")
         payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         tenant, subscription_id, recipient = json.loads(payload)
     except ValueError:
         raise refused from None
-    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()):
+    key = signing_keys.verifying_key(key_id) if signing_keys.is_key_id(key_id) else None
+    if key is None or not hmac.compare_digest(signature.encode(), _sign(key, payload).encode()):
         raise refused
     return str(tenant), str(subscription_id), str(recipient)
 

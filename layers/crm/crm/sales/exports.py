@@ -82,5 +82,17 @@ def export(principal: Principal, selection: rules.Selection, file_format: str, c
     write = exports.write_csv if file_format == "csv" else exports.write_xlsx
     count = write(out, cols, rows, locale=reader.locale, time_zone=reader.time_zone, max_rows=EXPORT_ROWS)
     filename = f"opportunities.{file_format}"
-    link = files.publish(principal.tenant, "opportunities", filename, CONTENT_TYPES[file_format], out.getvalue(), rows=count)
+    link = files.publish(
+        principal,
+        "opportunities",
+        filename,
+        CONTENT_TYPES[file_format],
+        out.getvalue(),
+        action="opportunities.exported",
+        target_type="opportunity_selection",
+        target_id=principal.tenant,
+        rows=count,
+        format=file_format,
+        continued=cursor is not None,
+    )
     return SelectionExport(**link.model_dump(), next_cursor=state.get("next_cursor"))
