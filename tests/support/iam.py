@@ -86,6 +86,8 @@ def _ses(operation: str, params: dict) -> list[Request]:
 
 
 def _scheduler(operation: str, params: dict) -> list[Request]:
+    if operation == "ListSchedules":  # no resource type: IAM authorises it on "*" only
+        return [Request("scheduler:ListSchedules", "*")]
     schedule = f"arn:aws:scheduler:{ARN}:schedule/{params.get('GroupName', 'default')}/{params['Name']}"
     requests = [Request(f"scheduler:{operation}", schedule)]
     if "Target" in params:  # the schedule's role is passed to Scheduler
