@@ -5,12 +5,15 @@ sent for an empty report, and one-click unsubscription without signing in."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
 
-from tests.support.lambdas import LambdaContext, call, module
+from crm.platform import clock, signing_keys
+from infra import cursor_keys
+from tests.support.lambdas import LambdaContext, call, forget_layer_state, module
 from tests.support.mail import sent
 from tests.support.sales import opportunity
 
@@ -137,3 +140,18 @@ def test_one_click_unsubscribe_works_without_signing_in_and_stops_that_recipient
     before = len(sent())
     assert fire(second)["outcome"] == "sent 1"
     assert [m["to"] for m in sent()[before:]] == [["ann@elsewhere.example"]]
+
+
+def test_an_unsubscribe_link_outlives_a_key_rotation_by_the_grace_period_only(aws, sales, monkeypatch):
+    opportunity(sales, expected_value=120000, close_month="2027-02")
+    created = subscribe().json
+    fire(armed(aws, created["id"])[0])
+    token = parse_qs(urlparse(sent()[0]["headers"]["List-Unsubscribe"].strip("<>")).query)["token"][0]
+    cursor_keys.rotate(boto3.client("ssm"), cursor_keys.parameter_name("prod"))
+    forget_layer_state()  # a container started after the rotation
+
+    assert call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token}).status == 200
+    later = clock.now() + signing_keys.GRACE + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    refused = call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token})
+    assert refused.status == 422 and refused.json["errors"][0]["field"] == "token"
