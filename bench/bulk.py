@@ -4,7 +4,7 @@ Inside `collected()`, crm.platform.dynamo.transact keeps the operations a reposi
 function hands it instead of running them; `write()` then stores them with BatchWriteItem, 25
 items a request. One TransactWriteItems per record would take minutes on moto, which copies the
 whole table for each transaction. Conditions are not checked (the generator makes consistent
-data); each key's last Put wins; `ADD counter :n` updates are summed and applied once per key.
+data); each key's last Put wins; `ADD counter :n[, other :m]` updates are summed and applied once per key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import boto3
 
 from crm.platform import dynamo
 
-_ADD = re.compile(r"ADD (\w+) (:\w+)")
+_ADD = re.compile(r"ADD (\w+ :\w+(?:, \w+ :\w+)*)")
 
 
 @contextmanager
@@ -43,7 +43,8 @@ def write(operations: list[dict]) -> int:
         if kind == "Put":
             puts[(table, body["Item"]["PK"], body["Item"]["SK"])] = body["Item"]
         elif kind == "Update" and (add := _ADD.fullmatch(body["UpdateExpression"])):
-            adds[(table, body["Key"]["PK"], body["Key"]["SK"], add[1])] += body["ExpressionAttributeValues"][add[2]]
+            for attribute, value in (term.split() for term in add[1].split(", ")):
+                adds[(table, body["Key"]["PK"], body["Key"]["SK"], attribute)] += body["ExpressionAttributeValues"][value]
         elif kind != "ConditionCheck":
             raise ValueError(f"bulk.write() does not replay a {kind} {body.get('UpdateExpression', '')!r}")
     dynamodb = boto3.resource("dynamodb")

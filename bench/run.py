@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, finance, handler_latency, job_log, job_money, requests_per_route, search_at_scale, stock
+from bench import cold_import, documents, finance, handler_latency, job_log, job_money, requests_per_route, sales_reports, search_at_scale, stock
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -97,6 +97,18 @@ MEASURES = [
         "tenant with a contact, a person who receives financial documents and a tax rate, counted on botocore's `before-call`. "
         "`bench/finance.py`.",
         finance.measure,
+    ),
+    (
+        f"Sales at {sales_reports.OPPORTUNITIES:,} opportunities: the projection, the export, the chart PDF",
+        f"One tenant: 4 stages, 5 probabilities, 50 contacts through the API; {sales_reports.OPPORTUNITIES:,} opportunities (one owner, "
+        "close months over three years, 70 % open) by `crm.sales.repository.create_opportunity`, transactions collected and "
+        "batch-written (`bench/bulk.py`). DynamoDB requests of the projection handler at "
+        f"{sales_reports.FIRST_BATCH:,} and at {sales_reports.OPPORTUNITIES:,} opportunities; times: median (p90/median) of interleaved "
+        f"rounds in-process on moto: the projection handler (24 months, JSON) against a bare Query of the cells it reads, and against "
+        "a Query of every open opportunity (what a projection without summary cells reads); the owner's export of all "
+        f"{sales_reports.OPPORTUNITIES:,} as XLSX through the handler (read by pages, written, uploaded) against XlsxWriter alone writing "
+        "the same rows from memory; the projection as PDF/A with its chart against the same as JSON. `bench/sales_reports.py`.",
+        sales_reports.measure,
     ),
     (
         "Cold import, fresh interpreter",

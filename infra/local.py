@@ -166,6 +166,7 @@ class LocalStack:
         to_moto = {**aws_environment(self.moto.url), **scrub_proxy_for_loopback()}
         self.functions = FunctionRegistry(self.refs, self.template, self.root, runtime_environment=to_moto, clock=self.clock)
         self._cleanup.append(("stop function instances", self.functions.stop))
+        self._link_emails_here()
         self.customers = self._customer_sign_in()
 
         # The cursor keys are in moto's SSM (CursorSigningKey's local value), as in AWS: not in the environment.
@@ -293,6 +294,12 @@ class LocalStack:
                         },
                     )
         return out
+
+    def _link_emails_here(self) -> None:
+        """Links in emails (a report's unsubscribe link) lead to this stack, not to API Gateway."""
+        for function in self.functions:
+            if "PUBLIC_API_URL" in function.environment:
+                function.environment["PUBLIC_API_URL"] = self.base_url
 
     def _serve_booking_site_here(self) -> None:
         """Invitations link to the booking site this stack serves, not to CloudFront's."""

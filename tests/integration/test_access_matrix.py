@@ -40,7 +40,9 @@ def _fill(text: str, ids: dict[str, str]) -> str:
 
 def _request(route: tuple[str, str], ids: dict[str, str]) -> dict:
     spec = VALID_INPUT.get(route, {})
-    out = {k: v for k, v in spec.items() if k != "body"}
+    out = {k: v for k, v in spec.items() if k not in ("body", "query")}
+    if "query" in spec:
+        out["query"] = {k: _fill(v, ids) if isinstance(v, str) else v for k, v in spec["query"].items()}
     if "body" in spec:
         out["body"] = {
             k: _fill(v, ids)

@@ -128,3 +128,22 @@ def test_records_expire_after_the_retention_admins_set_when_they_were_written(aw
     item = boto3.resource("dynamodb").Table(aws["Table"]).get_item(Key={"PK": "T#t1#AUDIT", "SK": f"{record['at']}#{record['id']}"})["Item"]
     written = clock.now().timestamp()
     assert abs(int(item["expires_at"]) - (written + 30 * 86400)) < 120  # the table's TTL attribute deletes it then
+
+
+def test_each_export_file_leaves_a_record_before_its_link_is_handed_out(sales):
+    from tests.support.sales import opportunity
+
+    opportunity(sales, expected_value=1000)
+    assert call("GET", "/opportunities/export", query={"format": "csv"}).status == 200
+    period = {"from_month": "2027-01", "to_month": "2027-03"}
+    assert call("GET", "/reports/opportunity-projection", query=period).status == 200  # read on screen: no file, no record
+    assert call("GET", "/reports/opportunity-projection", query={**period, "format": "xlsx"}).status == 200
+
+    records = trail()
+    assert [(r["action"], r["actor_id"], r["target_type"], r["target_id"]) for r in records] == [
+        ("report.exported", OFFICE_ID, "report", "opportunity-projection"),
+        ("opportunities.exported", OFFICE_ID, "opportunity_selection", "t1"),
+    ]
+    assert records[0]["details"] == {"format": "xlsx", "rows": 3}
+    assert records[1]["details"] == {"format": "csv", "rows": 1, "continued": False}
+    assert trail(tenant="t2") == []

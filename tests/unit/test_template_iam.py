@@ -45,7 +45,14 @@ def test_email_goes_out_through_the_senders_verified_identity_only(identity, arn
     refs = template.local_refs({"MailFrom": "crm@mail.example.org", "MailIdentity": identity})
     expected = f"arn:aws:ses:{template.REGION}:{template.ACCOUNT}:identity/{arn}"
     senders = {f: {r for s in iam.statements(f, refs) if "ses:SendRawEmail" in _actions(s) for r in _resources(s)} for f in FUNCTIONS}
-    assert {f for f, arns in senders.items() if arns} == {"AlertsFunction", "PeopleFunction", "BookingFunction", "StockAlertsFunction", "FinanceFunction"}
+    assert {f for f, arns in senders.items() if arns} == {
+        "AlertsFunction",
+        "PeopleFunction",
+        "BookingFunction",
+        "StockAlertsFunction",
+        "FinanceFunction",
+        "ReportDeliveryFunction",
+    }
     assert all(arns <= {expected} for arns in senders.values())
     pool = template.resolve(template.load()["Resources"]["CustomerUserPool"]["Properties"]["EmailConfiguration"], refs)
     assert pool["SourceArn"] == expected and pool["From"] == "crm@mail.example.org"
@@ -58,6 +65,7 @@ def test_the_cursor_keys_are_readable_by_the_functions_that_sign_cursors_and_by_
     readers = {
         f for f in FUNCTIONS if any(parameter in _resources(s) for s in iam.statements(f, REFS) if "ssm:GetParameter" in _actions(s))
     }
+    # The report functions sign (delivery) and verify (reports) unsubscribe links with the same keys.
     assert readers == {
         "ContactsFunction",
         "CustomFieldsFunction",
@@ -67,6 +75,9 @@ def test_the_cursor_keys_are_readable_by_the_functions_that_sign_cursors_and_by_
         "AuditFunction",
         "StockFunction",
         "FinanceFunction",
+        "SalesFunction",
+        "ReportsFunction",
+        "ReportDeliveryFunction",
     }
     assert template.secure_parameters(REFS) == {"CursorSigningKey": "/crm/prod/cursor-signing-keys"}
 

@@ -1,9 +1,9 @@
 """What other contexts file under a contact, as steps of their own transactions.
 
-A person or a job hangs on a contact by its id: its context files it with `filed(+1)` in the
+A person, a job or an opportunity hangs on a contact by its id: its context files it with `filed(+1)` in the
 transaction that writes it (the contact must exist, and its count of such records moves in step)
 and removes it with `filed(-1)`. A contact is deleted only while nothing (child contact, person,
-job) is filed under it, on condition, so a deletion cannot race a record being filed. A person's
+job, opportunity) is filed under it, on condition, so a deletion cannot race a record being filed. A person's
 search terms make GET /contacts?q= find their contact: `search_terms` keeps them in step.
 """
 
@@ -14,7 +14,7 @@ from crm.platform import dynamo
 
 
 def filed(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
-    """Steps that count a record (kind "persons", "jobs" or "documents") filed under the contact (+1) or taken off it (-1)."""
+    """Steps that count a record (kind "persons", "jobs", "stock", "documents" or "opportunities") filed under the contact (+1) or taken off it (-1)."""
     return repo.dependent_writes(tenant, contact_id, kind, delta)
 
 

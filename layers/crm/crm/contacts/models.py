@@ -207,9 +207,17 @@ class NoteFields(BaseModel):
         return self
 
 
+class NoteTopic(BaseModel):
+    """What a note is about, besides its contact: a record filed under the contact."""
+
+    kind: Literal["opportunity"]
+    id: str
+
+
 class Note(BaseModel):
     id: str
     contact_id: str
+    topic: NoteTopic | None = Field(default=None, description="What the note is about besides its contact (an opportunity)")
     text: str
     author: str
     created_at: str

@@ -1,11 +1,16 @@
-"""Notes on a contact, and the one-off alert a note may carry."""
+"""Notes on a contact, and the one-off alert a note may carry.
+
+A note may be about a topic filed under the contact (an opportunity of the sales context): it is
+a note of the contact like any other (its alert, its place in the person-data index, its deletion
+with the contact), listed by its topic too. The context that owns the topic checks it exists.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm.contacts import repository as repo
-from crm.contacts.models import Note, NoteCreated, NoteFields
+from crm.contacts.models import Note, NoteCreated, NoteFields, NoteTopic
 from crm.platform import clock, idempotency, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
@@ -15,7 +20,7 @@ from crm.platform.pagination import Page
 MAX_NAMED = 90
 
 
-def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCreated:
+def create(principal: Principal, contact_id: str, fields: NoteFields, topic: NoteTopic | None = None) -> NoteCreated:
     tenant = principal.tenant
     contact = repo.get_contact(tenant, contact_id)
     if contact is None:
@@ -28,6 +33,8 @@ def create(principal: Principal, contact_id: str, fields: NoteFields) -> NoteCre
         "author": principal.actor,
         "created_at": clock.iso(now),
     }
+    if topic is not None:
+        note["topic"] = topic.model_dump()
     if fields.alert_at is not None:
         if fields.alert_at <= now:
             raise invalid("alert_at", tr("must be in the future"))
@@ -76,4 +83,10 @@ def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) 
     if repo.get_contact(tenant, contact_id) is None:
         raise NotFound(tr("no such contact"))
     items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
+    return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)
+
+
+def topic_notes(tenant: str, topic: NoteTopic, *, limit: int, cursor: str | None) -> Page[Note]:
+    """The notes about a topic (an opportunity), newest first."""
+    items, next_cursor = repo.topic_notes(tenant, topic.kind, topic.id, limit=limit, cursor=cursor, query={"topic": topic.model_dump()})
     return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)

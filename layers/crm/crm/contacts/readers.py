@@ -45,9 +45,14 @@ def _who(principal: Principal) -> str:
     return principal.email or principal.user_id
 
 
+def principal_reader(principal: Principal) -> Reader:
+    """How a staff user reads what the product writes for them (exports, reports)."""
+    return readers_at(principal.tenant, [_who(principal)])[_who(principal)]
+
+
 def reader_locale(principal: Principal) -> str:
     """The locale of a staff user's problem answers when their request names none."""
-    return readers_at(principal.tenant, [_who(principal)])[_who(principal)].locale
+    return principal_reader(principal).locale
 
 
 # ---------------------------------------------------------------- GET/PATCH /me

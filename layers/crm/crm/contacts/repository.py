@@ -8,6 +8,8 @@ Items (all keys start with the tenant, through crm.platform.keys):
                  GSI4 T#t#LEGALID#<SIREN, else VAT number> / <name>#<id>  (sparse: contacts by legal
                       identifier; not unique, the sites of one company share their SIREN)
   note, email    PK=T#t#CONTACT#<id>            SK=NOTE#<ulid> / EMAIL#<ulid>
+                 a note about a topic filed under the contact (an opportunity) also has
+                 GSI1 T#t#TOPICNOTES#<kind>#<topic id> / <ulid>
   tenant email   PK=T#t#EMAILS                  SK=EMAIL#<ulid>  (an email that concerns no contact)
   dependents     PK=T#t#CONTACT#<id>            SK=DEPENDENTS  (children, persons, jobs: how many are
                  filed under it, moved in the same transactions as they are; deleting the contact is
@@ -227,7 +229,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained([*steps, *also])
 
 
-DEPENDENT_KINDS = ("children", "persons", "jobs", "stock", "documents")
+DEPENDENT_KINDS = ("children", "persons", "jobs", "stock", "documents", "opportunities")
 
 
 def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:
@@ -524,14 +526,24 @@ def settings_and_profiles(tenant: str, emails: list[str]) -> tuple[dict | None, 
 # ---------------------------------------------------------------- notes and the email archive
 
 
+def _topic_pk(tenant: str, kind: str, topic_id: str) -> str:
+    return tenant_key(tenant, "TOPICNOTES", kind, topic_id)
+
+
 def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = (), also: Sequence[dynamo.Step] = ()) -> None:
+    """A note in its contact's partition; a note about something filed under the contact (an
+    opportunity: `note["topic"]`) is also listed by that topic (GSI1)."""
     pk = _contact_pk(tenant, note["contact_id"])
+    topic = note.get("topic")
+    listed = {"GSI1PK": _topic_pk(tenant, topic["kind"], topic["id"]), "GSI1SK": note["id"]} if topic else {}
     dynamo.transact_explained(
         [
             *claim,
             (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))),
             (
-                dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"]}, ConditionExpression=Attr("PK").not_exists()),
+                dynamo.put(
+                    {**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"], **listed}, ConditionExpression=Attr("PK").not_exists()
+                ),
                 Conflict(tr("this note already exists")),
             ),
             *also,
@@ -542,6 +554,20 @@ def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = (), also
 def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
     item = dynamo.get(_contact_pk(tenant, contact_id), NOTE + note_id)
     return dynamo.from_item(item) if item else None
+
+
+def topic_notes(tenant: str, kind: str, topic_id: str, *, limit: int, cursor: str | None, query: dict) -> tuple[list[dict], str | None]:
+    """The notes about one topic (an opportunity), newest first."""
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant,
+        query=query,
+        partition=("GSI1PK", _topic_pk(tenant, kind, topic_id)),
+        index="GSI1",
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
+    )
+    return [dynamo.from_item(i) for i in items], next_cursor
 
 
 def list_partition(

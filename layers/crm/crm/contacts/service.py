@@ -69,6 +69,11 @@ def lookup(tenant: str, contact_id: str) -> dict | None:
     return repo.get_contact(tenant, contact_id)
 
 
+def lookup_many(tenant: str, contact_ids: list[str]) -> list[dict]:
+    """The contacts of these ids that exist (one batch read per 100)."""
+    return repo.get_contacts(tenant, contact_ids) if contact_ids else []
+
+
 def get(tenant: str, contact_id: str) -> dict:
     contact = lookup(tenant, contact_id)
     if contact is None:
@@ -217,6 +222,7 @@ def _counted(n: int, kind: str) -> str:
         "jobs": tr_n("{count} job", "{count} jobs", n, count=n),
         "stock": tr_n("{count} item in stock", "{count} items in stock", n, count=n),
         "documents": tr_n("{count} financial document", "{count} financial documents", n, count=n),
+        "opportunities": tr_n("{count} opportunity", "{count} opportunities", n, count=n),
     }[kind]
 
 

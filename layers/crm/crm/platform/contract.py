@@ -155,7 +155,9 @@ def declare(
     """A route's contract from its declaration and its handler's signature (body and query
     parameters; the return annotation when `returns` is not given).
 
-    - roles: who may call it; PUBLIC: anyone, no identity (GET only: nothing is written then);
+    - roles: who may call it; PUBLIC: anyone, no identity (GET only, so nothing is written, or a
+      bodiless POST with a per-client limit: an action a signed token in its query authorises,
+      such as RFC 8058's one-click unsubscribe);
     - returns: the success body's model (default: the return annotation); none: 204;
     - status: the success status (default 201 with a location, 204 without a body, else 200);
     - if_match: "required" (428 without it) or "optional"; its ETag is the one the GET of `etag_of`
@@ -167,8 +169,8 @@ def declare(
     - upsert: a PUT that creates (201) what is not there yet, else replaces it (200).
     """
     roles = frozenset(roles)
-    if roles == PUBLIC and method != "GET":
-        raise ValueError("only GET routes may be public")
+    if roles == PUBLIC and method != "GET" and not (method == "POST" and per_client is not None):
+        raise ValueError("only GET routes, or POSTs with a per-client limit, may be public")
     hints = typing.get_type_hints(func, include_extras=True)
     body = None
     has_query = False

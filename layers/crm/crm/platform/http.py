@@ -265,7 +265,8 @@ class Api:
     def _idempotent(self, app: APIGatewayRestResolver, next_middleware: Callable) -> Response:
         event = app.current_event
         key = event.headers.get("Idempotency-Key")
-        if event.http_method == "POST" and key:
+        # A public POST (one-click unsubscribe) has no caller to scope a key to; it is idempotent itself.
+        if event.http_method == "POST" and key and not self.contracts[(event.http_method, event.resource)].public:
             return self._replay_or_run(self.principal(), key, app, next_middleware)
         return next_middleware(app)
 

@@ -138,6 +138,17 @@ def running(request: Request):
         _current.reset(token)
 
 
+@contextmanager
+def on_the_way():
+    """Within: creates write no claim. For a record a create makes on the way to the request's own
+    resource (a contact created with an opportunity): the request's claim names that resource."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def _claim_key(request: Request) -> tuple[str, str]:
     return tenant_key(request.tenant, "IDEMPOTENCY", hashlib.sha256(request.scope.encode()).hexdigest()), CLAIM
 

@@ -27,6 +27,9 @@ BOOKING_SITE_URL_PARAMETER = "BOOKING_SITE_URL_PARAMETER"
 EVENT_BUS_NAME = "EVENT_BUS_NAME"
 STOCK_ALERTS_FUNCTION_ARN = "STOCK_ALERTS_FUNCTION_ARN"  # the function each tenant's daily reorder alert invokes
 APP_URL = "APP_URL"  # where office users open the CRM (links in emails)
+REPORT_SCHEDULE_GROUP = "REPORT_SCHEDULE_GROUP"  # the emailed reports' schedules (one series each)
+REPORT_DELIVERY_FUNCTION_ARN = "REPORT_DELIVERY_FUNCTION_ARN"
+PUBLIC_API_URL = "PUBLIC_API_URL"  # the API's address from outside, for links in emails
 
 # Cached SSM values are read again after this long (the booking site's URL changes with its domain).
 PARAMETER_MAX_AGE = 300
@@ -85,6 +88,23 @@ def alerts_target() -> tuple[str, str, str]:
 def schedules_dead_letter_arn() -> str:
     """The SQS queue Scheduler sends a schedule's event to once it gives up delivering it."""
     return _env(SCHEDULES_DLQ_ARN)
+
+
+def report_schedules() -> tuple[str, str, str]:
+    """(role ARN Scheduler assumes, schedule group, dead-letter queue ARN) of the emailed reports'
+    schedules; what Scheduler cannot deliver goes to the one schedules' dead-letter queue."""
+    return _env(SCHEDULER_ROLE_ARN), _env(REPORT_SCHEDULE_GROUP), schedules_dead_letter_arn()
+
+
+def report_delivery_function() -> str:
+    """The function the reports' schedules invoke (for the API function that arms them; the
+    delivery function re-arms with its own ARN, from its Lambda context)."""
+    return _env(REPORT_DELIVERY_FUNCTION_ARN)
+
+
+def public_api_url() -> str:
+    """Where the API is reached from outside (links in emails, e.g. a report's unsubscribe link)."""
+    return _env(PUBLIC_API_URL).rstrip("/")
 
 
 def customer_user_pool_id() -> str:

@@ -76,6 +76,13 @@ def date(value: Date | str, locale: str, format: Length = "long") -> str:
     return format_date(day, format, locale=_babel(locale))
 
 
+def month(value: str, locale: str) -> str:
+    """A month, "2027-03": mars 2027 / March 2027 (the locale's own pattern for a month and year)."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", Date.fromisoformat(value + "-01"), locale=_babel(locale))
+
+
 def time(value: DateTime | str, locale: str, time_zone: str, format: Length = "short") -> str:
     from babel.dates import format_time
 
@@ -125,6 +132,9 @@ class Reader:
 
     def date(self, value: Date | str, format: Length = "long") -> str:
         return date(value, self.locale, format)
+
+    def month(self, value: str) -> str:
+        return month(value, self.locale)
 
     def time(self, value: DateTime | str, format: Length = "short") -> str:
         return time(value, self.locale, self.time_zone, format)

@@ -1,0 +1,171 @@
+"""The reports there are: each a name, a title, its filters (a pydantic model: bad input is a 422
+naming the field) and a function that builds its table (and chart) for a reader.
+
+Adding a report is one `Report` in REPORTS (the stock context's reorder report, for instance:
+`Report("reorder", tr("Reorder report"), ReorderFilters, lambda tenant, f, reader: Table(...rows
+and columns of crm.stock.reports.reorder_report(tenant, f)...))`), plus its GET route; rendering in
+every format and subscriptions come with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
+from crm.platform import clock
+from crm.platform.exports import Column, Kind
+from crm.platform.i18n import Reader, tr
+from crm.platform.types import STRICT, Email, Id
+from crm.sales import rules, summaries
+from crm.sales.models import Month
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A monthly chart of some of the table's columns (crm.platform.charts)."""
+
+    months: list[str]
+    bars: list[tuple[str, list[int]]]  # (legend, values) on the money axis
+    lines: list[tuple[str, list[int]]] = field(default_factory=list)  # (legend, values) on the count axis
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    subtitle: str
+    columns: list[Column]
+    rows: list[dict]
+    empty: bool  # nothing to report: a subscription that skips empty reports sends nothing
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    filters: type[BaseModel]
+    build: Callable[[str, BaseModel, Reader], Table]
+
+
+# ---------------------------------------------------------------- opportunity reports
+
+
+def _this_month(reader: Reader) -> str:
+    return clock.now().astimezone(ZoneInfo(reader.time_zone)).strftime("%Y-%m")
+
+
+def _shift(month: str, months: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _within_reach(to_month: str | None, info: ValidationInfo) -> str | None:
+    """A period ends after it starts and covers at most five years."""
+    first = info.data.get("from_month")
+    if to_month and first:
+        if to_month < first:
+            raise ValueError(tr("must not be before {field}", field="from_month"))
+        if rules.span_months(first, to_month) > summaries.MAX_MONTHS:
+            raise ValueError(tr("a report covers at most {months} months", months=summaries.MAX_MONTHS))
+    return to_month
+
+
+class ProjectionFilters(BaseModel):
+    model_config = STRICT
+    from_month: Month | None = Field(default=None, description="First close month (YYYY-MM); default: this month")
+    to_month: Month | None = Field(default=None, description="Last close month; default: 11 months after from_month")
+    owner: Email | None = None
+    stage_id: Id | None = None
+
+    _period = field_validator("to_month")(_within_reach)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> ProjectionFilters:
+        if self.owner and self.stage_id:
+            raise ValueError(tr("filter by owner or by stage, not both"))
+        return self
+
+
+class PeriodFilters(BaseModel):
+    model_config = STRICT
+    from_month: Month | None = Field(default=None, description="First month (YYYY-MM); default: 11 months before to_month")
+    to_month: Month | None = Field(default=None, description="Last month; default: this month")
+    owner: Email | None = None
+
+    _period = field_validator("to_month")(_within_reach)
+
+
+def _period(filters: BaseModel, reader: Reader, ahead: bool) -> tuple[str, str]:
+    """The months a report covers: forward from this month (a projection) or back to it (what happened)."""
+    first, last = getattr(filters, "from_month", None), getattr(filters, "to_month", None)
+    if ahead:
+        first = first or (_shift(last, -11) if last else _this_month(reader))
+        return first, last or _shift(first, 11)
+    last = last or (_shift(first, 11) if first else _this_month(reader))
+    return first or _shift(last, -11), last
+
+
+def _between(reader: Reader, first: str, last: str) -> str:
+    return reader.text(tr("From {first} to {last}", first=reader.month(first), last=reader.month(last)))
+
+
+def projection(tenant: str, filters: BaseModel, reader: Reader) -> Table:
+    assert isinstance(filters, ProjectionFilters)
+    first, last = _period(filters, reader, ahead=True)
+    scope = ("OWNER", filters.owner) if filters.owner else ("STAGE", filters.stage_id) if filters.stage_id else ("ALL",)
+    rows = summaries.projection(tenant, first, last, scope)
+    money = reader.currency
+    columns = [
+        Column("month", reader.text(tr("Close month"))),
+        Column("count", reader.text(tr("Open opportunities")), Kind.INTEGER),
+        Column("value", reader.text(tr("Expected value")), Kind.MONEY, currency=money),
+        Column("weighted_value", reader.text(tr("Weighted value")), Kind.MONEY, currency=money),
+    ]
+    chart = Chart(
+        months=[r["month"] for r in rows],
+        bars=[(columns[2].label, [r["value"] for r in rows]), (columns[3].label, [r["weighted_value"] for r in rows])],
+        lines=[(columns[1].label, [r["count"] for r in rows])],
+    )
+    title = reader.text(tr("Opportunity projection by close month"))
+    return Table(title, _between(reader, first, last), columns, rows, not any(r["count"] for r in rows), chart)
+
+
+def opportunities(tenant: str, filters: BaseModel, reader: Reader) -> Table:
+    assert isinstance(filters, PeriodFilters)
+    first, last = _period(filters, reader, ahead=False)
+    rows = summaries.flows(tenant, first, last, filters.owner)
+    money = reader.currency
+    columns = [Column("month", reader.text(tr("Month")))]
+    for what, label in (("opened", tr("Opened")), ("won", tr("Won")), ("lost", tr("Lost"))):
+        columns += [
+            Column(f"{what}_count", reader.text(label), Kind.INTEGER),
+            Column(f"{what}_value", reader.text(tr("{what}: value", what=label)), Kind.MONEY, currency=money),
+        ]
+    chart = Chart(
+        months=[r["month"] for r in rows],
+        bars=[(columns[i].label, [r[columns[i].key] for r in rows]) for i in (2, 4, 6)],
+        lines=[(columns[i].label, [r[columns[i].key] for r in rows]) for i in (1, 3, 5)],
+    )
+    title = reader.text(tr("Opportunities opened, won and lost"))
+    empty = not any(r["opened_count"] or r["won_count"] or r["lost_count"] for r in rows)
+    return Table(title, _between(reader, first, last), columns, rows, empty, chart)
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        Report("opportunity-projection", tr("Opportunity projection by close month"), ProjectionFilters, projection),
+        Report("opportunities", tr("Opportunities opened, won and lost"), PeriodFilters, opportunities),
+    )
+}
+
+
+def months_of(chart: Chart) -> list[date]:
+    return [date.fromisoformat(m + "-01") for m in chart.months]
+
+
+__all__ = ["REPORTS", "Chart", "Report", "Table"]

@@ -1,0 +1,1 @@
+"""Sales: the set-up, opportunities, their notes, the pipeline, exports and the summaries reports read."""
