@@ -12,7 +12,18 @@ import time
 import warnings
 from pathlib import Path
 
-from bench import cold_import, documents, finance, handler_latency, job_log, job_money, requests_per_route, sales_reports, search_at_scale, stock
+from bench import (
+    cold_import,
+    documents,
+    finance,
+    handler_latency,
+    job_log,
+    job_money,
+    requests_per_route,
+    sales_reports,
+    search_at_scale,
+    stock,
+)
 
 RESULTS = Path(__file__).with_name("results.md")
 
