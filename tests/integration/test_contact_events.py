@@ -64,12 +64,13 @@ def test_each_subscriber_gets_the_event_once_in_a_genuine_sqs_batch(aws, sites, 
 
     monkeypatch.setattr(mappings, "_invoke", watch)
     delete(sites[0])
-    assert mappings.drain() == 4
+    assert mappings.drain() == 5  # contacts, customfields, booking, jobs, stock
     assert sorted(b["function"] for b in batches) == [
         "BookingEventsFunction",
         "ContactsEventsFunction",
         "CustomFieldsEventsFunction",
         "JobsEventsFunction",
+        "StockEventsFunction",
     ]
     (record,) = batches[0]["Records"]
     assert (
@@ -128,7 +129,7 @@ def test_the_same_event_twice_changes_nothing_the_second_time(aws, sites):
         name: waiting(aws, name) for name in ("ContactsEventsQueue", "CustomFieldsEventsQueue", "BookingEventsQueue", "JobsEventsQueue")
     }
     mappings = subscribers(aws)
-    assert mappings.drain() == 4
+    assert mappings.drain() == 5  # contacts, customfields, booking, jobs, stock
     table = boto3.resource("dynamodb").Table(aws["Table"])
     before = table.scan()["Items"]
     # A subscriber must accept a duplicate (at-least-once queues, a re-published marker), and two at once.
@@ -153,5 +154,5 @@ def test_an_event_the_bus_refused_is_published_by_the_redrive_and_then_delivered
     moved = clock.now() + timedelta(minutes=2)  # past the request's lease
     monkeypatch.setattr(clock, "now", lambda: moved)
     assert redrive() == {"published": 1, "skipped": 0, "failed": 0, "remaining": 0}
-    assert mappings.drain() == 4
+    assert mappings.drain() == 5  # contacts, customfields, booking, jobs, stock
     assert not slug_taken("abc")
