@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
-from crm.finance import downloads, exports, lists, payments, sending, service, settings
+from crm.finance import downloads, exports, job_invoices, lists, payments, sending, service, settings
+from crm.finance.ledger_models import JobInvoiceRequest
 from crm.finance.models import (
     CreditNoteRequest,
     Document,
@@ -259,6 +260,23 @@ def record_payment(document_id: str, body: PaymentFields):
 @api.route("GET", "/documents/{document_id}/payments/{payment_id}", roles=STAFF, returns=Payment)
 def get_payment(document_id: str, payment_id: str):
     return respond(Payment.model_validate(payments.one(_tenant(), document_id, payment_id)))
+
+
+# ---------------------------------------------------------------- a job's invoice, a contact's money
+
+
+@api.route(
+    "POST",
+    "/jobs/{job_id}/invoice",
+    roles=STAFF,
+    returns=Document,
+    location="/documents/{document_id}",
+    conflicts=("the job is not completed", "the job is already invoiced (the problem names its invoice)", "the job has no lines"),
+)
+def invoice_job(job_id: str, body: JobInvoiceRequest):
+    """A completed job's chargeable lines as one invoice (a draft, or issued), the job marked invoiced."""
+    document = job_invoices.invoice(api.principal(), job_id, body.issue)
+    return respond(Document.model_validate(document), 201, document["version"])
 
 
 handler = api.handler()

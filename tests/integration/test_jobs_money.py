@@ -22,7 +22,7 @@ NO_VAN = "01J0000000000000000000000V"
 PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
 LINES = [
     {"description": "Boiler service", "quantity": "1", "unit_price": 9000, "tax_rate": "20"},
-    {"description": "Gasket", "quantity": "2.5", "unit_price": 333, "tax_rate_id": "01J0000000000000000000TAX1", "nominal_code": "4000"},
+    {"description": "Gasket", "quantity": "2.5", "unit_price": 333, "tax_rate_id": "S20", "nominal_code": "4000"},
 ]  # nets 9000 and 832.5 -> 833 (half up): 9833
 
 
@@ -105,7 +105,7 @@ def test_lines_are_priced_half_up_and_replaced_with_if_match(site):
 def test_bad_lines_name_every_field_and_store_nothing(site):
     job = new_job(site)
     lines = [
-        {"description": "Both taxes", "quantity": "1", "unit_price": 100, "tax_rate": "20", "tax_rate_id": "01J0000000000000000000TAX1"},
+        {"description": "Both taxes", "quantity": "1", "unit_price": 100, "tax_rate": "20", "tax_rate_id": "S20"},
         {"description": "Four places", "quantity": "1.2345", "unit_price": 100, "tax_rate": "20"},
         {"description": "Negative", "quantity": "1", "unit_price": -5, "tax_rate": "120"},
         {"description": "Zero", "quantity": "0", "unit_price": 5, "tax_rate": "5.5", "colour": "red"},

@@ -3,7 +3,7 @@ it records at completion, what it costs and charges, a contact's totals per job 
 financial tab), and what finance needs to invoice a job exactly once.
 
 Entry points for other contexts (signatures stay stable): `job_money`, `chargeable`,
-`mark_invoiced` (and `crm.jobs.service.create_job`, which takes lines).
+`check_invoiceable`, `mark_invoiced` (and `crm.jobs.service.create_job`, which takes lines).
 """
 
 from __future__ import annotations
@@ -260,15 +260,20 @@ def chargeable(tenant: str, job_id: str) -> dict:
     }
 
 
-def mark_invoiced(tenant: str, job_id: str, invoice_id: str) -> list[dynamo.Step]:
-    """The step that marks a completed job invoiced by `invoice_id`, for the invoice's issue
-    transaction: a job is invoiced once. Raises NotFound (no such job), Conflict (409) when it is not
-    completed, or already invoiced (naming the invoice); the step's own condition fails the
-    transaction with a Conflict when another invoice took the job meanwhile."""
-    job = _job(tenant, job_id)
+def check_invoiceable(job: dict) -> None:
+    """Raise Conflict (409) unless the job (as read, or as `chargeable` gives it) is completed and
+    not invoiced yet (naming the invoice that has it)."""
     if job.get("invoice_id"):
         error = FieldError("job_id", tr("already invoiced by {invoice_id}", invoice_id=job["invoice_id"]))
         raise Conflict(tr("the job is already invoiced by {invoice_id}", invoice_id=job["invoice_id"]), [error])
     if job["status"] not in transitions.COMPLETED:
         raise Conflict(tr("only a completed job can be invoiced; this one is {status}", status=job["status"]))
+
+
+def mark_invoiced(tenant: str, job_id: str, invoice_id: str) -> list[dynamo.Step]:
+    """The step that marks a completed job invoiced by `invoice_id`, for the invoice's issue
+    transaction: a job is invoiced once. Raises NotFound (no such job), Conflict (409) when it is not
+    completed, or already invoiced (naming the invoice); the step's own condition fails the
+    transaction with a Conflict when another invoice took the job meanwhile."""
+    check_invoiceable(_job(tenant, job_id))
     return [money_repo.invoiced_step(tenant, job_id, invoice_id, clock.iso(clock.now()), transitions.COMPLETED)]

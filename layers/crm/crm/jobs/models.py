@@ -164,17 +164,23 @@ TaxRate = Annotated[
     Field(description="A percentage as a decimal string, e.g. 20 or 5.5"),
 ]
 NominalCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
+TaxRateCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+    Field(description="The code of one of the finance settings' tax rates (GET /finance/settings), e.g. S20"),
+]
 
 
 class ChargeLine(BaseModel):
     """A line the job charges: quantity x unit price (its net rounded half-up to the minor unit), and
-    its tax as a rate id of the finance settings or a rate."""
+    its tax as the code of a tax rate of the finance settings (`tax_rate_id`) or a percentage
+    (`tax_rate`, matched to the one finance tax rate of that percentage when the job is invoiced)."""
 
     model_config = STRICT
     description: Text
     quantity: Quantity
     unit_price: int = Field(ge=0, le=10_000_000_000, description="Minor units of the account's currency")
-    tax_rate_id: Id | None = None
+    tax_rate_id: TaxRateCode | None = None
     tax_rate: TaxRate | None = None
     nominal_code: NominalCode | None = None
     stock_item_id: Id | None = None

@@ -1,0 +1,101 @@
+"""Invoicing a completed job in one call (POST /jobs/{job_id}/invoice): one invoice for the account
+billed with the job's lines, the job marked invoiced in the same transaction (a second call is a
+409 naming the invoice), the job's tax naming a finance tax rate, and bad cases storing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.finance import setup_finance
+from tests.support.lambdas import call, claims
+
+TECH = claims("t1", "resource")["sub"]
+PLAN = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z"}
+LINES = [
+    {"description": "Boiler service", "quantity": "1", "unit_price": 9000, "tax_rate": "20"},
+    {"description": "Gasket", "quantity": "2.5", "unit_price": 333, "tax_rate_id": "S5", "nominal_code": "4000"},
+]
+
+
+@pytest.fixture
+def world(aws):
+    found = setup_finance()
+    found["type"] = call("POST", "/job-types", role="admin", body={"name": "Boiler service"}).json["id"]
+    call("POST", "/resources", role="admin", body={"user_id": TECH, "name": "Ann", "cost_rate": 3000})
+    return found
+
+
+def job(world, lines=LINES, completed=True) -> dict:
+    body = {"contact_id": world["site"], "job_type_id": world["type"], "resource_id": TECH, "charges": lines, **PLAN}
+    made = call("POST", "/jobs", body=body)
+    assert made.status == 201, made.body
+    for status in ("in_progress", "completed") if completed else ():
+        version = call("GET", f"/jobs/{made.json['id']}").json["version"]
+        moved = call(
+            "POST", f"/jobs/{made.json['id']}/status", role="resource", body={"status": status}, headers={"If-Match": f'"{version}"'}
+        )
+        assert moved.status == 200, moved.body
+    return made.json
+
+
+def invoice(job_id, **body):
+    return call("POST", f"/jobs/{job_id}/invoice", body=body)
+
+
+def test_a_completed_job_becomes_one_draft_invoice_of_its_lines_for_the_account_billed(world):
+    done = job(world)
+    reply = invoice(done["id"])
+    assert reply.status == 201, reply.body
+    document = reply.json
+    assert reply.headers["location"] == f"/documents/{document['id']}"
+    assert (document["type"], document["status"], document["contact_id"]) == ("invoice", "draft", world["customer"])
+    assert document["delivery_site_id"] == world["site"] and document["origin"] == {"kind": "job", "id": done["id"]}
+    assert [(line["description"], line["tax_rate"], line["net"]) for line in document["lines"]] == [
+        ("Boiler service", "S20", 9000),
+        ("Gasket", "S5", 833),  # 832.5 half up
+    ]
+    assert document["lines"][1]["nominal_code"] == "4000" and document["gross"] == 9000 + 1800 + 833 + 46
+    assert call("GET", f"/jobs/{done['id']}/costs").json["invoice_id"] == document["id"]
+    listed = call("GET", "/documents", query={"origin_kind": "job", "origin_id": done["id"]}).json["items"]
+    assert [d["id"] for d in listed] == [document["id"]]
+
+
+def test_a_job_is_invoiced_once_the_second_call_names_the_invoice(world):
+    done = job(world)
+    first = invoice(done["id"], issue=True)
+    assert first.status == 201 and first.json["status"] == "issued" and first.json["number"] == "INV-000001"
+    again = invoice(done["id"])
+    assert again.status == 409 and first.json["id"] in again.json["detail"]
+    assert [e["field"] for e in again.json["errors"]] == ["job_id"]
+    assert len(call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"]) == 1
+
+
+def test_the_same_idempotency_key_answers_the_invoice_made(world):
+    done = job(world)
+    key = {"Idempotency-Key": "invoice-job-1"}
+    first = call("POST", f"/jobs/{done['id']}/invoice", body={}, headers=key)
+    replay = call("POST", f"/jobs/{done['id']}/invoice", body={}, headers=key)
+    assert first.status == replay.status == 201 and replay.json["id"] == first.json["id"]
+
+
+def test_a_job_not_completed_is_a_409_and_no_invoice(world):
+    open_job = job(world, completed=False)
+    reply = invoice(open_job["id"])
+    assert reply.status == 409 and "scheduled" in reply.json["detail"]
+    assert call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"] == []
+    assert invoice("01J00000000000000000000000").status == 404
+
+
+def test_a_tax_no_finance_rate_names_is_a_422_naming_the_line_and_stores_nothing(world):
+    lines = [
+        {"description": "Boiler service", "quantity": "1", "unit_price": 9000, "tax_rate": "19.6"},
+        {"description": "Gasket", "quantity": "1", "unit_price": 300, "tax_rate_id": "S20"},
+        {"description": "Filter", "quantity": "1", "unit_price": 300, "tax_rate_id": "OLD7"},
+    ]
+    done = job(world, lines)
+    reply = invoice(done["id"], issue=True)
+    assert reply.status == 422
+    assert {e["field"] for e in reply.json["errors"]} == {"lines.0.tax_rate", "lines.2.tax_rate_id"}
+    assert any("Filter" in e["message"] for e in reply.json["errors"])
+    assert call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"] == []
+    assert call("GET", f"/jobs/{done['id']}/costs").json["invoice_id"] is None
