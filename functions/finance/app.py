@@ -11,8 +11,20 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
-from crm.finance import downloads, exports, job_invoices, lists, payments, sending, service, settings
-from crm.finance.ledger_models import JobInvoiceRequest
+from crm.finance import (
+    downloads,
+    exports,
+    financial_tab,
+    job_invoices,
+    lists,
+    payments,
+    sending,
+    service,
+    settings,
+    statement_sending,
+    statements,
+)
+from crm.finance.ledger_models import FinancialTab, JobInvoiceRequest, Statement, StatementSendRequest, StatementSent
 from crm.finance.models import (
     CreditNoteRequest,
     Document,
@@ -277,6 +289,39 @@ def invoice_job(job_id: str, body: JobInvoiceRequest):
     """A completed job's chargeable lines as one invoice (a draft, or issued), the job marked invoiced."""
     document = job_invoices.invoice(api.principal(), job_id, body.issue)
     return respond(Document.model_validate(document), 201, document["version"])
+
+
+PeriodSince = Annotated[IsoDate | None, Query(description="First day (the financial tab: its month)")]
+PeriodUntil = Annotated[IsoDate | None, Query(description="Last day; default today")]
+WithChildren = Annotated[bool, Query(description="With the contact's child sites")]
+
+
+@api.route("GET", "/contacts/{contact_id}/financial", roles=STAFF, returns=FinancialTab)
+def contact_financial_tab(contact_id: str, since: PeriodSince = None, until: PeriodUntil = None, include_children: WithChildren = False):
+    """Revenue, job costs and margin per month and per job, and the documents summary; by default
+    the twelve months to this one."""
+    return respond(FinancialTab.model_validate(financial_tab.tab(api.principal(), contact_id, since, until, include_children)))
+
+
+@api.route("GET", "/contacts/{contact_id}/statement", roles=STAFF, returns=Statement)
+def contact_statement(
+    contact_id: str,
+    since: PeriodSince = None,
+    until: PeriodUntil = None,
+    include_children: WithChildren = False,
+    format: Annotated[Literal["json", "pdf"], Query(description="pdf: also a link to its PDF")] = "json",
+):
+    """The statement of account over the period (by default this month to today)."""
+    principal = api.principal()
+    if format == "pdf":
+        return respond(Statement.model_validate(statement_sending.with_pdf(principal, contact_id, since, until, include_children)))
+    return respond(Statement.model_validate(statements.statement(principal, contact_id, since, until, include_children)))
+
+
+@api.route("POST", "/contacts/{contact_id}/statement/send", roles=STAFF, returns=StatementSent)
+def send_statement(contact_id: str, body: StatementSendRequest):
+    """Email the statement's PDF to the persons who receive financial documents, or to `to`."""
+    return respond(StatementSent.model_validate(statement_sending.send(api.principal(), contact_id, body)))
 
 
 handler = api.handler()

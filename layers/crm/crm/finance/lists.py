@@ -23,7 +23,7 @@ def _filter_contact(tenant: str, contact_id: str, field: str) -> None:
         raise invalid(field, tr("is not a contact of this account"))
 
 
-def _family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
+def family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
     _filter_contact(principal.tenant, contact_id, "contact_id")
     if include != "children":
         return [contact_id]
@@ -57,7 +57,7 @@ def find(
         raise invalid("include", tr("lists a contact's children: give contact_id"))
     partitions: list[tuple[str, tuple[str, ...]]]
     if contact_id:
-        partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in _family(principal, contact_id, include)]
+        partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in family(principal, contact_id, include)]
     elif delivery_site_id:
         _filter_contact(tenant, delivery_site_id, "delivery_site_id")
         partitions = [("GSI3", ("DOCS-SITE", delivery_site_id))]

@@ -1,10 +1,10 @@
 """Payments against an issued invoice (amount, date, method): the invoice's paid amount and
-payment status (unpaid, part paid, paid) move in the same transaction as the payment. A payment
-larger than what is due is refused."""
+payment status (unpaid, part paid, paid) move in the same transaction as the payment, and so does
+its contact's ledger (crm.finance.ledger). A payment larger than what is due is refused."""
 
 from __future__ import annotations
 
-from crm.finance import lifecycle
+from crm.finance import ledger, lifecycle
 from crm.finance import repository as repo
 from crm.finance import service as documents
 from crm.finance.models import PaymentFields
@@ -45,6 +45,7 @@ def record(principal: Principal, invoice_id: str, fields: PaymentFields) -> dict
         settled = documents.settle(invoice, paid=invoice["paid"] + fields.amount, credited=invoice.get("credited", 0))
         steps = [*idempotency.claim(payment_id), repo.save_step(tenant, settled, invoice["version"])]
         steps.append(repo.payment_step(tenant, invoice_id, {k: v for k, v in payment.items() if v is not None}))
+        steps += ledger.paid(tenant, settled, payment)
         try:
             dynamo.transact_explained(steps)
             return payment

@@ -44,9 +44,10 @@ def compose(document: dict, reader: Reader) -> tuple[str, str]:
     return subject, "\n".join(lines).rstrip() + "\n"
 
 
-def _recipients(tenant: str, document: dict, chosen: list[str] | None) -> tuple[list[str], list[str], dict[str, Reader]]:
-    """(addresses, ids of the persons among them, how each person reads)."""
-    found, _ = people.find(tenant, contact_id=document["contact_id"], limit=MAX_PERSONS, cursor=None)
+def recipients(tenant: str, contact_id: str, chosen: list[str] | None) -> tuple[list[str], list[str], dict[str, Reader]]:
+    """(addresses, ids of the persons among them, how each person reads): `chosen`, or the
+    contact's persons who receive financial documents (422 naming `to` when there is none)."""
+    found, _ = people.find(tenant, contact_id=contact_id, limit=MAX_PERSONS, cursor=None)
     by_address = {p["email"].lower(): p for p in found if p.get("email")}
     if chosen is None:
         chosen = [a for a, p in by_address.items() if p.get("receives_financial_documents")]
@@ -63,7 +64,7 @@ def send(principal: Principal, document_id: str, request: SendRequest) -> dict:
     tenant = principal.tenant
     document = documents.get(tenant, document_id)
     lifecycle.check_issued(document)
-    to, persons, reading = _recipients(tenant, document, request.to)
+    to, persons, reading = recipients(tenant, document["contact_id"], request.to)
     now = clock.now()
     repo.start_sending(tenant, document_id, int(now.timestamp()), LEASE_S)
     try:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.finance import fields as custom_fields
-from crm.finance import lifecycle, lines, pdfs, settings
+from crm.finance import ledger, lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
@@ -313,7 +313,8 @@ def preview(principal: Principal, document_id: str) -> tuple[dict, bytes | None]
 
 def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
     """Give the draft its number (gapless per type), date it, fix its parties and locale. A credit
-    note's amount is counted on its invoice in the same transaction (never more than invoiced)."""
+    note's amount is counted on its invoice in the same transaction (never more than invoiced), and
+    an invoice or credit note enters its contact's ledger there too."""
     tenant = principal.tenant
     draft = get(tenant, document_id)
     _fresh(draft, expected_version)
@@ -321,13 +322,14 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
     custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
     fixed, chosen, logo = _as_issued(principal, draft)
-    also = _credit_steps(tenant, fixed) if draft["type"] == "credit_note" else []
+    credited = _credited(tenant, fixed) if draft["type"] == "credit_note" else None
+    also = [repo.save_step(tenant, credited, credited["version"] - 1)] if credited else []
     prefix = getattr(chosen.prefixes, draft["type"])
 
     def build(n: int) -> tuple[dict, list[dynamo.Step]]:
         numbered = {k: v for k, v in {**fixed, "number": f"{prefix}{n:06d}", "sequence": n}.items() if v is not None}
         record = audit.entry(principal, "document.issued", "document", document_id, type=draft["type"], number=numbered["number"])
-        return numbered, [repo.save_step(tenant, numbered, expected_version), (record, None)]
+        return numbered, [repo.save_step(tenant, numbered, expected_version), (record, None), *ledger.issued(tenant, numbered, credited)]
 
     issued = repo.issue(tenant, draft["type"], build, also)
     try:
@@ -338,13 +340,14 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
         return issued
 
 
-def _credit_steps(tenant: str, note: dict) -> list[dynamo.Step]:
+def _credited(tenant: str, note: dict) -> dict:
+    """The credit note's invoice as the note leaves it (saved in the issue's transaction)."""
     invoice = get(tenant, note["credited_invoice_id"])
     credited = invoice.get("credited", 0) + note["gross"]
     if credited > invoice["gross"]:
         raise invalid("lines", tr("more than what is left to credit on the invoice"))
     note["credited_invoice_number"] = invoice["number"]
-    return [repo.save_step(tenant, settle(invoice, paid=invoice.get("paid", 0), credited=credited), invoice["version"])]
+    return settle(invoice, paid=invoice.get("paid", 0), credited=credited)
 
 
 def settle(invoice: dict, *, paid: int, credited: int) -> dict:
