@@ -1,12 +1,13 @@
 """Invoicing a completed job in one call (POST /jobs/{job_id}/invoice): one invoice for the account
 billed with the job's lines, the job marked invoiced in the same transaction (a second call is a
-409 naming the invoice), the job's tax naming a finance tax rate, and bad cases storing nothing."""
+409 naming the invoice), the job's tax naming a finance tax rate, and bad cases storing nothing;
+then the contact's financial tab: revenue, costs and margin per month and per job, its documents."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.finance import setup_finance
+from tests.support.finance import LINE, setup_finance
 from tests.support.lambdas import call, claims
 
 TECH = claims("t1", "resource")["sub"]
@@ -22,18 +23,18 @@ def world(aws):
     found = setup_finance()
     found["type"] = call("POST", "/job-types", role="admin", body={"name": "Boiler service"}).json["id"]
     call("POST", "/resources", role="admin", body={"user_id": TECH, "name": "Ann", "cost_rate": 3000})
+    found["van"] = call("POST", "/vehicles", role="admin", body={"name": "Van 1", "mileage_rate": 45}).json["id"]
     return found
 
 
-def job(world, lines=LINES, completed=True) -> dict:
+def job(world, lines=LINES, completed=True, **completion) -> dict:
     body = {"contact_id": world["site"], "job_type_id": world["type"], "resource_id": TECH, "charges": lines, **PLAN}
     made = call("POST", "/jobs", body=body)
     assert made.status == 201, made.body
     for status in ("in_progress", "completed") if completed else ():
         version = call("GET", f"/jobs/{made.json['id']}").json["version"]
-        moved = call(
-            "POST", f"/jobs/{made.json['id']}/status", role="resource", body={"status": status}, headers={"If-Match": f'"{version}"'}
-        )
+        change = {"status": status, **(completion if status == "completed" else {})}
+        moved = call("POST", f"/jobs/{made.json['id']}/status", role="resource", body=change, headers={"If-Match": f'"{version}"'})
         assert moved.status == 200, moved.body
     return made.json
 
@@ -99,3 +100,30 @@ def test_a_tax_no_finance_rate_names_is_a_422_naming_the_line_and_stores_nothing
     assert any("Filter" in e["message"] for e in reply.json["errors"])
     assert call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"] == []
     assert call("GET", f"/jobs/{done['id']}/costs").json["invoice_id"] is None
+
+
+def test_the_financial_tab_sums_revenue_costs_and_margin_per_month_and_job(world):
+    done = job(world, labour=[{"resource_id": TECH, "minutes": 90}], mileage=[{"vehicle_id": world["van"], "km": "20"}])
+    invoiced = invoice(done["id"], issue=True).json  # net 9,833, gross 11,679
+    other = call("POST", "/documents", body={"type": "invoice", "contact_id": world["customer"], "lines": [LINE]}).json
+    other = call("POST", f"/documents/{other['id']}/issue", headers={"If-Match": '"1"'}).json  # net 12,000, no job
+    tab = call("GET", f"/contacts/{world['customer']}/financial", query={"include_children": "true"})
+    assert tab.status == 200, tab.body
+    (month,) = tab.json["months"]
+    assert (month["jobs"], month["charges"], month["labour_cost"], month["mileage_cost"]) == (1, 9833, 4500, 900)
+    assert (month["revenue"], month["costs"], month["margin"]) == (21833, 5400, 16433)
+    (row,) = tab.json["jobs"]
+    assert (row["job_id"], row["revenue"], row["costs"], row["margin"]) == (done["id"], 9833, 5400, 4433)
+    assert tab.json["totals"]["margin"] == 16433
+    due = invoiced["gross"] + other["gross"]
+    assert tab.json["documents"] == {"balance": due, "unpaid": due, "unpaid_invoices": 2, "overdue": 0, "overdue_invoices": 0}
+    alone = call("GET", f"/contacts/{world['customer']}/financial").json  # the job was at its site
+    assert alone["jobs"] == [] and alone["totals"]["revenue"] == 21833 and alone["totals"]["costs"] == 0
+
+
+def test_the_financial_tab_refuses_a_bad_period_and_other_tenants(world):
+    reply = call("GET", f"/contacts/{world['customer']}/financial", query={"since": "2026-05-01", "until": "2026-04-30"})
+    assert reply.status == 422 and [e["field"] for e in reply.json["errors"]] == ["until"]
+    reply = call("GET", f"/contacts/{world['customer']}/financial", query={"since": "2020-01-01", "until": "2026-04-30"})
+    assert reply.status == 422 and [e["field"] for e in reply.json["errors"]] == ["since"]
+    assert call("GET", f"/contacts/{world['customer']}/financial", tenant="t2").status == 404
