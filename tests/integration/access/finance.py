@@ -27,6 +27,10 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/documents/{document_id}/payments"): STAFF,
     ("POST", "/documents/{document_id}/payments"): STAFF,
     ("GET", "/documents/{document_id}/payments/{payment_id}"): STAFF,
+    ("POST", "/jobs/{job_id}/invoice"): STAFF,
+    ("GET", "/contacts/{contact_id}/financial"): STAFF,
+    ("GET", "/contacts/{contact_id}/statement"): STAFF,
+    ("POST", "/contacts/{contact_id}/statement/send"): STAFF,
 }
 
 LINE = {"description": "Boiler service", "unit_price": 12000, "tax_rate": "S20"}
@@ -44,6 +48,9 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/documents/{document_id}/status"): {"body": {"status": "sent"}, "headers": {"If-Match": '"3"'}},
     ("POST", "/documents/{document_id}/send"): {"body": {"to": ["probe@example.com"]}},
     ("POST", "/documents/{document_id}/payments"): {"body": {"amount": 100, "date": "2026-12-01", "method": "card"}},
+    ("POST", "/jobs/{job_id}/invoice"): {"body": {}},
+    ("GET", "/contacts/{contact_id}/statement"): {"query": {"since": "2026-01-01", "until": "2026-12-31"}},
+    ("POST", "/contacts/{contact_id}/statement/send"): {"body": {"to": ["probe@example.com"]}},
 }
 
 
