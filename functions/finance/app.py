@@ -315,7 +315,7 @@ def contact_statement(
     principal = api.principal()
     if format == "pdf":
         return respond(Statement.model_validate(statement_sending.with_pdf(principal, contact_id, since, until, include_children)))
-    return respond(Statement.model_validate(statements.statement(principal, contact_id, since, until, include_children)))
+    return respond(Statement.model_validate(statements.statement(principal.tenant, contact_id, since, until, include_children)))
 
 
 @api.route("POST", "/contacts/{contact_id}/statement/send", roles=STAFF, returns=StatementSent)

@@ -15,9 +15,9 @@ from crm.platform.auth import PUBLIC, STAFF
 from crm.platform.contract import PerClientLimit
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
-from crm.platform.types import Limit
+from crm.platform.types import IsoDate, Limit
 from crm.reports import service, subscriptions, unsubscribe
-from crm.reports.catalogue import PeriodFilters, ProjectionFilters
+from crm.reports.catalogue import PeriodFilters, ProjectionFilters, StatementFilters
 from crm.reports.models import ReportAnswer, Subscription, SubscriptionFields, Unsubscribed
 
 settings.require(
@@ -50,6 +50,20 @@ def opportunity_projection(
 def opportunities(format: Format = "json", from_month: MonthParam = None, to_month: MonthParam = None, owner: Text = None):
     filters = PeriodFilters.model_validate({"from_month": from_month, "to_month": to_month, "owner": owner})
     return service.run(api.principal(), "opportunities", filters, format)
+
+
+@api.route("GET", "/reports/statement-of-account", roles=STAFF, returns=ReportAnswer)
+def statement_of_account(
+    contact_id: Annotated[str, Query(max_length=26)],
+    format: Format = "json",
+    since: Annotated[IsoDate | None, Query()] = None,
+    until: Annotated[IsoDate | None, Query()] = None,
+    include_children: Annotated[bool, Query()] = False,
+):
+    filters = StatementFilters.model_validate(
+        {"contact_id": contact_id, "since": since, "until": until, "include_children": include_children}
+    )
+    return service.run(api.principal(), "statement-of-account", filters, format)
 
 
 # ---------------------------------------------------------------- subscriptions

@@ -116,3 +116,19 @@ def test_send_emails_the_pdf_to_those_who_receive_financial_documents_and_files_
     assert key.startswith(f"t/t1/contacts/{world['customer']}/documents/statements/")
     other = call("POST", f"/contacts/{world['other']}/statement/send", body={})
     assert other.status == 422 and other.json["errors"][0]["field"] == "to"
+
+
+def test_the_reports_catalogue_reaches_the_statement(world):
+    reply = call(
+        "GET", "/reports/statement-of-account", query={"contact_id": world["customer"], "since": "2026-03-01", "until": "2026-03-31"}
+    )
+    assert reply.status == 200, reply.body
+    assert [(r["kind"], r["debit"], r["credit"], r["balance"]) for r in reply.json["rows"]] == [
+        ("Invoice", 14400, 0, 28800),
+        ("Payment", 0, 4400, 24400),
+    ]
+    assert reply.json["subtitle"] == "From 1 March 2026 to 31 March 2026: opening balance €144.00, closing balance €244.00"
+    bad = call(
+        "GET", "/reports/statement-of-account", query={"contact_id": world["customer"], "since": "2026-03-31", "until": "2026-03-01"}
+    )
+    assert bad.status == 422 and [e["field"] for e in bad.json["errors"]] == ["until"]

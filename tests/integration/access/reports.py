@@ -10,6 +10,7 @@ LAYER = 70
 ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/reports/opportunity-projection"): STAFF,
     ("GET", "/reports/opportunities"): STAFF,
+    ("GET", "/reports/statement-of-account"): STAFF,
     ("GET", "/report-subscriptions"): STAFF,
     ("POST", "/report-subscriptions"): STAFF,
     ("GET", "/report-subscriptions/{subscription_id}"): STAFF,
@@ -28,6 +29,7 @@ SUBSCRIPTION = {
 
 VALID_INPUT: dict[tuple[str, str], dict] = {
     ("GET", "/reports/opportunity-projection"): {"query": {"from_month": "2027-01", "to_month": "2027-12"}},
+    ("GET", "/reports/statement-of-account"): {"query": {"contact_id": "{contact_id}"}},
     ("POST", "/report-subscriptions"): {"body": SUBSCRIPTION},
     ("DELETE", "/report-subscriptions/{subscription_id}"): {"headers": {"If-Match": '"1"'}},
     ("GET", "/reports/unsubscribe"): {"query": {"token": "{unsubscribe_token}"}},

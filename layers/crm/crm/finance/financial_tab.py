@@ -66,7 +66,7 @@ def tab(principal: Principal, contact_id: str, since: date | None, until: date |
     entries: list[dict] = []
     open_invoices: list[dict] = []
     balance = 0
-    for member in lists.family(principal, contact_id, "children" if include_children else None):
+    for member in lists.family(tenant, contact_id, "children" if include_children else None):
         entries += ledger.entries_from(tenant, member, first.isoformat())
         open_invoices += ledger.open_invoices(tenant, member)
         balance += ledger.balance(tenant, member)

@@ -23,11 +23,12 @@ def _filter_contact(tenant: str, contact_id: str, field: str) -> None:
         raise invalid(field, tr("is not a contact of this account"))
 
 
-def family(principal: Principal, contact_id: str, include: str | None) -> list[str]:
-    _filter_contact(principal.tenant, contact_id, "contact_id")
+def family(tenant: str, contact_id: str, include: str | None) -> list[str]:
+    """The contact's id, and with `include="children"` its child contacts' (409 past MAX_FAMILY)."""
+    _filter_contact(tenant, contact_id, "contact_id")
     if include != "children":
         return [contact_id]
-    found, _ = contacts.find(principal, q=None, reference=None, group_id=None, parent_id=contact_id, limit=MAX_FAMILY + 1, cursor=None)
+    found, _ = contacts.children(tenant, contact_id, limit=MAX_FAMILY + 1, cursor=None)
     if len(found) > MAX_FAMILY:
         raise Conflict(tr("more than {most} child contacts; list their documents one by one", most=MAX_FAMILY))
     return [contact_id, *(c["id"] for c in found)]
@@ -57,7 +58,7 @@ def find(
         raise invalid("include", tr("lists a contact's children: give contact_id"))
     partitions: list[tuple[str, tuple[str, ...]]]
     if contact_id:
-        partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in family(principal, contact_id, include)]
+        partitions = [("GSI1", ("DOCS-CONTACT", c)) for c in family(tenant, contact_id, include)]
     elif delivery_site_id:
         _filter_contact(tenant, delivery_site_id, "delivery_site_id")
         partitions = [("GSI3", ("DOCS-SITE", delivery_site_id))]

@@ -19,7 +19,7 @@ from crm.platform.i18n import Reader, tr
 def with_pdf(principal: Principal, contact_id: str, since: date | None, until: date | None, include_children: bool) -> dict:
     """The statement and a link to its PDF."""
     tenant = principal.tenant
-    statement = statements.statement(principal, contact_id, since, until, include_children)
+    statement = statements.statement(tenant, contact_id, since, until, include_children)
     data = statement_pdf.render(statement, statement_pdf.contact_reader(tenant, contact_id), finance_settings.current(tenant))
     key = f"previews/t/{tenant}/statements/{contact_id}/{ids.new_id()}.pdf"
     return {**statement, "pdf": pdfs.put_preview(key, data, statement_pdf.filename(statement))}
@@ -44,7 +44,7 @@ def compose(statement: dict, company: str, reader: Reader) -> tuple[str, str]:
 
 def send(principal: Principal, contact_id: str, request: StatementSendRequest) -> dict:
     tenant = principal.tenant
-    statement = statements.statement(principal, contact_id, request.since, request.until, request.include_children)
+    statement = statements.statement(tenant, contact_id, request.since, request.until, request.include_children)
     to, persons, reading = sending.recipients(tenant, contact_id, request.to)
     chosen = finance_settings.current(tenant)
     data = statement_pdf.render(statement, statement_pdf.contact_reader(tenant, contact_id), chosen)

@@ -19,7 +19,6 @@ from crm.finance import ledger_repository as repo
 from crm.finance import lists
 from crm.finance import statement_rules as rules
 from crm.platform import clock
-from crm.platform.auth import Principal
 
 TOTALS = {"invoice": "invoiced", "credit_note": "credited", "payment": "paid"}
 
@@ -37,11 +36,10 @@ def period(tenant: str, since: date | None, until: date | None) -> tuple[date, d
     return since, until
 
 
-def statement(principal: Principal, contact_id: str, since: date | None, until: date | None, include_children: bool) -> dict:
-    tenant = principal.tenant
+def statement(tenant: str, contact_id: str, since: date | None, until: date | None, include_children: bool) -> dict:
     contact = contacts.get(tenant, contact_id)
     first, last = period(tenant, since, until)
-    family = lists.family(principal, contact_id, "children" if include_children else None)
+    family = lists.family(tenant, contact_id, "children" if include_children else None)
     names = {c["id"]: c["name"] for c in contacts.lookup_many(tenant, family)}
     balance_now, entries, open_invoices = 0, [], []
     for member in family:

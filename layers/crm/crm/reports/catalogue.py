@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from crm.platform import clock
 from crm.platform.exports import Column, Kind
 from crm.platform.i18n import Reader, tr
-from crm.platform.types import STRICT, Email, Id
+from crm.platform.types import STRICT, Email, Id, IsoDate
 from crm.sales import rules, summaries
 from crm.sales.models import Month
 
@@ -155,11 +155,60 @@ def opportunities(tenant: str, filters: BaseModel, reader: Reader) -> Table:
     return Table(title, _between(reader, first, last), columns, rows, empty, chart)
 
 
+# ---------------------------------------------------------------- the statement of account (finance)
+
+
+class StatementFilters(BaseModel):
+    model_config = STRICT
+    contact_id: Id
+    since: IsoDate | None = Field(default=None, description="First day; default: the first of the month of until")
+    until: IsoDate | None = Field(default=None, description="Last day; default: today (a subscription's: the day it runs)")
+    include_children: bool = False
+
+
+def statement(tenant: str, filters: BaseModel, reader: Reader) -> Table:
+    """crm.finance.statements' statement as a table: one row per entry, the balances in the subtitle."""
+    from crm.finance import statements
+
+    assert isinstance(filters, StatementFilters)
+    found = statements.statement(tenant, filters.contact_id, filters.since, filters.until, filters.include_children)
+    money = found["currency"]
+    columns = [
+        Column("date", reader.text(tr("Date")), Kind.DATE),
+        Column("kind", reader.text(tr("Type"))),
+        Column("number", reader.text(tr("Number"))),
+        Column("contact_name", reader.text(tr("Contact"))),
+        Column("due_date", reader.text(tr("Due date")), Kind.DATE),
+        Column("debit", reader.text(tr("Debit")), Kind.MONEY, currency=money),
+        Column("credit", reader.text(tr("Credit")), Kind.MONEY, currency=money),
+        Column("balance", reader.text(tr("Balance")), Kind.MONEY, currency=money),
+    ]
+    kinds = {"invoice": tr("Invoice"), "credit_note": tr("Credit note"), "payment": tr("Payment")}
+    rows = [
+        {
+            **{c.key: e.get(c.key) for c in columns},
+            "kind": reader.text(kinds[e["kind"]]),
+            "number": e.get("number") or e.get("invoice_number"),
+        }
+        for e in found["entries"]
+    ]
+    subtitle = tr(
+        "From {first} to {last}: opening balance {opening}, closing balance {closing}",
+        first=reader.date(found["since"]),
+        last=reader.date(found["until"]),
+        opening=reader.money(found["opening_balance"], money),
+        closing=reader.money(found["closing_balance"], money),
+    )
+    title = reader.text(tr("Statement of account {name}", name=found["contact_name"]))
+    return Table(title, reader.text(subtitle), columns, rows, not rows and found["closing_balance"] == 0)
+
+
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
         Report("opportunity-projection", tr("Opportunity projection by close month"), ProjectionFilters, projection),
         Report("opportunities", tr("Opportunities opened, won and lost"), PeriodFilters, opportunities),
+        Report("statement-of-account", tr("Statement of account"), StatementFilters, statement),
     )
 }
 
