@@ -71,6 +71,15 @@ def test_a_job_is_invoiced_once_the_second_call_names_the_invoice(world):
     assert len(call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"]) == 1
 
 
+def test_deleting_the_jobs_draft_invoice_frees_the_job_to_be_invoiced_again(world):
+    done = job(world)
+    draft = invoice(done["id"]).json
+    assert call("DELETE", f"/documents/{draft['id']}", headers={"If-Match": '"1"'}).status == 204
+    assert call("GET", f"/jobs/{done['id']}/costs").json["invoice_id"] is None
+    again = invoice(done["id"])
+    assert again.status == 201 and again.json["id"] != draft["id"]
+
+
 def test_the_same_idempotency_key_answers_the_invoice_made(world):
     done = job(world)
     key = {"Idempotency-Key": "invoice-job-1"}

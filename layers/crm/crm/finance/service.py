@@ -23,6 +23,7 @@ from crm.finance import ledger, lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
+from crm.jobs import charges as job_charges
 from crm.people import service as people
 from crm.platform import audit, clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
@@ -185,12 +186,15 @@ def _site_moves(tenant: str, old: dict, new: dict) -> list[dynamo.Step]:
 
 
 def delete(principal: Principal, document_id: str, expected_version: int) -> None:
-    """A draft only: it has no number yet, so deleting it leaves no gap."""
+    """A draft only: it has no number yet, so deleting it leaves no gap. A job's draft invoice frees
+    the job in the same transaction (it can be invoiced again)."""
     tenant = principal.tenant
     old = get(tenant, document_id)
     _fresh(old, expected_version)
     lifecycle.check_draft(old, tr("deleted"))
-    repo.delete_document(tenant, old, expected_version, [*_filed(tenant, old, -1), *_index(tenant, old, -1)])
+    origin = old.get("origin") or {}
+    freed = job_charges.unmark_invoiced(tenant, origin["id"], document_id) if origin.get("kind") == "job" else []
+    repo.delete_document(tenant, old, expected_version, [*_filed(tenant, old, -1), *_index(tenant, old, -1), *freed])
 
 
 COPIED = (

@@ -3,7 +3,7 @@ it records at completion, what it costs and charges, a contact's totals per job 
 financial tab), and what finance needs to invoice a job exactly once.
 
 Entry points for other contexts (signatures stay stable): `job_money`, `chargeable`,
-`check_invoiceable`, `mark_invoiced` (and `crm.jobs.service.create_job`, which takes lines).
+`check_invoiceable`, `mark_invoiced`, `unmark_invoiced` (and `crm.jobs.service.create_job`, which takes lines).
 """
 
 from __future__ import annotations
@@ -277,3 +277,9 @@ def mark_invoiced(tenant: str, job_id: str, invoice_id: str) -> list[dynamo.Step
     transaction with a Conflict when another invoice took the job meanwhile."""
     check_invoiceable(_job(tenant, job_id))
     return [money_repo.invoiced_step(tenant, job_id, invoice_id, clock.iso(clock.now()), transitions.COMPLETED)]
+
+
+def unmark_invoiced(tenant: str, job_id: str, invoice_id: str) -> list[dynamo.Step]:
+    """The step that frees a job when its draft invoice `invoice_id` is deleted, for the deletion's
+    transaction: the job can be invoiced again."""
+    return [money_repo.uninvoiced_step(tenant, job_id, invoice_id)]

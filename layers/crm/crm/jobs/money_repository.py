@@ -83,6 +83,21 @@ def invoiced_step(tenant: str, job_id: str, invoice_id: str, at: str, statuses: 
     return operation, Conflict(tr("the job was invoiced by another document meanwhile; reload it to see which"))
 
 
+def uninvoiced_step(tenant: str, job_id: str, invoice_id: str) -> dynamo.Step:
+    """Free a job its invoice `invoice_id` no longer invoices (a draft deleted), on condition that
+    this invoice still has it."""
+    pk, sk = jobs_repo.job_key(tenant, job_id)
+    operation = dynamo.update(
+        pk,
+        sk,
+        UpdateExpression="REMOVE #invoice, #invoiced SET #version = #version + :one",
+        ConditionExpression=Attr("invoice_id").eq(invoice_id),
+        ExpressionAttributeNames={"#invoice": "invoice_id", "#invoiced": "invoiced_at", "#version": "version"},
+        ExpressionAttributeValues={":one": 1},
+    )
+    return operation, Conflict(tr("the job is no longer invoiced by this document; reload it"))
+
+
 def put_lines(tenant: str, job_id: str, lines: list[dict], expected_version: int, at: str, open_statuses: frozenset[str]) -> None:
     """Replace a job's chargeable lines on condition it is still at `expected_version` and open
     (one conditional UpdateItem: the job's index keys stay as they are)."""
