@@ -1,5 +1,7 @@
 """Demo data for a fresh local stack: the `demo` tenant's groups, contacts, sites and notes; job
-types, the technician as a resource with a job at ABC's Paris site; ABC's booking site
+types, the technician as a resource with a job at ABC's Paris site; finance settings and two
+invoices to ABC, both overdue, one part paid (issued and paid through the API, so ABC's ledger,
+statement of account and financial tab have them); ABC's booking site
 (/booking/abc-demo) and Claire Martin, a person of ABC invited to it (the invitation, with her
 temporary password, is in /_local/outbox). The account speaks French (its settings' locale), as
 the companies of the product guide do: emails and the API's problem details read in French.
@@ -47,7 +49,7 @@ def seed(stack) -> None:
     def as_(role: str):
         return {"Authorization": f"Bearer {stack.token(TENANT, role, USERS[role])}"}
 
-    def send(method: str, path: str, body: dict, role: str = "office", headers: dict | None = None) -> dict:
+    def send(method: str, path: str, body: dict | None, role: str = "office", headers: dict | None = None) -> dict:
         reply = session.request(method, f"{stack.base_url}{path}", json=body, headers={**as_(role), **(headers or {})}, timeout=10)
         if not reply.ok:
             raise RuntimeError(f"demo data: {method} {path} answered {reply.status_code}: {reply.text[:500]}")
@@ -128,6 +130,29 @@ def seed(stack) -> None:
             "planned_end": (start + timedelta(hours=2)).isoformat(),
         },
     )
+
+    # Finance: two invoices to ABC for its Paris site, both overdue (as its flag says), one part paid.
+    send(
+        "PATCH",
+        "/finance/settings",
+        {
+            "tax_rates": [{"code": "S20", "name": "TVA 20 %", "rate": "20"}, {"code": "S10", "name": "TVA 10 %", "rate": "10"}],
+            "nominal_codes": [{"code": "706000", "name": "Prestations de services"}],
+            "company": {"name": DEMO_LEGAL_IDENTITY["legal_name"], "address": ["5 rue des Artisans", "92100 Boulogne-Billancourt"]},
+        },
+        role="admin",
+        headers={"If-Match": '"0"'},
+    )
+    invoices = []
+    for days_ago, lines in (
+        (100, [{"description": "Remplacement du circulateur", "unit_price": 42000, "tax_rate": "S10", "nominal_code": "706000"}]),
+        (45, [{"description": "Entretien annuel chaudière", "unit_price": 15000, "tax_rate": "S10", "nominal_code": "706000"}]),
+    ):
+        fields = {"type": "invoice", "contact_id": abc["id"], "delivery_site_id": paris["id"], "lines": lines}
+        draft = post("/documents", {**fields, "issue_date": (date.today() - timedelta(days=days_ago)).isoformat()})
+        invoices.append(send("POST", f"/documents/{draft['id']}/issue", None, headers={"If-Match": f'"{draft["version"]}"'}))
+    paid_on = (date.today() - timedelta(days=60)).isoformat()
+    post(f"/documents/{invoices[0]['id']}/payments", {"amount": 20000, "date": paid_on, "method": "bank_transfer"})
 
     # ABC's booking site, and Claire (ABC's main contact) invited to it.
     send(

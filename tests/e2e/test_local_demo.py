@@ -1,11 +1,13 @@
 """`make dev`'s demo data (infra/demo.py) on a fresh state dir: it seeds without an error or a
-print, and the booking site at /booking/abc-demo works for the invited person."""
+print, the booking site at /booking/abc-demo works for the invited person, and ABC's statement
+of account shows its overdue invoices."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -82,3 +84,16 @@ def test_the_demo_technician_is_a_resource_with_a_job(seeded):
     jobs = requests.get(f"{stack.base_url}/jobs", params={"status": "scheduled"}, headers=as_office, timeout=15).json()["items"]
     assert len(jobs) == 1 and jobs[0]["resource_id"] == tech.sub
     assert requests.get(f"{stack.base_url}/jobs/{jobs[0]['id']}", headers=as_tech, timeout=15).status_code == 200
+
+
+def test_the_demo_invoices_are_in_abcs_statement_of_account(seeded):
+    stack, _ = seeded
+    as_office = {"Authorization": f"Bearer {stack.token(demo.TENANT, 'office', demo.USERS['office'])}"}
+    (abc,) = requests.get(f"{stack.base_url}/contacts", params={"reference": "ABC001"}, headers=as_office, timeout=15).json()["items"]
+    since = (date.today() - timedelta(days=120)).isoformat()
+    reply = requests.get(f"{stack.base_url}/contacts/{abc['id']}/statement", params={"since": since}, headers=as_office, timeout=30)
+    assert reply.status_code == 200, reply.text
+    statement = reply.json()
+    assert [e["kind"] for e in statement["entries"]] == ["invoice", "payment", "invoice"]
+    assert statement["opening_balance"] == 0 and statement["closing_balance"] == 46200 + 16500 - 20000
+    assert statement["ageing"]["days_61_90"] == 26200 and statement["ageing"]["days_1_30"] == 16500
