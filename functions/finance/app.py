@@ -296,14 +296,17 @@ PeriodUntil = Annotated[IsoDate | None, Query(description="Last day; default tod
 WithChildren = Annotated[bool, Query(description="With the contact's child sites")]
 
 
-@api.route("GET", "/contacts/{contact_id}/financial", roles=STAFF, returns=FinancialTab)
+FAMILY = "include_children: the contact has more than 100 child contacts"
+
+
+@api.route("GET", "/contacts/{contact_id}/financial", roles=STAFF, returns=FinancialTab, conflicts=(FAMILY,))
 def contact_financial_tab(contact_id: str, since: PeriodSince = None, until: PeriodUntil = None, include_children: WithChildren = False):
     """Revenue, job costs and margin per month and per job, and the documents summary; by default
     the twelve months to this one."""
     return respond(FinancialTab.model_validate(financial_tab.tab(api.principal(), contact_id, since, until, include_children)))
 
 
-@api.route("GET", "/contacts/{contact_id}/statement", roles=STAFF, returns=Statement)
+@api.route("GET", "/contacts/{contact_id}/statement", roles=STAFF, returns=Statement, conflicts=(FAMILY,))
 def contact_statement(
     contact_id: str,
     since: PeriodSince = None,
@@ -318,7 +321,7 @@ def contact_statement(
     return respond(Statement.model_validate(statements.statement(principal.tenant, contact_id, since, until, include_children)))
 
 
-@api.route("POST", "/contacts/{contact_id}/statement/send", roles=STAFF, returns=StatementSent)
+@api.route("POST", "/contacts/{contact_id}/statement/send", roles=STAFF, returns=StatementSent, conflicts=(FAMILY,))
 def send_statement(contact_id: str, body: StatementSendRequest):
     """Email the statement's PDF to the persons who receive financial documents, or to `to`."""
     return respond(StatementSent.model_validate(statement_sending.send(api.principal(), contact_id, body)))
