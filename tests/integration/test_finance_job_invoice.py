@@ -136,3 +136,13 @@ def test_the_financial_tab_refuses_a_bad_period_and_other_tenants(world):
     reply = call("GET", f"/contacts/{world['customer']}/financial", query={"since": "2020-01-01", "until": "2026-04-30"})
     assert reply.status == 422 and [e["field"] for e in reply.json["errors"]] == ["since"]
     assert call("GET", f"/contacts/{world['customer']}/financial", tenant="t2").status == 404
+
+
+def test_issuing_at_once_needs_the_invoices_required_custom_fields_and_stores_nothing_without(world):
+    required = {"document_fields": {"invoice": [{"key": "po", "label": "Order", "type": "text", "required": True}]}}
+    assert call("PATCH", "/finance/settings", role="admin", body=required, headers={"If-Match": '"1"'}).status == 200
+    done = job(world)
+    reply = invoice(done["id"], issue=True)
+    assert reply.status == 422 and [e["field"] for e in reply.json["errors"]] == ["custom_fields.po"]
+    assert call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"] == []
+    assert invoice(done["id"]).status == 201  # a draft, to answer the field on before issuing it

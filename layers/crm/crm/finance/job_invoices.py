@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from crm.finance import fields as custom_fields
 from crm.finance import service as documents
 from crm.finance import settings
 from crm.finance.models import TaxRate
@@ -70,6 +71,8 @@ def invoice(principal: Principal, job_id: str, issue: bool) -> dict:
     lines, problems = document_lines(job["lines"], settings.current(tenant).tax_rates)
     if problems:
         raise invalid_fields(problems)
+    if issue:  # an invoice that cannot be issued (required custom fields) is refused before any draft is made
+        custom_fields.checked(tenant, "invoice", {}, complete=True)
     fields: dict = {"type": "invoice", "contact_id": job["parent_id"] or job["contact_id"], "lines": lines, "reference": job["reference"]}
     if job["parent_id"]:
         fields["delivery_site_id"] = job["contact_id"]
