@@ -35,3 +35,20 @@ def submit(document_id: str, **kw):
 
 def refresh(document_id: str, **kw):
     return call("POST", f"/documents/{document_id}/platform/refresh", **kw)
+
+
+def upload_received(data: bytes, filename: str = "invoice.pdf", content_type: str = "application/pdf", **kw) -> dict:
+    """Upload a supplier's e-invoice the way the web app does: ask, then POST to S3."""
+    import requests
+
+    ticket = call("POST", "/received-invoices/uploads", body={"filename": filename, "content_type": content_type, "size": len(data)}, **kw)
+    assert ticket.status == 201, ticket.body
+    fields = ticket.json["upload"]["fields"]
+    posted = requests.post(ticket.json["upload"]["url"], data=fields, files={"file": (filename, data)}, timeout=10)
+    assert posted.status_code in (200, 204), posted.text
+    return ticket.json
+
+
+def receive(data: bytes, filename: str = "invoice.pdf", content_type: str = "application/pdf", **kw):
+    ticket = upload_received(data, filename, content_type, **kw)
+    return call("POST", "/received-invoices", body={"upload_id": ticket["upload_id"]}, **kw)
