@@ -112,7 +112,7 @@ def decide(principal: Principal, bill_id: str, accept: bool, reason: str | None,
     if bill["version"] != expected_version:
         raise repo.stale_bill()
     if bill["status"] != "received":
-        raise Conflict(tr("the received invoice is already {status}", status=bill["status"]))
+        raise Conflict(tr("the received invoice is already answered"))
     if not accept and not reason:
         raise invalid("reason", tr("is required to refuse an invoice: the supplier is told why"))
     platform().answer_received(tenant, bill_id, accept, reason)

@@ -101,7 +101,7 @@ def check_xsd(root, flavor: str, level: str) -> None:
     except Exception as e:  # noqa: BLE001 - the package wraps the schema's DocumentInvalid in a bare Exception
         cause = e.__cause__ if isinstance(e.__cause__, etree.DocumentInvalid) else None
         why = str(cause.error_log.last_error.message if cause and cause.error_log.last_error else e)[:300]
-        raise refused(tr("fails the XSD of {schema}: {why}", schema=f"{flavor} {level}".upper(), why=why)) from None
+        raise refused(tr("fails the XSD of {schema}: {why}", schema=(flavor + " " + level).upper(), why=why)) from None
 
 
 # ---------------------------------------------------------------- amounts
