@@ -12,7 +12,7 @@ import requests
 
 from crm.platform import settings
 from tests.support.einvoice import refresh, setup_einvoicing, submit
-from tests.support.finance import draft, issue, issued
+from tests.support.finance import draft, issued
 from tests.support.lambdas import call
 
 

@@ -53,7 +53,8 @@ class _Buyers:
     """Whether a contact's documents go to a platform, each contact read once."""
 
     def __init__(self, tenant: str) -> None:
-        self.tenant, self.known = tenant, {}
+        self.tenant = tenant
+        self.known: dict[str, str | None] = {}
 
     def kind(self, contact_id: str) -> str | None:
         """None when the buyer's documents go to a platform; else how it is e-reported."""
