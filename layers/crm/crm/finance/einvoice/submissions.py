@@ -81,7 +81,7 @@ def submit(principal: Principal, document_id: str) -> dict:
     return record
 
 
-def _merged(record: dict, events) -> dict:
+def merged_statuses(record: dict, events) -> dict:
     """The lifecycle with every status the platform reports that it does not hold yet; a status
     once recorded keeps its first time and reason (polling again changes nothing)."""
     merged = dict(record)
@@ -109,7 +109,7 @@ def refresh(principal: Principal, document_id: str) -> dict:
 
 
 def _refreshed(tenant: str, record: dict) -> dict:
-    merged = _merged(record, platform().statuses(tenant, record["platform_id"]))
+    merged = merged_statuses(record, platform().statuses(tenant, record["platform_id"]))
     if merged == record:
         return record
     merged |= {"version": record["version"] + 1, "updated_at": clock.iso(clock.now())}
