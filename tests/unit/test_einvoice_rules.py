@@ -10,7 +10,7 @@ import pytest
 from crm.finance.einvoice import received_parsing as parsing
 from crm.finance.einvoice.ereporting import nature
 from crm.finance.einvoice.port import StatusEvent
-from crm.finance.einvoice.submissions import merged_statuses, is_services
+from crm.finance.einvoice.submissions import is_services, merged_statuses
 from crm.platform.errors import Invalid
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "einvoice"
