@@ -36,6 +36,11 @@ def test_a_doctype_is_refused_before_anything_is_expanded_or_fetched(xml):
     assert "DTD" in _refusal(xml)
 
 
+def test_a_cii_without_its_profile_is_a_422_not_a_crash():
+    cii = b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>'
+    assert "GuidelineSpecifiedDocumentContextParameter" in _refusal(cii)
+
+
 def test_the_package_fixture_reads_to_the_cent():
     bill = parsing.bill_fields(parsing.read(CII))
     assert (bill["net"], bill["tax"], bill["gross"], bill["due"]) == (10000, 490, 10490, 10490)

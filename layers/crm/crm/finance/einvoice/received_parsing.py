@@ -84,11 +84,17 @@ def read(data: bytes) -> Read:
         flavor = None
     if flavor not in (CII, *UBL_FLAVORS):
         raise refused(tr("is neither a Factur-X (CII) nor a UBL 2.1 invoice"))
-    level = get_level(root, flavor) if flavor == CII else "en16931"
+    try:
+        level = get_level(root, flavor) if flavor == CII else "en16931"
+    except Exception as e:  # noqa: BLE001 - the package says what is missing in a bare exception
+        raise refused(tr("is not an e-invoice that can be read: {why}", why=str(e)[:300])) from None
     if flavor == CII and level not in LEVELS_WITH_LINES:
         raise refused(tr("is a Factur-X {level} invoice, which carries no lines: ask the supplier for EN 16931", level=level.upper()))
     check_xsd(root, flavor, level)
-    fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, date_as="date", check_xsd=False)
+    try:
+        fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, date_as="date", check_xsd=False)
+    except Exception as e:  # noqa: BLE001 - valid against its XSD yet not readable by the package: say why, never a 500
+        raise refused(tr("is not an e-invoice that can be read: {why}", why=str(e)[:300])) from None
     return Read("factur-x" if is_pdf else ("cii" if flavor == CII else "ubl"), fields)
 
 
