@@ -90,6 +90,23 @@ def test_full_payment_of_a_services_invoice_is_reported_paid_once(world):
     assert refresh(invoice["id"]).json == paid  # reported once: refreshing reports nothing again
 
 
+def test_a_goods_invoice_paid_reports_nothing_and_its_statuses_still_come_back(world):
+    part = call(
+        "POST", "/stock/items", body={"kind": "stock", "make": "Grundfos", "model": "Alpha2", "unit_price": 18900, "currency": "EUR"}
+    )
+    assert part.status == 201, part.body
+    invoice = issued(world["b2b"], lines=[{"kind": "stock", "item_id": part.json["id"], "tax_rate": "S20"}])
+    submit(invoice["id"])
+    assert (
+        call(
+            "POST", f"/documents/{invoice['id']}/payments", body={"amount": invoice["gross"], "date": "2026-12-01", "method": "card"}
+        ).status
+        == 201
+    )
+    read = refresh(invoice["id"]).json
+    assert read["status"] == "approved" and read.get("paid_reported_at") is None and read.get("paid_at") is None
+
+
 def test_the_monthly_e_reporting_file_lists_b2c_sales_and_services_payments_received(world):
     b2c = issued(world["b2c"], issue_date="2026-11-20")
     b2b = issued(world["b2b"], issue_date="2026-11-21")

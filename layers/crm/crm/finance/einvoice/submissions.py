@@ -103,9 +103,8 @@ def refresh(principal: Principal, document_id: str) -> dict:
     tenant = principal.tenant
     record = get(tenant, document_id)
     document = documents.get(tenant, document_id)
-    if document.get("payment_status") == "paid" and not record.get("paid_reported_at"):
-        return report_paid(tenant, document) or record
-    return _refreshed(tenant, record)
+    reported = report_paid(tenant, document) if not record.get("paid_reported_at") else None
+    return reported or _refreshed(tenant, record)
 
 
 def _refreshed(tenant: str, record: dict) -> dict:
@@ -128,7 +127,9 @@ def report_paid(tenant: str, invoice: dict) -> dict | None:
     holds the status. Nothing for goods, or an invoice that was not submitted. A failure is logged
     and left to the next refresh: the payment stands."""
     record = repo.lifecycle(tenant, invoice["id"])
-    if record is None or record.get("paid_reported_at") or not is_services(invoice) or invoice.get("payment_status") != "paid":
+    if record is None or record.get("paid_reported_at") or record["status"] == "rejected":
+        return None  # not on the platform (a rejected file never reached the buyer), or reported
+    if not is_services(invoice) or invoice.get("payment_status") != "paid":
         return None
     paid_on = max((p["date"] for p in finance_repo.payments(tenant, invoice["id"])), default=clock.now().date().isoformat())
     try:
