@@ -16,6 +16,7 @@ from crm.finance.einvoice import ereporting, received, submissions
 from crm.finance.einvoice.models import (
     Bill,
     BillDecision,
+    Deliveries,
     PlatformLifecycle,
     ReceivedFromUpload,
     ReceivedUploadRequest,
@@ -99,6 +100,12 @@ def request_received_upload(body: ReceivedUploadRequest):
 def receive_invoice(body: ReceivedFromUpload):
     """Read an uploaded e-invoice into a bill (a refused file is not kept)."""
     return _bill(received.receive(api.principal(), body.upload_id), 201)
+
+
+@api.route("POST", "/received-invoices/deliveries", roles=STAFF, returns=Deliveries)
+def take_deliveries():
+    """Read the invoices the platform delivered into bills (one that does not read is refused back)."""
+    return respond(Deliveries.model_validate(received.take_deliveries(api.principal())))
 
 
 @api.route("GET", "/received-invoices", roles=STAFF)

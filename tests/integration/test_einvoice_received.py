@@ -197,3 +197,23 @@ def test_an_upload_is_capped_by_its_policy(world):
     assert missing.status == 422 and missing.json["errors"][0]["field"] == "upload_id"
     other = call("POST", "/received-invoices/uploads", body={"filename": "x.exe", "content_type": "application/x-msdownload", "size": 10})
     assert other.status == 422 and other.json["errors"][0]["field"] == "content_type"
+
+
+def test_invoices_the_platform_delivers_become_bills_and_a_bad_one_is_refused_back(world):
+    from crm.finance.einvoice.local_platform import LocalPlatform
+
+    platform = LocalPlatform()
+    good = platform.deliver("t1", "F20260023.pdf", FACTURX_PDF)
+    bad = platform.deliver("t1", "broken.xml", _lines_off().replace(b"F20260023", b"F20260099"))
+    taken = call("POST", "/received-invoices/deliveries")
+    assert taken.status == 200, taken.body
+    assert [b["id"] for b in taken.json["received"]] == [good] and taken.json["received"][0]["supplier"]["contact_id"] == world["supplier"]
+    assert [(r["received_id"], "BT-106" in r["reason"]) for r in taken.json["refused"]] == [(bad, True)]
+    s3 = boto3.client("s3")
+    answer = json.loads(s3.get_object(Bucket=settings.documents_bucket(), Key=f"platform/t/t1/received/{bad}/answer.json")["Body"].read())
+    assert answer["status"] == "refused" and "BT-106" in answer["reason"]
+    assert call("POST", "/received-invoices/deliveries").json == {"received": [], "refused": []}  # acknowledged: taken once
+    assert len(_received_objects()) == 1  # the good one's original; nothing of the bad one
+    platform.deliver("t1", "again.pdf", FACTURX_PDF)  # the same invoice delivered twice: taken once
+    assert call("POST", "/received-invoices/deliveries").json == {"received": [], "refused": []}
+    assert [b["id"] for b in call("GET", "/received-invoices").json["items"]] == [good]

@@ -18,6 +18,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/einvoicing/e-reporting"): STAFF,
     ("POST", "/received-invoices/uploads"): STAFF,
     ("POST", "/received-invoices"): STAFF,
+    ("POST", "/received-invoices/deliveries"): STAFF,
     ("GET", "/received-invoices"): STAFF,
     ("GET", "/received-invoices/{bill_id}"): STAFF,
     ("GET", "/received-invoices/{bill_id}/original"): STAFF,

@@ -10,7 +10,9 @@ demo chooses the path an invoice takes:
 - any other: approved by the buyer.
 
 The verdict is given at the first status poll after the deposit, then kept; "paid" follows when the
-seller reports it. Every call is idempotent on its ids, as a real platform's API is.
+seller reports it. Suppliers' invoices for the account are delivered under inbox/<ULID>/<file>
+(`deliver`, for the demo and the tests) until acknowledged. Every call is idempotent on its ids, as
+a real platform's API is.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import json
 
 from botocore.exceptions import ClientError
 
-from crm.finance.einvoice.port import StatusEvent, Submission
-from crm.platform import aws, clock, settings
+from crm.finance.einvoice.port import Delivered, StatusEvent, Submission
+from crm.platform import aws, clock, ids, settings
 
 REJECTED_SIREN, REFUSED_SIREN = "111111118", "222222226"
 VERDICTS = {
@@ -85,3 +87,26 @@ class LocalPlatform:
         key = f"{_prefix(tenant)}received/{received_id}/answer.json"
         if self._read(key) is None:
             self._write(key, {"status": "approved" if accepted else "refused", "reason": reason, "at": clock.iso(clock.now())})
+
+    def _inbox(self, tenant: str) -> str:
+        return f"{_prefix(tenant)}inbox/"
+
+    def deliver(self, tenant: str, filename: str, content: bytes) -> str:
+        """A supplier's invoice arriving for the account (what a supplier's platform would route)."""
+        received_id = ids.new_id()
+        self._s3.put_object(Bucket=self._bucket, Key=f"{self._inbox(tenant)}{received_id}/{filename}", Body=content)
+        return received_id
+
+    def incoming(self, tenant: str) -> list[Delivered]:
+        paginator = self._s3.get_paginator("list_objects_v2")
+        keys = [o["Key"] for page in paginator.paginate(Bucket=self._bucket, Prefix=self._inbox(tenant)) for o in page.get("Contents", [])]
+        out = []
+        for key in sorted(keys):  # ULIDs: oldest first
+            received_id, filename = key[len(self._inbox(tenant)) :].split("/", 1)
+            out.append(Delivered(received_id, filename, self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()))
+        return out
+
+    def acknowledge(self, tenant: str, received_id: str) -> None:
+        listed = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{self._inbox(tenant)}{received_id}/")
+        for found in listed.get("Contents", []):
+            self._s3.delete_object(Bucket=self._bucket, Key=found["Key"])

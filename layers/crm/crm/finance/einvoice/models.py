@@ -101,3 +101,14 @@ class BillDecision(BaseModel):
     model_config = STRICT
     decision: Literal["accept", "refuse"]
     reason: Text | None = Field(default=None, description="Required to refuse: it goes to the supplier through the platform")
+
+
+class RefusedDelivery(BaseModel):
+    received_id: str
+    filename: str
+    reason: str = Field(description="Why it could not be read; the supplier was told through the platform")
+
+
+class Deliveries(BaseModel):
+    received: list[Bill] = Field(description="The delivered invoices read into bills")
+    refused: list[RefusedDelivery]

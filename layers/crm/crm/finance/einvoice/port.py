@@ -3,7 +3,7 @@ its buyer's platform and a received invoice is answered.
 
 A platform is an adapter implementing `EInvoicingPlatform`, chosen by the EINVOICING_PLATFORM
 setting: `local` (crm.finance.einvoice.local_platform: files in S3, the platform's answers played
-deterministically) for `make dev` and the tests; a real PA is another module with the same four
+deterministically) for `make dev` and the tests; a real PA is another module with the same
 calls (README, "E-invoicing"). Every call is idempotent on the ids it is given, as a PA's API is
 on the sender's invoice id: a retry after a crash never submits or reports twice.
 """
@@ -39,6 +39,15 @@ class StatusEvent:
     reason: str | None = None  # why it was rejected or refused
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A supplier's invoice the platform delivered to this account."""
+
+    received_id: str  # a ULID, the bill's id once read
+    filename: str
+    content: bytes
+
+
 class EInvoicingPlatform(Protocol):
     def submit(self, tenant: str, submission: Submission) -> str:
         """Deposit the invoice; returns the platform's id of it. The same document again returns
@@ -55,6 +64,14 @@ class EInvoicingPlatform(Protocol):
 
     def answer_received(self, tenant: str, received_id: str, accepted: bool, reason: str | None) -> None:
         """The buyer's answer to a received invoice: approved, or refused with the reason."""
+        ...
+
+    def incoming(self, tenant: str) -> list[Delivered]:
+        """The suppliers' invoices delivered and not yet acknowledged, oldest first."""
+        ...
+
+    def acknowledge(self, tenant: str, received_id: str) -> None:
+        """The delivered invoice is taken (a bill, or refused back): not delivered again."""
         ...
 
 

@@ -3,7 +3,8 @@ caps the size and pins the type), then asks for it to be read. A file that reads
 (the supplier matched by SIREN or VAT number, or proposed as a new contact; the purchase order it
 names found by number); one that does not is a 422 naming why, and is deleted: nothing is kept of
 it. The original of a bill stays as uploaded, under t/<tenant>/received/<bill id>/ in the
-attachments bucket. The office accepts or refuses the bill; the answer goes back through the port.
+attachments bucket. The platform may deliver invoices too (`take_deliveries`). The office accepts or
+refuses the bill; the answer goes back through the port.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from crm.finance.einvoice.models import ReceivedUploadRequest, ReceivedUploadTic
 from crm.finance.einvoice.port import platform
 from crm.platform import aws, clock, downloads, idempotency, ids, settings
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, CrmError, NotFound, invalid
+from crm.platform.errors import Conflict, CrmError, Invalid, NotFound, invalid
 from crm.platform.i18n import tr
 
 URL_LIFETIME = timedelta(minutes=15)
@@ -67,7 +68,11 @@ def receive(principal: Principal, upload_id: str) -> dict:
     tenant = principal.tenant
     if repo.bill(tenant, upload_id) is not None:
         raise Conflict(tr("this file was already received"))
-    key = _uploaded(tenant, upload_id)
+    return _read(principal, upload_id, _uploaded(tenant, upload_id), idempotency.claim(upload_id))
+
+
+def _read(principal: Principal, bill_id: str, key: str, claim: list) -> dict:
+    tenant = principal.tenant
     s3 = aws.client("s3")
     try:
         data = s3.get_object(Bucket=settings.attachments_bucket(), Key=key)["Body"].read()
@@ -76,7 +81,7 @@ def receive(principal: Principal, upload_id: str) -> dict:
         supplier = _supplier(principal, fields["supplier"])
         record = {
             **fields,
-            "id": upload_id,
+            "id": bill_id,
             "version": 1,
             "status": "received",
             "supplier": {k: v for k, v in supplier.items() if v is not None},
@@ -86,12 +91,35 @@ def receive(principal: Principal, upload_id: str) -> dict:
             "received_by": principal.actor,
         }
         supplier_key = supplier.get("siren") or supplier.get("vat_number") or supplier["name"]
-        repo.create_bill(tenant, record, supplier_key, idempotency.claim(upload_id))
+        repo.create_bill(tenant, record, supplier_key, claim)
     except CrmError:
-        if repo.bill(tenant, upload_id) is None:  # not a retry of a bill made: keep nothing of a refused file
+        if repo.bill(tenant, bill_id) is None:  # not a retry of a bill made: keep nothing of a refused file
             s3.delete_object(Bucket=settings.attachments_bucket(), Key=key)
         raise
     return {k: v for k, v in record.items() if v is not None}
+
+
+def take_deliveries(principal: Principal) -> dict:
+    """Read what the platform delivered into bills. A delivered file that does not read is refused
+    back to its supplier through the port, with the reason; the same invoice delivered twice is
+    taken once. Each delivery is acknowledged once handled."""
+    tenant, port = principal.tenant, platform()
+    taken: list[dict] = []
+    refused: list[dict] = []
+    for delivered in port.incoming(tenant):
+        if repo.bill(tenant, delivered.received_id) is None:
+            key = _folder(tenant, delivered.received_id) + delivered.filename
+            aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=delivered.content)
+            try:
+                taken.append(_read(principal, delivered.received_id, key, []))
+            except Invalid as e:
+                why = "; ".join(str(f.message) for f in e.errors) or str(e.detail)  # in English, to the supplier
+                port.answer_received(tenant, delivered.received_id, False, why)
+                refused.append({"received_id": delivered.received_id, "filename": delivered.filename, "reason": why})
+            except Conflict:
+                pass  # already received (another delivery of it, or an upload): nothing to answer twice
+        port.acknowledge(tenant, delivered.received_id)
+    return {"received": taken, "refused": refused}
 
 
 def get(tenant: str, bill_id: str) -> dict:
