@@ -1,5 +1,5 @@
 """The port to the e-invoicing platform (plateforme agréée, PA): the one way an invoice leaves for
-its buyer's platform and a received invoice is answered.
+its buyer's platform, and a supplier's invoice arrives and is answered.
 
 A platform is an adapter implementing `EInvoicingPlatform`, chosen by the EINVOICING_PLATFORM
 setting: `local` (crm.finance.einvoice.local_platform: files in S3, the platform's answers played
