@@ -55,6 +55,7 @@ environment.require(
     environment.DOCUMENTS_BUCKET,
     environment.ATTACHMENTS_BUCKET,
     environment.MAIL_FROM,
+    environment.EINVOICING_PLATFORM,
 )
 api = Api("finance", reader_locale=reader_locale)
 app = api.app

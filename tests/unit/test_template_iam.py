@@ -75,6 +75,7 @@ def test_the_cursor_keys_are_readable_by_the_functions_that_sign_cursors_and_by_
         "AuditFunction",
         "StockFunction",
         "FinanceFunction",
+        "EInvoicingFunction",
         "SalesFunction",
         "ReportsFunction",
         "ReportDeliveryFunction",

@@ -50,7 +50,7 @@ def columns(reader: Reader) -> list[Column]:
 AMOUNTS = ("net", "tax", "gross", "paid")
 
 
-def _major(minor: int | None, currency: str) -> Decimal | None:
+def major(minor: int | None, currency: str) -> Decimal | None:
     from babel.numbers import get_currency_precision
 
     return None if minor is None else Decimal(minor).scaleb(-get_currency_precision(currency))
@@ -62,7 +62,7 @@ def _rows(principal: Principal, filters: dict) -> Iterator[dict]:
     while True:
         items, cursor = lists.find(principal, **filters, limit=PAGE, cursor=cursor)
         for d in items:
-            yield {**d, **{k: _major(d.get(k), d["currency"]) for k in AMOUNTS}, "customer": (d.get("customer") or {}).get("name")}
+            yield {**d, **{k: major(d.get(k), d["currency"]) for k in AMOUNTS}, "customer": (d.get("customer") or {}).get("name")}
         read += len(items)
         if cursor is None or read > MAX_ROWS:
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 from crm.finance import ledger, lifecycle
 from crm.finance import repository as repo
 from crm.finance import service as documents
+from crm.finance.einvoice import submissions
 from crm.finance.models import PaymentFields
 from crm.platform import clock, dynamo, idempotency, ids
 from crm.platform.auth import Principal
@@ -48,9 +49,11 @@ def record(principal: Principal, invoice_id: str, fields: PaymentFields) -> dict
         steps += ledger.paid(tenant, settled, payment)
         try:
             dynamo.transact_explained(steps)
-            return payment
         except PreconditionFailed:
             continue  # the invoice moved (another payment, a credit note): read it again
+        if settled["payment_status"] == "paid":
+            submissions.report_paid(tenant, settled)  # a services invoice on the platform: "paid", once
+        return payment
     raise Unavailable(tr("the invoice is busy; nothing was recorded, retry shortly"), headers={"Retry-After": "1"})
 
 

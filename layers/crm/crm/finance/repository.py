@@ -9,6 +9,7 @@ Items (every key starts with the tenant, through crm.platform.keys):
              GSI4 T#t#DOCS-ORIGIN#<kind>#<id> / <date>#<id>     (sparse) made from an opportunity, a job...
              <date> is the issue date, or the creation day of a draft
   payment    PK=T#t#DOC#<invoice>  SK=PAYMENT#<ulid>
+             GSI2 T#t#PAYMENTS / <date>#<ulid>                  the account's payments by date
   sending    PK=T#t#DOC#<id>  SK=SENDING   a send in progress (expires): one send at a time
   counter    PK=T#t#COUNTER#DOC#<type>  SK=COUNTER   n = the last number issued of that type
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -194,12 +195,29 @@ def query_documents(
     return [_out(i) for _, i in kept], boundary
 
 
+def purchase_order_by_number(tenant: str, number: str) -> dict | None:
+    """The issued purchase order numbered `number` (a supplier's invoice names it), newest first.
+    Numbers are not indexed: this reads the account's purchase orders, filtered, page by page."""
+    partition = ("GSI2PK", tenant_key(tenant, "DOCS", "purchase_order"))
+    found = next(iter(dynamo.query_all(partition, None, "GSI2", newest_first=True, filter_expression=Attr("number").eq(number))), None)
+    return _out(found) if found else None
+
+
 # ---------------------------------------------------------------- payments
 
 
 def payment_step(tenant: str, document_id: str, payment: dict) -> dynamo.Step:
-    item = dynamo.to_item({**payment, "PK": _doc_pk(tenant, document_id), "SK": PAYMENT + payment["id"]})
+    """A payment, listed by its date too (GSI2: the month's payments for e-reporting)."""
+    keys = {"PK": _doc_pk(tenant, document_id), "SK": PAYMENT + payment["id"]}
+    keys |= {"GSI2PK": tenant_key(tenant, "PAYMENTS"), "GSI2SK": f"{payment['date']}#{payment['id']}"}
+    item = dynamo.to_item({**payment, **keys})
     return dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), Conflict(tr("a payment with this id exists"))
+
+
+def payments_between(tenant: str, since: str, until: str) -> Iterable[dict]:
+    """The account's payments dated from `since` to `until` (ISO days, both included), oldest first."""
+    dated = Key("GSI2SK").between(since, until + "~")
+    return (_out(i) for i in dynamo.query_all(("GSI2PK", tenant_key(tenant, "PAYMENTS")), dated, "GSI2"))
 
 
 def payments(tenant: str, document_id: str) -> list[dict]:

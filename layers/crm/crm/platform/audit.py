@@ -35,6 +35,8 @@ Action = Literal[
     "settings.changed",  # details.fields: the names of the settings changed
     "opportunities.exported",  # sales: a selection's export file was written and its link handed out
     "report.exported",  # reports: a report's file (CSV, XLSX, PDF, SVG) was written and its link handed out
+    "ereporting.exported",  # finance: a month's e-reporting file was written and its link handed out
+    "received_invoice.downloaded",  # finance: a link to a supplier's e-invoice as received was handed out
 ]
 DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 365, 30, 3650
 SETTINGS = "SETTINGS"

@@ -132,12 +132,16 @@ def query_all(
     *,
     newest_first: bool = False,
     limit: int | None = None,
+    filter_expression: ConditionBase | None = None,
 ) -> Iterable[dict]:
-    """Every item of a (bounded) collection, e.g. a contact's notes, or its first `limit` ones."""
+    """Every item of a (bounded) collection, e.g. a contact's notes, or its first `limit` ones
+    (`limit` counts the items read, before `filter_expression` drops some)."""
     condition = Key(partition[0]).eq(partition[1])
     if sort is not None:
         condition = condition & sort
     args: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": not newest_first}
+    if filter_expression is not None:
+        args["FilterExpression"] = filter_expression
     if index:
         args["IndexName"] = index
     remaining = limit

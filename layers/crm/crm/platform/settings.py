@@ -30,6 +30,7 @@ APP_URL = "APP_URL"  # where office users open the CRM (links in emails)
 REPORT_SCHEDULE_GROUP = "REPORT_SCHEDULE_GROUP"  # the emailed reports' schedules (one series each)
 REPORT_DELIVERY_FUNCTION_ARN = "REPORT_DELIVERY_FUNCTION_ARN"
 PUBLIC_API_URL = "PUBLIC_API_URL"  # the API's address from outside, for links in emails
+EINVOICING_PLATFORM = "EINVOICING_PLATFORM"  # the e-invoicing platform's adapter (crm/finance/einvoice/port.py)
 
 # Cached SSM values are read again after this long (the booking site's URL changes with its domain).
 PARAMETER_MAX_AGE = 300
@@ -139,3 +140,8 @@ def stock_alerts_schedules() -> tuple[str, str, str]:
 def app_url() -> str:
     """Where office users open the CRM (links in emails, e.g. to the reorder report)."""
     return _env(APP_URL).rstrip("/")
+
+
+def einvoicing_platform() -> str:
+    """Which e-invoicing platform adapter sends and answers invoices: `local` (S3, played answers)."""
+    return _env(EINVOICING_PLATFORM)

@@ -1,0 +1,1 @@
+"""French e-invoicing: the documents' structured forms, the platform port, received e-invoices."""
