@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from crm.contacts import attachments
 from crm.finance import repository as repo
 from crm.finance import settings as finance_settings
+from crm.finance.einvoice import facturx, mentions
 from crm.platform import aws, clock, settings
 from crm.platform.errors import Conflict, Unavailable
 from crm.platform.i18n import Reader, tr
@@ -69,6 +70,7 @@ def _story(document: dict, reader: Reader) -> list:
         details.append((t(tr("Your reference")), document["reference"]))
     if document.get("credited_invoice_number"):
         details.append((t(tr("Credits invoice")), document["credited_invoice_number"]))
+    details += mentions.details(document, reader)
     billed = tr("Supplier") if document["type"] == "purchase_order" else tr("Billed to")
     parties = [pdf.Address(t(billed), [document["customer"]["name"], *document["customer"]["lines"]])]
     if document.get("delivery"):
@@ -100,8 +102,8 @@ def _story(document: dict, reader: Reader) -> list:
     story = [pdf.title(title(document, reader)), pdf.key_values(details), pdf.spacer(4), pdf.addresses(*parties), pdf.spacer(4)]
     story += [pdf.lines_table(columns, rows), pdf.totals(sums)]
     reasons = [tax["exemption_reason"] for tax in document["taxes"] if tax.get("exemption_reason")]
-    # Free texts, then the legal mentions the e-invoicing work adds (document["mentions"]), in their place.
-    for block in (*reasons, document.get("notes"), document.get("terms"), *document.get("mentions", [])):
+    # Free texts, then the legal mentions (crm.finance.einvoice.mentions).
+    for block in (*reasons, document.get("notes"), document.get("terms"), *mentions.notes(document, reader)):
         if block:
             story += [pdf.spacer(3), pdf.text(block, small=True)]
     return story
@@ -130,7 +132,7 @@ def render(document: dict, logo: bytes | None) -> bytes:
     )
     setup = pdf.PageSetup(
         pdf.Letterhead(seller["name"] or " ", seller["lines"], logo=logo),
-        footer_lines=document.get("footer_lines", []),
+        footer_lines=mentions.footer(document, reader),
         page_label=lambda n, m: reader.text(tr("Page {page} of {pages}", page=n, pages=m)),
     )
     return pdf.render(info, setup, _story(document, reader))
@@ -152,8 +154,6 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
     logo = logo_of(tenant) if logo == "read" else logo
     if finance_settings.digest(logo) != document.get("logo_sha256"):
         raise Conflict(tr("the logo changed since the document was issued; its PDF cannot be made again as issued"))
-    data = render(document, logo)
-    sha = hashlib.sha256(data).hexdigest()
     path = key(tenant, document)
     try:
         existing = _s3().head_object(Bucket=settings.documents_bucket(), Key=path)
@@ -161,6 +161,15 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
         if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
         existing = None
+    if existing is not None and facturx.applies(document):
+        # Stored by an earlier attempt whose record was not saved: a Factur-X file is never made twice.
+        data = content({"pdf": {"key": path}})
+    else:
+        data = render(document, logo)
+        if facturx.applies(document):
+            reader = _reader(document)
+            data = facturx.embed(data, document, title(document, reader), reader.locale)
+    sha = hashlib.sha256(data).hexdigest()
     if existing is not None and existing.get("Metadata", {}).get("sha256") != sha:
         raise Conflict(tr("the stored PDF differs from a new render; the stored one stands"))
     if existing is None:

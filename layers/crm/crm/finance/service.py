@@ -20,6 +20,7 @@ from crm.contacts import service as contacts
 from crm.finance import fields as custom_fields
 from crm.finance import lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
+from crm.finance.einvoice import facts
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.people import service as people
@@ -121,6 +122,8 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
         "notes": fields.notes,
         "issue_date": fields.issue_date.isoformat() if fields.issue_date else None,
         "due_date": fields.due_date.isoformat() if fields.due_date else None,
+        "delivery_date": fields.delivery_date.isoformat() if fields.delivery_date else None,
+        "operation": fields.operation,
         "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields),
         "created_at": now,
         "updated_at": now,
@@ -200,6 +203,7 @@ COPIED = (
     "currency",
     "reference",
     "notes",
+    "operation",
     "custom_fields",
     "lines",
     "taxes",
@@ -238,7 +242,8 @@ def credit_note(principal: Principal, request: CreditNoteRequest) -> dict:
         raise invalid("lines", tr("the invoice has no line {indexes}", indexes=", ".join(str(i) for i in unknown)))
     credited = [invoice["lines"][i] for i in chosen]
     now = clock.iso(clock.now())
-    note = {k: invoice[k] for k in ("contact_id", "delivery_site_id", "person_id", "currency", "reference") if k in invoice}
+    kept = ("contact_id", "delivery_site_id", "person_id", "currency", "reference", "delivery_date", "operation")
+    note = {k: invoice[k] for k in kept if k in invoice}
     note |= {"id": ids.new_id(), "version": 1, "type": "credit_note", "status": "draft", "credited_invoice_id": invoice_id}
     note |= {"lines": credited, **lines.priced(credited), "created_at": now, "updated_at": now, "created_by": principal.actor}
     if note["gross"] > invoice["gross"] - invoice.get("credited", 0):
@@ -294,6 +299,9 @@ def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings
     }
     if draft.get("delivery_site_id"):
         fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
+    fixed |= facts.fixed(tenant, fixed)
+    if fixed["type"] in facts.LEGAL_TYPES:
+        fixed["e_invoice"] = "factur-x" if facts.business_to_business(fixed) else "pdf"
     if draft["type"] == "invoice":
         due = draft.get("due_date") or (date.fromisoformat(issue_date) + timedelta(days=chosen.payment_terms_days)).isoformat()
         fixed |= {"due_date": due, "paid": 0, "credited": 0, "payment_status": "unpaid", "due": draft["gross"]}
@@ -318,6 +326,7 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
     if draft["status"] != "draft":
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
     custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
+    facts.check_complete(tenant, draft)
     fixed, chosen, logo = _as_issued(principal, draft)
     also = _credit_steps(tenant, fixed) if draft["type"] == "credit_note" else []
     prefix = getattr(chosen.prefixes, draft["type"])
@@ -341,7 +350,7 @@ def _credit_steps(tenant: str, note: dict) -> list[dynamo.Step]:
     credited = invoice.get("credited", 0) + note["gross"]
     if credited > invoice["gross"]:
         raise invalid("lines", tr("more than what is left to credit on the invoice"))
-    note["credited_invoice_number"] = invoice["number"]
+    note["credited_invoice_number"], note["credited_invoice_date"] = invoice["number"], invoice["issue_date"]
     return [repo.save_step(tenant, settle(invoice, paid=invoice.get("paid", 0), credited=credited), invoice["version"])]
 
 
