@@ -48,7 +48,7 @@ def xsd_valid(xml: bytes, flavor: str) -> bool:
 def embedded_files(pdf: bytes) -> dict[str, tuple[str, bytes]]:
     """Each file embedded in the PDF: name -> (AFRelationship, bytes), through the catalog's /AF."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        return {str(spec.F): (str(spec.AFRelationship), spec.EF.F.read_bytes()) for spec in document.Root.AF}
+        return {str(spec.F): (str(spec.AFRelationship), spec.EF.F.read_bytes()) for spec in document.Root.get("/AF", [])}
 
 
 def pdfa_part(pdf: bytes) -> tuple[str | None, str | None]:
