@@ -24,6 +24,7 @@ from crm.platform.errors import Conflict, Unavailable
 from crm.platform.i18n import Reader, tr
 
 URL_LIFETIME = timedelta(minutes=15)
+PDF = "application/pdf"
 TITLES = {
     "quote": lambda number: tr("Quote {number}", number=number),
     "invoice": lambda number: tr("Invoice {number}", number=number),
@@ -49,8 +50,9 @@ def filename(document: dict) -> str:
     return f"{document.get('number') or 'draft-' + document['id']}.pdf"
 
 
-def key(tenant: str, document: dict) -> str:
-    return f"t/{tenant}/contacts/{document['contact_id']}/documents/{document['id']}/{filename(document)}"
+def key(tenant: str, document: dict, name: str | None = None) -> str:
+    """Where the document's PDF (or another of its files, `name`) is stored."""
+    return f"t/{tenant}/contacts/{document['contact_id']}/documents/{document['id']}/{name or filename(document)}"
 
 
 def _reader(document: dict) -> Reader:
@@ -146,6 +148,19 @@ def _s3():
     return aws.client("s3")
 
 
+def _made(document: dict, logo: bytes | None, path: str, exists: bool) -> bytes:
+    """The file of an issued document: its render, with its CII XML embedded for a Factur-X one.
+    A Factur-X file that an earlier attempt stored (its record not saved) is that file: the
+    package dates what it writes, so it is never made twice."""
+    if exists and facturx.applies(document):
+        return content({"pdf": {"key": path}})
+    data = render(document, logo)
+    if facturx.applies(document):
+        reader = _reader(document)
+        data = facturx.embed(data, document, title(document, reader), reader.locale)
+    return data
+
+
 def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "read") -> dict:
     """The document with its PDF stored (rendered and put now if it is not there yet). A render
     that is not the stored file's bytes is refused (409): what was issued is never replaced."""
@@ -161,26 +176,17 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
         if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
         existing = None
-    if existing is not None and facturx.applies(document):
-        # Stored by an earlier attempt whose record was not saved: a Factur-X file is never made twice.
-        data = content({"pdf": {"key": path}})
-    else:
-        data = render(document, logo)
-        if facturx.applies(document):
-            reader = _reader(document)
-            data = facturx.embed(data, document, title(document, reader), reader.locale)
+    data = _made(document, logo, path, existing is not None)
     sha = hashlib.sha256(data).hexdigest()
     if existing is not None and existing.get("Metadata", {}).get("sha256") != sha:
         raise Conflict(tr("the stored PDF differs from a new render; the stored one stands"))
     if existing is None:
         try:
-            _s3().put_object(
-                Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType="application/pdf", Metadata={"sha256": sha}
-            )
+            _s3().put_object(Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType=PDF, Metadata={"sha256": sha})
         except ClientError:
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     try:  # a copy in the contact's folder, among its attachments (the office may remove it; this bucket's stays)
-        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), "application/pdf", data)
+        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), PDF, data)
     except ClientError:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     updated = {**document, "pdf": {"key": path, "sha256": sha, "size": len(data)}, "version": document["version"] + 1}
@@ -196,14 +202,14 @@ def content(document: dict) -> bytes:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
 
 
-def _link(key: str, name: str) -> dict:
+def _link(key: str, name: str, content_type: str = PDF) -> dict:
     url = _s3().generate_presigned_url(
         "get_object",
         Params={
             "Bucket": settings.documents_bucket(),
             "Key": key,
             "ResponseContentDisposition": f'attachment; filename="{name}"',
-            "ResponseContentType": "application/pdf",
+            "ResponseContentType": content_type,
         },
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
@@ -214,10 +220,11 @@ def download_link(document: dict) -> dict:
     return _link(document["pdf"]["key"], filename(document))
 
 
-def put_preview(key: str, data: bytes, name: str) -> dict:
-    """A draft's preview, under previews/ (the bucket's lifecycle removes it after a day)."""
+def put_file(key: str, data: bytes, name: str, content_type: str = PDF) -> dict:
+    """A file made on request (a draft's preview under previews/, which the bucket's lifecycle
+    removes after a day; an issued document's XML beside its PDF), and its download link."""
     try:
-        _s3().put_object(Bucket=settings.documents_bucket(), Key=key, Body=data, ContentType="application/pdf")
+        _s3().put_object(Bucket=settings.documents_bucket(), Key=key, Body=data, ContentType=content_type)
     except ClientError:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
-    return _link(key, name)
+    return _link(key, name, content_type)
