@@ -137,3 +137,11 @@ def test_a_credit_note_is_type_381_naming_its_invoice_and_both_syntaxes_read_bac
         parsed = parse_ubl_cii_xml(syntax.xml(note, form))
         assert parsed["BT-3"] == "381" and parsed["BG-3"][0]["BT-25"] == "INV-000042"
         assert Decimal(parsed["BT-112"]) == Decimal("235.93")
+
+
+def test_a_seller_whose_address_names_no_country_is_french_by_its_siren():
+    seller = {**SELLER, "address": {k: v for k, v in SELLER["address"].items() if k != "country"}}
+    document = _document()
+    document["legal"] = {**document["legal"], "seller": seller}
+    assert en16931.data(document)["BG-4"]["country_code"] == "FR"
+    assert syntax.xml(document, "cii").count(b"<ram:CountryID>FR</ram:CountryID>") == 2

@@ -20,6 +20,7 @@ FRAMEWORKS = {"goods": "B1", "services": "S1", "mixed": "M1"}  # BT-23, French C
 SIREN_SCHEME, ROUTING_SCHEME = "0002", "0225"  # ISO 6523 ICD: SIRENE; EAS: French directory (SIREN)
 UNIT = "C62"  # UN/ECE rec. 20: one (unit)
 CREDIT_TRANSFER = "30"  # UNTDID 4461
+FRANCE = "FR"
 
 
 def _day(value: str) -> date:
@@ -117,7 +118,8 @@ def data(document: dict) -> dict:
         "BT-5": document["currency"],
         "BT-23": FRAMEWORKS[document["operation"]],
         "BT-72": _day(document["delivery_date"]),
-        "BG-4": {**_party(seller, None), "legal_info": _legal_info(seller, money)},
+        # A seller with a SIREN is registered in France, whether or not its address names the country.
+        "BG-4": {**_party(seller, FRANCE if seller.get("siren") else None), "legal_info": _legal_info(seller, money)},
         "BG-7": _party(buyer, country),
         "BG-1": _notes(document, seller, money),
         "BG-23": [
