@@ -5,8 +5,10 @@ with AFRelationship Data, every font embedded. A private customer's invoice is a
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
+import pikepdf
 import pytest
 from facturx import get_xml_from_pdf, parse_ubl_cii_xml
 
@@ -91,6 +93,9 @@ def test_the_file_is_pdfa_3_with_the_xml_attached_as_data_and_every_font_embedde
     (relationship, xml) = embedded_files(data)["factur-x.xml"]
     assert relationship == "/Data" and xml == _cii(invoice)
     assert fonts(data) and all(font.program for font in fonts(data).values())
+    with pikepdf.open(io.BytesIO(data)) as pdf:  # the toolkit's sRGB output intent kept through the embedding
+        assert [str(intent.S) for intent in pdf.Root.OutputIntents] == ["/GTS_PDFA1"]
+        assert pdf.open_metadata().get("{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}ConformanceLevel") == "EN 16931"
 
 
 def test_a_private_customers_invoice_is_a_plain_pdfa_3_made_again_byte_for_byte(world):
