@@ -274,9 +274,10 @@ def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
     return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
 
 
-def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings, bytes | None]:
-    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms and
-    language fixed; with the settings and logo it was made with."""
+def _as_issued(principal: Principal, draft: dict, *, complete: bool = False) -> tuple[dict, FinanceSettings, bytes | None]:
+    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms,
+    language and legal facts fixed; with the settings and logo it was made with. `complete`
+    (issue): refused (409) while a legal mention it must carry is not set."""
     tenant = principal.tenant
     account = contacts.settings(tenant)
     chosen = settings.current(tenant, account.currency)
@@ -299,7 +300,7 @@ def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings
     }
     if draft.get("delivery_site_id"):
         fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
-    fixed |= facts.fixed(tenant, fixed)
+    fixed |= facts.fixed(tenant, fixed, complete=complete)
     if fixed["type"] in facts.LEGAL_TYPES:
         fixed["e_invoice"] = "factur-x" if facts.business_to_business(fixed) else "pdf"
     if draft["type"] == "invoice":
@@ -326,8 +327,7 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
     if draft["status"] != "draft":
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
     custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
-    facts.check_complete(tenant, draft)
-    fixed, chosen, logo = _as_issued(principal, draft)
+    fixed, chosen, logo = _as_issued(principal, draft, complete=True)
     also = _credit_steps(tenant, fixed) if draft["type"] == "credit_note" else []
     prefix = getattr(chosen.prefixes, draft["type"])
 

@@ -4,7 +4,8 @@ identity, the buyer's identity and address, the delivery address when it is anot
 day of delivery or service and the nature of the operation.
 
 Issuing one while the account's legal identity or the customer's record lacks what an invoice
-must show is refused with ONE problem that lists each missing item and where to set it.
+must show is refused with ONE problem that lists each missing item and where to set it
+(`fixed(..., complete=True)`, before the document is numbered).
 """
 
 from __future__ import annotations
@@ -18,19 +19,6 @@ from crm.platform.i18n import tr
 LEGAL_TYPES = frozenset({"invoice", "credit_note"})
 GOODS_KINDS = frozenset({"stock"})  # a line of a stock item is goods; any other line bills a service
 IDENTITY = ("kind", "siren", "siret", "vat_number")
-
-
-def check_complete(tenant: str, document: dict) -> None:
-    """Raises Conflict (409) listing every missing item (`errors[].field`: seller.siren,
-    buyer.address...; each message says where to set it)."""
-    if document["type"] not in LEGAL_TYPES:
-        return
-    missing = legal.missing_for_invoice(tenant, document["contact_id"])
-    if missing:
-        raise Conflict(
-            tr("the document cannot be issued: legal mentions it must carry are not set (each is listed, with where to set it)"),
-            [m.field_error() for m in missing],
-        )
 
 
 def operation(document: dict) -> str:
@@ -47,14 +35,24 @@ def _address(contact: dict) -> dict:
     return {k: v for k, v in address.items() if v}
 
 
-def fixed(tenant: str, document: dict) -> dict:
+def fixed(tenant: str, document: dict, *, complete: bool = False) -> dict:
     """The facts to fix on `document` at issue: {"legal": ..., "operation", "delivery_date"}
-    (for an invoice or credit note; nothing for a quote or purchase order). What is not set yet is
-    left out (a draft's preview shows what there is; issue refuses first, `check_complete`)."""
+    (for an invoice or credit note; nothing for a quote or purchase order). What is not set is left
+    out (a draft's preview shows what there is). `complete` (issue): first raise Conflict (409)
+    listing every missing item (`errors[].field`: seller.siren, buyer.address...), each message
+    saying where to set it."""
     if document["type"] not in LEGAL_TYPES:
         return {}
-    seller = legal.legal_identity(tenant).model_dump(mode="json", exclude={"version"}, exclude_none=True)
+    identity = legal.legal_identity(tenant)
     customer = contacts.get(tenant, document["contact_id"])
+    if complete:
+        missing = legal.missing_for_invoice(tenant, document["contact_id"], contact=customer, identity=identity)
+        if missing:
+            raise Conflict(
+                tr("the document cannot be issued: legal mentions it must carry are not set (each is listed, with where to set it)"),
+                [m.field_error() for m in missing],
+            )
+    seller = identity.model_dump(mode="json", exclude={"version"}, exclude_none=True)
     buyer = {k: customer[k] for k in IDENTITY if customer.get(k)}
     buyer |= {"name": customer["name"], "country": party_country(customer), "address": _address(customer)}
     facts: dict = {"seller": seller, "buyer": {k: v for k, v in buyer.items() if v}}
