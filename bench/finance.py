@@ -14,6 +14,30 @@ from bench.timing import interleaved, spread
 from tests.support.lambdas import call
 
 TENANT = "bench"
+SELLER = {
+    "legal_name": "Plomberie Dupont SAS",
+    "legal_form": "SAS",
+    "share_capital": {"amount": 1000000, "currency": "EUR"},
+    "siren": "303265045",
+    "rcs_city": "Paris",
+    "vat_number": "FR40303265045",
+    "late_payment_rate": "12.15",
+    "recovery_indemnity": {"amount": 4000, "currency": "EUR"},
+    "early_payment_discount": "none",
+}
+LEGAL = {"seller": SELLER, "buyer": {"name": "Société Générale d'Équipement", "kind": "business"}}
+# The account's legal identity (PUT /settings/legal) and a business customer, complete for an invoice.
+LEGAL_IDENTITY = {
+    **{k: v for k, v in SELLER.items() if k != "siren"},
+    "siret": "30326504500011",
+    "address": {"line1": "12 rue des Lilas", "postcode": "75011", "city": "Paris", "country": "FR"},
+    "iban": "FR7630006000011234567890189",
+}
+BUSINESS = {
+    "kind": "business",
+    "siren": "732829320",
+    "address": {"line1": "3 rue de l'Église", "postcode": "69003", "city": "Lyon", "country": "FR"},
+}
 
 
 def _document(logo_digest: str | None) -> dict:
@@ -52,8 +76,7 @@ def _document(logo_digest: str | None) -> dict:
         "seller": {"name": page["company"], "lines": page["company_lines"]},
         "customer": {"name": page["billing"][1][0], "lines": page["billing"][1][1:]},
         "delivery": {"name": page["delivery"][1][0], "lines": page["delivery"][1][1:]},
-        "footer_lines": [page["footer"]],
-        "mentions": [page["mentions"]],
+        "legal": LEGAL,  # the footer and the payment mentions of the documents bench's page (crm.finance.einvoice.mentions)
         "logo_sha256": logo_digest,
     }
 
@@ -102,7 +125,8 @@ def _request_rows() -> list[dict]:
     rows = []
     with stack(calls):
         group = _ok("POST", "/contact-groups", role="admin", body={"name": "Customers"}).json["id"]
-        contact = _ok("POST", "/contacts", body={"name": "ABC", "group_id": group, "address": {"line1": "1 rue X"}}).json["id"]
+        _ok("PUT", "/settings/legal", role="admin", body=LEGAL_IDENTITY, headers={"If-Match": '"0"'})
+        contact = _ok("POST", "/contacts", body={"name": "ABC", "group_id": group, **BUSINESS}).json["id"]
         _ok(
             "POST", f"/contacts/{contact}/persons", body={"name": "Anne", "email": "anne@abc.example", "receives_financial_documents": True}
         )
@@ -126,6 +150,7 @@ def _request_rows() -> list[dict]:
             ("PATCH", f"/documents/{doc}", {"body": {"notes": "x"}, "headers": {"If-Match": '"1"'}}),
             ("POST", f"/documents/{doc}/issue", {"headers": {"If-Match": '"2"'}}),
             ("GET", f"/documents/{doc}/pdf", {}),
+            ("GET", f"/documents/{doc}/einvoice", {"query": {"format": "ubl"}}),
             ("POST", f"/documents/{doc}/send", {"body": {}}),
             ("POST", f"/documents/{doc}/payments", {"body": {"amount": 100, "date": "2026-12-01", "method": "card"}}),
             ("GET", f"/documents/{doc}/payments", {}),

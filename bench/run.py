@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     cold_import,
     documents,
+    einvoice,
     finance,
     handler_latency,
     job_log,
@@ -108,6 +109,15 @@ MEASURES = [
         "tenant with a contact, a person who receives financial documents and a tax rate, counted on botocore's `before-call`. "
         "`bench/finance.py`.",
         finance.measure,
+    ),
+    (
+        "E-invoicing: issuing a Factur-X invoice against the plain PDF (FinanceFunction)",
+        f"POST /documents/{{id}}/issue through the whole handler on moto, a {einvoice.LINES}-line invoice to a business customer "
+        "(numbered, rendered, its CII XML generated and checked against the XSD, embedded by factur-x's generate_from_binary, "
+        "stored) against the same invoice to a private customer (the plain PDF/A-3), interleaved, median (p90/median) of "
+        f"{einvoice.REPETITIONS} after {einvoice.WARM_UP} warm-up (goal: at most 1.5×); then the steps alone against the render "
+        "of the same issued invoice. `bench/einvoice.py`.",
+        einvoice.measure,
     ),
     (
         f"Sales at {sales_reports.OPPORTUNITIES:,} opportunities: the projection, the export, the chart PDF",

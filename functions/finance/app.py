@@ -240,6 +240,24 @@ def download_pdf(document_id: str):
 
 
 @api.route(
+    "GET",
+    "/documents/{document_id}/einvoice",
+    roles=STAFF,
+    returns=DownloadLink,
+    conflicts=(DRAFT, "only an invoice or a credit note has an e-invoice", "issued before e-invoicing"),
+)
+def download_einvoice(
+    document_id: str,
+    format: Annotated[
+        Literal["cii", "ubl"],
+        Query(description="cii: UN/CEFACT CII D16B (Factur-X EN 16931); ubl: OASIS UBL 2.1 (EN 16931). The link serves application/xml"),
+    ],
+):
+    """The bare CII or UBL 2.1 XML of an issued invoice or credit note (EN 16931), as application/xml."""
+    return respond(DownloadLink.model_validate(downloads.einvoice_link(api.principal(), document_id, format)))
+
+
+@api.route(
     "POST",
     "/documents/{document_id}/send",
     roles=STAFF,

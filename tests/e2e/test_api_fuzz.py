@@ -24,6 +24,7 @@ from schemathesis.engine import Status, events
 
 from infra.gateway import api_routes
 from tests.support.booking_sign_in import sign_in
+from tests.support.finance import SELLER
 from tests.support.gateway_wsgi import wsgi
 from tests.support.lambdas import module
 
@@ -104,7 +105,10 @@ def world(stack) -> dict[str, str]:
     tax = {"tax_rates": [{"code": "S20", "name": "VAT 20 %", "rate": "20"}]}
     admin.send("PATCH", "/finance/settings", json=tax, headers={"If-Match": '"0"'})
     line = {"description": "Service", "unit_price": 12000, "tax_rate": "S20"}
-    invoice = office.send("POST", "/documents", json={"type": "invoice", "contact_id": contact["id"], "lines": [line]})
+    admin.send("PUT", "/settings/legal", json=SELLER, headers={"If-Match": '"0"'})
+    home = {"line1": "8 rue Victor Hugo", "city": "Lyon", "postcode": "69002", "country": "FR"}
+    buyer = office.send("POST", "/contacts", json={"name": "Fuzz Buyer", "group_id": group["id"], "kind": "individual", "address": home})
+    invoice = office.send("POST", "/documents", json={"type": "invoice", "contact_id": buyer["id"], "lines": [line]})
     office.send("POST", f"/documents/{invoice['id']}/issue", headers={"If-Match": '"1"'})
     payment = office.send("POST", f"/documents/{invoice['id']}/payments", json={"amount": 100, "date": "2026-12-01", "method": "card"})
     return {

@@ -1,12 +1,14 @@
 """Finance on the local stack over HTTP: an invoice issued, its PDF downloaded through the
-presigned URL (PDF/A-3, the number in it), sent, and the email with its attachment in the outbox."""
+presigned URL (PDF/A-3, the number in it, Factur-X: its CII XML in it), its UBL downloaded, sent, and the email with its attachment in the outbox."""
 
 from __future__ import annotations
 
 import pytest
 import requests
+from facturx import get_xml_from_pdf
 
 from tests.support.documents import page_texts
+from tests.support.finance import CUSTOMER_SIREN, SELLER
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +20,11 @@ def test_issue_download_and_send_an_invoice(stack, api):
         json={"tax_rates": [{"code": "S20", "name": "TVA 20 %", "rate": "20"}], "company": {"name": "Plomberie Dupont SAS"}},
         headers={"If-Match": '"0"'},
     ).ok
+    assert admin.put("/settings/legal", json=SELLER, headers={"If-Match": '"0"'}).ok
     group = admin.post("/contact-groups", json={"name": "Clients"}).json()["id"]
-    contact = office.post("/contacts", json={"name": "ABC Lyon", "group_id": group, "address": {"line1": "3 rue X", "city": "Lyon"}}).json()
+    address = {"line1": "3 rue X", "postcode": "69003", "city": "Lyon", "country": "FR"}
+    business = {"kind": "business", "siren": CUSTOMER_SIREN}
+    contact = office.post("/contacts", json={"name": "ABC Lyon", "group_id": group, "address": address, **business}).json()
     office.post(
         f"/contacts/{contact['id']}/persons", json={"name": "Anne", "email": "anne@abc.example", "receives_financial_documents": True}
     )
@@ -39,6 +44,12 @@ def test_issue_download_and_send_an_invoice(stack, api):
     pdf = requests.get(link["url"], timeout=15)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-1.7")
     assert "INV-000001" in page_texts(pdf.content)[0]
+    assert b"<ram:ID>INV-000001</ram:ID>" in get_xml_from_pdf(pdf.content, check_xsd=False)[1]  # Factur-X: a business's invoice
+
+    link = office.get(f"/documents/{draft['id']}/einvoice", params={"format": "ubl"}).json()
+    ubl = requests.get(link["url"], timeout=15)
+    assert ubl.status_code == 200 and ubl.headers["Content-Type"] == "application/xml"
+    assert b"<cbc:ID>INV-000001</cbc:ID>" in ubl.content
 
     sent = office.post(f"/documents/{draft['id']}/send", json={})
     assert sent.status_code == 200, sent.text

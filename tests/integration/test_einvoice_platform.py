@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from crm.platform import settings
-from tests.support.einvoice import refresh, setup_einvoicing, submit
+from tests.support.einvoice_world import refresh, setup_einvoicing, submit
 from tests.support.finance import draft, issued
 from tests.support.lambdas import call
 

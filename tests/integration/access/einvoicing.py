@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.access.roles import STAFF
-from tests.support.einvoice import receive
+from tests.support.einvoice_world import receive
 
 LAYER = 51  # after finance: its world's invoice is the document submitted
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm.platform.auth import ADMIN
 from tests.integration.access.roles import ADMINS, STAFF
+from tests.support.finance import set_legal_identity
 from tests.support.lambdas import call
 
 LAYER = 50
@@ -23,6 +24,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("POST", "/documents/{document_id}/issue"): STAFF,
     ("POST", "/documents/{document_id}/status"): STAFF,
     ("GET", "/documents/{document_id}/pdf"): STAFF,
+    ("GET", "/documents/{document_id}/einvoice"): STAFF,
     ("POST", "/documents/{document_id}/send"): STAFF,
     ("GET", "/documents/{document_id}/payments"): STAFF,
     ("POST", "/documents/{document_id}/payments"): STAFF,
@@ -47,6 +49,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/documents/{document_id}/issue"): {"headers": {"If-Match": '"3"'}},
     ("POST", "/documents/{document_id}/status"): {"body": {"status": "sent"}, "headers": {"If-Match": '"3"'}},
     ("POST", "/documents/{document_id}/send"): {"body": {"to": ["probe@example.com"]}},
+    ("GET", "/documents/{document_id}/einvoice"): {"query": {"format": "ubl"}},
     ("POST", "/documents/{document_id}/payments"): {"body": {"amount": 100, "date": "2026-12-01", "method": "card"}},
     ("POST", "/jobs/{job_id}/invoice"): {"body": {}},
     ("GET", "/contacts/{contact_id}/statement"): {"query": {"since": "2026-01-01", "until": "2026-12-31"}},
@@ -55,7 +58,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
 
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
-    """A tax rate, and an issued invoice with a payment."""
+    """A tax rate, the legal identity, and an issued invoice (to a private customer) with a payment."""
     call(
         "PATCH",
         "/finance/settings",
@@ -63,7 +66,11 @@ def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
         body={"tax_rates": [{"code": "S20", "name": "VAT 20%", "rate": "20"}]},
         headers={"If-Match": '"0"'},
     )
-    draft = call("POST", "/documents", body={"type": "invoice", "contact_id": ids["contact_id"], "lines": [LINE]}).json
+    set_legal_identity()
+    group = call("POST", "/contact-groups", role=ADMIN, body={"name": "Private customers"}).json["id"]
+    home = {"line1": "8 rue Victor Hugo", "city": "Lyon", "postcode": "69002", "country": "FR"}
+    customer = call("POST", "/contacts", body={"name": "Probe", "group_id": group, "kind": "individual", "address": home}).json
+    draft = call("POST", "/documents", body={"type": "invoice", "contact_id": customer["id"], "lines": [LINE]}).json
     invoice = call("POST", f"/documents/{draft['id']}/issue", headers={"If-Match": '"1"'}).json
     payment = call("POST", f"/documents/{invoice['id']}/payments", body={"amount": 1000, "date": "2026-12-01", "method": "card"}).json
     return {"document_id": invoice["id"], "payment_id": payment["id"]}

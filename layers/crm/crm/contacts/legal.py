@@ -150,12 +150,16 @@ class Missing(NamedTuple):
         return FieldError(self.item, tr("is not set: set it in {where}", where=self.where))
 
 
-def missing_for_invoice(tenant: str, contact_id: str) -> list[Missing]:
+def missing_for_invoice(
+    tenant: str, contact_id: str, *, contact: dict | None = None, identity: LegalIdentityFields | None = None
+) -> list[Missing]:
     """What an invoice from the account to the contact needs and lacks, seller's side first
-    (empty: it can be issued). Raises NotFound for a missing contact."""
-    contact = service.get(tenant, contact_id)
+    (empty: it can be issued). Raises NotFound for a missing contact. A caller that has read the
+    contact or the legal identity already passes them (they are not read again)."""
+    contact = contact if contact is not None else service.get(tenant, contact_id)
+    identity = identity if identity is not None else legal_identity(tenant)
     seller_where = tr("the account's legal identity (PUT /settings/legal)")
     buyer_where = tr("the customer's record (PATCH /contacts/{contact_id})", contact_id=contact_id)
-    return [Missing(f"seller.{name}", seller_where) for name in seller_gaps(legal_identity(tenant))] + [
+    return [Missing(f"seller.{name}", seller_where) for name in seller_gaps(identity)] + [
         Missing(f"buyer.{name}", buyer_where) for name in buyer_gaps(contact)
     ]

@@ -18,6 +18,8 @@ from crm.platform.types import STRICT, Email, Id, IsoDate, LongText, Text, merge
 
 DocumentType = Literal["quote", "invoice", "credit_note", "purchase_order"]
 DocumentStatus = Literal["draft", "issued", "sent", "accepted", "rejected"]
+# The nature of what an invoice bills (a mention the e-invoicing reform adds): goods, services, or both.
+Operation = Literal["goods", "services", "mixed"]
 # EN 16931 VAT category codes (UNTDID 5305 subset): standard, zero, exempt, reverse charge,
 # intra-community, export outside the EU, outside the scope of VAT.
 TaxCategory = Literal["S", "Z", "E", "AE", "K", "G", "O"]
@@ -212,6 +214,12 @@ class DocumentFields(BaseModel):
     notes: LongText | None = None
     issue_date: IsoDate | None = Field(default=None, description="Defaults to the day it is issued")
     due_date: IsoDate | None = Field(default=None, description="Invoices: defaults to the issue date plus the payment terms")
+    delivery_date: IsoDate | None = Field(
+        default=None, description="The day the goods were delivered or the service done; defaults to the issue date"
+    )
+    operation: Operation | None = Field(
+        default=None, description="What is billed: goods, services or mixed; defaults to goods for stock lines only, mixed with both"
+    )
     custom_fields: CustomValues = Field(default={}, description="Answers to the document type's custom fields, by key")
 
 
@@ -226,6 +234,8 @@ class DocumentPatch(BaseModel):
     notes: LongText | None = None
     issue_date: IsoDate | None = None
     due_date: IsoDate | None = None
+    delivery_date: IsoDate | None = None
+    operation: Operation | None = None
     custom_fields: CustomValues | None = None
 
 
@@ -258,6 +268,12 @@ class Document(BaseModel):
     notes: str | None = None
     issue_date: str | None = None
     due_date: str | None = None
+    delivery_date: str | None = Field(default=None, description="Fixed at issue: the day of the delivery or service")
+    operation: str | None = Field(default=None, description="Fixed at issue: goods, services or mixed")
+    e_invoice: str | None = Field(
+        default=None,
+        description="Fixed at issue: factur-x (a business customer's invoice or credit note: its PDF holds the CII XML) or pdf",
+    )
     custom_fields: dict[str, Any] = {}
     lines: list[Line]
     taxes: list[TaxTotal]

@@ -18,11 +18,13 @@ from botocore.exceptions import ClientError
 from crm.contacts import attachments
 from crm.finance import repository as repo
 from crm.finance import settings as finance_settings
+from crm.finance.einvoice import facturx, mentions
 from crm.platform import aws, clock, settings
 from crm.platform.errors import Conflict, Unavailable
 from crm.platform.i18n import Reader, tr
 
 URL_LIFETIME = timedelta(minutes=15)
+PDF = "application/pdf"
 TITLES = {
     "quote": lambda number: tr("Quote {number}", number=number),
     "invoice": lambda number: tr("Invoice {number}", number=number),
@@ -48,8 +50,9 @@ def filename(document: dict) -> str:
     return f"{document.get('number') or 'draft-' + document['id']}.pdf"
 
 
-def key(tenant: str, document: dict) -> str:
-    return f"t/{tenant}/contacts/{document['contact_id']}/documents/{document['id']}/{filename(document)}"
+def key(tenant: str, document: dict, name: str | None = None) -> str:
+    """Where the document's PDF (or another of its files, `name`) is stored."""
+    return f"t/{tenant}/contacts/{document['contact_id']}/documents/{document['id']}/{name or filename(document)}"
 
 
 def _reader(document: dict) -> Reader:
@@ -69,6 +72,7 @@ def _story(document: dict, reader: Reader) -> list:
         details.append((t(tr("Your reference")), document["reference"]))
     if document.get("credited_invoice_number"):
         details.append((t(tr("Credits invoice")), document["credited_invoice_number"]))
+    details += mentions.details(document, reader)
     billed = tr("Supplier") if document["type"] == "purchase_order" else tr("Billed to")
     parties = [pdf.Address(t(billed), [document["customer"]["name"], *document["customer"]["lines"]])]
     if document.get("delivery"):
@@ -100,8 +104,8 @@ def _story(document: dict, reader: Reader) -> list:
     story = [pdf.title(title(document, reader)), pdf.key_values(details), pdf.spacer(4), pdf.addresses(*parties), pdf.spacer(4)]
     story += [pdf.lines_table(columns, rows), pdf.totals(sums)]
     reasons = [tax["exemption_reason"] for tax in document["taxes"] if tax.get("exemption_reason")]
-    # Free texts, then the legal mentions the e-invoicing work adds (document["mentions"]), in their place.
-    for block in (*reasons, document.get("notes"), document.get("terms"), *document.get("mentions", [])):
+    # Free texts, then the legal mentions (crm.finance.einvoice.mentions).
+    for block in (*reasons, document.get("notes"), document.get("terms"), *mentions.notes(document, reader)):
         if block:
             story += [pdf.spacer(3), pdf.text(block, small=True)]
     return story
@@ -130,7 +134,7 @@ def render(document: dict, logo: bytes | None) -> bytes:
     )
     setup = pdf.PageSetup(
         pdf.Letterhead(seller["name"] or " ", seller["lines"], logo=logo),
-        footer_lines=document.get("footer_lines", []),
+        footer_lines=mentions.footer(document, reader),
         page_label=lambda n, m: reader.text(tr("Page {page} of {pages}", page=n, pages=m)),
     )
     return pdf.render(info, setup, _story(document, reader))
@@ -144,6 +148,19 @@ def _s3():
     return aws.client("s3")
 
 
+def _made(document: dict, logo: bytes | None, path: str, exists: bool) -> bytes:
+    """The file of an issued document: its render, with its CII XML embedded for a Factur-X one.
+    A Factur-X file that an earlier attempt stored (its record not saved) is that file: the
+    package dates what it writes, so it is never made twice."""
+    if exists and facturx.applies(document):
+        return content({"pdf": {"key": path}})
+    data = render(document, logo)
+    if facturx.applies(document):
+        reader = _reader(document)
+        data = facturx.embed(data, document, title(document, reader), reader.locale)
+    return data
+
+
 def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "read") -> dict:
     """The document with its PDF stored (rendered and put now if it is not there yet). A render
     that is not the stored file's bytes is refused (409): what was issued is never replaced."""
@@ -152,8 +169,6 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
     logo = logo_of(tenant) if logo == "read" else logo
     if finance_settings.digest(logo) != document.get("logo_sha256"):
         raise Conflict(tr("the logo changed since the document was issued; its PDF cannot be made again as issued"))
-    data = render(document, logo)
-    sha = hashlib.sha256(data).hexdigest()
     path = key(tenant, document)
     try:
         existing = _s3().head_object(Bucket=settings.documents_bucket(), Key=path)
@@ -161,17 +176,17 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
         if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
         existing = None
+    data = _made(document, logo, path, existing is not None)
+    sha = hashlib.sha256(data).hexdigest()
     if existing is not None and existing.get("Metadata", {}).get("sha256") != sha:
         raise Conflict(tr("the stored PDF differs from a new render; the stored one stands"))
     if existing is None:
         try:
-            _s3().put_object(
-                Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType="application/pdf", Metadata={"sha256": sha}
-            )
+            _s3().put_object(Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType=PDF, Metadata={"sha256": sha})
         except ClientError:
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     try:  # a copy in the contact's folder, among its attachments (the office may remove it; this bucket's stays)
-        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), "application/pdf", data)
+        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), PDF, data)
     except ClientError:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     updated = {**document, "pdf": {"key": path, "sha256": sha, "size": len(data)}, "version": document["version"] + 1}
@@ -187,14 +202,14 @@ def content(document: dict) -> bytes:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
 
 
-def _link(key: str, name: str) -> dict:
+def _link(key: str, name: str, content_type: str = PDF) -> dict:
     url = _s3().generate_presigned_url(
         "get_object",
         Params={
             "Bucket": settings.documents_bucket(),
             "Key": key,
             "ResponseContentDisposition": f'attachment; filename="{name}"',
-            "ResponseContentType": "application/pdf",
+            "ResponseContentType": content_type,
         },
         ExpiresIn=int(URL_LIFETIME.total_seconds()),
     )
@@ -205,10 +220,11 @@ def download_link(document: dict) -> dict:
     return _link(document["pdf"]["key"], filename(document))
 
 
-def put_preview(key: str, data: bytes, name: str) -> dict:
-    """A draft's preview, under previews/ (the bucket's lifecycle removes it after a day)."""
+def put_file(key: str, data: bytes, name: str, content_type: str = PDF) -> dict:
+    """A file made on request (a draft's preview under previews/, which the bucket's lifecycle
+    removes after a day; an issued document's XML beside its PDF), and its download link."""
     try:
-        _s3().put_object(Bucket=settings.documents_bucket(), Key=key, Body=data, ContentType="application/pdf")
+        _s3().put_object(Bucket=settings.documents_bucket(), Key=key, Body=data, ContentType=content_type)
     except ClientError:
         raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
-    return _link(key, name)
+    return _link(key, name, content_type)

@@ -21,6 +21,7 @@ from crm.contacts import service as contacts
 from crm.finance import fields as custom_fields
 from crm.finance import ledger, lifecycle, lines, pdfs, settings
 from crm.finance import repository as repo
+from crm.finance.einvoice import facts
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.jobs import charges as job_charges
@@ -125,6 +126,8 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
         "notes": fields.notes,
         "issue_date": fields.issue_date.isoformat() if fields.issue_date else None,
         "due_date": fields.due_date.isoformat() if fields.due_date else None,
+        "delivery_date": fields.delivery_date.isoformat() if fields.delivery_date else None,
+        "operation": fields.operation,
         "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields),
         "created_at": now,
         "updated_at": now,
@@ -206,6 +209,7 @@ COPIED = (
     "currency",
     "reference",
     "notes",
+    "operation",
     "custom_fields",
     "lines",
     "taxes",
@@ -244,7 +248,8 @@ def credit_note(principal: Principal, request: CreditNoteRequest) -> dict:
         raise invalid("lines", tr("the invoice has no line {indexes}", indexes=", ".join(str(i) for i in unknown)))
     credited = [invoice["lines"][i] for i in chosen]
     now = clock.iso(clock.now())
-    note = {k: invoice[k] for k in ("contact_id", "delivery_site_id", "person_id", "currency", "reference") if k in invoice}
+    kept = ("contact_id", "delivery_site_id", "person_id", "currency", "reference", "delivery_date", "operation")
+    note = {k: invoice[k] for k in kept if k in invoice}
     note |= {"id": ids.new_id(), "version": 1, "type": "credit_note", "status": "draft", "credited_invoice_id": invoice_id}
     note |= {"lines": credited, **lines.priced(credited), "created_at": now, "updated_at": now, "created_by": principal.actor}
     if note["gross"] > invoice["gross"] - invoice.get("credited", 0):
@@ -275,9 +280,10 @@ def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
     return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
 
 
-def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings, bytes | None]:
-    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms and
-    language fixed; with the settings and logo it was made with."""
+def _as_issued(principal: Principal, draft: dict, *, complete: bool = False) -> tuple[dict, FinanceSettings, bytes | None]:
+    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms,
+    language and legal facts fixed; with the settings and logo it was made with. `complete`
+    (issue): refused (409) while a legal mention it must carry is not set."""
     tenant = principal.tenant
     account = contacts.settings(tenant)
     chosen = settings.current(tenant, account.currency)
@@ -300,6 +306,9 @@ def _as_issued(principal: Principal, draft: dict) -> tuple[dict, FinanceSettings
     }
     if draft.get("delivery_site_id"):
         fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
+    fixed |= facts.fixed(tenant, fixed, complete=complete)
+    if fixed["type"] in facts.LEGAL_TYPES:
+        fixed["e_invoice"] = "factur-x" if facts.business_to_business(fixed) else "pdf"
     if draft["type"] == "invoice":
         due = draft.get("due_date") or (date.fromisoformat(issue_date) + timedelta(days=chosen.payment_terms_days)).isoformat()
         fixed |= {"due_date": due, "paid": 0, "credited": 0, "payment_status": "unpaid", "due": draft["gross"]}
@@ -325,7 +334,7 @@ def issue(principal: Principal, document_id: str, expected_version: int) -> dict
     if draft["status"] != "draft":
         raise Conflict(tr("{number} is already issued", number=draft["number"]))
     custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
-    fixed, chosen, logo = _as_issued(principal, draft)
+    fixed, chosen, logo = _as_issued(principal, draft, complete=True)
     credited = _credited(tenant, fixed) if draft["type"] == "credit_note" else None
     also = [repo.save_step(tenant, credited, credited["version"] - 1)] if credited else []
     prefix = getattr(chosen.prefixes, draft["type"])
@@ -350,7 +359,7 @@ def _credited(tenant: str, note: dict) -> dict:
     credited = invoice.get("credited", 0) + note["gross"]
     if credited > invoice["gross"]:
         raise invalid("lines", tr("more than what is left to credit on the invoice"))
-    note["credited_invoice_number"] = invoice["number"]
+    note["credited_invoice_number"], note["credited_invoice_date"] = invoice["number"], invoice["issue_date"]
     return settle(invoice, paid=invoice.get("paid", 0), credited=credited)
 
 
