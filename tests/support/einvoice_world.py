@@ -4,7 +4,7 @@ the local platform answers differently (by SIREN: approved, rejected, refused), 
 from __future__ import annotations
 
 from crm.finance.einvoice.local_platform import REFUSED_SIREN, REJECTED_SIREN
-from tests.integration.test_legal_identity import PARIS, SELLER
+from tests.integration.test_legal_identity import PARIS
 from tests.support.finance import setup_finance
 from tests.support.lambdas import call
 
@@ -13,7 +13,6 @@ APPROVED_SIREN = "732829320"
 
 def setup_einvoicing() -> dict:
     world = setup_finance()
-    assert call("PUT", "/settings/legal", role="admin", body=SELLER, headers={"If-Match": '"0"'}).status == 200
     group = call("POST", "/contact-groups", role="admin", body={"name": "E-invoicing"}).json["id"]
 
     def contact(name: str, **identity) -> str:

@@ -22,7 +22,7 @@ def with_pdf(principal: Principal, contact_id: str, since: date | None, until: d
     statement = statements.statement(tenant, contact_id, since, until, include_children)
     data = statement_pdf.render(statement, statement_pdf.contact_reader(tenant, contact_id), finance_settings.current(tenant))
     key = f"previews/t/{tenant}/statements/{contact_id}/{ids.new_id()}.pdf"
-    return {**statement, "pdf": pdfs.put_preview(key, data, statement_pdf.filename(statement))}
+    return {**statement, "pdf": pdfs.put_file(key, data, statement_pdf.filename(statement))}
 
 
 def compose(statement: dict, company: str, reader: Reader) -> tuple[str, str]:
@@ -50,7 +50,7 @@ def send(principal: Principal, contact_id: str, request: StatementSendRequest) -
     data = statement_pdf.render(statement, statement_pdf.contact_reader(tenant, contact_id), chosen)
     name = statement_pdf.filename(statement)
     key = f"t/{tenant}/contacts/{contact_id}/documents/statements/{ids.new_id()}/{name}"
-    pdfs.put_preview(key, data, name)
+    pdfs.put_file(key, data, name)
     company = chosen.company.name if chosen.company else ""
     email = mailer.Email(
         to=to,
