@@ -16,7 +16,7 @@ from crm.contacts import service as contacts
 from crm.contacts.hours import OpeningHours, check_window
 from crm.jobs import catalog, charges, sla, transitions
 from crm.jobs import repository as repo
-from crm.jobs.events import JobCompleted
+from crm.jobs.events import JobCancelled, JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
 from crm.platform import clock, dynamo, idempotency, ids, outbox, pagination, personal_data
 from crm.platform.auth import Principal
@@ -333,7 +333,8 @@ def update(principal: Principal, job_id: str, patch: JobPatch, expected_version:
 
 def change_status(principal: Principal, job_id: str, change: StatusChange, expected_version: int) -> dict:
     """Move a job along its allowed transitions, recording who and when; completing it owes the
-    JobCompleted event (in the same transaction, published right after: crm.platform.outbox)."""
+    JobCompleted event, cancelling it JobCancelled (in the same transaction, published right after:
+    crm.platform.outbox)."""
     tenant = principal.tenant
     old = get(principal, job_id)
     _fresh(old, expected_version)
@@ -351,15 +352,27 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
     entry = _entry(principal, None, "status", at, from_status=old["status"], to_status=change.status, note=change.note)
     charges.refuse_outside_completion(change.status, change.labour, change.mileage)
     owed: list[dynamo.Step] = []
-    if change.status in transitions.COMPLETED:
+    completing = change.status in transitions.COMPLETED
+    if completing:
         job["completed_at"] = at
         recorded, summaries = charges.completion(tenant, old, change.labour, change.mileage, now)
         job |= recorded
         owed += [outbox.owe(_completed(tenant, entry["id"], job, principal.actor, at)), *summaries]
+    elif change.status == "cancelled":
+        cancelled = JobCancelled(
+            tenant=tenant,
+            event_id=entry["id"],
+            job_id=job["id"],
+            reference=job["reference"],
+            contact_id=job["contact_id"],
+            cancelled_at=at,
+            cancelled_by=principal.actor,
+        )
+        owed.append(outbox.owe(cancelled))
     resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
     vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
     repo.save_job(
-        tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed, retries=COMPLETION_RETRIES if owed else 0
+        tenant, job, expected_version, _watch(job, resource, vehicle, now), [entry], owed, retries=COMPLETION_RETRIES if completing else 0
     )
     if owed:
         outbox.publish_after_commit(tenant, [entry["id"]])
