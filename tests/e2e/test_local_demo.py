@@ -1,5 +1,6 @@
 """`make dev`'s demo data (infra/demo.py) on a fresh state dir: it seeds without an error or a
-print, and the booking site at /booking/abc-demo works for the invited person."""
+print, the booking site at /booking/abc-demo works for the invited person, and there is stock to
+look at (a warehouse, the van, a reservation for the job, a line to reorder)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,18 @@ def test_the_demo_technician_is_a_resource_with_a_job(seeded):
     jobs = requests.get(f"{stack.base_url}/jobs", params={"status": "scheduled"}, headers=as_office, timeout=15).json()["items"]
     assert len(jobs) == 1 and jobs[0]["resource_id"] == tech.sub
     assert requests.get(f"{stack.base_url}/jobs/{jobs[0]['id']}", headers=as_tech, timeout=15).status_code == 200
+
+
+def test_the_demo_has_stock_in_the_warehouse_and_the_van_with_a_line_to_reorder(seeded):
+    stack, _ = seeded
+    as_office = {"Authorization": f"Bearer {stack.token(demo.TENANT, 'office', demo.USERS['office'])}"}
+    get = lambda path: requests.get(f"{stack.base_url}{path}", headers=as_office, timeout=15).json()  # noqa: E731
+    (van,) = get("/vehicles")["items"]
+    in_van = {b["model"]: b for b in get(f"/vehicles/{van['id']}/stock")["items"]}
+    assert (in_van["Alpha2 25-40"]["on_hand"], in_van["Alpha2 25-40"]["reserved"]) == (2, 1)  # one reserved for the job
+    (job,) = get("/jobs?status=scheduled")["items"]
+    assert [p["kind"] for p in get(f"/jobs/{job['id']}/parts")["items"]] == ["planned"]
+    (warehouse,) = get("/stock/settings")["warehouses"]
+    assert {b["model"] for b in get(f"/contacts/{warehouse}/stock")["items"]} >= {"Alpha2 25-40", "Cuivre 22 mm", "X100"}
+    assert {line["model"] for line in get("/stock/reorder-report")["items"]} >= {"X100"}
+    assert [u["serial"] for u in get(f"/contacts/{warehouse}/equipment")["items"]] == ["7788123400001"]
