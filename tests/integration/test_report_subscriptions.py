@@ -154,7 +154,9 @@ def test_opening_the_link_changes_nothing_and_its_page_posts_to_unsubscribe_in_t
     opened = call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token})  # a mail scanner, or the recipient
     assert opened.status == 200 and opened.headers["content-type"].startswith("text/html")
     assert '<html lang="fr' in opened.body and "boss@t1.example" in opened.body and 'method="post"' in opened.body
-    assert "Opportunity projection" not in opened.body and "Ne plus me l’envoyer" in opened.body  # the report's title and the button, in French
+    assert (
+        "Opportunity projection" not in opened.body and "Ne plus me l’envoyer" in opened.body
+    )  # the report's title and the button, in French
     assert call("GET", f"/report-subscriptions/{created['id']}").json["unsubscribed"] == []
     english = call(
         "GET", "/reports/unsubscribe", anonymous=True, query={"token": parse_qs(urlparse(links["ann@elsewhere.example"]).query)["token"][0]}
