@@ -1,7 +1,9 @@
 """Demo data for a fresh local stack: the `demo` tenant's groups, contacts, sites and notes; job
-types, the technician as a resource with a job at ABC's Paris site; finance settings and two
-invoices to ABC, both overdue, one part paid (issued and paid through the API, so ABC's ledger,
-statement of account and financial tab have them); ABC's booking site
+types, the technician as a resource with a job at ABC's Paris site, in his van; stock (a
+warehouse, the van, a pump, copper pipe, inhibitor below its reorder point, a boiler by serial,
+their receipts and transfers, a pump reserved for the job); finance settings and two invoices to
+ABC, both overdue, one part paid (issued and paid through the API, so ABC's ledger, statement of
+account and financial tab have them); ABC's booking site
 (/booking/abc-demo) and Claire Martin, a person of ABC invited to it (the invitation, with her
 temporary password, is in /_local/outbox). The account speaks French (its settings' locale), as
 the companies of the product guide do: emails and the API's problem details read in French.
@@ -63,7 +65,9 @@ def seed(stack) -> None:
     )
     send("PUT", "/settings/legal", DEMO_LEGAL_IDENTITY, role="admin", headers={"If-Match": '"0"'})
     tech = stack.users.ensure(USERS["resource"], TENANT, "resource")  # the technician exists from the start
-    groups = {name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers")}
+    groups = {
+        name: post("/contact-groups", {"name": name}, role="admin")["id"] for name in ("Customers", "Sites", "Suppliers", "Warehouses")
+    }
     abc = post(
         "/contacts",
         {
@@ -118,18 +122,21 @@ def seed(stack) -> None:
     service = post("/job-types", {"name": "Boiler service"}, role="admin")
     repair = post("/job-types", {"name": "Boiler repair"}, role="admin")
     post("/resources", {"user_id": tech.sub, "name": "Tom Technician"}, role="admin")
+    van = post("/vehicles", {"name": "Kangoo AB-123-CD"}, role="admin")
     start = datetime.combine(_next_weekday(date.today()), time(9, 0), PARIS)
-    post(
+    job = post(
         "/jobs",
         {
             "contact_id": paris["id"],
             "job_type_id": service["id"],
             "resource_id": tech.sub,
+            "vehicle_id": van["id"],
             "description": "Annual boiler service",
             "planned_start": start.isoformat(),
             "planned_end": (start + timedelta(hours=2)).isoformat(),
         },
     )
+    _stock(send, post, groups["Warehouses"], van["id"], job["id"])
 
     # Finance: two invoices to ABC for its Paris site, both overdue (as its flag says), one part paid.
     send(
@@ -169,6 +176,54 @@ def seed(stack) -> None:
     )
     claire = post(f"/contacts/{abc['id']}/persons", {"name": "Claire Martin", "email": INVITED, "booking_site_access": True})
     post(f"/contacts/{abc['id']}/booking-site/invitations", {"person_id": claire["id"]})
+
+
+def _stock(send, post, warehouses_group: str, van_id: str, job_id: str) -> None:
+    """The warehouse and the van's stock: items received at the warehouse, some moved to the van,
+    a pump reserved for the job, inhibitor at or below its reorder point (the reorder report and
+    the daily alert have a line), and a boiler known by its serial."""
+    depot = post(
+        "/contacts",
+        {
+            "name": "Dépôt Boulogne",
+            "group_id": warehouses_group,
+            "address": {"line1": "5 rue des Artisans", "postcode": "92100", "city": "Boulogne-Billancourt", "country": "FR"},
+        },
+    )
+    send("PATCH", "/stock/settings", {"warehouses": [depot["id"]]}, role="admin", headers={"If-Match": '"0"'})
+    warehouse, in_van = f"contact:{depot['id']}", f"vehicle:{van_id}"
+    item = lambda **fields: post("/stock/items", {"kind": "stock", **fields})["id"]  # noqa: E731
+    pump = item(
+        make="Grundfos",
+        model="Alpha2 25-40",
+        part_number="99411112",
+        unit_cost=18000,
+        unit_price=29900,
+        reorder={"point": 3, "quantity": 5},
+    )
+    pipe = item(make="Wieland", model="Cuivre 22 mm", unit="m", unit_cost=950, unit_price=1600, reorder={"point": 20, "maximum": 100})
+    inhibitor = item(
+        make="Sentinel",
+        model="X100",
+        description="Inhibiteur 500 ml",
+        unit_cost=1500,
+        unit_price=2900,
+        reorder={"point": 4, "quantity": 12},
+    )
+    boiler = post(
+        "/stock/items", {"kind": "equipment", "make": "Viessmann", "model": "Vitodens 100-W", "unit_cost": 140000, "unit_price": 219000}
+    )
+    for moved in (
+        {"item_id": pump, "quantity": 6, "to_location": warehouse, "reason": "purchase_receipt"},
+        {"item_id": pipe, "quantity": 50, "to_location": warehouse, "reason": "purchase_receipt"},
+        {"item_id": inhibitor, "quantity": 3, "to_location": warehouse, "reason": "purchase_receipt"},
+        {"item_id": boiler["id"], "serial": "7788123400001", "to_location": warehouse, "reason": "purchase_receipt"},
+        {"item_id": pump, "quantity": 2, "from_location": warehouse, "to_location": in_van, "reason": "transfer"},
+        {"item_id": pipe, "quantity": 10, "from_location": warehouse, "to_location": in_van, "reason": "transfer"},
+    ):
+        post("/stock/movements", moved)
+    send("PUT", f"/stock/items/{pump}/levels", {"location": in_van, "reorder": {"point": 1, "quantity": 2}})  # the van's own minimum
+    post(f"/jobs/{job_id}/parts", {"kind": "planned", "item_id": pump, "quantity": 1})  # reserved in the van
 
 
 def _next_weekday(today: date) -> date:

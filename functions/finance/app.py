@@ -44,6 +44,7 @@ from crm.finance.models import (
 )
 from crm.platform import settings as environment
 from crm.platform.auth import ADMINS, STAFF
+from crm.platform.files import FileLink
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import IsoDate, Limit
@@ -142,7 +143,7 @@ def list_documents(
     return Page(items=[Document.model_validate(d) for d in items], next_cursor=next_cursor)
 
 
-@api.route("GET", "/documents/export", roles=STAFF, returns=DownloadLink)
+@api.route("GET", "/documents/export", roles=STAFF, returns=FileLink)
 def export_documents(
     format: Annotated[Literal["csv", "xlsx"], Query()],
     type: Type = None,
@@ -156,7 +157,7 @@ def export_documents(
     until: Until = None,
 ):
     filters = _filters(type, status, contact_id, delivery_site_id, origin_kind, origin_id, include, since, until)
-    return respond(DownloadLink.model_validate(exports.export(api.principal(), format, filters)))
+    return respond(exports.export(api.principal(), format, filters))
 
 
 @api.route("POST", "/documents", roles=STAFF, returns=Document, location="/documents/{document_id}")

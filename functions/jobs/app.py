@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
 from crm.customfields.models import ContactFieldValues, ValuesPatch
-from crm.jobs import catalog, charges, service
+from crm.jobs import catalog, charges, service, views
 from crm.jobs.models import (
     BreachLine,
     Charges,
@@ -181,7 +181,7 @@ def create_job(body: JobCreate):
 def get_job(job_id: str):
     principal = api.principal()
     if principal.is_resource:
-        job = service.tablet(principal, job_id)
+        job = views.tablet(principal, job_id)
         return respond(TabletJob.model_validate(job), version=job["version"])
     job = service.get(principal, job_id)
     return respond(Job.model_validate(job), version=job["version"])
@@ -246,13 +246,13 @@ def job_history(job_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, c
 
 @api.route("GET", "/jobs/{job_id}/fields", roles=STAFF_AND_RESOURCES, returns=ContactFieldValues)
 def job_fields(job_id: str):
-    answers = service.job_fields(api.principal(), job_id)
+    answers = views.job_fields(api.principal(), job_id)
     return respond(answers, version=answers.version)
 
 
 @api.route("PATCH", "/jobs/{job_id}/fields", roles=STAFF_AND_RESOURCES, returns=ContactFieldValues, if_match="required")
 def answer_fields(job_id: str, body: ValuesPatch):
-    answers = service.answer_fields(api.principal(), job_id, body, api.version())
+    answers = views.answer_fields(api.principal(), job_id, body, api.version())
     return respond(ContactFieldValues.model_validate(answers), version=answers.version)
 
 
@@ -269,7 +269,7 @@ def site_log(
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[Job]:
-    items, next_cursor = service.site_log(
+    items, next_cursor = views.site_log(
         api.principal(), contact_id, include=include, status=status, since=since, until=until, limit=limit, cursor=cursor
     )
     return Page(items=items, next_cursor=next_cursor)
@@ -281,7 +281,7 @@ def sla_breaches(
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[BreachLine]:
-    items, next_cursor = service.breaches(api.principal(), until=until, limit=limit, cursor=cursor)
+    items, next_cursor = views.breaches(api.principal(), until=until, limit=limit, cursor=cursor)
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from crm.contacts.readers import reader_locale
 from crm.platform import settings
 from crm.platform.auth import PUBLIC, STAFF
-from crm.platform.contract import PerClientLimit
-from crm.platform.http import Api, respond
+from crm.platform.contract import HTML, JSON, PerClientLimit
+from crm.platform.http import Api, page, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import IsoDate, Limit
 from crm.reports import service, subscriptions, unsubscribe
@@ -95,18 +95,23 @@ def delete_subscription(subscription_id: str):
 
 
 # One-click unsubscribe (RFC 8058): mail clients POST to the List-Unsubscribe link; the link in the
-# email's body is the same URL, opened (GET). Anyone holding the signed token may use it.
+# email's body is the same URL, opened (GET): a page whose button POSTs, since a GET must change
+# nothing (mail scanners follow links). Anyone holding the signed token may use it.
 TOKEN = Annotated[str, Query(min_length=10, max_length=2048)]
 PER_CLIENT = PerClientLimit(requests=30, seconds=60)
 
 
-@api.route("GET", unsubscribe.PATH, roles=PUBLIC, returns=Unsubscribed, per_client=PER_CLIENT)
-def unsubscribe_by_link(token: TOKEN):
-    return unsubscribe.unsubscribe(token)
+@api.route("GET", unsubscribe.PATH, roles=PUBLIC, returns=str, media_types=(HTML,), per_client=PER_CLIENT)
+def open_unsubscribe_link(token: TOKEN):
+    """The page the email's link opens: what stops, and a button that stops it."""
+    return page(unsubscribe.confirmation(token))
 
 
-@api.route("POST", unsubscribe.PATH, roles=PUBLIC, returns=Unsubscribed, per_client=PER_CLIENT)
+@api.route("POST", unsubscribe.PATH, roles=PUBLIC, returns=Unsubscribed, media_types=(JSON, HTML), per_client=PER_CLIENT)
 def unsubscribe_one_click(token: TOKEN):
+    """Unsubscribe: JSON for a mail client's one-click POST, a page for the confirmation page's form."""
+    if api.wants_html():
+        return page(unsubscribe.unsubscribe_page(token))
     return unsubscribe.unsubscribe(token)
 
 

@@ -1,5 +1,6 @@
 """`make dev`'s demo data (infra/demo.py) on a fresh state dir: it seeds without an error or a
-print, the booking site at /booking/abc-demo works for the invited person, and ABC's statement
+print, the booking site at /booking/abc-demo works for the invited person, there is stock to
+look at (a warehouse, the van, a reservation for the job, a line to reorder), and ABC's statement
 of account shows its overdue invoices."""
 
 from __future__ import annotations
@@ -97,3 +98,18 @@ def test_the_demo_invoices_are_in_abcs_statement_of_account(seeded):
     assert [e["kind"] for e in statement["entries"]] == ["invoice", "payment", "invoice"]
     assert statement["opening_balance"] == 0 and statement["closing_balance"] == 46200 + 16500 - 20000
     assert statement["ageing"]["days_61_90"] == 26200 and statement["ageing"]["days_1_30"] == 16500
+
+
+def test_the_demo_has_stock_in_the_warehouse_and_the_van_with_a_line_to_reorder(seeded):
+    stack, _ = seeded
+    as_office = {"Authorization": f"Bearer {stack.token(demo.TENANT, 'office', demo.USERS['office'])}"}
+    get = lambda path: requests.get(f"{stack.base_url}{path}", headers=as_office, timeout=15).json()  # noqa: E731
+    (van,) = get("/vehicles")["items"]
+    in_van = {b["model"]: b for b in get(f"/vehicles/{van['id']}/stock")["items"]}
+    assert (in_van["Alpha2 25-40"]["on_hand"], in_van["Alpha2 25-40"]["reserved"]) == (2, 1)  # one reserved for the job
+    (job,) = get("/jobs?status=scheduled")["items"]
+    assert [p["kind"] for p in get(f"/jobs/{job['id']}/parts")["items"]] == ["planned"]
+    (warehouse,) = get("/stock/settings")["warehouses"]
+    assert {b["model"] for b in get(f"/contacts/{warehouse}/stock")["items"]} >= {"Alpha2 25-40", "Cuivre 22 mm", "X100"}
+    assert {line["model"] for line in get("/stock/reorder-report")["items"]} >= {"X100"}
+    assert [u["serial"] for u in get(f"/contacts/{warehouse}/equipment")["items"]] == ["7788123400001"]

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from crm.contacts import dependents
-from crm.contacts import repository as contacts_repo
+from crm.contacts.repository import contacts as contacts_repo
 from crm.people import repository as people
 from crm.platform.errors import NotFound
 from tests.support.events import deliver

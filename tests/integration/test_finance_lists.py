@@ -80,7 +80,7 @@ def test_documents_made_from_an_origin_are_listed_for_it(world):
 
 def _download(link: dict) -> bytes:
     url = urlparse(link["url"])
-    bucket = settings.documents_bucket()
+    bucket = settings.attachments_bucket()
     return boto3.client("s3").get_object(Bucket=bucket, Key=url.path.lstrip("/").removeprefix(bucket + "/"))["Body"].read()
 
 
@@ -99,6 +99,15 @@ def test_exports_in_csv_and_xlsx(world):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "Number" and [v[0] for v in values[1:]] == ["INV-000002", "INV-000001"]
     assert float(values[1][list(values[0]).index("Total")]) == 144.0
+
+
+def test_an_export_is_audited_and_published_under_the_tenants_exports(world):
+    issued(world["customer"])
+    link = call("GET", "/documents/export", query={"format": "csv", "type": "invoice"}).json
+    assert (link["content_type"], link["rows"]) == ("text/csv", 1)
+    assert "/t/t1/exports/documents/" in urlparse(link["url"]).path  # where the exports of the tenant are kept
+    (record,) = call("GET", "/audit", role="admin", query={"action": "documents.exported"}).json["items"]
+    assert (record["target_type"], record["target_id"], record["details"]) == ("document_selection", "t1", {"format": "csv", "rows": 1})
 
 
 def test_an_export_past_its_row_limit_is_refused(world, monkeypatch):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm.jobs import service
+from crm.jobs import service, views
 from crm.platform import clock
 from tests.support.lambdas import call
 
@@ -101,7 +101,7 @@ def test_the_log_is_one_query_per_page_for_a_site(family, monkeypatch):
     calls = []
     real = aws.table().query
     monkeypatch.setattr(aws.table(), "query", lambda **kw: calls.append(kw) or real(**kw))
-    items, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, None)
+    items, cursor = views.jobs_of_contacts("t1", [family["paris"]], 2, None)
     assert len(items) == 2 and cursor and len(calls) == 1
     assert calls[0]["IndexName"] == "GSI2" and calls[0]["ScanIndexForward"] is False
 
@@ -115,7 +115,7 @@ def test_booking_request_job_and_jobs_of_contacts(family):
     service.request_job("t1", family["other"], family["type"], "Not theirs", None, bob)
     seen, cursor = [], None
     while True:
-        items, cursor = service.jobs_of_contacts("t1", [family["paris"], family["lyon"]], 1, cursor)
+        items, cursor = views.jobs_of_contacts("t1", [family["paris"], family["lyon"]], 1, cursor)
         seen += [j["description"] for j in items]
         if not cursor:
             break
@@ -123,7 +123,7 @@ def test_booking_request_job_and_jobs_of_contacts(family):
     # The office sees the request in the to-schedule list.
     listed = call("GET", "/jobs", query={"status": "to_schedule"}).json["items"]
     assert {j["description"] for j in listed} == {"Leaking tap", "Broken door", "Not theirs"}
-    assert service.jobs_of_contacts("t2", [family["paris"]], 10, None) == ([], None)
+    assert views.jobs_of_contacts("t2", [family["paris"]], 10, None) == ([], None)
 
 
 def test_booking_request_job_refuses_unknown_contact_or_type(family):
@@ -172,9 +172,9 @@ def test_a_deep_page_of_a_site_log_is_one_query(family, monkeypatch):
         monkeypatch.setattr(clock, "now", lambda i=i: start + timedelta(hours=i))
         _job(family["paris"], family["type"], f"paris {i}")
     monkeypatch.setattr(clock, "now", real_now)
-    _, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, None)
+    _, cursor = views.jobs_of_contacts("t1", [family["paris"]], 2, None)
     with queries() as made:
-        items, cursor = service.jobs_of_contacts("t1", [family["paris"]], 2, cursor)
+        items, cursor = views.jobs_of_contacts("t1", [family["paris"]], 2, cursor)
     assert [j["description"] for j in items] == ["paris 4", "paris 3"] and cursor and len(made) == 1
     # With a period too (a BETWEEN, which includes the page's last job): still one Query a page.
     path, period = f"/contacts/{family['paris']}/jobs", {"since": "2030-03-01T13:00:00Z", "until": "2030-03-01T17:30:00Z", "limit": 2}
@@ -220,7 +220,7 @@ def test_a_family_of_exactly_the_most_sites_is_read(family, monkeypatch):
         return reply
 
     monkeypatch.setattr(aws.table(), "query", like_dynamodb)
-    monkeypatch.setattr(service, "MAX_FAMILY", 2)  # the parent's two sites: paris and lyon
+    monkeypatch.setattr(views, "MAX_FAMILY", 2)  # the parent's two sites: paris and lyon
     _job(family["lyon"], family["type"], "lyon")
     assert _pages(f"/contacts/{family['parent']}/jobs", include="children") == [["lyon"]]
     assert _pages(f"/contacts/{family['paris']}/jobs", include="siblings") == [["lyon"]]

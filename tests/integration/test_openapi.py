@@ -83,7 +83,16 @@ def test_errors_are_rfc_9457_problems_and_successes_have_their_real_schema(spec)
             elif code >= 400:
                 assert response["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
             else:
-                assert response["content"]["application/json"]["schema"], f"{method} {path} {status} has an empty schema"
+                assert response["content"], f"{method} {path} {status} has no content"
+                for media_type, content in response["content"].items():
+                    assert content["schema"], f"{method} {path} {status} {media_type} has an empty schema"
+
+
+def test_the_unsubscribe_link_opens_a_page_and_its_post_answers_json_or_a_page(spec):
+    """A GET changes nothing (mail scanners follow links): it is a page whose form POSTs (RFC 8058)."""
+    paths = spec["paths"]["/reports/unsubscribe"]
+    assert set(paths["get"]["responses"]["200"]["content"]) == {"text/html"}
+    assert set(paths["post"]["responses"]["200"]["content"]) == {"application/json", "text/html"}
 
 
 def test_every_status_a_route_can_answer_is_listed(spec):

@@ -133,13 +133,41 @@ def test_one_click_unsubscribe_works_without_signing_in_and_stops_that_recipient
     reply = call("POST", "/reports/unsubscribe", anonymous=True, query={"token": token}, raw_body="List-Unsubscribe=One-Click")
     assert reply.status == 200, reply.body
     assert reply.json == {"report": "opportunity-projection", "recipient": "boss@t1.example", "unsubscribed": True}
-    assert call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token}).status == 200  # the body's link: the same, again
+    assert call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token}).status == 200  # the body's link: its page
     assert call("GET", f"/report-subscriptions/{created['id']}").json["unsubscribed"] == ["boss@t1.example"]
     forged = call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token[:-1] + ("0" if token[-1] != "0" else "1")})
     assert forged.status == 422 and forged.json["errors"][0]["field"] == "token"
     before = len(sent())
     assert fire(second)["outcome"] == "sent 1"
     assert [m["to"] for m in sent()[before:]] == [["ann@elsewhere.example"]]
+
+
+def test_opening_the_link_changes_nothing_and_its_page_posts_to_unsubscribe_in_the_recipients_language(aws, sales):
+    opportunity(sales, expected_value=120000, close_month="2027-02")
+    created = subscribe().json
+    me = call("PATCH", "/me", email="boss@t1.example", body={"locale": "fr-FR"}, headers={"If-Match": '"0"'})
+    assert me.status == 200, me.body
+    fire(armed(aws, created["id"])[0])
+    links = {m["to"][0]: m["headers"]["List-Unsubscribe"].strip("<>") for m in sent()}
+    token = parse_qs(urlparse(links["boss@t1.example"]).query)["token"][0]
+
+    opened = call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token})  # a mail scanner, or the recipient
+    assert opened.status == 200 and opened.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr' in opened.body and "boss@t1.example" in opened.body and 'method="post"' in opened.body
+    assert (
+        "Opportunity projection" not in opened.body and "Ne plus me l’envoyer" in opened.body
+    )  # the report's title and the button, in French
+    assert call("GET", f"/report-subscriptions/{created['id']}").json["unsubscribed"] == []
+    english = call(
+        "GET", "/reports/unsubscribe", anonymous=True, query={"token": parse_qs(urlparse(links["ann@elsewhere.example"]).query)["token"][0]}
+    )
+    assert '<html lang="en' in english.body and "Opportunity projection by close month" in english.body
+
+    form = call("POST", "/reports/unsubscribe", anonymous=True, query={"token": token}, headers={"Accept": "text/html"})
+    assert form.status == 200 and form.headers["content-type"].startswith("text/html") and 'method="post"' not in form.body
+    assert call("GET", f"/report-subscriptions/{created['id']}").json["unsubscribed"] == ["boss@t1.example"]
+    again = call("GET", "/reports/unsubscribe", anonymous=True, query={"token": token})
+    assert again.status == 200 and 'method="post"' not in again.body  # it says so, with nothing more to press
 
 
 def test_an_unsubscribe_link_outlives_a_key_rotation_by_the_grace_period_only(aws, sales, monkeypatch):

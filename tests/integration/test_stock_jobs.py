@@ -1,6 +1,7 @@
 """Parts on jobs: planned parts reserve stock at the van, the technician records parts on their
-own job only, and the job's completion (JobCompleted, through the bus, its rule and the stock
-queue) posts the movements once however often it is delivered."""
+own job only, the job's completion (JobCompleted, through the bus, its rule and the stock
+queue) posts the movements once however often it is delivered, and its cancellation (JobCancelled)
+releases its reservations once."""
 
 from __future__ import annotations
 
@@ -101,17 +102,16 @@ def test_completion_posts_the_parts_once_however_often_the_event_comes(job, monk
     parts = call("GET", f"/jobs/{job['id']}/parts").json["items"]
     assert all(p["movement_id"] for p in parts if p["kind"] != "planned")
     # The same completion delivered again (an at-least-once queue): nothing moves twice.
-    event = json.loads(_completion_event(job))
-    module("StockEventsFunction").handler(event, LambdaContext("StockEventsFunction"))
+    redeliver(_completion(job))
     assert balance(job["pump"], site)["on_hand"] == 2 and balance(job["pump"], job["van"])["on_hand"] == 3
     movements = call("GET", f"/contacts/{job['site']}/movements", query={"reason": "job"}).json["items"]
     assert len(movements) == 3
 
 
-def _completion_event(job) -> str:
-    """An SQS batch holding the job's JobCompleted event, as the stock queue hands it over."""
+def _completion(job) -> tuple[str, dict]:
+    """The job's JobCompleted event, as jobs published it."""
     history = [h for h in call("GET", f"/jobs/{job['id']}/history").json["items"] if h.get("to_status") == "completed"]
-    detail = {
+    return "JobCompleted", {
         "tenant": "t1",
         "event_id": history[0]["id"],
         "job_id": job["id"],
@@ -124,7 +124,12 @@ def _completion_event(job) -> str:
         "completed_at": "2030-01-07T10:00:00Z",
         "completed_by": "resource@t1.example",
     }
-    body = json.dumps({"source": "crm.jobs", "detail-type": "JobCompleted", "detail": detail})
+
+
+def redeliver(event: tuple[str, dict]) -> None:
+    """Hand StockEventsFunction an SQS batch holding the jobs event twice, as an at-least-once queue may."""
+    detail_type, detail = event
+    body = json.dumps({"source": "crm.jobs", "detail-type": detail_type, "detail": detail})
     record = {
         "messageId": "m-1",
         "receiptHandle": "r",
@@ -136,4 +141,34 @@ def _completion_event(job) -> str:
         "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q",
         "awsRegion": "eu-west-1",
     }
-    return json.dumps({"Records": [record, {**record, "messageId": "m-2"}]})
+    batch = {"Records": [record, {**record, "messageId": "m-2"}]}
+    answer = module("StockEventsFunction").handler(batch, LambdaContext("StockEventsFunction"))
+    assert answer["batchItemFailures"] == []
+
+
+def test_cancelling_a_job_releases_its_reservations_once(job):
+    first = call("GET", f"/jobs/{job['id']}").json
+    fields = {k: first[k] for k in ("contact_id", "job_type_id", "resource_id", "vehicle_id")}
+    other = call("POST", "/jobs", body={**fields, **PLAN}).json["id"]
+    assert call("POST", f"/jobs/{other}/parts", body={"kind": "planned", "item_id": job["pump"], "quantity": 2}).status == 201
+    planned = call("POST", f"/jobs/{job['id']}/parts", body={"kind": "planned", "item_id": job["pump"], "quantity": 3})
+    assert planned.status == 201, planned.body
+    assert balance(job["pump"], job["van"])["available"] == 0
+    cancelled = call("POST", f"/jobs/{job['id']}/status", body={"status": "cancelled"}, headers={"If-Match": '"1"'})
+    assert cancelled.status == 200, cancelled.body
+    assert deliver(job["aws"]) >= 1
+    van = balance(job["pump"], job["van"])
+    assert (van["on_hand"], van["reserved"], van["available"]) == (5, 2, 3)  # the other job's 2 stay reserved
+    # The same cancellation delivered again, twice in one batch: nothing is released twice.
+    history = [h for h in call("GET", f"/jobs/{job['id']}/history").json["items"] if h.get("to_status") == "cancelled"]
+    detail = {
+        "tenant": "t1",
+        "event_id": history[0]["id"],
+        "job_id": job["id"],
+        "reference": first["reference"],
+        "contact_id": job["site"],
+        "cancelled_at": cancelled.json["updated_at"],
+        "cancelled_by": "office@t1.example",
+    }
+    redeliver(("JobCancelled", detail))
+    assert balance(job["pump"], job["van"])["reserved"] == 2

@@ -210,7 +210,7 @@ def options(principal: Principal, slug: str) -> Options:
 
 
 def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> JobList:
-    from crm.jobs import service as jobs_service
+    from crm.jobs import views as jobs_views
 
     site, contact = _customer_site(principal, slug)
     sites = _sites(principal.tenant, contact)
@@ -223,7 +223,7 @@ def jobs(principal: Principal, slug: str, limit: int, cursor: str | None) -> Job
                 most=MAX_SITES,
             )
         )
-    items, next_cursor = jobs_service.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
+    items, next_cursor = jobs_views.jobs_of_contacts(principal.tenant, [s["id"] for s in sites], limit, cursor)
     names = _job_types(principal.tenant)
     site_names = {s["id"]: s["name"] for s in sites}
     return JobList(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 
 from crm.contacts import mailer
-from crm.contacts import repository as repo
+from crm.contacts.repository import contacts as repo
+from crm.contacts.repository import notes as notes_repo
 from crm.platform import dynamo
 from crm.platform.errors import Conflict
 from crm.platform.i18n import Reader, tr
@@ -21,7 +22,7 @@ def alert_email(note: dict, contact_name: str, reader: Reader) -> tuple[str, str
 
 def deliver(tenant: str, contact_id: str, note_id: str) -> str:
     """Send the alert of a note if it is still pending. Returns what happened, for the log."""
-    note = repo.get_note(tenant, contact_id, note_id)
+    note = notes_repo.get_note(tenant, contact_id, note_id)
     if note is None:
         return "skipped: the note no longer exists"
     if note.get("alert_status") != "pending":
@@ -37,11 +38,11 @@ def deliver(tenant: str, contact_id: str, note_id: str) -> str:
         related_id=note_id,
     )
     try:
-        sent = mailer.send(tenant, email, also=repo.alert_done(tenant, note, "sent"))
+        sent = mailer.send(tenant, email, also=notes_repo.alert_done(tenant, note, "sent"))
     except Conflict:
         return "sent, but another delivery recorded it first"
     if not sent:  # every recipient was erased since: no one is left to alert
         with contextlib.suppress(Conflict):  # cancelled by another delivery meanwhile
-            dynamo.transact_explained(repo.alert_done(tenant, note, "cancelled"))
+            dynamo.transact_explained(notes_repo.alert_done(tenant, note, "cancelled"))
         return "cancelled: no recipient left"
     return "sent"

@@ -9,7 +9,7 @@ search terms make GET /contacts?q= find their contact: `search_terms` keeps them
 
 from __future__ import annotations
 
-from crm.contacts import repository as repo
+from crm.contacts.repository import contacts as repo
 from crm.platform import dynamo
 
 

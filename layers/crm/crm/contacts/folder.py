@@ -9,8 +9,8 @@ from __future__ import annotations
 from ulid import ULID
 
 from crm.contacts import attachments
-from crm.contacts import repository as repo
 from crm.contacts.models import ArchivedEmail, FolderEntry, Note
+from crm.contacts.repository import notes as notes_repo
 from crm.platform import pagination
 
 
@@ -23,11 +23,11 @@ def list_folder(tenant: str, contact_id: str, *, limit: int, cursor: str | None)
     before = (pagination.decode(cursor, tenant, query) or {}).get("before")
     entries = [
         FolderEntry(kind="note", id=n["id"], filed_at=_filed_at(n["id"]), note=Note.model_validate(n))
-        for n in repo.list_before(tenant, contact_id, repo.NOTE, before, limit + 1)
+        for n in notes_repo.list_before(tenant, contact_id, notes_repo.NOTE, before, limit + 1)
     ]
     entries += [
         FolderEntry(kind="email", id=e["id"], filed_at=_filed_at(e["id"]), email=ArchivedEmail.model_validate(e))
-        for e in repo.list_before(tenant, contact_id, repo.EMAIL, before, limit + 1)
+        for e in notes_repo.list_before(tenant, contact_id, notes_repo.EMAIL, before, limit + 1)
     ]
     entries += [
         FolderEntry(kind="attachment", id=a.id, filed_at=_filed_at(a.id), attachment=a)

@@ -13,10 +13,10 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, Discriminator, Field, StringConstraints, Tag, ValidationInfo, field_validator
 
-from crm.contacts import repository as repo
 from crm.contacts import service
 from crm.contacts.identity import IdentifierRules, VatNumber, address_incomplete, buyer_gaps
 from crm.contacts.models import Address
+from crm.contacts.repository import accounts as accounts_repo
 from crm.platform import identifiers
 from crm.platform.errors import FieldError, PreconditionFailed
 from crm.platform.i18n import tr
@@ -105,7 +105,7 @@ class LegalIdentity(LegalIdentityFields):
 
 def legal_identity(tenant: str) -> LegalIdentity:
     """The account's legal identity (version 0 and nothing set when never set)."""
-    stored = repo.get_legal_identity(tenant) or {"version": 0}
+    stored = accounts_repo.get_legal_identity(tenant) or {"version": 0}
     fields = {k: v for k, v in stored.items() if k in LegalIdentity.model_fields}
     return LegalIdentity.model_validate(fields, context=identifiers.STORED)
 
@@ -115,7 +115,7 @@ def update_legal_identity(tenant: str, fields: LegalIdentityFields, expected_ver
     if current.version != expected_version:
         raise PreconditionFailed(tr("the legal identity changed since you read it; reload it and apply your change again"))
     updated = LegalIdentity.model_validate({**fields.model_dump(), "version": expected_version + 1}, context=identifiers.STORED)
-    repo.put_legal_identity(tenant, updated.model_dump(mode="json"), expected_version)
+    accounts_repo.put_legal_identity(tenant, updated.model_dump(mode="json"), expected_version)
     return updated
 
 

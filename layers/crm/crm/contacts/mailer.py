@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crm.contacts import readers
-from crm.contacts import repository as repo
+from crm.contacts.repository import notes as notes_repo
 from crm.platform import clock, dynamo, ids, mail, personal_data
 from crm.platform.i18n import Reader
 from crm.platform.mail import Attachment
@@ -82,7 +82,10 @@ def send(tenant: str, email: Email, *, also: Sequence[dynamo.Step] = ()) -> list
             ],
         }
         subjects = {personal_data.address(a) for a in addresses} | {personal_data.person(p) for p in email.persons}
-        steps += [*repo.archive_email(tenant, record), *personal_data.register(tenant, subjects, repo.email_place(tenant, record))]
+        steps += [
+            *notes_repo.archive_email(tenant, record),
+            *personal_data.register(tenant, subjects, notes_repo.email_place(tenant, record)),
+        ]
         records.append(record)
     dynamo.transact_explained([*steps, *also])
     return records

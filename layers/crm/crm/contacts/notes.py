@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.contacts import repository as repo
 from crm.contacts.models import Note, NoteCreated, NoteFields, NoteTopic
+from crm.contacts.repository import contacts as repo
+from crm.contacts.repository import notes as notes_repo
 from crm.platform import clock, idempotency, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
@@ -60,8 +61,8 @@ def create(principal: Principal, contact_id: str, fields: NoteFields, topic: Not
             {"tenant": tenant, "contact_id": contact_id, "note_id": note["id"]},
         )
     try:
-        repo.create_note(
-            tenant, note, idempotency.claim(note["id"]), personal_data.register(tenant, subjects, repo.note_place(tenant, note))
+        notes_repo.create_note(
+            tenant, note, idempotency.claim(note["id"]), personal_data.register(tenant, subjects, notes_repo.note_place(tenant, note))
         )
     except Exception:
         if fields.alert_at is not None:
@@ -72,7 +73,7 @@ def create(principal: Principal, contact_id: str, fields: NoteFields, topic: Not
 
 
 def get(tenant: str, contact_id: str, note_id: str) -> Note:
-    note = repo.get_note(tenant, contact_id, note_id)
+    note = notes_repo.get_note(tenant, contact_id, note_id)
     if note is None:
         raise NotFound(tr("no such note on this contact"))
     return Note.model_validate(note)
@@ -82,11 +83,15 @@ def list_notes(tenant: str, contact_id: str, *, limit: int, cursor: str | None) 
     """A contact's notes, newest first."""
     if repo.get_contact(tenant, contact_id) is None:
         raise NotFound(tr("no such contact"))
-    items, next_cursor = repo.list_partition(tenant, contact_id, repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id})
+    items, next_cursor = notes_repo.list_partition(
+        tenant, contact_id, notes_repo.NOTE, limit=limit, cursor=cursor, query={"notes": contact_id}
+    )
     return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)
 
 
 def topic_notes(tenant: str, topic: NoteTopic, *, limit: int, cursor: str | None) -> Page[Note]:
     """The notes about a topic (an opportunity), newest first."""
-    items, next_cursor = repo.topic_notes(tenant, topic.kind, topic.id, limit=limit, cursor=cursor, query={"topic": topic.model_dump()})
+    items, next_cursor = notes_repo.topic_notes(
+        tenant, topic.kind, topic.id, limit=limit, cursor=cursor, query={"topic": topic.model_dump()}
+    )
     return Page(items=[Note.model_validate(n) for n in items], next_cursor=next_cursor)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.contacts import repository as repo
 from crm.contacts.models import Profile, ProfileFields, Reading
+from crm.contacts.repository import accounts as accounts_repo
 from crm.platform.auth import Principal
 from crm.platform.errors import PreconditionFailed
 from crm.platform.i18n import DEFAULT_LOCALE, Reader, tr
@@ -31,13 +31,13 @@ def reader(settings: dict | None, own: dict | None = None) -> Reader:
 def account_reader(tenant: str, own: dict | None = None) -> Reader:
     """How a reader of this account reads: their own way where they have one (`own`: a person),
     else the account's (a supplier, an address nobody chose anything for)."""
-    return reader(repo.get_settings(tenant), own)
+    return reader(accounts_repo.get_settings(tenant), own)
 
 
 def readers_at(tenant: str, addresses: list[str]) -> dict[str, Reader]:
     """The reader at each email address: a staff user's own profile, else the account's way. One
     read for all of them."""
-    settings, profiles = repo.settings_and_profiles(tenant, list(dict.fromkeys(a.casefold() for a in addresses)))
+    settings, profiles = accounts_repo.settings_and_profiles(tenant, list(dict.fromkeys(a.casefold() for a in addresses)))
     return {a: reader(settings, profiles.get(a.casefold())) for a in addresses}
 
 
@@ -72,16 +72,16 @@ def _profile(principal: Principal, settings: dict | None, own: dict) -> Profile:
 
 def profile(principal: Principal) -> Profile:
     # Read consistently (two gets, not one batch): a PATCH's ETag must be the current version.
-    own = repo.get_profile(principal.tenant, _who(principal)) or {}
-    return _profile(principal, repo.get_settings(principal.tenant), own)
+    own = accounts_repo.get_profile(principal.tenant, _who(principal)) or {}
+    return _profile(principal, accounts_repo.get_settings(principal.tenant), own)
 
 
 def update_profile(principal: Principal, patch: BaseModel, expected_version: int) -> Profile:
     """`patch` is a ProfilePatch (a merge patch: null goes back to the account's way)."""
-    old = repo.get_profile(principal.tenant, _who(principal)) or {"version": 0}
+    old = accounts_repo.get_profile(principal.tenant, _who(principal)) or {"version": 0}
     if old["version"] != expected_version:
         raise PreconditionFailed(tr("your profile changed since you read it; reload it and apply your change again"))
     fields = ProfileFields.model_validate({**{k: old.get(k) for k in ProfileFields.model_fields}, **patch.model_dump(exclude_unset=True)})
     new = {**fields.model_dump(), "email": _who(principal), "version": expected_version + 1}
-    repo.put_profile(principal.tenant, _who(principal), new, expected_version)
-    return _profile(principal, repo.get_settings(principal.tenant), new)
+    accounts_repo.put_profile(principal.tenant, _who(principal), new, expected_version)
+    return _profile(principal, accounts_repo.get_settings(principal.tenant), new)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from crm.contacts import attachments, search
-from crm.contacts import repository as repo
 from crm.contacts.events import ContactDeleted
 from crm.contacts.geo import CircleZone, Location, check_point, validate_zone_for_location
 from crm.contacts.hours import check_window
@@ -24,6 +23,9 @@ from crm.contacts.models import (
     ZoneAnswer,
     ZoneQuery,
 )
+from crm.contacts.repository import accounts as accounts_repo
+from crm.contacts.repository import contacts as repo
+from crm.contacts.repository import notes as notes_repo
 from crm.platform import audit, clock, dynamo, idempotency, identifiers, ids, outbox, personal_data
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, PreconditionFailed, invalid
@@ -40,7 +42,7 @@ MAX_PARENT_DEPTH = 20
 
 
 def settings(tenant: str) -> Settings:
-    stored = repo.get_settings(tenant) or {}
+    stored = accounts_repo.get_settings(tenant) or {}
     defaults = {"version": 0, "default_zone_radius_m": DEFAULT_ZONE_RADIUS_M}
     return Settings.model_validate({**defaults, **{k: v for k, v in stored.items() if k in Settings.model_fields}})
 
@@ -52,7 +54,7 @@ def update_settings(principal: Principal, patch: SettingsPatch, expected_version
     changes = patch.model_dump(exclude_unset=True, exclude_none=True)
     merged = current.model_copy(update={**changes, "version": current.version + 1})
     record = audit.entry(principal, "settings.changed", "settings", principal.tenant, fields=sorted(changes))
-    repo.put_settings(principal.tenant, merged.model_dump(), expected_version, record)
+    accounts_repo.put_settings(principal.tenant, merged.model_dump(), expected_version, record)
     return merged
 
 
@@ -301,7 +303,9 @@ def archived_emails(tenant: str, contact_id: str | None, *, limit: int, cursor: 
     """Every email sent about the contact (None: those that concern no contact), newest first."""
     if contact_id is not None:
         get(tenant, contact_id)
-    items, next_cursor = repo.list_partition(tenant, contact_id, repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id})
+    items, next_cursor = notes_repo.list_partition(
+        tenant, contact_id, notes_repo.EMAIL, limit=limit, cursor=cursor, query={"emails": contact_id}
+    )
     return Page(items=[ArchivedEmail.model_validate(e) for e in items], next_cursor=next_cursor)
 
 
@@ -329,18 +333,20 @@ def availability(tenant: str, contact_id: str, window: AvailabilityQuery) -> Ava
 
 
 def groups(tenant: str) -> list[Group]:
-    return sorted((Group.model_validate({"contact_count": 0, **g}) for g in repo.list_groups(tenant)), key=lambda g: g.name.casefold())
+    return sorted(
+        (Group.model_validate({"contact_count": 0, **g}) for g in accounts_repo.list_groups(tenant)), key=lambda g: g.name.casefold()
+    )
 
 
 def create_group(tenant: str, fields: GroupFields) -> Group:
     group_id = ids.new_id()
     group = {"id": group_id, "name": fields.name, "version": 1, "contact_count": 0}
-    repo.create_group(tenant, group, idempotency.claim(group_id))
+    accounts_repo.create_group(tenant, group, idempotency.claim(group_id))
     return Group.model_validate(group)
 
 
 def get_group(tenant: str, group_id: str) -> dict:
-    group = repo.get_group(tenant, group_id)
+    group = accounts_repo.get_group(tenant, group_id)
     if group is None:
         raise NotFound(tr("no such contact group"))
     return group
@@ -352,9 +358,9 @@ def group(tenant: str, group_id: str) -> Group:
 
 def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:
     group = get_group(tenant, group_id)
-    repo.rename_group(tenant, group, fields.name, expected_version)
+    accounts_repo.rename_group(tenant, group, fields.name, expected_version)
     return Group.model_validate({**group, "name": fields.name, "version": expected_version + 1})
 
 
 def retire_group(tenant: str, group_id: str, expected_version: int) -> None:
-    repo.retire_group(tenant, get_group(tenant, group_id), expected_version)
+    accounts_repo.retire_group(tenant, get_group(tenant, group_id), expected_version)

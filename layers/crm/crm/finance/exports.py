@@ -1,5 +1,6 @@
 """CSV and XLSX files of a documents list (any of GET /documents' filters), in the reader's
-language, stored under the tenant's exports and downloaded through a presigned URL.
+language, published as every export is (crm.platform.files: kept under the tenant's exports, an
+audit record, then a link that expires).
 
 A file holds at most MAX_ROWS documents: past it, 422 (narrow the period or the filters); the rows
 are read page by page, never the whole table."""
@@ -7,21 +8,19 @@ are read page by page, never the whole table."""
 from __future__ import annotations
 
 import io
-import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
 from decimal import Decimal
 
 from crm.contacts import readers
 from crm.finance import lists
-from crm.platform import aws, clock, ids, settings
+from crm.platform import files
 from crm.platform.auth import Principal
 from crm.platform.exports import Column, Kind
+from crm.platform.files import FileLink
 from crm.platform.i18n import Reader, tr
 
 MAX_ROWS = 10_000
 PAGE = 200
-URL_LIFETIME = timedelta(minutes=15)
 CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -68,27 +67,26 @@ def _rows(principal: Principal, filters: dict) -> Iterator[dict]:
             return
 
 
-def export(principal: Principal, file_format: str, filters: dict) -> dict:
+def export(principal: Principal, file_format: str, filters: dict) -> FileLink:
     """The file of the documents `filters` select, and a link to download it."""
     from crm.platform.exports import write_csv, write_xlsx
 
-    tenant = principal.tenant
-    reader = readers.readers_at(tenant, [principal.email or principal.user_id])[principal.email or principal.user_id]
+    reader = readers.principal_reader(principal)
     cols, rows = columns(reader), _rows(principal, filters)
-    with tempfile.TemporaryFile() as out:
-        if file_format == "csv":
-            write_csv(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone)
-        else:
-            write_xlsx(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone, sheet_name="Documents")
-        out.seek(0)
-        data = out.read()
-    name = f"documents.{file_format}"
-    key = f"t/{tenant}/exports/{ids.new_id()}/{name}"
-    s3 = aws.client("s3")
-    s3.put_object(Bucket=settings.documents_bucket(), Key=key, Body=io.BytesIO(data), ContentType=CONTENT_TYPES[file_format])
-    url = s3.generate_presigned_url(
-        "get_object",
-        Params={"Bucket": settings.documents_bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{name}"'},
-        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    out = io.BytesIO()
+    if file_format == "csv":
+        count = write_csv(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone)
+    else:
+        count = write_xlsx(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone, sheet_name="Documents")
+    return files.publish(
+        principal,
+        "documents",
+        f"documents.{file_format}",
+        CONTENT_TYPES[file_format],
+        out.getvalue(),
+        action="documents.exported",
+        target_type="document_selection",
+        target_id=principal.tenant,
+        rows=count,
+        format=file_format,
     )
-    return {"url": url, "expires_at": clock.iso(clock.now() + URL_LIFETIME), "filename": name}

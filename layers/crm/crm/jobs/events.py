@@ -21,3 +21,16 @@ class JobCompleted(Event):
     vehicle_id: str | None = None
     completed_at: str
     completed_by: str
+
+
+class JobCancelled(Event):
+    """A job was cancelled; its `event_id` is the history entry of that change (stock releases the
+    parts it had reserved for it)."""
+
+    source: ClassVar[str] = "crm.jobs"
+    detail_type: ClassVar[str] = "JobCancelled"
+    job_id: str
+    reference: str
+    contact_id: str
+    cancelled_at: str
+    cancelled_by: str

@@ -100,7 +100,7 @@ def instant(value: str | None) -> datetime | None:
 
 def _time(c: dict, job: dict, now: datetime) -> tuple[str, str] | None:
     due = instant(c["deadline"])
-    if due is None:  # every stored time constraint gets its deadline (jobs.service._job_sla)
+    if due is None:  # every stored time constraint gets its deadline (jobs.planning.job_sla)
         raise ValueError(tr("the time constraint {id} has no deadline", id=str(c.get("id"))))
     planned_start, planned_end = instant(job.get("planned_start")), instant(job.get("planned_end"))
     started, finished = instant(job.get("started_at")), instant(job.get("completed_at"))

@@ -34,6 +34,7 @@ Action = Literal[
     "document.downloaded",
     "settings.changed",  # details.fields: the names of the settings changed
     "opportunities.exported",  # sales: a selection's export file was written and its link handed out
+    "documents.exported",  # finance: a documents list's export file was written and its link handed out
     "report.exported",  # reports: a report's file (CSV, XLSX, PDF, SVG) was written and its link handed out
     "ereporting.exported",  # finance: a month's e-reporting file was written and its link handed out
     "received_invoice.downloaded",  # finance: a link to a supplier's e-invoice as received was handed out

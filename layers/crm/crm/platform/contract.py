@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.platform.auth import PUBLIC
 
-JSON, PROBLEM = "application/json", "application/problem+json"
+JSON, PROBLEM, HTML = "application/json", "application/problem+json", "text/html"
 IfMatch = Literal["required", "optional"]
 MAX_BODY_BYTES = 256 * 1024  # well under DynamoDB's 400 KB item, far under API Gateway's 10 MB
 
@@ -64,6 +64,7 @@ class Contract:
     conflicts: tuple[str, ...] = ()  # why this route answers 409, besides a concurrent Idempotency-Key
     per_client: PerClientLimit | None = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    media_types: tuple[str, ...] = (JSON,)  # of the success body: JSON is `returns`, the others a text
 
     @property
     def public(self) -> bool:
@@ -112,7 +113,9 @@ class Contract:
             response: dict[str, Any] = {"description": description}
             if status == self.status or (self.upsert and status == 201):
                 if self.returns is not None:
-                    response["content"] = {JSON: {"model": self.returns}}
+                    response["content"] = {
+                        m: {"model": self.returns} if m == JSON else {"schema": {"type": "string"}} for m in self.media_types
+                    }
                 headers = dict(self.response_headers)
                 if status == 201 and self.location:
                     headers["Location"] = "Where the created resource is read"
@@ -151,6 +154,7 @@ def declare(
     conflicts: tuple[str, ...] = (),
     per_client: PerClientLimit | None = None,
     upsert: bool = False,
+    media_types: tuple[str, ...] = (JSON,),
 ) -> Contract:
     """A route's contract from its declaration and its handler's signature (body and query
     parameters; the return annotation when `returns` is not given).
@@ -166,7 +170,9 @@ def declare(
       Location header, and where a retry's claim (crm.platform.idempotency) is read back;
     - conflicts: why it answers 409 (documented with the statuses every route shares);
     - per_client: a rate limit per source IP, for a route anyone may call;
-    - upsert: a PUT that creates (201) what is not there yet, else replaces it (200).
+    - upsert: a PUT that creates (201) what is not there yet, else replaces it (200);
+    - media_types: what the success body may be (JSON: `returns`; HTML: a page, `returns=str`); a
+      route offering several answers the one its request's Accept prefers (crm.platform.http.page).
     """
     roles = frozenset(roles)
     if roles == PUBLIC and method != "GET" and not (method == "POST" and per_client is not None):
@@ -201,6 +207,7 @@ def declare(
         conflicts=conflicts,
         per_client=per_client,
         response_headers=headers,
+        media_types=media_types,
     )
     if location:
         contract.new_id_param()  # exactly one parameter of the location is the new id

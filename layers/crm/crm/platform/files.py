@@ -1,6 +1,8 @@
 """Files the product makes for a user (an export, a report) kept in the attachments bucket under
 `t/<tenant>/exports/<area>/` and handed out through a presigned link that expires, once the audit
-trail records who exported what (platform/downloads.py)."""
+trail records who exported what (platform/downloads.py). The file itself is tagged for the
+attachments bucket's lifecycle, which deletes it (every version) a day later: nobody can reach it
+once its link has expired, and an export may hold personal data."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from crm.platform import aws, downloads, ids, settings
 from crm.platform.auth import Principal
 
 LINK_LIFETIME = timedelta(hours=1)
+EXPIRY_TAG = "crm-retention=export"  # template.yaml: AttachmentsBucket's expire-exports rule
 
 
 class FileLink(BaseModel):
@@ -39,7 +42,7 @@ def publish(
     """Store `body` as `filename` and link to it, `action` on `target_type`/`target_id` audited."""
     counted = {} if rows is None else {"rows": rows}
     key = f"t/{principal.tenant}/exports/{area}/{ids.new_id()}/{filename}"
-    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=body, ContentType=content_type)
+    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=body, ContentType=content_type, Tagging=EXPIRY_TAG)
     url, expires_at = downloads.link(
         principal, key, filename, action=action, target_type=target_type, target_id=target_id, lifetime=LINK_LIFETIME, **details, **counted
     )

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from crm.platform import admission, dynamo, i18n, idempotency, preconditions, ratelimit
 from crm.platform.auth import Principal, authorize, principal_from_claims
-from crm.platform.contract import MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
+from crm.platform.contract import HTML, MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
 from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, Unavailable, invalid, invalid_fields
 from crm.platform.i18n import tr
 from crm.platform.i18n.validation import message as validation_message
@@ -165,6 +165,10 @@ class Api:
 
     def principal(self) -> Principal:
         return self.app.context["principal"]
+
+    def wants_html(self) -> bool:
+        """Whether the request's Accept names HTML (a browser's form), on a route that offers both."""
+        return HTML in (self.header("Accept") or "")
 
     def header(self, name: str) -> str | None:
         return self.app.current_event.headers.get(name)
@@ -465,3 +469,12 @@ def respond(body: Any, status: int = 200, version: int | None = None, headers: d
     if version is not None:
         headers["ETag"] = etag(version)
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+# A page of the API's own: nothing but itself and inline style; its form posts back here only.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def page(html: str, status: int = 200) -> Response:
+    """An HTML answer, for a route declared with `media_types` naming HTML."""
+    return Response(status_code=status, content_type=f"{HTML}; charset=utf-8", body=html, headers={"Content-Security-Policy": PAGE_POLICY})

@@ -4,7 +4,8 @@ serial, recorded by the office or by the technician on their own job. When the j
 (its JobCompleted event) the movements are posted, each part once however often the event comes:
 van -> site for parts fitted and units installed, site -> van for units removed; reservations
 released. A part that cannot be posted (not enough on hand, a serial elsewhere) is marked with why,
-for the stores to correct by hand, rather than blocking the others."""
+for the stores to correct by hand, rather than blocking the others. When the job is cancelled (its
+JobCancelled event) the planned parts' reservations are released, each once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from crm.jobs import service as jobs
 from crm.jobs import transitions
-from crm.jobs.events import JobCompleted
+from crm.jobs.events import JobCancelled, JobCompleted
 from crm.platform import clock, dynamo, idempotency, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
@@ -111,14 +112,20 @@ def get(principal: Principal, job_id: str, part_id: str) -> dict:
 # ---------------------------------------------------------------- the job's completion
 
 
+def _release(tenant: str, part: dict, event_id: str) -> str:
+    """Release a planned part's reservation, once: the part is marked settled in the same write."""
+    item = catalogue.item(tenant, part["item_id"])
+    change = movements.Change(item, reserved={part["location"]: -rules.quantity(part["quantity"])})
+    movements.apply(tenant, change, lambda: [repo.part_settled(tenant, part, {"settled": "released", "event_id": event_id})])
+    return "released"
+
+
 def _settle(tenant: str, event: JobCompleted, part: dict) -> str:
+    if part["kind"] == "planned":
+        return _release(tenant, part, event.event_id)
     item = catalogue.item(tenant, part["item_id"])
     amount = rules.quantity(part["quantity"])
     site = f"contact:{event.contact_id}"
-    if part["kind"] == "planned":
-        change = movements.Change(item, reserved={part["location"]: -amount})
-        movements.apply(tenant, change, lambda: [repo.part_settled(tenant, part, {"settled": "released", "event_id": event.event_id})])
-        return "released"
     source, destination = (site, part["location"]) if part["kind"] == "removed" else (part["location"], site)
     movement_id = ids.new_id()
     settled = repo.part_settled(tenant, part, {"settled": "posted", "movement_id": movement_id, "event_id": event.event_id})
@@ -156,5 +163,21 @@ def complete(event: JobCompleted) -> dict[str, int]:
                 outcome = "failed"
             except repo.AlreadyPosted:
                 outcome = "already"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def cancel(event: JobCancelled) -> dict[str, int]:
+    """Release the cancelled job's reservations (idempotent: a part released by an earlier delivery
+    is settled already). Parts recorded as used, installed or removed stay as recorded: nothing is
+    posted for a cancelled job. Returns how many parts ended how, for the log."""
+    outcomes: dict[str, int] = {}
+    for part in repo.parts(event.tenant, event.job_id):
+        if part["kind"] != "planned" or part.get("settled"):
+            continue
+        try:
+            outcome = _release(event.tenant, part, event.event_id)
+        except repo.AlreadyPosted:
+            outcome = "already"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
