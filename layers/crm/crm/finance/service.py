@@ -8,6 +8,7 @@ the same bytes whenever it is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from crm.platform.http import validation_errors
 from crm.platform.i18n import DEFAULT_LOCALE, tr
 
 logger = Logger(child=True)
+Also = Callable[[dict], list[dynamo.Step]]
 KEPT_BY_LAW = frozenset({"invoice", "credit_note"})  # the person-data index keeps them whole on erasure
 
 
@@ -98,9 +100,10 @@ def _dates(document: dict) -> None:
 # ---------------------------------------------------------------- drafts
 
 
-def create(principal: Principal, fields: DocumentFields, origin: dict | None = None) -> dict:
+def create(principal: Principal, fields: DocumentFields, origin: dict | None = None, also: Also | None = None) -> dict:
     """A draft. `origin` names what it was made from (sales: {"kind": "opportunity", "id": ...}),
-    listed by `documents_of(origin=...)`."""
+    listed by `documents_of(origin=...)`; `also(document)`: the caller's steps written in the
+    draft's transaction (sales: the link to the opportunity and its note)."""
     tenant = principal.tenant
     _contact(tenant, fields.contact_id, "contact_id")
     problems = _check_parties(tenant, fields.type, fields.contact_id, fields.delivery_site_id, fields.person_id)
@@ -128,25 +131,25 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
     }
     _dates(document)
     document = _priced(tenant, document, fields.lines)
-    return _insert(tenant, document)
+    return _insert(tenant, document, also)
 
 
-def _insert(tenant: str, document: dict) -> dict:
+def _insert(tenant: str, document: dict, also: Also | None = None) -> dict:
     document = {k: v for k, v in document.items() if v is not None}
-    repo.create_document(
-        tenant, document, [*_filed(tenant, document, +1), *_index(tenant, document, +1)], idempotency.claim(document["id"])
-    )
+    steps = [*_filed(tenant, document, +1), *_index(tenant, document, +1), *(also(document) if also else [])]
+    repo.create_document(tenant, document, steps, idempotency.claim(document["id"]))
     return document
 
 
-def create_document(principal: Principal, fields: dict, origin: dict | None = None) -> dict:
+def create_document(principal: Principal, fields: dict, origin: dict | None = None, also: Also | None = None) -> dict:
     """For other contexts (sales: a quote from an opportunity): `fields` as POST /documents takes
-    them; raises Invalid (422) naming the bad fields."""
+    them; raises Invalid (422) naming the bad fields. `also`: as `create`'s (the contact's
+    existence is checked in that transaction already)."""
     try:
         parsed = DocumentFields.model_validate(fields)
     except ValidationError as e:
         raise invalid_fields(validation_errors(e.errors())) from None
-    return create(principal, parsed, origin)
+    return create(principal, parsed, origin, also)
 
 
 def update(principal: Principal, document_id: str, patch: DocumentPatch, expected_version: int) -> dict:
