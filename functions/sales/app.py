@@ -123,6 +123,7 @@ def _selection(
     due_to: date | None,
     value_min: int | None,
     value_max: int | None,
+    custom_field: str | None,
 ) -> Selection:
     return Selection(
         status=status,
@@ -135,9 +136,18 @@ def _selection(
         due_to=due_to.isoformat() if due_to else None,
         value_min=value_min,
         value_max=value_max,
+        custom_field=(custom_field.partition(":")[0], custom_field.partition(":")[2]) if custom_field else None,
     )
 
 
+CustomField = Annotated[
+    str | None,
+    Query(
+        max_length=300,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}:.+$",
+        description="key:value, an answer to an opportunity custom field (an option id for a choice, true or false)",
+    ),
+]
 Owner = Annotated[str | None, Query(max_length=254, description="The owner's email")]
 Due = Annotated[date | None, Query(description="ISO 8601 date")]
 
@@ -154,11 +164,12 @@ def list_opportunities(
     due_to: Due = None,
     value_min: Value = None,
     value_max: Value = None,
+    custom_field: CustomField = None,
     reference: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[Opportunity]:
-    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max)
+    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max, custom_field)
     items, next_cursor = service.find(_tenant(), selection, reference, limit=limit, cursor=cursor)
     return Page(items=[Opportunity.model_validate(o) for o in items], next_cursor=next_cursor)
 
@@ -187,9 +198,10 @@ def export_opportunities(
     due_to: Due = None,
     value_min: Value = None,
     value_max: Value = None,
+    custom_field: CustomField = None,
     cursor: Cursor = None,
 ):
-    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max)
+    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max, custom_field)
     return exports.export(api.principal(), selection, format, cursor)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
 
 from crm.contacts import notes, readers
 from crm.contacts import service as contacts
@@ -25,7 +24,7 @@ from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, Invalid, NotFound, invalid, invalid_fields
 from crm.platform.i18n import Message, tr
 from crm.sales import repository as repo
-from crm.sales import service
+from crm.sales import rules, service
 from crm.sales.models import DocumentLinkRequest, JobAssignment, OpportunityPatch
 
 ORIGIN = "opportunity"  # a document's origin kind when it is made from an opportunity
@@ -143,25 +142,8 @@ def _quote(tenant: str, opportunity_id: str, document_id: str) -> tuple[dict, di
     return found, document
 
 
-def charge_line(line: dict) -> dict | None:
-    """A quote's line as a job's chargeable line: its unit price net of its discount (rounded half
-    up to the minor unit), its tax as the rate it was priced at. A line of quantity 0 charges nothing."""
-    if Decimal(line["quantity"]) == 0:
-        return None
-    unit = Decimal(line["unit_price"]) * (100 - Decimal(line["discount"])) / 100
-    out = {
-        "description": line["description"],
-        "quantity": line["quantity"],
-        "unit_price": int(unit.quantize(Decimal(1), ROUND_HALF_UP)),
-        "tax_rate": line["tax_percent"],
-        "nominal_code": line.get("nominal_code"),
-        "stock_item_id": line.get("item_id"),
-    }
-    return {k: v for k, v in out.items() if v is not None}
-
-
 def _lines_of(quote: dict) -> list[dict]:
-    return [c for c in (charge_line(line) for line in quote["lines"]) if c is not None]
+    return [c for c in (rules.charge_line(line) for line in quote["lines"]) if c is not None]
 
 
 def _existing_job(principal: Principal, reference: str, lines: list[dict]) -> dict:

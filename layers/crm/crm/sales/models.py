@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from crm.contacts.models import ContactFields
-from crm.finance.models import DocumentFields
+from crm.finance.models import CustomValues, DocumentFields
 from crm.platform.i18n import tr
 from crm.platform.types import STRICT, Email, Id, IsoDate, LongText, Text
 
@@ -121,6 +121,9 @@ class OpportunityRecord(BaseModel):
     expected_value: Money = 0
     close_month: Month | None = Field(default=None, examples=["2027-03"], description="Expected close month, as YYYY-MM")
     tags: Annotated[list[Id], Field(max_length=MAX_TAGS)] = []
+    custom_fields: CustomValues = Field(
+        default={}, description="Answers to the opportunity custom fields (finance settings, kind opportunity), by key"
+    )
 
 
 class OpportunityFields(OpportunityRecord):
@@ -149,6 +152,7 @@ class OpportunityPatch(BaseModel):
     expected_value: Money | None = None
     close_month: Month | None = None
     tags: Annotated[list[Id], Field(max_length=MAX_TAGS)] | None = None
+    custom_fields: CustomValues | None = Field(default=None, description="Replaces the answers as a whole")
 
 
 class Opportunity(BaseModel):
@@ -167,6 +171,7 @@ class Opportunity(BaseModel):
     currency: str = Field(description="ISO 4217: the account's currency when the opportunity was created")
     close_month: str | None = None
     tags: list[str] = []
+    custom_fields: dict[str, Any] = {}
     closed_at: str | None = Field(default=None, description="When it was won or lost")
     created_at: str
     updated_at: str
