@@ -17,7 +17,7 @@ from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
 from crm.reports import service, subscriptions, unsubscribe
-from crm.reports.catalogue import PeriodFilters, ProjectionFilters
+from crm.reports.catalogue import PeriodFilters, ProjectionFilters, ReorderFilters
 from crm.reports.models import ReportAnswer, Subscription, SubscriptionFields, Unsubscribed
 
 settings.require(
@@ -50,6 +50,12 @@ def opportunity_projection(
 def opportunities(format: Format = "json", from_month: MonthParam = None, to_month: MonthParam = None, owner: Text = None):
     filters = PeriodFilters.model_validate({"from_month": from_month, "to_month": to_month, "owner": owner})
     return service.run(api.principal(), "opportunities", filters, format)
+
+
+@api.route("GET", "/reports/reorder", roles=STAFF, returns=ReportAnswer)
+def reorder(format: Format = "json", location: Annotated[str | None, Query(max_length=40)] = None):
+    """The stock context's reorder report: every item at or below its reorder point."""
+    return service.run(api.principal(), "reorder", ReorderFilters.model_validate({"location": location}), format)
 
 
 # ---------------------------------------------------------------- subscriptions

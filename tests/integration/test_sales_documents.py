@@ -65,7 +65,7 @@ def test_a_quote_made_from_an_opportunity_is_its_own_with_a_note(world):
     }
     document = call("GET", f"/documents/{made.json['document_id']}").json
     assert document["contact_id"] == world["customer"] and document["origin"] == {"kind": "opportunity", "id": opp["id"]}
-    assert _notes(opp["id"]) == ["Quote (draft) made from this opportunity"]
+    assert _notes(opp["id"]) == ["Made from this opportunity: Quote (draft)"]
     assert call("GET", f"/contacts/{world['customer']}/notes").json["items"][0]["id"] == made.json["note_id"]
     tab = call("GET", _documents(opp["id"])).json
     assert [d["document_id"] for d in tab["items"]] == [made.json["document_id"]]
@@ -78,7 +78,7 @@ def test_an_existing_document_of_the_contact_is_linked_once_for_good(world):
     linked = call("POST", _documents(opp["id"]), body={"document_id": invoice["id"]})
     assert linked.status == 201, linked.body
     assert linked.json["made_here"] is False and linked.json["number"] == "INV-000001"
-    assert _notes(opp["id"]) == ["Invoice INV-000001 linked to this opportunity"]
+    assert _notes(opp["id"]) == ["Linked to this opportunity: Invoice INV-000001"]
     second = opportunity(world["sales"]).json
     again = call("POST", _documents(second["id"]), body={"document_id": invoice["id"]})
     assert again.status == 409

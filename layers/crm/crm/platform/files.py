@@ -1,6 +1,7 @@
 """Files the product makes for a user (an export, a report) kept in the attachments bucket under
 `t/<tenant>/exports/<area>/` and handed out through a presigned link that expires, once the audit
-trail records who exported what (platform/downloads.py)."""
+trail records who exported what (platform/downloads.py). Each file is tagged so the bucket's
+lifecycle deletes it (every version) a day later: the link lives an hour, the file no longer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crm.platform import aws, downloads, ids, settings
 from crm.platform.auth import Principal
 
 LINK_LIFETIME = timedelta(hours=1)
+EXPORT_TAG = "crm-retention=export"  # template.yaml: AttachmentsBucket's expire-exports rule
 
 
 class FileLink(BaseModel):
@@ -39,7 +41,7 @@ def publish(
     """Store `body` as `filename` and link to it, `action` on `target_type`/`target_id` audited."""
     counted = {} if rows is None else {"rows": rows}
     key = f"t/{principal.tenant}/exports/{area}/{ids.new_id()}/{filename}"
-    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=body, ContentType=content_type)
+    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=body, ContentType=content_type, Tagging=EXPORT_TAG)
     url, expires_at = downloads.link(
         principal, key, filename, action=action, target_type=target_type, target_id=target_id, lifetime=LINK_LIFETIME, **details, **counted
     )

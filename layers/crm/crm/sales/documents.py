@@ -58,9 +58,9 @@ def _note_text(tenant: str, document: dict, made_here: bool) -> str:
     """The note's text, in the account's language (a note is stored as written)."""
     kind, number = KINDS[document["type"]], document.get("number") or tr("(draft)")
     said: Message = (
-        tr("{kind} {number} made from this opportunity", kind=kind, number=number)
+        tr("Made from this opportunity: {kind} {number}", kind=kind, number=number)
         if made_here
-        else tr("{kind} {number} linked to this opportunity", kind=kind, number=number)
+        else tr("Linked to this opportunity: {kind} {number}", kind=kind, number=number)
     )
     return readers.account_reader(tenant).text(said)
 
