@@ -182,3 +182,11 @@ def test_another_tenants_opportunity_and_documents_are_not_found(world):
     assert call("GET", _documents(opp["id"]), tenant="t2").status == 404
     assert call("GET", f"{_documents(opp['id'])}/{quote['document_id']}", tenant="t2").status == 404
     assert call("POST", _documents(opp["id"]), tenant="t2", body={"document_id": quote["document_id"]}).status == 404
+
+
+def test_a_draft_deleted_in_finance_leaves_the_documents_tab(world):
+    opp = world["opportunity"]
+    kept, gone = _quote(world), _quote(world)
+    assert call("DELETE", f"/documents/{gone['document_id']}", headers={"If-Match": '"1"'}).status == 204
+    assert [d["document_id"] for d in call("GET", _documents(opp["id"])).json["items"]] == [kept["document_id"]]
+    assert call("GET", f"{_documents(opp['id'])}/{gone['document_id']}").status == 404

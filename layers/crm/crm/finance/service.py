@@ -42,6 +42,11 @@ def get(tenant: str, document_id: str) -> dict:
     return found
 
 
+def lookup(tenant: str, document_id: str) -> dict | None:
+    """For other contexts: the document, or None when there is none (a draft deleted since)."""
+    return repo.get_document(tenant, document_id)
+
+
 def _fresh(document: dict, expected_version: int) -> None:
     if document["version"] != expected_version:
         raise repo.stale()

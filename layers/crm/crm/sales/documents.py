@@ -128,7 +128,9 @@ def page(tenant: str, opportunity_id: str, *, limit: int, cursor: str | None) ->
     """The documents tab: newest first, each as the document reads now (status, number, totals)."""
     service.get(tenant, opportunity_id)
     found, next_cursor = repo.links(tenant, opportunity_id, limit=limit, cursor=cursor)
-    return [_view(link, finance.get(tenant, link["document_id"])) for link in found], next_cursor
+    # A draft made here may since have been deleted in finance (it had no number): it is left out.
+    current = [(link, finance.lookup(tenant, link["document_id"])) for link in found]
+    return [_view(link, document) for link, document in current if document is not None], next_cursor
 
 
 # ---------------------------------------------------------------- quotes: a job, acceptance
