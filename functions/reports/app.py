@@ -17,7 +17,7 @@ from crm.platform.http import Api, page, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import IsoDate, Limit
 from crm.reports import service, subscriptions, unsubscribe
-from crm.reports.catalogue import PeriodFilters, ProjectionFilters, StatementFilters
+from crm.reports.catalogue import PeriodFilters, ProjectionFilters, ReorderFilters, StatementFilters
 from crm.reports.models import ReportAnswer, Subscription, SubscriptionFields, Unsubscribed
 
 settings.require(
@@ -64,6 +64,12 @@ def statement_of_account(
         {"contact_id": contact_id, "since": since, "until": until, "include_children": include_children}
     )
     return service.run(api.principal(), "statement-of-account", filters, format)
+
+
+@api.route("GET", "/reports/reorder", roles=STAFF, returns=ReportAnswer)
+def reorder(format: Format = "json", location: Annotated[str | None, Query(max_length=40)] = None):
+    """The stock context's reorder report: every item at or below its reorder point."""
+    return service.run(api.principal(), "reorder", ReorderFilters.model_validate({"location": location}), format)
 
 
 # ---------------------------------------------------------------- subscriptions

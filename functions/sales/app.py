@@ -18,10 +18,14 @@ from crm.platform.auth import ADMINS, STAFF
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import Limit
-from crm.sales import exports, service, setup
+from crm.sales import documents, exports, service, setup
 from crm.sales.models import (
     MAX_VALUE,
+    AcceptedQuote,
+    DocumentLinkRequest,
+    JobAssignment,
     Opportunity,
+    OpportunityDocument,
     OpportunityFields,
     OpportunityPatch,
     OpportunityTagList,
@@ -29,6 +33,7 @@ from crm.sales.models import (
     Pipeline,
     Probabilities,
     ProbabilityList,
+    QuoteAcceptance,
     StageList,
     Stages,
     Status,
@@ -118,6 +123,7 @@ def _selection(
     due_to: date | None,
     value_min: int | None,
     value_max: int | None,
+    custom_field: str | None,
 ) -> Selection:
     return Selection(
         status=status,
@@ -130,9 +136,18 @@ def _selection(
         due_to=due_to.isoformat() if due_to else None,
         value_min=value_min,
         value_max=value_max,
+        custom_field=(custom_field.partition(":")[0], custom_field.partition(":")[2]) if custom_field else None,
     )
 
 
+CustomField = Annotated[
+    str | None,
+    Query(
+        max_length=300,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}:.+$",
+        description="key:value, an answer to an opportunity custom field (an option id for a choice, true or false)",
+    ),
+]
 Owner = Annotated[str | None, Query(max_length=254, description="The owner's email")]
 Due = Annotated[date | None, Query(description="ISO 8601 date")]
 
@@ -149,11 +164,12 @@ def list_opportunities(
     due_to: Due = None,
     value_min: Value = None,
     value_max: Value = None,
+    custom_field: CustomField = None,
     reference: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[Opportunity]:
-    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max)
+    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max, custom_field)
     items, next_cursor = service.find(_tenant(), selection, reference, limit=limit, cursor=cursor)
     return Page(items=[Opportunity.model_validate(o) for o in items], next_cursor=next_cursor)
 
@@ -182,9 +198,10 @@ def export_opportunities(
     due_to: Due = None,
     value_min: Value = None,
     value_max: Value = None,
+    custom_field: CustomField = None,
     cursor: Cursor = None,
 ):
-    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max)
+    selection = _selection(status, stage_id, probability_id, owner, tag, contact_id, due_from, due_to, value_min, value_max, custom_field)
     return exports.export(api.principal(), selection, format, cursor)
 
 
@@ -219,6 +236,73 @@ def create_note(opportunity_id: str, body: NoteFields):
 @api.route("GET", "/opportunities/{opportunity_id}/notes/{note_id}", roles=STAFF, returns=Note)
 def get_note(opportunity_id: str, note_id: str):
     return service.get_note(_tenant(), opportunity_id, note_id)
+
+
+# ---------------------------------------------------------------- documents (for good: no unlinking)
+
+DOCUMENT = "/opportunities/{opportunity_id}/documents/{document_id}"
+
+
+def _linked(view: dict):
+    return respond(OpportunityDocument.model_validate(view), version=view["document_version"])
+
+
+@api.route("GET", "/opportunities/{opportunity_id}/documents", roles=STAFF)
+def list_documents(
+    opportunity_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[OpportunityDocument]:
+    """The opportunity's documents tab, newest first."""
+    items, next_cursor = documents.page(_tenant(), opportunity_id, limit=limit, cursor=cursor)
+    return Page(items=[OpportunityDocument.model_validate(d) for d in items], next_cursor=next_cursor)
+
+
+@api.route(
+    "POST",
+    "/opportunities/{opportunity_id}/documents",
+    roles=STAFF,
+    returns=OpportunityDocument,
+    location=DOCUMENT,
+    conflicts=("the document is already linked to an opportunity",),
+)
+def link_document(opportunity_id: str, body: DocumentLinkRequest):
+    """A document made from the opportunity, or one of its contact's linked to it (a note says so)."""
+    view = documents.link(api.principal(), opportunity_id, body)
+    location = DOCUMENT.format(opportunity_id=opportunity_id, document_id=view["document_id"])
+    return respond(OpportunityDocument.model_validate(view), 201, view["document_version"], {"Location": location})
+
+
+@api.route("GET", DOCUMENT, roles=STAFF, returns=OpportunityDocument)
+def get_document(opportunity_id: str, document_id: str):
+    """A document of the opportunity; its ETag is the document's version."""
+    return _linked(documents.get(_tenant(), opportunity_id, document_id))
+
+
+@api.route(
+    "POST",
+    DOCUMENT + "/job",
+    roles=STAFF,
+    returns=OpportunityDocument,
+    conflicts=("not a quote, a draft, already assigned, or the job's lines are final",),
+)
+def assign_job(opportunity_id: str, document_id: str, body: JobAssignment):
+    """Assign a quote to a job: an existing one by reference, or a new job to schedule with its lines."""
+    return _linked(documents.assign_job(api.principal(), opportunity_id, document_id, body))
+
+
+@api.route(
+    "POST",
+    DOCUMENT + "/accept",
+    roles=STAFF,
+    returns=AcceptedQuote,
+    if_match="required",
+    etag_of=DOCUMENT,
+    conflicts=("not a quote, or it cannot be accepted from its status",),
+)
+def accept_quote(opportunity_id: str, document_id: str, body: QuoteAcceptance):
+    """Accept a quote (If-Match: the document's version) and, if asked, mark the opportunity won."""
+    view, opportunity = documents.accept(api.principal(), opportunity_id, document_id, body.mark_won, api.version())
+    answer = AcceptedQuote(document=OpportunityDocument.model_validate(view), opportunity=opportunity)
+    return respond(answer, version=view["document_version"])
 
 
 handler = api.handler()

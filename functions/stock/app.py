@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from crm.contacts.readers import reader_locale
 from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES
+from crm.platform.files import FileLink
 from crm.platform.http import Api, respond
 from crm.platform.pagination import DEFAULT_LIMIT, Page
 from crm.platform.types import AwareDatetime, Limit
@@ -22,7 +23,6 @@ from crm.stock import settings as stock_settings
 from crm.stock.models import (
     Alert,
     Balance,
-    DownloadLink,
     EquipmentUnit,
     Item,
     ItemFields,
@@ -255,10 +255,10 @@ def reorder_report(limit: Annotated[Limit, Query()] = DEFAULT_LIMIT, cursor: Cur
     return Page(items=items, next_cursor=next_cursor)
 
 
-@api.route("GET", "/stock/reorder-report/export", roles=STAFF, returns=DownloadLink)
+@api.route("GET", "/stock/reorder-report/export", roles=STAFF, returns=FileLink)
 def export_reorder_report(format: Annotated[Literal["csv", "xlsx"], Query()]):
     """The whole reorder report as a CSV or XLSX file, in the caller's language: a download link."""
-    return respond(DownloadLink.model_validate(reorder.export_for(api.principal(), format)))
+    return reorder.export_for(api.principal(), format)
 
 
 @api.route("GET", "/stock/settings", roles=STAFF, returns=StockSettings)

@@ -188,3 +188,40 @@ def test_a_due_period_that_ends_before_it_starts_is_bad_input(sales):
     for path in ("/opportunities", "/opportunities/export"):
         reply = call("GET", path, query={"due_from": "2027-02-01", "due_to": "2027-01-01"})
         assert reply.status == 422 and reply.json["errors"][0]["field"] == "due_to"
+
+
+def _opportunity_fields(fields: list[dict]) -> None:
+    reply = call("PATCH", "/finance/settings", role="admin", body={"document_fields": {"opportunity": fields}}, headers={"If-Match": '"0"'})
+    assert reply.status == 200, reply.body
+
+
+def test_opportunity_custom_fields_are_checked_shown_and_filtered_on(sales):
+    heard = [{"id": "web", "label": "Internet"}, {"id": "word", "label": "Bouche à oreille"}]
+    _opportunity_fields(
+        [
+            {
+                "key": "source",
+                "label": "Comment avez-vous entendu parler de nous ?",
+                "type": "single_choice",
+                "required": True,
+                "options": heard,
+            },
+            {"key": "visits", "label": "Visites", "type": "number"},
+        ]
+    )
+    missing = opportunity(sales, custom_fields={"visits": "two", "colour": "red"})
+    assert missing.status == 422
+    assert {e["field"] for e in missing.json["errors"]} == {"custom_fields.source", "custom_fields.visits", "custom_fields.colour"}
+    assert opportunity(sales, custom_fields={"source": "radio"}).json["errors"][0]["field"] == "custom_fields.source"
+    assert call("GET", "/opportunities").json["items"] == []
+    web = opportunity(sales, custom_fields={"source": "web", "visits": 2})
+    assert web.status == 201, web.body
+    assert web.json["custom_fields"] == {"source": "web", "visits": 2}
+    word = opportunity(sales, custom_fields={"source": "word"}).json
+    assert [o["id"] for o in call("GET", "/opportunities", query={"custom_field": "source:web"}).json["items"]] == [web.json["id"]]
+    changed = call("PATCH", f"/opportunities/{word['id']}", body={"custom_fields": {"source": "web"}}, headers={"If-Match": '"1"'})
+    assert changed.status == 200 and changed.json["custom_fields"] == {"source": "web"}
+    assert len(call("GET", "/opportunities", query={"custom_field": "source:web"}).json["items"]) == 2
+    cleared = call("PATCH", f"/opportunities/{word['id']}", body={"custom_fields": None}, headers={"If-Match": '"2"'})
+    assert cleared.status == 422 and cleared.json["errors"][0]["field"] == "custom_fields.source"
+    assert call("GET", f"/opportunities/{word['id']}").json["custom_fields"] == {"source": "web"}

@@ -5,7 +5,9 @@ contact's stock tab, the reorder report's sparse index, and a contact holding st
 from __future__ import annotations
 
 import threading
+from urllib.parse import unquote, urlparse
 
+import boto3
 import pytest
 
 from tests.support.lambdas import call
@@ -244,3 +246,57 @@ def test_a_purchase_order_line_is_received_once(places):
     again = movements.receive("t1", item_id=pump["id"], quantity=6, location=places["warehouse"], by="finance", source="PO-000012#1")
     assert first is not None and first["reason"] == "purchase_receipt" and again is None
     assert on_hand(pump["id"], places["warehouse"]) == 6
+
+
+def _key(url: str, bucket: str) -> str:
+    return unquote(urlparse(url).path).lstrip("/").removeprefix(bucket + "/")
+
+
+def test_the_reorder_report_is_in_the_reports_catalogue_as_json_files_and_subscriptions(places, aws):
+    from tests.support.documents import page_texts
+
+    low = item(reorder={"point": 5, "quantity": 10}, unit="m")
+    move(item_id=low["id"], quantity=2.5, to_location=places["warehouse"], reason="purchase_receipt")
+    van = item("Danfoss", "RA-N 15")
+    move(item_id=van["id"], quantity=1, to_location=places["van"], reason="purchase_receipt")
+    call("PUT", f"/stock/items/{van['id']}/levels", body={"location": places["van"], "reorder": {"point": 2, "maximum": 4}})
+    report = call("GET", "/reports/reorder")
+    assert report.status == 200, report.body
+    assert {(r["model"], r["location"], r["available"]) for r in report.json["rows"]} == {
+        ("Alpha2 25-40", "company stock", 2.5),
+        ("RA-N 15", places["van"], 1),
+    }
+    only_van = call("GET", "/reports/reorder", query={"location": places["van"]}).json
+    assert [r["model"] for r in only_van["rows"]] == ["RA-N 15"] and only_van["empty"] is False
+    assert call("GET", "/reports/reorder", query={"location": "shelf 3"}).json["errors"][0]["field"] == "location"
+    call("PATCH", "/settings", role="admin", body={"locale": "fr-FR"}, headers={"If-Match": '"0"'})
+    pdf = call("GET", "/reports/reorder", query={"format": "pdf", "location": "company"})
+    assert pdf.status == 200, pdf.body
+    key = _key(pdf.json["file"]["url"], aws["AttachmentsBucket"])
+    body = boto3.client("s3").get_object(Bucket=aws["AttachmentsBucket"], Key=key)["Body"].read()
+    text = " ".join(page_texts(body))
+    assert "Rapport de réapprovisionnement" in text and "2,5" in text and "RA-N 15" not in text
+    subscription = {
+        "report": "reorder",
+        "filters": {"location": "nowhere"},
+        "format": "xlsx",
+        "recipients": ["boss@t1.example"],
+        "recurrence": {"frequency": "daily", "time": "07:00", "timezone": "Europe/Paris"},
+    }
+    refused = call("POST", "/report-subscriptions", body=subscription)
+    assert refused.status == 422 and refused.json["errors"][0]["field"] == "filters.location"
+    assert call("POST", "/report-subscriptions", body={**subscription, "filters": {"location": "company"}}).status == 201
+
+
+def test_the_reorder_export_is_an_audited_expiring_export_file(places, aws):
+    low = item(reorder={"point": 5, "quantity": 10})
+    move(item_id=low["id"], quantity=2, to_location=places["warehouse"], reason="purchase_receipt")
+    link = call("GET", "/stock/reorder-report/export", query={"format": "csv"})
+    assert link.status == 200, link.body
+    assert link.json["rows"] == 1 and link.json["filename"] == "reorder-report.csv"
+    key = _key(link.json["url"], aws["AttachmentsBucket"])
+    assert key.startswith("t/t1/exports/stock/")
+    tags = boto3.client("s3").get_object_tagging(Bucket=aws["AttachmentsBucket"], Key=key)["TagSet"]
+    assert tags == [{"Key": "crm-retention", "Value": "export"}]
+    audit = call("GET", "/audit", role="admin").json["items"]
+    assert [(a["target_id"], a["details"]["rows"]) for a in audit if a["action"] == "report.exported"] == [("reorder", 1)]

@@ -105,3 +105,18 @@ def test_months_cross_years():
     assert rules.months("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
     assert rules.span_months("2022-01", "2026-12") == 60
     assert rules.reference(42) == "OPP-000042"
+
+
+def test_a_quote_line_charges_its_discounted_unit_price_at_its_tax_rate():
+    line = {"description": "Pose", "quantity": "2", "unit_price": 10001, "discount": "10", "tax_percent": "5.5", "item_id": "X"}
+    assert rules.charge_line(line) == {"description": "Pose", "quantity": "2", "unit_price": 9001, "tax_rate": "5.5", "stock_item_id": "X"}
+    assert rules.charge_line({**line, "discount": "0", "nominal_code": "4000"})["unit_price"] == 10001  # type: ignore[index]
+    assert rules.charge_line({**line, "quantity": "0"}) is None
+
+
+def test_a_custom_field_filter_matches_an_answer_or_one_of_several():
+    opportunity = {"custom_fields": {"source": "web", "visits": 2, "vip": True, "tags": ["a", "b"]}}
+    assert rules.answered(opportunity, "source", "web") and not rules.answered(opportunity, "source", "word")
+    assert rules.answered(opportunity, "visits", "2") and rules.answered(opportunity, "vip", "true")
+    assert rules.answered(opportunity, "tags", "b") and not rules.answered(opportunity, "missing", "None")
+    assert not rules.answered({}, "source", "web")

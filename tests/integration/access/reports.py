@@ -11,6 +11,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/reports/opportunity-projection"): STAFF,
     ("GET", "/reports/opportunities"): STAFF,
     ("GET", "/reports/statement-of-account"): STAFF,
+    ("GET", "/reports/reorder"): STAFF,
     ("GET", "/report-subscriptions"): STAFF,
     ("POST", "/report-subscriptions"): STAFF,
     ("GET", "/report-subscriptions/{subscription_id}"): STAFF,

@@ -24,6 +24,11 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/opportunities/{opportunity_id}/notes"): STAFF,
     ("POST", "/opportunities/{opportunity_id}/notes"): STAFF,
     ("GET", "/opportunities/{opportunity_id}/notes/{note_id}"): STAFF,
+    ("GET", "/opportunities/{opportunity_id}/documents"): STAFF,
+    ("POST", "/opportunities/{opportunity_id}/documents"): STAFF,
+    ("GET", "/opportunities/{opportunity_id}/documents/{document_id}"): STAFF,
+    ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/job"): STAFF,
+    ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/accept"): STAFF,
 }
 
 VALID_INPUT: dict[tuple[str, str], dict] = {
@@ -35,11 +40,18 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     },
     ("PATCH", "/opportunities/{opportunity_id}"): {"body": {"subject": "Renamed"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/opportunities/{opportunity_id}/notes"): {"body": {"text": "Called back"}},
+    ("POST", "/opportunities/{opportunity_id}/documents"): {"body": {"document_id": "{document_id}"}},
+    ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/job"): {"body": {"job_reference": "JOB-000001"}},
+    ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/accept"): {
+        "body": {"mark_won": False},
+        "headers": {"If-Match": '"1"'},
+    },
 }
 
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
-    """A stage, a probability and a tag set up, and an opportunity on the world's contact."""
+    """A stage, a probability and a tag set up, and an opportunity on the world's contact, the
+    finance world's invoice linked to it."""
     stages = call("PUT", "/sales/stages", role=ADMIN, body={"entries": [{"name": "Premier rendez-vous"}]}, headers={"If-Match": '"0"'}).json
     chances = call(
         "PUT", "/sales/probabilities", role=ADMIN, body={"entries": [{"label": "25%", "percent": 25}]}, headers={"If-Match": '"0"'}
@@ -48,4 +60,5 @@ def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     stage_id, probability_id = stages["entries"][0]["id"], chances["entries"][0]["id"]
     body = {"contact_id": ids["contact_id"], "subject": "Boiler", "stage_id": stage_id, "probability_id": probability_id}
     opportunity = call("POST", "/opportunities", body=body).json
+    call("POST", f"/opportunities/{opportunity['id']}/documents", body={"document_id": ids["document_id"]})
     return {"stage_id": stage_id, "probability_id": probability_id, "opportunity_id": opportunity["id"]}

@@ -12,7 +12,7 @@ from typing import Any
 from crm.contacts.models import Note, NoteCreated, NoteFields, NoteTopic
 from crm.contacts.repository import contacts as repo
 from crm.contacts.repository import notes as notes_repo
-from crm.platform import clock, idempotency, ids, personal_data, scheduling, settings
+from crm.platform import clock, dynamo, idempotency, ids, personal_data, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
@@ -70,6 +70,20 @@ def create(principal: Principal, contact_id: str, fields: NoteFields, topic: Not
         raise
     # The seed: a contact's flag shows whenever a note is created for it.
     return NoteCreated(**note, flag=contact.get("flag"))
+
+
+def written_with(
+    principal: Principal, contact: dict, text: str, topic: NoteTopic, *, contact_checked: bool = False
+) -> tuple[Note, list[dynamo.Step]]:
+    """A note another context writes in its own transaction (sales: "a document was linked to this
+    opportunity"), without an alert: the note and its steps (with its place in the person-data
+    index). `contact_checked`: that transaction already checks the contact exists."""
+    tenant = principal.tenant
+    note = {"id": ids.new_id(), "contact_id": contact["id"], "topic": topic.model_dump(), "text": text, "author": principal.actor}
+    note["created_at"] = clock.iso(clock.now())
+    subjects = personal_data.mentioned(tenant, text, [contact["id"], *([contact["parent_id"]] if contact.get("parent_id") else [])])
+    steps = notes_repo.note_steps(tenant, note, check_contact=not contact_checked)
+    return Note.model_validate(note), steps + personal_data.register(tenant, subjects, notes_repo.note_place(tenant, note))
 
 
 def get(tenant: str, contact_id: str, note_id: str) -> Note:

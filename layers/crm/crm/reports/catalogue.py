@@ -1,10 +1,9 @@
 """The reports there are: each a name, a title, its filters (a pydantic model: bad input is a 422
 naming the field) and a function that builds its table (and chart) for a reader.
 
-Adding a report is one `Report` in REPORTS (the stock context's reorder report, for instance:
-`Report("reorder", tr("Reorder report"), ReorderFilters, lambda tenant, f, reader: Table(...rows
-and columns of crm.stock.reports.reorder_report(tenant, f)...))`), plus its GET route; rendering in
-every format and subscriptions come with it.
+Adding a report is one `Report` in REPORTS (as the stock context's reorder report below), its name
+in crm.reports.models.ReportName, and its GET route; rendering in every format and subscriptions
+come with it.
 """
 
 from __future__ import annotations
@@ -12,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from crm.platform import clock
 from crm.platform.exports import Column, Kind
@@ -54,8 +54,12 @@ class Report:
 # ---------------------------------------------------------------- opportunity reports
 
 
+def _today(reader: Reader) -> date:
+    return clock.now().astimezone(ZoneInfo(reader.time_zone)).date()
+
+
 def _this_month(reader: Reader) -> str:
-    return clock.now().astimezone(ZoneInfo(reader.time_zone)).strftime("%Y-%m")
+    return _today(reader).strftime("%Y-%m")
 
 
 def _shift(month: str, months: int) -> str:
@@ -203,12 +207,36 @@ def statement(tenant: str, filters: BaseModel, reader: Reader) -> Table:
     return Table(title, reader.text(subtitle), columns, rows, not rows and found["closing_balance"] == 0)
 
 
+# ---------------------------------------------------------------- the stock context's reorder report
+
+
+class ReorderFilters(BaseModel):
+    model_config = STRICT
+    location: Annotated[str, StringConstraints(pattern=r"^(company|(contact|vehicle):[0-9A-HJKMNP-TV-Z]{26})$")] | None = Field(
+        default=None, description="One location's own lines (contact:<id> or vehicle:<id>), or company for the company-wide ones"
+    )
+
+
+def reorder(tenant: str, filters: BaseModel, reader: Reader) -> Table:
+    """Every make/model at or below its reorder point (crm.stock.reorder), no chart."""
+    assert isinstance(filters, ReorderFilters)
+    from crm.stock import reorder as stock_reorder  # loaded by the reports that use it only
+
+    company = reader.text(tr("company stock"))
+    found = stock_reorder.reorder_report(tenant, {"location": filters.location} if filters.location else None)
+    rows = [{**r, "location": r["location"] or company} for r in found]
+    title = reader.text(tr("Reorder report"))
+    subtitle = reader.text(tr("Items at or below their reorder point on {day}", day=reader.date(_today(reader), "long")))
+    return Table(title, subtitle, stock_reorder.columns(reader), rows, not rows)
+
+
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
         Report("opportunity-projection", tr("Opportunity projection by close month"), ProjectionFilters, projection),
         Report("opportunities", tr("Opportunities opened, won and lost"), PeriodFilters, opportunities),
         Report("statement-of-account", tr("Statement of account"), StatementFilters, statement),
+        Report("reorder", tr("Reorder report"), ReorderFilters, reorder),
     )
 }
 

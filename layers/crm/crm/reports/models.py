@@ -30,7 +30,7 @@ class ReportAnswer(BaseModel):
 
 # ---------------------------------------------------------------- subscriptions
 
-ReportName = Literal["opportunity-projection", "opportunities"]
+ReportName = Literal["opportunity-projection", "opportunities", "reorder"]
 
 
 class SubscriptionFields(BaseModel):

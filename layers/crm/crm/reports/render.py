@@ -39,6 +39,8 @@ def _cell(column: Column, value: Any, reader: Reader) -> str:
         return reader.money(int(value), column.currency)
     if column.kind is Kind.INTEGER:
         return reader.number(int(value))
+    if column.kind is Kind.DECIMAL:
+        return reader.decimal(str(value))
     if column.kind is Kind.DATE:
         return reader.date(value, "short")
     return str(value)

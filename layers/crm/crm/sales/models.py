@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from crm.contacts.models import ContactFields
+from crm.finance.models import CustomValues, DocumentFields
 from crm.platform.i18n import tr
-from crm.platform.types import STRICT, Email, Id, IsoDate, Text
+from crm.platform.types import STRICT, Email, Id, IsoDate, LongText, Text
 
 Status = Literal["open", "on_hold", "won", "lost"]
 MAX_SETUP_ENTRIES, MAX_TAGS = 50, 10
@@ -120,6 +121,9 @@ class OpportunityRecord(BaseModel):
     expected_value: Money = 0
     close_month: Month | None = Field(default=None, examples=["2027-03"], description="Expected close month, as YYYY-MM")
     tags: Annotated[list[Id], Field(max_length=MAX_TAGS)] = []
+    custom_fields: CustomValues = Field(
+        default={}, description="Answers to the opportunity custom fields (finance settings, kind opportunity), by key"
+    )
 
 
 class OpportunityFields(OpportunityRecord):
@@ -148,6 +152,7 @@ class OpportunityPatch(BaseModel):
     expected_value: Money | None = None
     close_month: Month | None = None
     tags: Annotated[list[Id], Field(max_length=MAX_TAGS)] | None = None
+    custom_fields: CustomValues | None = Field(default=None, description="Replaces the answers as a whole")
 
 
 class Opportunity(BaseModel):
@@ -166,6 +171,7 @@ class Opportunity(BaseModel):
     currency: str = Field(description="ISO 4217: the account's currency when the opportunity was created")
     close_month: str | None = None
     tags: list[str] = []
+    custom_fields: dict[str, Any] = {}
     closed_at: str | None = Field(default=None, description="When it was won or lost")
     created_at: str
     updated_at: str
@@ -184,3 +190,77 @@ class Pipeline(BaseModel):
 
     currency: str
     stages: list[StageTotal]
+
+
+# ---------------------------------------------------------------- documents of an opportunity
+
+
+class NewDocument(DocumentFields):
+    """A financial document made from the opportunity: for its contact."""
+
+    contact_id: Id | None = Field(default=None, description="Leave out: the opportunity's contact")  # type: ignore[assignment]
+
+
+class DocumentLinkRequest(BaseModel):
+    model_config = STRICT
+    document: NewDocument | None = Field(default=None, description="A new document (a quote...) made from the opportunity")
+    document_id: Id | None = Field(default=None, description="Or an existing document of the opportunity's contact, linked to it")
+
+    @model_validator(mode="after")
+    def _one_document(self) -> DocumentLinkRequest:
+        if (self.document is None) == (self.document_id is None):
+            raise ValueError(tr("give document or document_id, one of them"))
+        return self
+
+
+class OpportunityDocument(BaseModel):
+    """A document of the opportunity (its documents tab): linked for good."""
+
+    document_id: str
+    opportunity_id: str
+    type: str
+    status: str
+    number: str | None = Field(default=None, description="None while it is a draft")
+    issue_date: str | None = None
+    currency: str
+    net: int
+    gross: int
+    made_here: bool = Field(description="Made from the opportunity (else an existing document linked to it)")
+    linked_at: str
+    linked_by: str
+    note_id: str = Field(description="The note the link wrote on the opportunity")
+    job_id: str | None = Field(default=None, description="A quote: the job it was assigned to")
+    job_reference: str | None = None
+
+
+class NewJob(BaseModel):
+    model_config = STRICT
+    job_type_id: Id
+    description: LongText | None = Field(default=None, description="Default: the quote's number and the opportunity's subject")
+
+
+class JobAssignment(BaseModel):
+    """Assign a quote to a job: an existing job (its chargeable lines get the quote's lines) or a new
+    job to schedule at the quote's delivery site (else its contact) with the quote's lines."""
+
+    model_config = STRICT
+    job_reference: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None, description="An existing job, by its reference"
+    )
+    job: NewJob | None = None
+
+    @model_validator(mode="after")
+    def _one_job(self) -> JobAssignment:
+        if (self.job_reference is None) == (self.job is None):
+            raise ValueError(tr("give job_reference or job, one of them"))
+        return self
+
+
+class QuoteAcceptance(BaseModel):
+    model_config = STRICT
+    mark_won: bool = Field(default=False, description="Mark the opportunity won as well")
+
+
+class AcceptedQuote(BaseModel):
+    document: OpportunityDocument
+    opportunity: Opportunity

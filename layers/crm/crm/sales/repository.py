@@ -10,6 +10,9 @@ Items (every key starts with the tenant, through crm.platform.keys):
   tag listing   PK=T#t#OPPTAG#<tag>  SK=<due>#<id>   a copy of the opportunity, rewritten with it
   counter       PK=T#t#COUNTER#OPP  SK=COUNTER   n = the last reference number issued
   reference     PK=T#t#OPPREF#<REFERENCE>  SK=OPPREF  opportunity_id
+  document link PK=T#t#OPP#<id>    SK=DOC#<document id>   a document of the opportunity: made from it or
+                linked to it, when and by whom, the note that says so, the job a quote was assigned to
+  linked once   PK=T#t#OPPDOC#<document id>  SK=OPPDOC   opportunity_id: a document is an opportunity's for good
   summary cell  PK=T#t#OPPSUM#<family>#<scope...>  SK=<month>#<probability|status> or <stage>
                 n, v: the count and value of the opportunities in it (crm.sales.rules.cells)
 """
@@ -27,6 +30,7 @@ from crm.platform.keys import tenant_key
 from crm.sales import rules
 
 SETUP, USE, OPP, REF = "SALESSETUP", "SALESUSE", "OPP", "OPPREF"
+DOC, LINKED = "DOC#", "OPPDOC"
 LISTS = {"stages": "STAGES", "probabilities": "PROBABILITIES", "tags": "TAGS"}
 INDEXES = {
     "status": ("GSI1", "OPPSTATUS"),
@@ -251,3 +255,76 @@ def summary(tenant: str, parts: Sequence[str], low: str | None = None, high: str
         {"key": i["SK"], "n": int(i.get("n", 0)), "v": int(i.get("v", 0))}
         for i in dynamo.query_all(("PK", _summary_pk(tenant, parts)), sort)
     ]
+
+
+# ---------------------------------------------------------------- documents of an opportunity
+
+
+def link_steps(tenant: str, link: dict) -> list[dynamo.Step]:
+    """The link of a document to an opportunity, written once: a document is one opportunity's."""
+    item = dynamo.to_item({**link, "PK": _opp_pk(tenant, link["opportunity_id"]), "SK": DOC + link["document_id"]})
+    once = {"PK": tenant_key(tenant, LINKED, link["document_id"]), "SK": LINKED, "opportunity_id": link["opportunity_id"]}
+    taken = Conflict(tr("this document is already linked to an opportunity, for good"))
+    return [
+        (dynamo.put(once, ConditionExpression=Attr("PK").not_exists()), taken),
+        (dynamo.put(item, ConditionExpression=Attr("PK").not_exists()), taken),
+    ]
+
+
+def save_link(tenant: str, link: dict, also: Sequence[dynamo.Step] = (), claim: Sequence[dynamo.Step] = ()) -> None:
+    dynamo.transact_explained([*claim, *link_steps(tenant, link), *also])
+
+
+def get_link(tenant: str, opportunity_id: str, document_id: str) -> dict | None:
+    item = dynamo.get(_opp_pk(tenant, opportunity_id), DOC + document_id)
+    return _out(item) if item else None
+
+
+def linked_to(tenant: str, document_id: str) -> str | None:
+    """The opportunity a document is linked to, if any."""
+    item = dynamo.get(tenant_key(tenant, LINKED, document_id), LINKED)
+    return item["opportunity_id"] if item else None
+
+
+def links(tenant: str, opportunity_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """The opportunity's documents, newest first (document ids are ULIDs)."""
+    items, next_cursor = dynamo.query_page(
+        tenant=tenant,
+        query={"opportunity_documents": opportunity_id},
+        partition=("PK", _opp_pk(tenant, opportunity_id)),
+        sort=Key("SK").begins_with(DOC),
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
+    )
+    return [_out(i) for i in items], next_cursor
+
+
+def hold_assignment(tenant: str, opportunity_id: str, document_id: str, now: int, lease_s: int) -> None:
+    """Hold the quote's assignment to a job for `lease_s` seconds (one at a time: a second is a 409;
+    a crashed one frees it when the lease ends). Refused once it is assigned."""
+    free = Attr("PK").exists() & Attr("job_id").not_exists() & (Attr("assigning_until").not_exists() | Attr("assigning_until").lt(now))
+    dynamo.update_one(
+        _opp_pk(tenant, opportunity_id),
+        DOC + document_id,
+        Conflict(tr("this quote is being assigned to a job, or already is; reload it")),
+        UpdateExpression="SET assigning_until = :until",
+        ExpressionAttributeValues={":until": now + lease_s},
+        ConditionExpression=free,
+    )
+
+
+def assigned(tenant: str, opportunity_id: str, document_id: str, job: dict | None) -> None:
+    """The quote's assignment ends: to `job` (its id and reference), or to nothing (it failed)."""
+    pk, sk = _opp_pk(tenant, opportunity_id), DOC + document_id
+    if job is None:
+        dynamo.update_one(pk, sk, Conflict(tr("this quote is already assigned to a job")), UpdateExpression="REMOVE assigning_until")
+        return
+    dynamo.update_one(
+        pk,
+        sk,
+        Conflict(tr("this quote is already assigned to a job")),
+        UpdateExpression="SET job_id = :id, job_reference = :ref REMOVE assigning_until",
+        ExpressionAttributeValues={":id": job["id"], ":ref": job["reference"]},
+        ConditionExpression=Attr("job_id").not_exists(),
+    )

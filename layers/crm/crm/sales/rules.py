@@ -97,6 +97,7 @@ class Selection:
     due_to: str | None = None
     value_min: int | None = None
     value_max: int | None = None
+    custom_field: tuple[str, str] | None = None  # (key, value): an answer to a custom field
 
     def index(self) -> tuple[str, str]:
         """The index a selection reads: the most selective filter that has one (a contact, a tag,
@@ -122,7 +123,33 @@ class Selection:
             and (self.due_to is None or (due is not None and due <= self.due_to))
             and (self.value_min is None or value >= self.value_min)
             and (self.value_max is None or value <= self.value_max)
+            and (self.custom_field is None or answered(opportunity, *self.custom_field))
         )
+
+
+def answered(opportunity: Mapping, key: str, value: str) -> bool:
+    """Whether the opportunity's answer to custom field `key` is `value` (one of them, for a
+    multiple choice), compared as text: "3", "true", an option id, a date."""
+    answer = (opportunity.get("custom_fields") or {}).get(key)
+    answers = answer if isinstance(answer, list) else [answer]
+    return any(a is not None and (str(a).lower() if isinstance(a, bool) else str(a)) == value for a in answers)
+
+
+def charge_line(line: Mapping) -> dict | None:
+    """A quote's line as a job's chargeable line: its unit price net of its discount (rounded half
+    up to the minor unit), its tax as the rate it was priced at. A line of quantity 0 charges nothing."""
+    if Decimal(line["quantity"]) == 0:
+        return None
+    unit = Decimal(line["unit_price"]) * (100 - Decimal(line["discount"])) / 100
+    out = {
+        "description": line["description"],
+        "quantity": line["quantity"],
+        "unit_price": int(unit.quantize(Decimal(1), ROUND_HALF_UP)),
+        "tax_rate": line["tax_percent"],
+        "nominal_code": line.get("nominal_code"),
+        "stock_item_id": line.get("item_id"),
+    }
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def due_order(opportunity: Mapping) -> str:

@@ -11,10 +11,11 @@ from typing import Any
 from crm.contacts import dependents, notes
 from crm.contacts import service as contacts
 from crm.contacts.models import Note, NoteCreated, NoteFields, NoteTopic
+from crm.finance import fields as custom_fields
 from crm.people import service as people
 from crm.platform import clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
-from crm.platform.errors import FieldError, NotFound, PreconditionFailed, invalid_fields
+from crm.platform.errors import FieldError, Invalid, NotFound, PreconditionFailed, invalid_fields
 from crm.platform.i18n import tr
 from crm.platform.pagination import Page
 from crm.sales import repository as repo
@@ -22,6 +23,7 @@ from crm.sales import rules, setup
 from crm.sales.models import OpportunityFields, OpportunityPatch, Pipeline, StageTotal
 
 REQUIRED = ("subject", "status", "stage_id", "probability_id", "expected_value", "owner")
+CUSTOM_FIELDS_KIND = "opportunity"  # the opportunities' custom fields are the finance settings' of this kind
 
 
 def get(tenant: str, opportunity_id: str) -> dict:
@@ -31,11 +33,25 @@ def get(tenant: str, opportunity_id: str) -> dict:
     return found
 
 
-def _checked(tenant: str, opportunity: dict, contact_known: bool = True) -> None:
-    """Every reference the opportunity makes is this account's: 422 naming each that is not
-    (its contact and person too, unless `contact_known` is False: a contact still to be made)."""
+def _custom_fields(tenant: str, given: dict) -> tuple[dict, list[FieldError]]:
+    """The answers to the opportunity custom fields (the finance settings' kind "opportunity") to
+    store, and what is wrong with them: a bad answer, an unknown field, a required one unanswered."""
+    errors: list[FieldError] = []
+    try:
+        stored = custom_fields.checked(tenant, CUSTOM_FIELDS_KIND, given)
+    except Invalid as e:
+        stored, errors = {}, list(e.errors)
+    answered = set(stored) | {key for key, value in given.items() if value is not None}
+    missing = [d["key"] for d in custom_fields.definitions(tenant, CUSTOM_FIELDS_KIND) if d["required"] and d["key"] not in answered]
+    return stored, errors + [FieldError(f"custom_fields.{key}", tr("is required")) for key in missing]
+
+
+def _checked(tenant: str, opportunity: dict, contact_known: bool = True) -> dict:
+    """The opportunity with its custom fields as stored, once every reference it makes is this
+    account's and every answer is good: else 422 naming each bad field (its contact and person
+    too, unless `contact_known` is False: a contact still to be made)."""
     stages, probabilities = setup.require_ready(tenant)
-    errors = []
+    answers, errors = _custom_fields(tenant, opportunity.get("custom_fields") or {})
     if opportunity["stage_id"] not in stages:
         errors.append(FieldError("stage_id", tr("is not a stage of the sales set-up")))
     if opportunity["probability_id"] not in probabilities:
@@ -51,6 +67,7 @@ def _checked(tenant: str, opportunity: dict, contact_known: bool = True) -> None
         errors.append(FieldError("person_id", tr("is not a person of the opportunity's contact")))
     if errors:
         raise invalid_fields(errors)
+    return {**opportunity, "custom_fields": answers}
 
 
 def _contact_errors(tenant: str, opportunity: dict) -> list[FieldError]:
@@ -93,8 +110,7 @@ def create(principal: Principal, fields: OpportunityFields) -> dict:
         _checked(tenant, draft, contact_known=False)
         with idempotency.on_the_way():
             draft["contact_id"] = contacts.create(principal, fields.new_contact)["id"]
-    _checked(tenant, draft)
-    draft = _closing(None, draft, now)
+    draft = _closing(None, _checked(tenant, draft), now)
     currency = contacts.settings(tenant).currency
 
     def build(n: int) -> dict:
@@ -113,10 +129,11 @@ def update(principal: Principal, opportunity_id: str, patch: OpportunityPatch, e
     cleared = [FieldError(name, tr("may not be cleared")) for name in REQUIRED if name in changes and changes[name] is None]
     if cleared:
         raise invalid_fields(cleared)
+    if "custom_fields" in changes and changes["custom_fields"] is None:
+        changes["custom_fields"] = {}
     now = clock.iso(clock.now())
     new = {**old, **changes, "version": old["version"] + 1, "updated_at": now}
-    _checked(tenant, new)
-    new = _closing(old, new, now)
+    new = _closing(old, _checked(tenant, new), now)
     repo.save_opportunity(tenant, old, new, _person_index(tenant, old, new))
     return new
 

@@ -244,9 +244,3 @@ class Alert(BaseModel):
         description="the lines that newly crossed their reorder point (who was emailed: the archive, GET /emails)"
     )
     report_url: str
-
-
-class DownloadLink(BaseModel):
-    url: str
-    expires_at: str
-    filename: str

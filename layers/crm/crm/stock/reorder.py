@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
 
 from crm.contacts import readers
-from crm.platform import aws, clock, ids, settings
+from crm.platform import files
 from crm.platform.auth import Principal
 from crm.platform.exports import Column, Kind
 from crm.platform.i18n import Reader, tr
@@ -76,37 +75,39 @@ def columns(reader: Reader) -> list[Column]:
     ]
 
 
-CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-LINK_LIFETIME = timedelta(minutes=15)
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def export(tenant: str, reader: Reader, file_format: str) -> dict:
-    """The whole report as a CSV or XLSX file in the reader's language, stored under the tenant's
-    exports and handed out through a presigned link."""
+def export(principal: Principal, reader: Reader, file_format: str) -> files.FileLink:
+    """The whole report as a CSV or XLSX file in the reader's language, published as an export
+    (crm.platform.files: kept under the tenant's exports, audited, behind a link that expires)."""
     from crm.platform.exports import write_csv, write_xlsx
 
     cols = columns(reader)
-    rows = ({**r, "location": r["location"] or reader.text(tr("company stock"))} for r in every_line(tenant))
+    rows = ({**r, "location": r["location"] or reader.text(tr("company stock"))} for r in every_line(principal.tenant))
     with tempfile.TemporaryFile() as out:
         if file_format == "csv":
-            write_csv(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone)
+            count = write_csv(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone)
         else:
-            write_xlsx(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone, sheet_name="Reorder")
+            count = write_xlsx(out, cols, rows, locale=reader.locale, max_rows=MAX_ROWS, time_zone=reader.time_zone, sheet_name="Reorder")
         out.seek(0)
         data = out.read()
     name = f"reorder-report.{file_format}"
-    key = f"t/{tenant}/stock-exports/{ids.new_id()}/{name}"
-    s3 = aws.client("s3")
-    s3.put_object(Bucket=settings.attachments_bucket(), Key=key, Body=data, ContentType=CONTENT_TYPES[file_format])
-    url = s3.generate_presigned_url(
-        "get_object",
-        Params={"Bucket": settings.attachments_bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{name}"'},
-        ExpiresIn=int(LINK_LIFETIME.total_seconds()),
+    return files.publish(
+        principal,
+        "stock",
+        name,
+        CONTENT_TYPES[file_format],
+        data,
+        action="report.exported",
+        target_type="report",
+        target_id="reorder",
+        rows=count,
+        format=file_format,
     )
-    return {"url": url, "expires_at": clock.iso(clock.now() + LINK_LIFETIME), "filename": name}
 
 
-def export_for(principal: Principal, file_format: str) -> dict:
+def export_for(principal: Principal, file_format: str) -> files.FileLink:
     """The report's file in the caller's own language and time zone."""
     who = principal.email or principal.user_id
-    return export(principal.tenant, readers.readers_at(principal.tenant, [who])[who], file_format)
+    return export(principal, readers.readers_at(principal.tenant, [who])[who], file_format)

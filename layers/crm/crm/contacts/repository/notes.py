@@ -22,25 +22,26 @@ def _topic_pk(tenant: str, kind: str, topic_id: str) -> str:
     return tenant_key(tenant, "TOPICNOTES", kind, topic_id)
 
 
-def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = (), also: Sequence[dynamo.Step] = ()) -> None:
+def note_steps(tenant: str, note: dict, *, check_contact: bool = True) -> list[dynamo.Step]:
     """A note in its contact's partition; a note about something filed under the contact (an
-    opportunity: `note["topic"]`) is also listed by that topic (GSI1)."""
+    opportunity: `note["topic"]`) is also listed by that topic (GSI1). `check_contact`: the contact
+    must exist (left out when the caller's transaction checks it already: DynamoDB takes one
+    operation per item in a transaction)."""
     pk = contact_pk(tenant, note["contact_id"])
     topic = note.get("topic")
     listed = {"GSI1PK": _topic_pk(tenant, topic["kind"], topic["id"]), "GSI1SK": note["id"]} if topic else {}
-    dynamo.transact_explained(
-        [
-            *claim,
-            (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))),
-            (
-                dynamo.put(
-                    {**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"], **listed}, ConditionExpression=Attr("PK").not_exists()
-                ),
-                Conflict(tr("this note already exists")),
-            ),
-            *also,
-        ]
-    )
+    exists: list[dynamo.Step] = [(dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact")))]
+    return [
+        *(exists if check_contact else []),
+        (
+            dynamo.put({**dynamo.to_item(note), "PK": pk, "SK": NOTE + note["id"], **listed}, ConditionExpression=Attr("PK").not_exists()),
+            Conflict(tr("this note already exists")),
+        ),
+    ]
+
+
+def create_note(tenant: str, note: dict, claim: Sequence[dynamo.Step] = (), also: Sequence[dynamo.Step] = ()) -> None:
+    dynamo.transact_explained([*claim, *note_steps(tenant, note), *also])
 
 
 def get_note(tenant: str, contact_id: str, note_id: str) -> dict | None:
