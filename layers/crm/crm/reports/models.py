@@ -30,7 +30,7 @@ class ReportAnswer(BaseModel):
 
 # ---------------------------------------------------------------- subscriptions
 
-ReportName = Literal["opportunity-projection", "opportunities", "reorder"]
+ReportName = Literal["opportunity-projection", "opportunities", "reorder", "statement-of-account"]
 
 
 class SubscriptionFields(BaseModel):
