@@ -8,6 +8,7 @@ the same bytes whenever it is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -98,9 +99,17 @@ def _dates(document: dict) -> None:
 # ---------------------------------------------------------------- drafts
 
 
-def create(principal: Principal, fields: DocumentFields, origin: dict | None = None) -> dict:
+def create(
+    principal: Principal,
+    fields: DocumentFields,
+    origin: dict | None = None,
+    also: Sequence[dynamo.Step] = (),
+    document_id: str | None = None,
+) -> dict:
     """A draft. `origin` names what it was made from (sales: {"kind": "opportunity", "id": ...}),
-    listed by `documents_of(origin=...)`."""
+    listed by `documents_of(origin=...)`; `also`: the caller's steps written in the same
+    transaction, naming the draft by the `document_id` it chose (a contract's claim of the period
+    the invoice bills)."""
     tenant = principal.tenant
     _contact(tenant, fields.contact_id, "contact_id")
     problems = _check_parties(tenant, fields.type, fields.contact_id, fields.delivery_site_id, fields.person_id)
@@ -108,7 +117,7 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
         raise invalid_fields(problems)
     now = clock.iso(clock.now())
     document = {
-        "id": ids.new_id(),
+        "id": document_id or ids.new_id(),
         "version": 1,
         "type": fields.type,
         "status": "draft",
@@ -128,25 +137,26 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
     }
     _dates(document)
     document = _priced(tenant, document, fields.lines)
-    return _insert(tenant, document)
+    return _insert(tenant, document, also)
 
 
-def _insert(tenant: str, document: dict) -> dict:
+def _insert(tenant: str, document: dict, also: Sequence[dynamo.Step] = ()) -> dict:
     document = {k: v for k, v in document.items() if v is not None}
-    repo.create_document(
-        tenant, document, [*_filed(tenant, document, +1), *_index(tenant, document, +1)], idempotency.claim(document["id"])
-    )
+    steps = [*_filed(tenant, document, +1), *_index(tenant, document, +1), *also]
+    repo.create_document(tenant, document, steps, idempotency.claim(document["id"]))
     return document
 
 
-def create_document(principal: Principal, fields: dict, origin: dict | None = None) -> dict:
-    """For other contexts (sales: a quote from an opportunity): `fields` as POST /documents takes
-    them; raises Invalid (422) naming the bad fields."""
+def create_document(
+    principal: Principal, fields: dict, origin: dict | None = None, also: Sequence[dynamo.Step] = (), document_id: str | None = None
+) -> dict:
+    """For other contexts (sales: a quote from an opportunity; a contract's invoice): `fields` as
+    POST /documents takes them; raises Invalid (422) naming the bad fields."""
     try:
         parsed = DocumentFields.model_validate(fields)
     except ValidationError as e:
         raise invalid_fields(validation_errors(e.errors())) from None
-    return create(principal, parsed, origin)
+    return create(principal, parsed, origin, also, document_id)
 
 
 def update(principal: Principal, document_id: str, patch: DocumentPatch, expected_version: int) -> dict:
