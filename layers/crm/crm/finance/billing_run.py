@@ -117,7 +117,8 @@ def handle(body: str, receive_count: int) -> None:
         outcome = bill_due(tenant, contract_id, date.fromisoformat(message["as_of"]), bool(schedule.get("auto_send")))
     except Exception:
         if receive_count >= MAX_RECEIVES:
-            repo.record_outcome(tenant, run_id, contract_id, {"state": "failed", "reason": "error"})
+            contract = billing.contract_or_none(tenant, contract_id) or {}
+            repo.record_outcome(tenant, run_id, contract_id, {"state": "failed", "reason": "error", "reference": contract.get("reference")})
             summarise(tenant, run_id)
         raise
     repo.record_outcome(tenant, run_id, contract_id, outcome)
