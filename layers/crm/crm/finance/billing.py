@@ -46,7 +46,8 @@ def _lines(tenant: str, contract: dict, period: Period) -> list[dict]:
     common = {"quantity": "1", "tax_rate": contract["tax_rate"], "nominal_code": contract.get("nominal_code")}
     lines = [{"description": f"{label} ({span})"[:200], "unit_price": period.amount, **common}]
     if period.deposit:
-        lines.append({"description": f"{label}: {reader.text(tr('deposit'))}"[:200], "unit_price": period.deposit, **common})
+        deposit = reader.text(tr("deposit"))
+        lines.append({"description": f"{label}: {deposit}"[:200], "unit_price": period.deposit, **common})
     return [{k: v for k, v in line.items() if v is not None} for line in lines]
 
 
