@@ -155,7 +155,7 @@ def test_bill_now_means_the_run_neither_repeats_nor_skips_a_period(world):
 STEPS = ["_issued", "_sent", "advance"]
 
 
-@pytest.mark.parametrize("step", STEPS + ["record_outcome"])
+@pytest.mark.parametrize("step", [*STEPS, "record_outcome"])
 def test_a_crash_between_any_two_steps_is_finished_by_the_retry_with_one_invoice_sent_once(world, monkeypatch, step):
     call("PUT", "/finance/billing-schedule", role="admin", body={**SCHEDULE, "auto_send": True}, headers={"If-Match": '"1"'})
     contract = active_contract(world)
@@ -195,7 +195,7 @@ def test_concurrent_workers_bill_each_period_once_with_gapless_numbers(world, at
         try:
             for body in order:
                 billing_run.handle(body, 1)
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(o,)) for o in (bodies, bodies[::-1])]

@@ -115,7 +115,13 @@ def _other(service: str) -> Callable[[str, dict], list[Request]]:
     return requests
 
 
-SERVICES: dict[str, Callable[[str, dict], list[Request]]] = {"dynamodb": _dynamodb, "s3": _s3, "ses": _ses, "scheduler": _scheduler, "sqs": _sqs}
+SERVICES: dict[str, Callable[[str, dict], list[Request]]] = {
+    "dynamodb": _dynamodb,
+    "s3": _s3,
+    "ses": _ses,
+    "scheduler": _scheduler,
+    "sqs": _sqs,
+}
 # botocore names services by their service id; IAM by its own prefix.
 IAM_PREFIX = {"eventbridge": "events", "cognito-identity-provider": "cognito-idp"}
 

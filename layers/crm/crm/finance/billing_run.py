@@ -97,7 +97,9 @@ def bill_due(tenant: str, contract_id: str, as_of: date, auto_send: bool) -> dic
     if not due:
         return {**about, "state": "skipped", "reason": "nothing_due"}
     principal = billing.run_principal(tenant)
-    made, already, unsent = [], [], []
+    made: list[str] = []
+    already: list[str] = []
+    unsent: list[str] = []
     for period in due:
         invoice, new, why = billing.bill(principal, contract, period, auto_send)
         (made if new else already).append(invoice.get("number") or invoice["id"])

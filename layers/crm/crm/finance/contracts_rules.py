@@ -41,7 +41,8 @@ def add_months(day: date, months: int) -> date:
 
 def starts(start: date, last_day: date, frequency: str, limit: int = MAX_PERIODS + 1) -> list[date]:
     """The first day of each period from `start` that starts on or before `last_day` (at most `limit`)."""
-    step, out = MONTHS[frequency], []
+    step = MONTHS[frequency]
+    out: list[date] = []
     while len(out) < limit:
         begin = add_months(start, step * len(out))
         if begin > last_day:
