@@ -19,11 +19,18 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from crm.platform import dynamo
-from crm.platform.errors import Conflict, PreconditionFailed
+from crm.platform.errors import PreconditionFailed
 from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 
 SCHEDULE, RUN, OUTCOME = "BILLING", "RUN", "C#"
+
+
+class _Held(Exception):
+    """A condition of the run's bookkeeping did not hold (recorded already, or held by another
+    worker): an answer to the caller here, never a problem a reader gets."""
+
+
 RUN_RETENTION_S = 400 * 86400  # a year of runs, and a month to spare
 
 
@@ -60,8 +67,8 @@ def put_schedule(tenant: str, schedule: dict, expected_version: int, audit_recor
 def start_run(tenant: str, run_id: str, as_of: str, expires_at: int) -> None:
     """The run's item, once (a second delivery of the occurrence finds it)."""
     item = {"PK": _run_pk(tenant, run_id), "SK": RUN, "as_of": as_of, "queued": 0, "done": 0, "expires_at": expires_at}
-    with contextlib.suppress(Conflict):
-        dynamo.put_one(item, Attr("PK").not_exists(), Conflict(tr("the run exists")))
+    with contextlib.suppress(_Held):
+        dynamo.put_one(item, Attr("PK").not_exists(), _Held())
 
 
 def get_run(tenant: str, run_id: str) -> dict | None:
@@ -92,10 +99,10 @@ def queue(tenant: str, run_id: str, contract_ids: Sequence[str], expires_at: int
     for contract_id in contract_ids:
         try:
             dynamo.transact_explained(
-                [(_outcome_put(tenant, run_id, contract_id, expires_at), Conflict("")), (_counted(tenant, run_id, "queued", 1), None)]
+                [(_outcome_put(tenant, run_id, contract_id, expires_at), _Held()), (_counted(tenant, run_id, "queued", 1), None)]
             )
             pending.append(contract_id)
-        except Conflict:
+        except _Held:
             item = dynamo.get(_run_pk(tenant, run_id), OUTCOME + contract_id)
             if item and item.get("state") == "queued":
                 pending.append(contract_id)
@@ -103,9 +110,7 @@ def queue(tenant: str, run_id: str, contract_ids: Sequence[str], expires_at: int
 
 
 def listed(tenant: str, run_id: str) -> None:
-    dynamo.update_one(
-        _run_pk(tenant, run_id), RUN, Conflict(""), UpdateExpression="SET listed = :t", ExpressionAttributeValues={":t": True}
-    )
+    dynamo.update_one(_run_pk(tenant, run_id), RUN, _Held(), UpdateExpression="SET listed = :t", ExpressionAttributeValues={":t": True})
 
 
 def record_outcome(tenant: str, run_id: str, contract_id: str, outcome: dict) -> bool:
@@ -123,8 +128,8 @@ def record_outcome(tenant: str, run_id: str, contract_id: str, outcome: dict) ->
         ExpressionAttributeValues=dynamo.to_item(values),
     )
     try:
-        dynamo.transact_explained([(update, Conflict("")), (_counted(tenant, run_id, "done", 1), None)])
-    except Conflict:
+        dynamo.transact_explained([(update, _Held()), (_counted(tenant, run_id, "done", 1), None)])
+    except _Held:
         return False
     return True
 
@@ -141,12 +146,12 @@ def take_summary(tenant: str, run_id: str, now: int, lease_s: int) -> bool:
         dynamo.update_one(
             _run_pk(tenant, run_id),
             RUN,
-            Conflict(""),
+            _Held(),
             UpdateExpression="SET summary_lease = :l",
             ConditionExpression=free,
             ExpressionAttributeValues={":l": now + lease_s},
         )
-    except Conflict:
+    except _Held:
         return False
     return True
 
