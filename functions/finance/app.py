@@ -54,6 +54,10 @@ environment.require(
     environment.DOCUMENTS_BUCKET,
     environment.ATTACHMENTS_BUCKET,
     environment.MAIL_FROM,
+    environment.BILLING_RUN_FUNCTION_ARN,  # saving the billing schedule arms its runs
+    environment.SCHEDULER_ROLE_ARN,
+    environment.SCHEDULE_GROUP,
+    environment.SCHEDULES_DLQ_ARN,
 )
 api = Api("finance", reader_locale=reader_locale)
 app = api.app
