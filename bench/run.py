@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from bench import (
+    billing,
     cold_import,
     documents,
     finance,
@@ -108,6 +109,18 @@ MEASURES = [
         "tenant with a contact, a person who receives financial documents and a tax rate, counted on botocore's `before-call`. "
         "`bench/finance.py`.",
         finance.measure,
+    ),
+    (
+        "Billing run: time and requests per invoice at two sizes",
+        "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
+        "`billing_run.handle` for each message taken from moto's SQS, in-process; sizes from BILLING_BENCH_SIZES. `bench/billing.py`.",
+        billing.timed,
+    ),
+    (
+        "Billing run: the at-least-once simulation",
+        "The same code fed by an in-process queue, 5 % of messages failing once at a random step and coming back, 1 % "
+        "delivered again at the end; size from BILLING_BENCH_SIMULATED. `bench/billing.py`.",
+        billing.simulation,
     ),
     (
         f"Sales at {sales_reports.OPPORTUNITIES:,} opportunities: the projection, the export, the chart PDF",
