@@ -132,8 +132,8 @@ def _simulated(contracts: int, failing: float = 0.05) -> dict:
     from crm.finance import billing, billing_run, pdfs
     from crm.finance import contracts_repository as repo
 
-    rng = random.Random(20270201)  # noqa: S311 - a reproducible simulation, not a secret
-    with stack() as _refs:
+    rng = random.Random(20270201)  # reproducible: the same faults at each run
+    with stack():
         ids = _world(contracts)
         bodies = [json.dumps({"tenant": TENANT, "run_id": "sim", "as_of": AS_OF.isoformat(), "contract_id": c}) for c in ids]
         billing_run.repo.start_run(TENANT, "sim", AS_OF.isoformat(), 0)
