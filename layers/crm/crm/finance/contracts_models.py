@@ -96,7 +96,7 @@ class PeriodView(BaseModel):
     end: str
     amount: int
     deposit: int
-    invoice_id: str | None = None
+    invoice_id: str | None = Field(default=None, description="The period's invoice once billed (GET /contracts/{id}; lists leave it out)")
 
 
 class Contract(BaseModel):
