@@ -232,3 +232,9 @@ def test_a_failing_contract_is_retried_alone_and_after_its_last_attempt_the_summ
     assert len(invoices(good["id"])) == 1 and invoices(bad["id"]) == []
     [summary] = summaries()
     assert "1 contract failed:" in summary["body"] and "BAD: billing failed" in summary["body"]
+
+
+def test_an_unset_schedule_reads_as_version_0_with_no_run_armed(aws):
+    reply = call("GET", "/finance/billing-schedule")
+    assert reply.status == 200 and reply.headers["etag"] == '"0"'
+    assert (reply.json["recurrence"], reply.json["upcoming"], reply.json["summary_to"]) == (None, [], [])

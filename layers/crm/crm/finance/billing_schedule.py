@@ -9,7 +9,7 @@ from crm.finance.contracts_models import BillingSchedule, BillingScheduleFields
 from crm.platform import audit, scheduling
 from crm.platform import settings as env
 from crm.platform.auth import Principal
-from crm.platform.errors import NotFound, PreconditionFailed
+from crm.platform.errors import PreconditionFailed
 from crm.platform.i18n import tr
 from crm.platform.recurrence import Recurrence
 
@@ -34,10 +34,9 @@ def view(schedule: dict) -> BillingSchedule:
 
 
 def get(tenant: str) -> BillingSchedule:
+    """The schedule, or the unset one (version 0: set it with If-Match "0")."""
     found = repo.get_schedule(tenant)
-    if found is None:
-        raise NotFound(tr("no billing schedule is set"))
-    return view(found)
+    return view(found) if found else BillingSchedule()
 
 
 def put(principal: Principal, fields: BillingScheduleFields, expected_version: int) -> BillingSchedule:

@@ -160,7 +160,11 @@ class BillingScheduleFields(BaseModel):
         return self
 
 
-class BillingSchedule(BillingScheduleFields):
-    model_config = {"extra": "ignore"}
-    version: int
-    upcoming: list[str] = Field(description="The next 12 runs, in the schedule's time zone")
+class BillingSchedule(BaseModel):
+    """The schedule as set (version 0 and no recurrence until an admin sets it: no run is armed)."""
+
+    recurrence: Recurrence | None = None
+    auto_send: bool = False
+    summary_to: list[str] = []
+    version: int = 0
+    upcoming: list[str] = Field(default=[], description="The next 12 runs, in the schedule's time zone")
