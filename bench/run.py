@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from bench import (
+    billing,
     cold_import,
     documents,
     einvoice,
@@ -118,6 +119,16 @@ MEASURES = [
         f"{einvoice.REPETITIONS} after {einvoice.WARM_UP} warm-up (goal: at most 1.5×); then the steps alone against the render "
         "of the same issued invoice. `bench/einvoice.py`.",
         einvoice.measure,
+        "Billing run: time and requests per invoice at two sizes",
+        "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
+        "`billing_run.handle` for each message taken from moto's SQS, in-process; sizes from BILLING_BENCH_SIZES. `bench/billing.py`.",
+        billing.timed,
+    ),
+    (
+        "Billing run: the at-least-once simulation",
+        "The same code fed by an in-process queue, 5 % of messages failing once at a random step and coming back, 1 % "
+        "delivered again at the end; size from BILLING_BENCH_SIMULATED. `bench/billing.py`.",
+        billing.simulation,
     ),
     (
         f"Sales at {sales_reports.OPPORTUNITIES:,} opportunities: the projection, the export, the chart PDF",

@@ -12,6 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
 from crm.finance import (
+    billing,
+    billing_schedule,
+    contracts,
     downloads,
     exports,
     financial_tab,
@@ -23,6 +26,17 @@ from crm.finance import (
     settings,
     statement_sending,
     statements,
+)
+from crm.finance.contracts_models import (
+    BillingSchedule,
+    BillingScheduleFields,
+    BillRequest,
+    Contract,
+    ContractFields,
+    ContractInvoice,
+    ContractMark,
+    ContractPatch,
+    ContractStatus,
 )
 from crm.finance.ledger_models import FinancialTab, JobInvoiceRequest, Statement, StatementSendRequest, StatementSent
 from crm.finance.models import (
@@ -42,6 +56,7 @@ from crm.finance.models import (
     SendRequest,
     Sent,
 )
+from crm.jobs.models import Job
 from crm.platform import settings as environment
 from crm.platform.auth import ADMINS, STAFF
 from crm.platform.files import FileLink
@@ -57,6 +72,10 @@ environment.require(
     environment.ATTACHMENTS_BUCKET,
     environment.MAIL_FROM,
     environment.EINVOICING_PLATFORM,
+    environment.BILLING_RUN_FUNCTION_ARN,  # saving the billing schedule arms its runs
+    environment.SCHEDULER_ROLE_ARN,
+    environment.SCHEDULE_GROUP,
+    environment.SCHEDULES_DLQ_ARN,
 )
 api = Api("finance", reader_locale=reader_locale)
 app = api.app
@@ -292,6 +311,91 @@ def record_payment(document_id: str, body: PaymentFields):
 @api.route("GET", "/documents/{document_id}/payments/{payment_id}", roles=STAFF, returns=Payment)
 def get_payment(document_id: str, payment_id: str):
     return respond(Payment.model_validate(payments.one(_tenant(), document_id, payment_id)))
+
+
+# ---------------------------------------------------------------- contracts and the billing run
+
+ACTIVE_ONLY = "only an active contract is billed"
+NOT_DRAFT = "the contract's terms change only while it is a draft; only a draft is deleted"
+
+
+def _contract(tenant: str, contract: dict):
+    return respond(Contract.model_validate(contracts.view(tenant, contract)), version=contract["version"])
+
+
+@api.route("GET", "/finance/billing-schedule", roles=STAFF, returns=BillingSchedule)
+def get_billing_schedule():
+    found = billing_schedule.get(_tenant())
+    return respond(found, version=found.version)
+
+
+@api.route("PUT", "/finance/billing-schedule", roles=ADMINS, returns=BillingSchedule, if_match="required")
+def put_billing_schedule(body: BillingScheduleFields):
+    saved = billing_schedule.put(api.principal(), body, api.version())
+    return respond(saved, version=saved.version)
+
+
+@api.route("GET", "/contracts", roles=STAFF)
+def list_contracts(
+    contact_id: IdParam = None,
+    status: Annotated[ContractStatus | None, Query()] = None,
+    limit: Annotated[Limit, Query()] = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[Contract]:
+    items, next_cursor = contracts.find(api.principal(), contact_id=contact_id, status=status, limit=limit, cursor=cursor)
+    return Page(items=[Contract.model_validate(c) for c in items], next_cursor=next_cursor)
+
+
+@api.route("POST", "/contracts", roles=STAFF, returns=Contract, location="/contracts/{contract_id}")
+def create_contract(body: ContractFields):
+    contract = contracts.create(api.principal(), body)
+    return respond(Contract.model_validate(contracts.view(_tenant(), contract)), 201, contract["version"])
+
+
+@api.route("GET", "/contracts/{contract_id}", roles=STAFF, returns=Contract)
+def get_contract(contract_id: str):
+    return _contract(_tenant(), contracts.get(_tenant(), contract_id))
+
+
+@api.route("PATCH", "/contracts/{contract_id}", roles=STAFF, returns=Contract, if_match="required", conflicts=(NOT_DRAFT,))
+def update_contract(contract_id: str, body: ContractPatch):
+    return _contract(_tenant(), contracts.update(api.principal(), contract_id, body, api.version()))
+
+
+@api.route("DELETE", "/contracts/{contract_id}", roles=STAFF, if_match="required", conflicts=(NOT_DRAFT,))
+def delete_contract(contract_id: str):
+    contracts.delete(api.principal(), contract_id, api.version())
+    return respond(None, 204)
+
+
+@api.route(
+    "POST",
+    "/contracts/{contract_id}/status",
+    roles=STAFF,
+    returns=Contract,
+    if_match="required",
+    etag_of="/contracts/{contract_id}",
+    conflicts=("the contract cannot move so from its status",),
+)
+def mark_contract(contract_id: str, body: ContractMark):
+    return _contract(_tenant(), contracts.mark(api.principal(), contract_id, body.status, api.version()))
+
+
+@api.route("GET", "/contracts/{contract_id}/invoices", roles=STAFF)
+def contract_invoices(contract_id: str) -> Page[ContractInvoice]:
+    return Page(items=[ContractInvoice.model_validate(i) for i in contracts.invoices(_tenant(), contract_id)])
+
+
+@api.route("GET", "/contracts/{contract_id}/jobs", roles=STAFF)
+def contract_jobs(contract_id: str) -> Page[Job]:
+    return Page(items=[Job.model_validate(j) for j in contracts.planned_jobs(api.principal(), contract_id)])
+
+
+@api.route("POST", "/contracts/{contract_id}/bill", roles=STAFF, returns=Document, conflicts=(ACTIVE_ONLY,))
+def bill_contract(contract_id: str, body: BillRequest):
+    """Bill one period now (its invoice, the same one if it is billed already): the scheduled run
+    then neither bills it again nor skips the periods before it."""
+    return _document(billing.bill_now(api.principal(), contract_id, body.period))
 
 
 # ---------------------------------------------------------------- a job's invoice, a contact's money

@@ -111,7 +111,11 @@ def world(stack) -> dict[str, str]:
     invoice = office.send("POST", "/documents", json={"type": "invoice", "contact_id": buyer["id"], "lines": [line]})
     office.send("POST", f"/documents/{invoice['id']}/issue", headers={"If-Match": '"1"'})
     payment = office.send("POST", f"/documents/{invoice['id']}/payments", json={"amount": 100, "date": "2026-12-01", "method": "card"})
+    terms = {"contact_id": contact["id"], "start_date": "2026-01-01", "end_date": "2026-12-31", "instalment": 5000, "tax_rate": "S20"}
+    contract = office.send("POST", "/contracts", json=terms)
+    office.send("POST", f"/contracts/{contract['id']}/status", json={"status": "active"}, headers={"If-Match": '"1"'})
     return {
+        "contract_id": contract["id"],
         "document_id": invoice["id"],
         "payment_id": payment["id"],
         "group_id": group["id"],

@@ -95,6 +95,12 @@ def _scheduler(operation: str, params: dict) -> list[Request]:
     return requests
 
 
+def _sqs(operation: str, params: dict) -> list[Request]:
+    """A message sent (one or a batch: IAM authorises both as sqs:SendMessage) on the queue its URL names."""
+    action = "sqs:SendMessage" if operation in ("SendMessage", "SendMessageBatch") else f"sqs:{operation}"
+    return [Request(action, f"arn:aws:sqs:{ARN}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")]
+
+
 def _other(service: str) -> Callable[[str, dict], list[Request]]:
     def requests(operation: str, params: dict) -> list[Request]:
         if service == "ssm":
@@ -109,7 +115,13 @@ def _other(service: str) -> Callable[[str, dict], list[Request]]:
     return requests
 
 
-SERVICES: dict[str, Callable[[str, dict], list[Request]]] = {"dynamodb": _dynamodb, "s3": _s3, "ses": _ses, "scheduler": _scheduler}
+SERVICES: dict[str, Callable[[str, dict], list[Request]]] = {
+    "dynamodb": _dynamodb,
+    "s3": _s3,
+    "ses": _ses,
+    "scheduler": _scheduler,
+    "sqs": _sqs,
+}
 # botocore names services by their service id; IAM by its own prefix.
 IAM_PREFIX = {"eventbridge": "events", "cognito-identity-provider": "cognito-idp"}
 

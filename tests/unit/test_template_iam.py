@@ -47,6 +47,8 @@ def test_email_goes_out_through_the_senders_verified_identity_only(identity, arn
     senders = {f: {r for s in iam.statements(f, refs) if "ses:SendRawEmail" in _actions(s) for r in _resources(s)} for f in FUNCTIONS}
     assert {f for f, arns in senders.items() if arns} == {
         "AlertsFunction",
+        "BillingRunFunction",
+        "BillingWorkerFunction",
         "PeopleFunction",
         "BookingFunction",
         "StockAlertsFunction",

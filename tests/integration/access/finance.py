@@ -33,9 +33,25 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/contacts/{contact_id}/financial"): STAFF,
     ("GET", "/contacts/{contact_id}/statement"): STAFF,
     ("POST", "/contacts/{contact_id}/statement/send"): STAFF,
+    ("GET", "/finance/billing-schedule"): STAFF,
+    ("PUT", "/finance/billing-schedule"): ADMINS,
+    ("GET", "/contracts"): STAFF,
+    ("POST", "/contracts"): STAFF,
+    ("GET", "/contracts/{contract_id}"): STAFF,
+    ("PATCH", "/contracts/{contract_id}"): STAFF,
+    ("DELETE", "/contracts/{contract_id}"): STAFF,
+    ("POST", "/contracts/{contract_id}/status"): STAFF,
+    ("GET", "/contracts/{contract_id}/invoices"): STAFF,
+    ("GET", "/contracts/{contract_id}/jobs"): STAFF,
+    ("POST", "/contracts/{contract_id}/bill"): STAFF,
 }
 
 LINE = {"description": "Boiler service", "unit_price": 12000, "tax_rate": "S20"}
+CONTRACT = {"start_date": "2026-01-01", "end_date": "2026-12-31", "instalment": 5000, "tax_rate": "S20"}
+SCHEDULE = {
+    "recurrence": {"frequency": "monthly", "day_of_month": 1, "time": "06:00", "timezone": "Europe/Paris"},
+    "summary_to": ["office@example.com"],
+}
 
 VALID_INPUT: dict[tuple[str, str], dict] = {
     ("PATCH", "/finance/settings"): {"body": {"payment_terms_days": 45}, "headers": {"If-Match": '"1"'}},
@@ -54,11 +70,19 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/jobs/{job_id}/invoice"): {"body": {}},
     ("GET", "/contacts/{contact_id}/statement"): {"query": {"since": "2026-01-01", "until": "2026-12-31"}},
     ("POST", "/contacts/{contact_id}/statement/send"): {"body": {"to": ["probe@example.com"]}},
+    ("PUT", "/finance/billing-schedule"): {"body": SCHEDULE, "headers": {"If-Match": '"1"'}},
+    ("GET", "/contracts"): {"query": {"status": "active"}},
+    ("POST", "/contracts"): {"body": {**CONTRACT, "contact_id": "{contact_id}"}},
+    ("PATCH", "/contracts/{contract_id}"): {"body": {"reference": "probe"}, "headers": {"If-Match": '"2"'}},
+    ("DELETE", "/contracts/{contract_id}"): {"headers": {"If-Match": '"2"'}},
+    ("POST", "/contracts/{contract_id}/status"): {"body": {"status": "ended"}, "headers": {"If-Match": '"2"'}},
+    ("POST", "/contracts/{contract_id}/bill"): {"body": {"period": 0}},
 }
 
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
-    """A tax rate, the legal identity, and an issued invoice (to a private customer) with a payment."""
+    """A tax rate, the legal identity, an issued invoice (to a private customer) with a payment, a
+    billing schedule and an active contract."""
     call(
         "PATCH",
         "/finance/settings",
@@ -73,4 +97,7 @@ def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     draft = call("POST", "/documents", body={"type": "invoice", "contact_id": customer["id"], "lines": [LINE]}).json
     invoice = call("POST", f"/documents/{draft['id']}/issue", headers={"If-Match": '"1"'}).json
     payment = call("POST", f"/documents/{invoice['id']}/payments", body={"amount": 1000, "date": "2026-12-01", "method": "card"}).json
-    return {"document_id": invoice["id"], "payment_id": payment["id"]}
+    call("PUT", "/finance/billing-schedule", role=ADMIN, body=SCHEDULE, headers={"If-Match": '"0"'})
+    contract = call("POST", "/contracts", body={**CONTRACT, "contact_id": ids["contact_id"]}).json
+    call("POST", f"/contracts/{contract['id']}/status", body={"status": "active"}, headers={"If-Match": '"1"'})
+    return {"document_id": invoice["id"], "payment_id": payment["id"], "contract_id": contract["id"]}

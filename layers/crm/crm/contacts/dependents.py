@@ -14,7 +14,7 @@ from crm.platform import dynamo
 
 
 def filed(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
-    """Steps that count a record (kind "persons", "jobs", "stock", "documents" or "opportunities") filed under the contact (+1) or taken off it (-1)."""
+    """Steps that count a record (kind "persons", "jobs", "stock", "documents", "opportunities" or "contracts") filed under the contact (+1) or taken off it (-1)."""
     return repo.dependent_writes(tenant, contact_id, kind, delta)
 
 

@@ -225,6 +225,7 @@ def _counted(n: int, kind: str) -> str:
         "stock": tr_n("{count} item in stock", "{count} items in stock", n, count=n),
         "documents": tr_n("{count} financial document", "{count} financial documents", n, count=n),
         "opportunities": tr_n("{count} opportunity", "{count} opportunities", n, count=n),
+        "contracts": tr_n("{count} contract", "{count} contracts", n, count=n),
     }[kind]
 
 

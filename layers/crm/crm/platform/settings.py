@@ -31,6 +31,8 @@ REPORT_SCHEDULE_GROUP = "REPORT_SCHEDULE_GROUP"  # the emailed reports' schedule
 REPORT_DELIVERY_FUNCTION_ARN = "REPORT_DELIVERY_FUNCTION_ARN"
 PUBLIC_API_URL = "PUBLIC_API_URL"  # the API's address from outside, for links in emails
 EINVOICING_PLATFORM = "EINVOICING_PLATFORM"  # the e-invoicing platform's adapter (crm/finance/einvoice/port.py)
+BILLING_RUN_FUNCTION_ARN = "BILLING_RUN_FUNCTION_ARN"  # the function each tenant's monthly billing run invokes
+BILLING_QUEUE_URL = "BILLING_QUEUE_URL"  # one message per contract to bill, for the billing worker
 
 # Cached SSM values are read again after this long (the booking site's URL changes with its domain).
 PARAMETER_MAX_AGE = 300
@@ -101,6 +103,15 @@ def report_delivery_function() -> str:
     """The function the reports' schedules invoke (for the API function that arms them; the
     delivery function re-arms with its own ARN, from its Lambda context)."""
     return _env(REPORT_DELIVERY_FUNCTION_ARN)
+
+
+def billing_run_function_arn() -> str:
+    """The function the tenants' billing runs invoke (it re-arms itself with its own ARN)."""
+    return _env(BILLING_RUN_FUNCTION_ARN)
+
+
+def billing_queue_url() -> str:
+    return _env(BILLING_QUEUE_URL)
 
 
 def public_api_url() -> str:

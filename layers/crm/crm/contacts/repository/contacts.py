@@ -165,7 +165,7 @@ def update_contact(tenant: str, old: dict, new: dict, terms: set[str], ancestors
     dynamo.transact_explained([*steps, *also])
 
 
-DEPENDENT_KINDS = ("children", "persons", "jobs", "stock", "documents", "opportunities")
+DEPENDENT_KINDS = ("children", "persons", "jobs", "stock", "documents", "opportunities", "contracts")
 
 
 def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step:
