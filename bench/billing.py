@@ -27,6 +27,7 @@ import boto3
 
 from bench import bulk
 from bench.env import AwsCalls, breakdown, stack
+from bench.finance import BUSINESS, LEGAL_IDENTITY
 
 TENANT = "bench"
 AS_OF = date(2027, 2, 1)
@@ -38,7 +39,9 @@ def _sizes() -> list[int]:
 
 
 def _world(contracts: int) -> list[str]:
-    """A tenant with a tax rate, a customer, and `contracts` active contracts due on AS_OF."""
+    """A tenant with a tax rate and its legal identity, a French business customer (so every invoice
+    is Factur-X), and `contracts` active contracts due on AS_OF."""
+    from crm.contacts import legal
     from crm.contacts import service as contacts
     from crm.contacts.models import ContactFields, GroupFields
     from crm.finance import contracts_repository as repo
@@ -48,7 +51,8 @@ def _world(contracts: int) -> list[str]:
 
     admin = Principal(tenant=TENANT, role=ADMIN, user_id="bench", email="bench@example.com")
     group = contacts.create_group(TENANT, GroupFields(name="Customers"))
-    customer = contacts.create(admin, ContactFields(name="ABC", group_id=group.id))["id"]
+    customer = contacts.create(admin, ContactFields.model_validate({"name": "ABC", "group_id": group.id, **BUSINESS}))["id"]
+    legal.update_legal_identity(TENANT, legal.LegalIdentityFields.model_validate(LEGAL_IDENTITY), 0)
     fields = FinanceSettingsFields.model_validate({"tax_rates": [{"code": "S20", "name": "TVA", "rate": "20"}]})
     finance_settings.update(admin, fields, 0)
     ids = [f"01JBENCHC{n:017d}" for n in range(contracts)]
