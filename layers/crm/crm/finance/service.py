@@ -110,7 +110,8 @@ def _dates(document: dict) -> None:
 def create(principal: Principal, fields: DocumentFields, origin: dict | None = None, also: Also | None = None) -> dict:
     """A draft. `origin` names what it was made from (sales: {"kind": "opportunity", "id": ...}),
     listed by `documents_of(origin=...)`; `also(draft)` gives steps for the draft's own transaction
-    (a job marked invoiced by it; sales: the link to the opportunity and its note)."""
+    (a job marked invoiced by it; sales: the link to the opportunity and its note; a contract: its
+    claim of the period the invoice bills)."""
     tenant = principal.tenant
     _contact(tenant, fields.contact_id, "contact_id")
     problems = _check_parties(tenant, fields.type, fields.contact_id, fields.delivery_site_id, fields.person_id)
@@ -151,9 +152,9 @@ def _insert(tenant: str, document: dict, also: Also | None = None) -> dict:
 
 
 def create_document(principal: Principal, fields: dict, origin: dict | None = None, also: Also | None = None) -> dict:
-    """For other contexts (sales: a quote from an opportunity) and finance's own (a job's invoice):
-    `fields` as POST /documents takes them; raises Invalid (422) naming the bad fields. `also`: as
-    `create`'s (the contact's existence is checked in that transaction already)."""
+    """For other contexts (sales: a quote from an opportunity) and finance's own (a job's invoice, a
+    contract's period): `fields` as POST /documents takes them; raises Invalid (422) naming the bad
+    fields. `also`: as `create`'s (the contact's existence is checked in that transaction already)."""
     try:
         parsed = DocumentFields.model_validate(fields)
     except ValidationError as e:
