@@ -11,8 +11,11 @@ from collections.abc import Callable
 import pytest
 import requests
 
+from tests.support.finance import CUSTOMER_SIREN, SELLER
+
 pytestmark = pytest.mark.e2e
 
+ADDRESS = {"line1": "3 rue de l'Église", "city": "Lyon", "postcode": "69003", "country": "FR"}
 TAX = {"tax_rates": [{"code": "S20", "name": "TVA 20 %", "rate": "20"}]}
 SCHEDULE = {
     "recurrence": {"frequency": "monthly", "day_of_month": 1, "time": "06:00", "timezone": "Europe/Paris"},
@@ -49,7 +52,9 @@ def test_the_schedule_fires_the_run_which_issues_stores_and_emails_the_invoice_a
         schedule = created(admin.put("/finance/billing-schedule", json=SCHEDULE, headers={"If-Match": '"0"'}))
         assert schedule["upcoming"][0] == "2027-02-01T06:00:00+01:00" and len(schedule["upcoming"]) == 12
         group = created(admin.post("/contact-groups", json={"name": "Clients"}))["id"]
-        customer = created(office.post("/contacts", json={"name": "ACME", "group_id": group}))["id"]
+        created(admin.put("/settings/legal", json=SELLER, headers={"If-Match": '"0"'}))  # what its invoices must mention
+        business = {"kind": "business", "siren": CUSTOMER_SIREN, "address": ADDRESS}
+        customer = created(office.post("/contacts", json={"name": "ACME", "group_id": group, **business}))["id"]
         person = {"name": "Anne", "email": "anne@acme.example", "receives_financial_documents": True}
         created(office.post(f"/contacts/{customer}/persons", json=person))
         terms = {"contact_id": customer, "reference": "MAINT-E2E", "start_date": "2027-02-01", "end_date": "2027-12-31"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.access.roles import STAFF
-from tests.support.einvoice_world import receive
+from tests.support.einvoice_world import receive, upload_received
 
 LAYER = 51  # after finance: its world's invoice is the document submitted
 
@@ -28,15 +28,17 @@ ROLES: dict[tuple[str, str], set[str]] = {
 VALID_INPUT: dict[tuple[str, str], dict] = {
     ("GET", "/einvoicing/e-reporting"): {"query": {"month": "2026-12"}},
     ("POST", "/received-invoices/uploads"): {"body": {"filename": "f.pdf", "content_type": "application/pdf", "size": 1000}},
-    ("POST", "/received-invoices"): {"body": {"upload_id": "{bill_id}"}},
+    ("POST", "/received-invoices"): {"body": {"upload_id": "{received_upload_id}"}},
     ("POST", "/received-invoices/{bill_id}/decision"): {"body": {"decision": "accept"}, "headers": {"If-Match": '"1"'}},
 }
 
-FACTURX = Path(__file__).parents[2] / "fixtures" / "einvoice" / "invoice_EN16931.pdf"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "einvoice"
+FACTURX, UBL = FIXTURES / "invoice_EN16931.pdf", FIXTURES / "ubl-21-en16931.xml"
 
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
-    """A supplier's Factur-X received as a bill."""
+    """A supplier's Factur-X received as a bill, and another supplier's UBL uploaded, not read yet."""
     bill = receive(FACTURX.read_bytes())
     assert bill.status == 201, bill.body
-    return {"bill_id": bill.json["id"]}
+    uploaded = upload_received(UBL.read_bytes(), "facture.xml", "application/xml")
+    return {"bill_id": bill.json["id"], "received_upload_id": uploaded["upload_id"]}

@@ -67,7 +67,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/documents/{document_id}/send"): {"body": {"to": ["probe@example.com"]}},
     ("GET", "/documents/{document_id}/einvoice"): {"query": {"format": "ubl"}},
     ("POST", "/documents/{document_id}/payments"): {"body": {"amount": 100, "date": "2026-12-01", "method": "card"}},
-    ("POST", "/jobs/{job_id}/invoice"): {"body": {}},
+    ("POST", "/jobs/{job_id}/invoice"): {"body": {}, "ids": {"job_id": "completed_job_id"}},
     ("GET", "/contacts/{contact_id}/statement"): {"query": {"since": "2026-01-01", "until": "2026-12-31"}},
     ("POST", "/contacts/{contact_id}/statement/send"): {"body": {"to": ["probe@example.com"]}},
     ("PUT", "/finance/billing-schedule"): {"body": SCHEDULE, "headers": {"If-Match": '"1"'}},
@@ -82,7 +82,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
 
 def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     """A tax rate, the legal identity, an issued invoice (to a private customer) with a payment, a
-    billing schedule and an active contract."""
+    billing schedule, an active contract and a completed job to invoice."""
     call(
         "PATCH",
         "/finance/settings",
@@ -100,4 +100,23 @@ def world(ids: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     call("PUT", "/finance/billing-schedule", role=ADMIN, body=SCHEDULE, headers={"If-Match": '"0"'})
     contract = call("POST", "/contracts", body={**CONTRACT, "contact_id": ids["contact_id"]}).json
     call("POST", f"/contracts/{contract['id']}/status", body={"status": "active"}, headers={"If-Match": '"1"'})
-    return {"document_id": invoice["id"], "payment_id": payment["id"], "contract_id": contract["id"]}
+    return {
+        "document_id": invoice["id"],
+        "payment_id": payment["id"],
+        "contract_id": contract["id"],
+        "completed_job_id": _completed_job(ids),
+    }
+
+
+def _completed_job(ids: dict[str, str]) -> str:
+    """A completed job with a chargeable line, for POST /jobs/{job_id}/invoice."""
+    plan = {"planned_start": "2030-01-07T09:00:00Z", "planned_end": "2030-01-07T10:00:00Z", "resource_id": ids["resource_id"]}
+    charge = {"description": "Boiler service", "quantity": "1", "unit_price": 12000, "tax_rate_id": "S20"}
+    body = {"contact_id": ids["contact_id"], "job_type_id": ids["job_type_id"], "charges": [charge], **plan}
+    made = call("POST", "/jobs", body=body)
+    assert made.status == 201, made.body
+    for status in ("in_progress", "completed"):
+        version = call("GET", f"/jobs/{made.json['id']}").json["version"]
+        moved = call("POST", f"/jobs/{made.json['id']}/status", body={"status": status}, headers={"If-Match": f'"{version}"'})
+        assert moved.status == 200, moved.body
+    return made.json["id"]

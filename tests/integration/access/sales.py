@@ -40,7 +40,9 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     },
     ("PATCH", "/opportunities/{opportunity_id}"): {"body": {"subject": "Renamed"}, "headers": {"If-Match": '"1"'}},
     ("POST", "/opportunities/{opportunity_id}/notes"): {"body": {"text": "Called back"}},
-    ("POST", "/opportunities/{opportunity_id}/documents"): {"body": {"document_id": "{document_id}"}},
+    ("POST", "/opportunities/{opportunity_id}/documents"): {
+        "body": {"document": {"type": "quote", "lines": [{"description": "Probe", "unit_price": 100, "tax_rate": "S20"}]}}
+    },
     ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/job"): {"body": {"job_reference": "JOB-000001"}},
     ("POST", "/opportunities/{opportunity_id}/documents/{document_id}/accept"): {
         "body": {"mark_won": False},

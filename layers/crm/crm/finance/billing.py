@@ -78,14 +78,20 @@ def _draft(principal: Principal, contract: dict, period: Period) -> str:
 
 
 def _issued(principal: Principal, document_id: str) -> dict:
+    """The period's invoice, issued by this call or by an attempt racing it. A draft that cannot be
+    issued (the account's legal identity incomplete, say) raises: the period fails, and the run's
+    summary says why, instead of a draft counted as billed."""
     for _ in range(3):
         document = documents.get(principal.tenant, document_id)
         if document["status"] != "draft":
             return document
         try:
             return documents.issue(principal, document_id, document["version"])
-        except (Conflict, PreconditionFailed):
-            continue  # another attempt issued it meanwhile: read it again
+        except PreconditionFailed:
+            continue  # another attempt changed the draft meanwhile: read it again
+        except Conflict:
+            if documents.get(principal.tenant, document_id)["status"] == "draft":
+                raise
     return documents.get(principal.tenant, document_id)
 
 
