@@ -207,6 +207,35 @@ def test_concurrent_workers_bill_each_period_once_with_gapless_numbers(world, at
     assert len(summaries()) == 1
 
 
+def _worked(world, receive_count: int) -> tuple[list[dict], dict]:
+    """The queued messages handed to the worker as SQS would on their `receive_count`th receive."""
+    queue = world["aws"]["BillingQueue"]
+    messages = boto3.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    attributes = {"ApproximateReceiveCount": str(receive_count)}
+    records = [
+        {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "md5OfBody": m["MD5OfBody"]}
+        | {"attributes": attributes, "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-west-3"}
+        | {"eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:billing"}
+        for m in messages
+    ]
+    return messages, invoke("BillingWorkerFunction", {"Records": records})
+
+
+def test_a_period_whose_invoice_cannot_be_issued_fails_instead_of_counting_a_draft_as_billed(world):
+    group = call("POST", "/contact-groups", role="admin", body={"name": "Incomplete"}).json["id"]
+    bare = call("POST", "/contacts", body={"name": "No address Ltd", "group_id": group}).json["id"]
+    good = active_contract(world, "GOOD")
+    bad = active_contract(world, "BAD", contact_id=bare)  # issue refuses: no address for the legal mentions
+    invoke("BillingRunFunction", occurrence("2027-02-01T05:00:00Z"))
+    messages, answer = _worked(world, receive_count=1)
+    failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
+    assert failed == {m["MessageId"] for m in messages if json.loads(m["Body"])["contract_id"] == bad["id"]}  # retried
+    assert [i["number"] for i in invoices(good["id"])] == ["INV-000001"]
+    assert all(invoice.get("number") is None for invoice in invoices(bad["id"]))
+    assert call("GET", f"/contracts/{bad['id']}").json["next_billing_date"] == "2027-02-01"  # still due
+    assert summaries() == []  # the run is not over while a period is retried
+
+
 def test_a_failing_contract_is_retried_alone_and_after_its_last_attempt_the_summary_reports_it(world, monkeypatch):
     good, bad = active_contract(world, "GOOD"), active_contract(world, "BAD")
     real = billing_run.bill_due
@@ -218,15 +247,7 @@ def test_a_failing_contract_is_retried_alone_and_after_its_last_attempt_the_summ
 
     monkeypatch.setattr(billing_run, "bill_due", flaky)
     invoke("BillingRunFunction", occurrence("2027-02-01T05:00:00Z"))
-    queue = world["aws"]["BillingQueue"]
-    messages = boto3.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
-    records = [
-        {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "md5OfBody": m["MD5OfBody"]}
-        | {"attributes": {"ApproximateReceiveCount": "5"}, "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-west-3"}
-        | {"eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:billing"}
-        for m in messages
-    ]
-    answer = invoke("BillingWorkerFunction", {"Records": records})
+    messages, answer = _worked(world, receive_count=5)
     failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
     assert failed == {m["MessageId"] for m in messages if json.loads(m["Body"])["contract_id"] == bad["id"]}
     assert len(invoices(good["id"])) == 1 and invoices(bad["id"]) == []
