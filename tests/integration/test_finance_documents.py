@@ -40,6 +40,14 @@ def test_a_draft_is_priced_exactly_with_its_tax_per_rate(world):
     assert doc["status"] == "draft" and doc["number"] is None and doc["currency"] == "EUR"
 
 
+def test_a_stock_line_takes_its_items_price_and_the_finance_rate_of_its_tax_percentage(world):
+    body = {"kind": "stock", "make": "Grundfos", "model": "Alpha2", "unit_price": 18900, "currency": "EUR", "tax_rate": "5.5"}
+    item = call("POST", "/stock/items", body=body)
+    assert item.status == 201, item.body
+    [line] = draft(world["customer"], lines=[{"kind": "stock", "item_id": item.json["id"]}])["lines"]
+    assert (line["unit_price"], line["tax_rate"], line["net"]) == (18900, "S5", 18900)
+
+
 def test_bad_input_names_every_field_and_stores_nothing(world):
     before = call("GET", "/documents", query={"contact_id": world["customer"]}).json["items"]
     lines = [

@@ -10,23 +10,15 @@ tax rate, or a percentage that matches none or several, is a 422 naming the job'
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from crm.finance import fields as custom_fields
 from crm.finance import service as documents
 from crm.finance import settings
+from crm.finance.lines import rate_code
 from crm.finance.models import TaxRate
 from crm.jobs import charges as job_charges
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, invalid_fields
 from crm.platform.i18n import tr
-
-
-def _rate_code(line: dict, rates: list[TaxRate]) -> str | None:
-    if line.get("tax_rate_id"):
-        return line["tax_rate_id"] if any(r.code == line["tax_rate_id"] for r in rates) else None
-    matching = [r.code for r in rates if Decimal(r.rate) == Decimal(line["tax_rate"])]
-    return matching[0] if len(matching) == 1 else None
 
 
 def document_lines(job_lines: list[dict], rates: list[TaxRate]) -> tuple[list[dict], list[FieldError]]:
@@ -35,7 +27,7 @@ def document_lines(job_lines: list[dict], rates: list[TaxRate]) -> tuple[list[di
     out: list[dict] = []
     problems: list[FieldError] = []
     for n, line in enumerate(job_lines):
-        code = _rate_code(line, rates)
+        code = rate_code(line, rates)
         if code is None:
             field = "tax_rate_id" if line.get("tax_rate_id") else "tax_rate"
             given = line.get("tax_rate_id") or line.get("tax_rate")

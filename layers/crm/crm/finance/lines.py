@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from crm.finance import money
-from crm.finance.models import FinanceSettings, LineFields
+from crm.finance.models import FinanceSettings, LineFields, TaxRate
 from crm.platform.errors import FieldError, invalid_fields
 from crm.platform.i18n import tr
 
@@ -19,6 +19,17 @@ def stock_item(tenant: str, item_id: str) -> dict | None:
     except ImportError:
         return None
     return catalogue.get_item(tenant, item_id)
+
+
+def rate_code(line: dict, rates: list[TaxRate]) -> str | None:
+    """The finance tax rate a line names: its code (`tax_rate_id`), or its percentage (`tax_rate`,
+    as job lines and stock items carry it) when exactly one rate has that percentage."""
+    if line.get("tax_rate_id"):
+        return line["tax_rate_id"] if any(r.code == line["tax_rate_id"] for r in rates) else None
+    if line.get("tax_rate") is None:
+        return None
+    matching = [r.code for r in rates if Decimal(r.rate) == Decimal(line["tax_rate"])]
+    return matching[0] if len(matching) == 1 else None
 
 
 def _stock_description(item: dict) -> str:
@@ -51,7 +62,11 @@ def resolve(tenant: str, settings: FinanceSettings, given: list[LineFields], fie
             if item.get("currency") and item["currency"] != settings.currency and line.unit_price is None:
                 problems.append(FieldError(f"{at}.unit_price", tr("the item is priced in another currency: give the price")))
                 continue
-            base = {"description": _stock_description(item), "unit_price": item.get("unit_price"), "tax_rate": item.get("tax_rate_id")}
+            base = {
+                "description": _stock_description(item),
+                "unit_price": item.get("unit_price"),
+                "tax_rate": rate_code(item, settings.tax_rates),
+            }
         chosen = {**base, **line.model_dump(exclude_unset=True, exclude_none=True)}
         missing = [name for name in ("description", "unit_price", "tax_rate") if chosen.get(name) is None]
         problems += [FieldError(f"{at}.{name}", tr("is required on a free line")) for name in missing]
