@@ -3,7 +3,8 @@
 * `MotoServer`: moto's werkzeug app on a loopback port bound up front (PortInUse, naming the holder,
   when taken), counting requests that may change state (so the snapshotter knows when to write),
   with DynamoDB requests applied one at a time (atomic, as on DynamoDB) and S3 checking presigned
-  POST policies (infra/s3_post_policy.py), which moto alone does not.
+  POST policies (infra/s3_post_policy.py) and TransactWriteItems honouring ClientRequestToken
+  (infra/dynamodb_tokens.py), which moto alone does not.
 * `start_moto`: on the state dir's last port if it is free (or CRM_MOTO_PORT, which must be).
 """
 
@@ -14,6 +15,7 @@ import logging
 import threading
 from urllib.parse import parse_qs
 
+from infra.dynamodb_tokens import honour_client_request_tokens
 from infra.moto_stack import FAKE_CREDENTIALS
 from infra.ports import PortInUse, listening_socket
 from infra.s3_post_policy import enforce_presigned_post_policies
@@ -88,6 +90,7 @@ class MotoServer:
 
         sock = listening_socket("127.0.0.1", port, variable)
         enforce_presigned_post_policies(POLICY_SIGNERS)  # moto itself stores any upload
+        honour_client_request_tokens()  # moto would run a retried transaction twice
         self._counter = _MutationCounter(_AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
         try:
             self._server = make_server(

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from infra import template
+from infra.dynamodb_tokens import honour_client_request_tokens
 from infra.s3_post_policy import enforce_presigned_post_policies
 from tests.support import iam
 from tests.support.lambdas import FUNCTIONS, forget_layer_state
@@ -52,6 +53,7 @@ def aws(monkeypatch):
         # (their environment, tests/support/lambdas.py), the test's own code with mock_aws's.
         signers = (AWS_ENV, os.environ)
         enforce_presigned_post_policies({env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"] for env in signers})
+        honour_client_request_tokens()  # as DynamoDB does: a retried transaction commits once
         forget_layer_state()
         refs = local_refs()
         template.create_backing_resources(boto3.client, refs)

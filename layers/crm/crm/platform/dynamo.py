@@ -202,7 +202,13 @@ def check(pk: str, sk: str, **conditions) -> dict:
 
 
 def transact(operations: list[dict], token: str | None = None) -> None:
-    """All or nothing. Raises ClientError (TransactionCanceledException) for the caller to read."""
+    """All or nothing. Raises ClientError (TransactionCanceledException) for the caller to read.
+
+    Idempotent under botocore's retries: without a `token`, botocore gives the call one (an
+    idempotency member of the API model, set once per call) and sends it on every retry, so a retry
+    after a lost response is answered by DynamoDB as the success it was, not as a conflict with
+    itself. Pass a `token` only to make two calls one (the same token with other items: 400
+    IdempotentParameterMismatchException)."""
     if not operations:
         return
     if len(operations) > MAX_TRANSACTION_ITEMS:
