@@ -254,7 +254,7 @@ def test_in_a_request_body_each_bad_field_is_named_by_its_path():
     """What the HTTP edge turns into a 422's errors[].field for a body holding a recurrence."""
     from pydantic import BaseModel
 
-    from crm.platform.http import validation_errors
+    from crm.platform.problems import validation_errors
 
     class ReorderSettings(BaseModel):
         recipients: list[str]

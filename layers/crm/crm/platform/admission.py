@@ -1,6 +1,7 @@
-"""The request body, checked once for every route before any route code or model sees it.
+"""What every request passes before routing, validation or any route code: its size, the caller's
+identity and role, its body, its Idempotency-Key and the per-client rate (`admit`).
 
-What is checked here is what no model can say: the body is UTF-8 (API Gateway hands binary bodies
+The body: what is checked here is what no model can say: the body is UTF-8 (API Gateway hands binary bodies
 over base64-encoded), it is `application/json`, it is a JSON object where the route takes one (a
 list would otherwise be read as its first element), and every number in it is one DynamoDB can
 store (magnitude 1E-130 to below 1E126, at most 38 significant digits; no NaN or Infinity). A body
@@ -12,23 +13,55 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from crm.platform.errors import FieldError, UnsupportedMediaType, invalid, invalid_fields
+from crm.platform import ratelimit
+from crm.platform.auth import Principal, authorize, principal_from_claims
+from crm.platform.contract import MAX_BODY_BYTES, Contract
+from crm.platform.errors import FieldError, Forbidden, PayloadTooLarge, UnsupportedMediaType, invalid, invalid_fields
 from crm.platform.i18n import tr
+from crm.platform.problems import validation_errors
+from crm.platform.proxy_events import header
 
 MAX_DIGITS, MIN_EXPONENT, MAX_EXPONENT = 38, -130, 125
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-def json_body(event: dict, model: type[BaseModel], field_errors: Any) -> None:
+def admit(event: dict, contract: Contract | None) -> Principal | None:
+    """Size, identity, role, then the body and the per-client rate, before routing or
+    validation, so a caller who may not use a route learns nothing about what it accepts. A
+    PUBLIC route has no principal (None)."""
+    takes_body = contract is not None and contract.body is not None
+    if takes_body and len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(tr("the body is larger than {most} KB", most=MAX_BODY_BYTES // 1024))
+    principal = None
+    if contract is None or not contract.public:
+        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+        principal = principal_from_claims(claims)
+        if contract is None:
+            raise Forbidden(tr("this route has no access rule"))
+        authorize(principal, contract.roles)
+    if contract.body is not None:
+        json_body(event, contract.body)
+    else:
+        event["body"], event["isBase64Encoded"] = None, False  # a route without a body ignores one
+    key = header(event, "Idempotency-Key")
+    if contract.method == "POST" and key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise invalid("Idempotency-Key", tr("must be 1 to 255 visible ASCII characters"))
+    if contract.per_client is not None:
+        source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "unknown"
+        ratelimit.count(contract.path, source, contract.per_client)
+    return principal
+
+
+def json_body(event: dict, model: type[BaseModel]) -> None:
     """Check the event's body for a route that takes `model`; leave it as UTF-8 text for routing.
-
-    `field_errors` turns a pydantic ValidationError's errors into FieldErrors (the HTTP edge's
-    naming), so a body with an unstorable number lists every other bad field too."""
+    A body with an unstorable number lists every other bad field too."""
     raw = event.get("body")
     if raw is None or raw == "":
         return
@@ -47,7 +80,7 @@ def json_body(event: dict, model: type[BaseModel], field_errors: Any) -> None:
             model.model_validate(data)
         except ValidationError as e:
             named = {p.field for p in problems}
-            problems += [p for p in field_errors(e.errors()) if p.field not in named]
+            problems += [p for p in validation_errors(e.errors()) if p.field not in named]
         raise invalid_fields(problems)
 
 

@@ -1,6 +1,7 @@
 """The HTTP edge every API function shares: routing with a contract per route (crm.platform.contract),
-admission (size, identity, role, body), RFC 9457 problems, ETags and If-Match, idempotent POSTs,
-and the Lambda handler with Powertools observability.
+admission (crm.platform.admission: size, identity, role, body), RFC 9457 problems
+(crm.platform.problems), ETags and If-Match, idempotent POSTs, and the Lambda handler with
+Powertools observability.
 
 Deny by default: a route is registered through `Api.route` with the roles that may call it; a
 request whose (method, resource) has no contract is refused before routing, validation or route code.
@@ -12,7 +13,6 @@ up only when a problem is written), else English. Field names and codes stay Eng
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import warnings
@@ -27,103 +27,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
-from crm.platform import admission, dynamo, i18n, idempotency, preconditions, ratelimit
-from crm.platform.auth import Principal, authorize, principal_from_claims
-from crm.platform.contract import HTML, MAX_BODY_BYTES, PROBLEM, Contract, IfMatch, declare
-from crm.platform.errors import Conflict, CrmError, FieldError, Forbidden, NotFound, PayloadTooLarge, Unavailable, invalid, invalid_fields
+from crm.platform import admission, dynamo, i18n, idempotency, preconditions, proxy_events
+from crm.platform.auth import Principal
+from crm.platform.contract import HTML, Contract, IfMatch, declare
+from crm.platform.errors import Conflict, CrmError, NotFound, Unavailable, invalid_fields
 from crm.platform.i18n import tr
-from crm.platform.i18n.validation import message as validation_message
 from crm.platform.preconditions import etag
+from crm.platform.problems import problem, validation_errors
 
 # Most requests publish no business metric; Powertools would warn on every one of them.
 warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 IF_MATCH_ATTEMPTS = 3  # `If-Match: *` reads the version, then writes on it: a write in between is retried
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    errors: Iterable[FieldError] = (),
-    headers: dict | None = None,
-    locale: str = i18n.DEFAULT_LOCALE,
-    extensions: Mapping[str, Any] | None = None,
-) -> Response:
-    """An RFC 9457 problem; its texts (tr(...) messages) rendered in `locale`; `extensions` are
-    extra members (e.g. counts a client words its own message with)."""
-    body: dict[str, Any] = {
-        **(extensions or {}),
-        "type": "about:blank",
-        "title": i18n.render(title, locale),
-        "status": status,
-        "detail": i18n.render(detail, locale),
-    }
-    errors = list(errors)
-    if errors:
-        body["errors"] = [{"field": e.field, "message": i18n.render(e.message, locale)} for e in errors]
-    headers = {**(headers or {}), "Content-Language": locale}
-    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(body), headers=headers)
-
-
-def _field(loc: Iterable) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:] or parts
-    return ".".join(parts)
-
-
-def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
-    out = []
-    for e in errors:
-        if e.get("type") == "json_invalid":
-            out.append(FieldError("body", validation_message(e)))
-            continue
-        out.append(FieldError(_field(e.get("loc", ("body",))) or "body", validation_message(e)))
-    return out
-
-
-class _Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver with its per-request state (the event, the Lambda context, the
-    routing context) kept per thread. Powertools keeps the event on a class attribute that every
-    resolver of the process shares, so two requests at once in one process (threads in a test,
-    the local stack) would read each other's; on Lambda an instance serves one at a time anyway."""
-
-    def __init__(self, **kwargs: Any):
-        self._request = threading.local()
-        super().__init__(**kwargs)
-
-    @property
-    def current_event(self):
-        return self._request.event
-
-    @current_event.setter
-    def current_event(self, value) -> None:
-        self._request.event = value
-
-    @property
-    def lambda_context(self):
-        return self._request.lambda_context
-
-    @lambda_context.setter
-    def lambda_context(self, value) -> None:
-        self._request.lambda_context = value
-
-    @property
-    def context(self) -> dict:
-        if not hasattr(self._request, "context"):
-            self._request.context = {}
-        return self._request.context
-
-    @context.setter
-    def context(self, value: dict) -> None:
-        self._request.context = value
-
-    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        self.current_event = self._to_proxy_event(dict(event))
-        self.lambda_context = context
-        return super().resolve(event, context)
 
 
 class Api:
@@ -134,7 +49,7 @@ class Api:
         self._reader_locale = reader_locale
         self.logger = Logger(service=service)
         self.metrics = Metrics(service=service)
-        self.app = _Resolver(enable_validation=True)
+        self.app = proxy_events.ThreadLocalResolver(enable_validation=True)
         self.contracts: dict[tuple[str, str], Contract] = {}
         self._request = threading.local()  # what the request being handled leaves for the handler
         self.app.use([self._idempotent, self._locate])
@@ -190,40 +105,12 @@ class Api:
         if contract.if_match != if_match:
             raise TypeError(f"{contract.method} {contract.path} reads If-Match: declare if_match={if_match!r} on its route")
 
-    # ------------------------------------------------------------ admission, before any route code
-
-    def _admit(self, event: dict, contract: Contract | None) -> Principal | None:
-        """Size, identity, role, then the body and the per-client rate, before routing or
-        validation, so a caller who may not use a route learns nothing about what it accepts. A
-        PUBLIC route has no principal (None)."""
-        takes_body = contract is not None and contract.body is not None
-        if takes_body and len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(tr("the body is larger than {most} KB", most=MAX_BODY_BYTES // 1024))
-        principal = None
-        if contract is None or not contract.public:
-            claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-            principal = principal_from_claims(claims)
-            if contract is None:
-                raise Forbidden(tr("this route has no access rule"))
-            authorize(principal, contract.roles)
-        if contract.body is not None:
-            admission.json_body(event, contract.body, validation_errors)
-        else:
-            event["body"], event["isBase64Encoded"] = None, False  # a route without a body ignores one
-        key = _header(event, "Idempotency-Key")
-        if contract.method == "POST" and key is not None and not IDEMPOTENCY_KEY.match(key):
-            raise invalid("Idempotency-Key", tr("must be 1 to 255 visible ASCII characters"))
-        if contract.per_client is not None:
-            source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "unknown"
-            ratelimit.count(contract.path, source, contract.per_client)
-        return principal
-
     # ------------------------------------------------------------ If-Match: `*` and lists
 
     def _settle_if_match(self, event: dict, contract: Contract, principal: Principal | None, context: Any) -> bool:
         """`*` or a list of tags: read the current ETag (the GET of `etag_source`) and hand the
         route the one version it matched, or refuse (412). Returns whether it had to read."""
-        header = _header(event, "If-Match")
+        header = proxy_events.header(event, "If-Match")
         if not header or not contract.etag_source:
             return False
         wanted = preconditions.parse(header)
@@ -232,10 +119,10 @@ class Api:
         got = self._internal_get(event, contract.etag_source, dict(event.get("pathParameters") or {}), principal, context)
         if got["statusCode"] == 503:
             raise dynamo.busy()
-        current = preconditions.version_of(_response_header(got, "ETag")) if got["statusCode"] == 200 else None
+        current = preconditions.version_of(proxy_events.response_header(got, "ETag")) if got["statusCode"] == 200 else None
         if current is None or not wanted.matches(current):
             raise preconditions.no_match()
-        _set_header(event, "If-Match", etag(current))
+        proxy_events.set_header(event, "If-Match", etag(current))
         return True
 
     def _internal_get(self, event: dict, template: str, params: dict[str, str], principal: Principal | None, context: Any) -> dict:
@@ -258,7 +145,7 @@ class Api:
             "isBase64Encoded": False,
         }
         try:
-            self._admit(get, self.contracts.get(("GET", template)))
+            admission.admit(get, self.contracts.get(("GET", template)))
         except CrmError as e:
             return self._refusal(get, e, principal)
         self.app.append_context(principal=principal)
@@ -324,7 +211,7 @@ class Api:
             )
         if got["statusCode"] == 200:
             got["statusCode"] = 201
-            _set_response_header(got, "Location", location)
+            proxy_events.set_response_header(got, "Location", location)
         return got
 
     # ------------------------------------------------------------ errors -> RFC 9457 problems
@@ -351,8 +238,8 @@ class Api:
 
     def _refusal(self, event: dict, error: CrmError, principal: Principal | None) -> dict:
         """The problem of a request refused outside routing (admission, If-Match, a replay)."""
-        locale = self._locale(_header(event, "Accept-Language"), principal)
-        return _proxy_response(problem(error.status, error.title, error.detail, error.errors, error.headers, locale))
+        locale = self._locale(proxy_events.header(event, "Accept-Language"), principal)
+        return proxy_events.proxy_response(problem(error.status, error.title, error.detail, error.errors, error.headers, locale))
 
     def _register_error_handlers(self) -> None:
         app, logger, request = self.app, self.logger, self._request
@@ -404,11 +291,11 @@ class Api:
         def handler(event: dict, context: Any) -> dict:
             contract = self.contracts.get((event.get("httpMethod") or "", event.get("resource") or ""))
             try:
-                principal = self._admit(event, contract)
+                principal = admission.admit(event, contract)
             except CrmError as e:  # refused before routing: Accept-Language alone picks the language
                 return self._refusal(event, e, None)
             idempotency.bind(context)
-            if_match = _header(event, "If-Match")
+            if_match = proxy_events.header(event, "If-Match")
             for _ in range(IF_MATCH_ATTEMPTS):
                 try:
                     settled = contract is not None and self._settle_if_match(event, contract, principal, context)
@@ -417,7 +304,7 @@ class Api:
                 response = self._resolve(event, contract, principal, context)
                 if not (settled and response["statusCode"] == 412):
                     break
-                _set_header(event, "If-Match", if_match or "")  # the version moved between the read and the write
+                proxy_events.set_header(event, "If-Match", if_match or "")  # the version moved between the read and the write
             return response
 
         return handler
@@ -429,39 +316,6 @@ class Api:
         if self._request.replay and contract is not None and contract.location:
             return self._replayed(event, contract, self._request.replay, principal, context)
         return response
-
-
-def _header(event: dict, name: str) -> str | None:
-    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name.lower()), None)
-
-
-def _set_header(event: dict, name: str, value: str) -> None:
-    """Replace a request header (whatever its case) in both of the proxy event's header maps."""
-    for field in ("headers", "multiValueHeaders"):
-        current = {k: v for k, v in (event.get(field) or {}).items() if k.lower() != name.lower()}
-        current[name] = value if field == "headers" else [value]
-        event[field] = current
-
-
-def _response_header(response: dict, name: str) -> str | None:
-    for k, v in (response.get("headers") or {}).items():
-        if k.lower() == name.lower():
-            return v
-    for k, values in (response.get("multiValueHeaders") or {}).items():
-        if k.lower() == name.lower() and values:
-            return values[-1]
-    return None
-
-
-def _set_response_header(response: dict, name: str, value: str) -> None:
-    if "multiValueHeaders" in response:
-        response["multiValueHeaders"][name] = [value]
-    else:
-        response.setdefault("headers", {})[name] = value
-
-
-def _proxy_response(response: Response) -> dict:
-    return {"statusCode": response.status_code, "headers": dict(response.headers), "body": response.body, "isBase64Encoded": False}
 
 
 def respond(body: Any, status: int = 200, version: int | None = None, headers: dict | None = None) -> Response:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from crm.platform import clock, idempotency, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import FieldError, NotFound, PreconditionFailed, invalid, invalid_fields
-from crm.platform.http import validation_errors
+from crm.platform.problems import validation_errors
 from crm.platform.i18n import tr
 from crm.platform.pagination import Page
 from crm.platform.recurrence import Recurrence
