@@ -23,8 +23,8 @@ from bench.timing import interleaved, spread
 from crm.platform import aws
 from crm.platform.keys import tenant_key
 from crm.stock import catalogue, movements
-from crm.stock import repository as stock_repo
 from crm.stock.models import ItemFields
+from crm.stock.repository import balances as stock_balances
 from tests.support.lambdas import LambdaContext, Reply, api_event, call, claims, module
 
 TENANT = "bench"
@@ -202,12 +202,12 @@ def _concurrent() -> list[dict]:
     applies them (moto runs a transaction item by item, unlocked: see tests/conftest.py)."""
     lock, real = threading.Lock(), DynamoHandler.call_action
     races = {"lost": 0}
-    real_transact = stock_repo.transact
+    real_transact = stock_balances.transact
 
     def counted(steps) -> None:
         try:
             real_transact(steps)
-        except stock_repo.LostRace:
+        except stock_balances.LostRace:
             races["lost"] += 1
             raise
 
@@ -226,7 +226,7 @@ def _concurrent() -> list[dict]:
     )
     body = {"item_id": item, "quantity": 1, "from_location": f"contact:{store}", "to_location": f"vehicle:{van}", "reason": "transfer"}
     statuses: list[int] = []
-    DynamoHandler.call_action, stock_repo.transact = one_at_a_time, counted
+    DynamoHandler.call_action, stock_balances.transact = one_at_a_time, counted
     try:
         threads = [
             threading.Thread(target=lambda: statuses.append(call("POST", "/stock/movements", tenant=TENANT, body=body).status))
@@ -237,7 +237,7 @@ def _concurrent() -> list[dict]:
         for t in threads:
             t.join()
     finally:
-        DynamoHandler.call_action, stock_repo.transact = real, real_transact
+        DynamoHandler.call_action, stock_balances.transact = real, real_transact
     balances = {r["location"]: r["on_hand"] for r in _ok("GET", f"/stock/items/{item}/balances").json["items"]}
     movements_listed = len(_ok("GET", f"/contacts/{store}/movements", query={"limit": 200}).json["items"])
     return [

@@ -21,14 +21,15 @@ from crm.platform import clock, dynamo, idempotency, scheduling
 from crm.platform import settings as env
 from crm.platform.i18n import Reader, tr, tr_n
 from crm.stock import reorder
-from crm.stock import repository as repo
 from crm.stock import settings as stock_settings
+from crm.stock.repository import records
+from crm.stock.repository import settings as settings_repo
 
 REPORT_PATH = "/stock/reorder-report"
 
 
 def _key(row: dict) -> str:
-    return f"{row['item_id']}#{row['location'] or repo.ALL}"
+    return f"{row['item_id']}#{row['location'] or records.ALL}"
 
 
 def compose(rows: list[dict], report_url: str, reader: Reader) -> tuple[str, str]:
@@ -61,10 +62,10 @@ def compose(rows: list[dict], report_url: str, reader: Reader) -> tuple[str, str
 def run(tenant: str, at: datetime) -> str:
     """The alert of one occurrence (`at`, its UTC instant): once. Returns its status."""
     alert_id = clock.iso(at)
-    if repo.get_alert(tenant, alert_id) is not None:
+    if settings_repo.get_alert(tenant, alert_id) is not None:
         return "already recorded"
     rows = list(reorder.every_line(tenant))
-    seen = set((repo.last_alert(tenant) or {}).get("low") or [])
+    seen = set((settings_repo.last_alert(tenant) or {}).get("low") or [])
     new = [r for r in rows if _key(r) not in seen]
     settings = stock_settings.stored(tenant)
     report_url = f"{env.app_url()}{REPORT_PATH}"
@@ -82,7 +83,7 @@ def run(tenant: str, at: datetime) -> str:
             related_id=alert_id,
         )
         try:
-            if mailer.send(tenant, email, also=repo.alert_writes(tenant, alert, low)):
+            if mailer.send(tenant, email, also=settings_repo.alert_writes(tenant, alert, low)):
                 return "sent"
         except (env.MissingSetting, ClientError):  # no mail set up (no sender, SES refuses it): recorded all the same
             pass
@@ -90,8 +91,8 @@ def run(tenant: str, at: datetime) -> str:
     else:
         alert["status"] = "recorded_without_email"
     try:
-        dynamo.transact_explained(repo.alert_writes(tenant, alert, low))
-    except repo.AlreadyAlerted:
+        dynamo.transact_explained(settings_repo.alert_writes(tenant, alert, low))
+    except settings_repo.AlreadyAlerted:
         return "already recorded"
     return alert["status"]
 
@@ -109,4 +110,4 @@ def deliver(event: dict, function_arn: str) -> str:
 
 
 def listed(tenant: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
-    return repo.alerts(tenant, limit=limit, cursor=cursor, query={"alerts": True})
+    return settings_repo.alerts(tenant, limit=limit, cursor=cursor, query={"alerts": True})

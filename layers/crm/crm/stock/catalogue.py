@@ -10,16 +10,18 @@ from crm.platform import clock, idempotency, ids
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr
 from crm.platform.text import fold
-from crm.stock import repository as repo
 from crm.stock import rules
 from crm.stock.models import ItemFields, ItemPatch
+from crm.stock.repository import balances as balances_repo
+from crm.stock.repository import catalogue as catalogue_repo
+from crm.stock.repository import records
 
 MAX_OFFERS = 20
 SAVE_ATTEMPTS = 10
 
 
 def item(tenant: str, item_id: str) -> dict:
-    found = repo.get_item(tenant, item_id)
+    found = catalogue_repo.get_item(tenant, item_id)
     if found is None:
         raise NotFound(tr("no such item"))
     return found
@@ -27,7 +29,7 @@ def item(tenant: str, item_id: str) -> dict:
 
 def referenced(tenant: str, item_id: str, field: str = "item_id") -> dict:
     """An item named in a request body: unknown (or another tenant's) is a 422 on that field."""
-    found = repo.get_item(tenant, item_id)
+    found = catalogue_repo.get_item(tenant, item_id)
     if found is None:
         raise invalid(field, tr("is not an item of this account's catalogue"))
     return found
@@ -48,7 +50,7 @@ def _levels(levels: dict | None) -> dict | None:
 def _total(item: dict, stored: dict | None) -> dict:
     """The item's total (the company's own stock) with the item's reorder levels, at its next version."""
     on_hand, reserved = (
-        (repo.as_decimal(stored.get("on_hand")), repo.as_decimal(stored.get("reserved"))) if stored else (Decimal(0), Decimal(0))
+        (records.as_decimal(stored.get("on_hand")), records.as_decimal(stored.get("reserved"))) if stored else (Decimal(0), Decimal(0))
     )
     levels = item.get("reorder")
     return {
@@ -69,7 +71,7 @@ def _total(item: dict, stored: dict | None) -> dict:
 def create(tenant: str, fields: ItemFields) -> dict:
     data = fields.model_dump(mode="json")
     new = {**data, "id": ids.new_id(), "version": 1, "reorder": _levels(data.get("reorder")), "created_at": clock.iso(clock.now())}
-    repo.create_item(tenant, new, _total(new, None), idempotency.claim(new["id"]))
+    catalogue_repo.create_item(tenant, new, _total(new, None), idempotency.claim(new["id"]))
     return {k: v for k, v in new.items() if v is not None}
 
 
@@ -83,30 +85,30 @@ def update(tenant: str, item_id: str, patch: ItemPatch, expected_version: int) -
     for _ in range(SAVE_ATTEMPTS):  # the total moves with every movement: read it again when one won the race
         old = item(tenant, item_id)
         if old["version"] != expected_version:
-            raise repo.stale_item()
+            raise catalogue_repo.stale_item()
         new = {**old, **changes, "version": old["version"] + 1}
-        stored = repo.balances(tenant, item_id, [None]).get(None)
+        stored = balances_repo.balances(tenant, item_id, [None]).get(None)
         try:
-            repo.save_item(tenant, {k: v for k, v in new.items() if v is not None}, expected_version, _total(new, stored))
+            catalogue_repo.save_item(tenant, {k: v for k, v in new.items() if v is not None}, expected_version, _total(new, stored))
             return {k: v for k, v in new.items() if v is not None}
-        except repo.LostRace:
+        except balances_repo.LostRace:
             continue
-    raise repo.busy_balance()
+    raise balances_repo.busy_balance()
 
 
 def find(tenant: str, make: str | None, q: str | None, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     """The catalogue in make and model order: with `make`, that make's items by model prefix `q`;
     without, items whose make starts with `q`."""
     prefix = f"{fold(make)}#{fold(q or '')}" if make else fold(q or "")
-    return repo.items(tenant, prefix, limit=limit, cursor=cursor, query={"items": prefix})
+    return catalogue_repo.items(tenant, prefix, limit=limit, cursor=cursor, query={"items": prefix})
 
 
 def makes(tenant: str, q: str | None) -> list[dict]:
-    return repo.makes(tenant, fold(q or ""), MAX_OFFERS)
+    return catalogue_repo.makes(tenant, fold(q or ""), MAX_OFFERS)
 
 
 def models(tenant: str, make: str, q: str | None) -> list[dict]:
-    return repo.models(tenant, make, fold(q or ""), MAX_OFFERS)
+    return catalogue_repo.models(tenant, make, fold(q or ""), MAX_OFFERS)
 
 
 def whole_units(item: dict, amount: Decimal, field: str = "quantity") -> None:

@@ -18,9 +18,11 @@ from crm.platform import clock, dynamo, idempotency, ids
 from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.i18n import tr
 from crm.stock import catalogue, rules
-from crm.stock import repository as repo
 from crm.stock import settings as stock_settings
 from crm.stock.models import MovementCreate
+from crm.stock.repository import balances as balances_repo
+from crm.stock.repository import movements as movements_repo
+from crm.stock.repository import records
 
 ATTEMPTS = 40  # lost races on one balance before a 503 (20 movements at once on one balance all land)
 
@@ -67,7 +69,7 @@ def _balance(item: dict, location: str | None, stored: dict | None) -> dict:
         "version": 0,
     }
     if stored:
-        base |= {"on_hand": repo.as_decimal(stored.get("on_hand")), "reserved": repo.as_decimal(stored.get("reserved"))}
+        base |= {"on_hand": records.as_decimal(stored.get("on_hand")), "reserved": records.as_decimal(stored.get("reserved"))}
         base |= {"version": int(stored["version"]), "reorder": stored.get("reorder")}
     if location is None:
         base["reorder"] = item.get("reorder")
@@ -93,7 +95,7 @@ def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.S
     """Read the balances the change moves (and the item's total), check them, and give the
     conditional writes of their new values, with the contacts' counts of stock held there."""
     locations = sorted(set(change.on_hand) | set(change.reserved) | set(change.levels))
-    stored = repo.balances(tenant, change.item["id"], [*locations, None])
+    stored = balances_repo.balances(tenant, change.item["id"], [*locations, None])
     allow_negative = bool(settings.get("allow_negative"))
     steps: list[dynamo.Step] = []
     total = _balance(change.item, None, stored.get(None))
@@ -109,7 +111,7 @@ def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.S
         if location in change.levels:
             new["reorder"] = change.levels[location]
         new["low"] = rules.below_point(new.get("reorder"), on_hand, reserved)
-        steps.append(repo.balance_put(tenant, new, old["version"] or None))
+        steps.append(balances_repo.balance_put(tenant, new, old["version"] or None))
         if held(settings, location):
             total["on_hand"] += on_hand - old["on_hand"]
             total["reserved"] += reserved - old["reserved"]
@@ -120,7 +122,7 @@ def _balance_steps(tenant: str, settings: dict, change: Change) -> list[dynamo.S
     if total_moved:
         version = total["version"]
         total |= {"version": version + 1, "low": rules.below_point(total.get("reorder"), total["on_hand"], total["reserved"])}
-        steps.append(repo.balance_put(tenant, total, version or None))
+        steps.append(balances_repo.balance_put(tenant, total, version or None))
     return steps
 
 
@@ -129,7 +131,7 @@ def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) ->
     item = catalogue.item(tenant, item_id)
     check_location(tenant, location, "location")
     apply(tenant, Change(item, levels={location: {k: v for k, v in levels.items() if v is not None} if levels else None}), list)
-    return repo.balances(tenant, item_id, [location])[location]
+    return balances_repo.balances(tenant, item_id, [location])[location]
 
 
 def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]], settings: dict | None = None) -> None:
@@ -139,11 +141,11 @@ def apply(tenant: str, change: Change, also: Callable[[], Sequence[dynamo.Step]]
     for attempt in range(ATTEMPTS):
         steps = [*also(), *_balance_steps(tenant, settings, change)]
         try:
-            repo.transact(steps)
+            balances_repo.transact(steps)
             return
-        except repo.LostRace:
+        except balances_repo.LostRace:
             time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not a secret
-    raise repo.busy_balance()
+    raise balances_repo.busy_balance()
 
 
 # ---------------------------------------------------------------- posting
@@ -162,7 +164,7 @@ def _unit_steps(tenant: str, settings: dict, item: dict, movement: dict, unit_fi
     """The unit moved: from where it is (or into the books, once), with its status after; its
     previous state is kept on the movement so a reversal restores it."""
     serial, source = movement["serial"], movement.get("from_location")
-    unit = repo.get_unit(tenant, item["id"], serial)
+    unit = movements_repo.get_unit(tenant, item["id"], serial)
     if source is None and unit is not None and unit.get("location"):
         raise Conflict(
             tr("serial {serial} is already at {location}", serial=serial, location=unit["location"]),
@@ -191,7 +193,7 @@ def _unit_steps(tenant: str, settings: dict, item: dict, movement: dict, unit_fi
     if unit_fields.get("warranty_end"):
         new["warranty_end"] = unit_fields["warranty_end"]
     moved_meanwhile = Conflict(tr("serial {serial} moved meanwhile; reload it", serial=serial))
-    return [repo.unit_put(tenant, new, unit["version"] if unit else None, moved_meanwhile)]
+    return [movements_repo.unit_put(tenant, new, unit["version"] if unit else None, moved_meanwhile)]
 
 
 def amount_of(item: dict, quantity: float | None, serial: str | None) -> Decimal:
@@ -258,9 +260,9 @@ def post(
     def steps() -> list[dynamo.Step]:
         restore = reverses.get("unit_before") if reverses else None
         unit = _unit_steps(tenant, settings, item, movement, unit_fields or {}, restore) if serial else []
-        marked = [repo.reversal_mark(tenant, reverses["id"], movement_id)] if reverses else []
+        marked = [movements_repo.reversal_mark(tenant, reverses["id"], movement_id)] if reverses else []
         # The request's idempotency claim first: when it fails, its answer is the first attempt's movement.
-        return [*idempotency.claim(movement_id), *also, *marked, *repo.movement_writes(tenant, movement), *unit]
+        return [*idempotency.claim(movement_id), *also, *marked, *movements_repo.movement_writes(tenant, movement), *unit]
 
     apply(tenant, change, steps, settings)
     return {k: v for k, v in movement.items() if v is not None and k != "unit_before"}
@@ -304,7 +306,7 @@ def create(tenant: str, user_id: str, body: MovementCreate) -> dict:
 
 
 def get(tenant: str, movement_id: str) -> dict:
-    found = repo.get_movement(tenant, movement_id)
+    found = movements_repo.get_movement(tenant, movement_id)
     if found is None:
         raise NotFound(tr("no such movement"))
     return {k: v for k, v in found.items() if k not in ("unit_before",)}
@@ -313,7 +315,7 @@ def get(tenant: str, movement_id: str) -> dict:
 def reverse(tenant: str, user_id: str, movement_id: str, note: str | None) -> dict:
     """The counter-movement of a movement: the same item and quantity (or unit) back from where it
     went to where it came from, pointing at it; a movement is reversed once (409)."""
-    original = repo.get_movement(tenant, movement_id)
+    original = movements_repo.get_movement(tenant, movement_id)
     if original is None:
         raise invalid("movement_id", tr("is not a movement of this account"))
     if original.get("reversed_by"):
@@ -352,7 +354,7 @@ def receive(tenant: str, *, item_id: str, quantity: float | int | Decimal, locat
             reason="purchase_receipt",
             by=by,
             note=source,
-            also=[repo.receipt_marker(tenant, source)],
+            also=[movements_repo.receipt_marker(tenant, source)],
         )
-    except repo.AlreadyReceived:
+    except movements_repo.AlreadyReceived:
         return None

@@ -19,8 +19,8 @@ from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.i18n import tr
 from crm.stock import catalogue, movements, rules
-from crm.stock import repository as repo
 from crm.stock.models import PartCreate
+from crm.stock.repository import parts as repo
 
 
 def _open_job(principal: Principal, job_id: str) -> dict:

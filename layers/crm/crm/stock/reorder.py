@@ -13,14 +13,15 @@ from crm.platform import files
 from crm.platform.auth import Principal
 from crm.platform.exports import Column, Kind
 from crm.platform.i18n import Reader, tr
-from crm.stock import repository as repo
 from crm.stock import rules
+from crm.stock.repository import balances as balances_repo
+from crm.stock.repository import records
 
 MAX_ROWS = 10_000  # a whole report (an export, an alert) reads at most this many lines
 
 
 def line(balance: dict) -> dict:
-    on_hand, reserved = repo.as_decimal(balance["on_hand"]), repo.as_decimal(balance["reserved"])
+    on_hand, reserved = records.as_decimal(balance["on_hand"]), records.as_decimal(balance["reserved"])
     levels = balance["reorder"]
     return {
         "item_id": balance["item_id"],
@@ -32,13 +33,13 @@ def line(balance: dict) -> dict:
         "on_hand": rules.number(on_hand),
         "reserved": rules.number(reserved),
         "available": rules.number(rules.available(on_hand, reserved)),
-        "reorder_point": rules.number(repo.as_decimal(levels["point"])),
+        "reorder_point": rules.number(records.as_decimal(levels["point"])),
         "suggested_quantity": rules.number(rules.suggested(levels, on_hand, reserved)),
     }
 
 
 def page(tenant: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
-    found, next_cursor = repo.low(tenant, limit=limit, cursor=cursor, query={"reorder": True})
+    found, next_cursor = balances_repo.low(tenant, limit=limit, cursor=cursor, query={"reorder": True})
     return [line(b) for b in found], next_cursor
 
 

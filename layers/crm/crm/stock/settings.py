@@ -10,14 +10,15 @@ from crm.platform import settings as env
 from crm.platform.errors import Conflict, FieldError, PreconditionFailed, invalid_fields
 from crm.platform.i18n import tr
 from crm.platform.recurrence import Recurrence
-from crm.stock import repository as repo
 from crm.stock.models import StockSettings, StockSettingsPatch
+from crm.stock.repository import balances as balances_repo
+from crm.stock.repository import settings as settings_repo
 
 DEFAULTS = {"version": 0, "allow_negative": False, "warehouses": [], "alert_recipients": []}
 
 
 def stored(tenant: str) -> dict:
-    return {**DEFAULTS, **(repo.get_settings(tenant) or {})}
+    return {**DEFAULTS, **(settings_repo.get_settings(tenant) or {})}
 
 
 def recurrence(settings: dict) -> Recurrence | None:
@@ -69,9 +70,9 @@ def update(tenant: str, patch: StockSettingsPatch, expected_version: int) -> Sto
     # A contact's stock counts as the company's own or not: it changes only while it holds none,
     # so the totals the reorder report reads stay true.
     for contact_id in sorted(added ^ (set(current["warehouses"]) - set(new["warehouses"]))):
-        if repo.holds_any(tenant, f"contact:{contact_id}"):
+        if balances_repo.holds_any(tenant, f"contact:{contact_id}"):
             raise Conflict(tr("contact {id} holds stock; move it out before changing whether it is a warehouse", id=contact_id))
-    repo.put_settings(tenant, new, expected_version)
+    settings_repo.put_settings(tenant, new, expected_version)
     # Every save re-arms the alert (or disarms it): a series whose armed runs were lost (all failed
     # past Scheduler's retries) is whole again once an admin saves the settings.
     after = recurrence(new)
@@ -92,7 +93,7 @@ def forget_contact(tenant: str, contact_id: str) -> None:
             return
         new = {**current, "warehouses": [w for w in current["warehouses"] if w != contact_id], "version": current["version"] + 1}
         try:
-            repo.put_settings(tenant, new, current["version"])
+            settings_repo.put_settings(tenant, new, current["version"])
             return
         except PreconditionFailed:
             continue  # changed meanwhile: read again

@@ -12,7 +12,8 @@ from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, NotFound, invalid
 from crm.platform.i18n import tr
 from crm.stock import catalogue, movements, reorder
-from crm.stock import repository as repo
+from crm.stock.repository import balances as balances_repo
+from crm.stock.repository import movements as movements_repo
 
 MAX_FAMILY = 100  # a parent's children merged into one list of movements, besides itself
 
@@ -32,14 +33,14 @@ def _balance(b: dict) -> dict:
 
 def stock_at(principal: Principal, kind: str, location_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     location = _location(principal, kind, location_id)
-    found, next_cursor = repo.balances_at(principal.tenant, location, limit=limit, cursor=cursor, query={"stock": location})
+    found, next_cursor = balances_repo.balances_at(principal.tenant, location, limit=limit, cursor=cursor, query={"stock": location})
     return [_balance(b) for b in found], next_cursor
 
 
 def item_balances(tenant: str, item_id: str) -> list[dict]:
     """The item's balance at every location holding or expecting some, or with levels of its own."""
     catalogue.item(tenant, item_id)
-    return [_balance(b) for b in repo.balances_of_item(tenant, item_id) if b["on_hand"] or b["reserved"] or b.get("reorder")]
+    return [_balance(b) for b in balances_repo.balances_of_item(tenant, item_id) if b["on_hand"] or b["reserved"] or b.get("reorder")]
 
 
 def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) -> dict:
@@ -48,11 +49,11 @@ def set_levels(tenant: str, item_id: str, location: str, levels: dict | None) ->
 
 def equipment_at(principal: Principal, contact_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     location = _location(principal, "contact", contact_id)
-    return repo.units_at(principal.tenant, location, limit=limit, cursor=cursor, query={"units": location})
+    return movements_repo.units_at(principal.tenant, location, limit=limit, cursor=cursor, query={"units": location})
 
 
 def unit(tenant: str, item_id: str, serial: str) -> dict:
-    found = repo.get_unit(tenant, item_id, serial)
+    found = movements_repo.get_unit(tenant, item_id, serial)
     if found is None:
         raise NotFound(tr("no such unit"))
     return found
@@ -61,7 +62,9 @@ def unit(tenant: str, item_id: str, serial: str) -> dict:
 def unit_history(tenant: str, item_id: str, serial: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     """The unit's movements across sites, newest first."""
     unit(tenant, item_id, serial)
-    found, next_cursor = repo.unit_history(tenant, item_id, serial, limit=limit, cursor=cursor, query={"unit": f"{item_id}#{serial}"})
+    found, next_cursor = movements_repo.unit_history(
+        tenant, item_id, serial, limit=limit, cursor=cursor, query={"unit": f"{item_id}#{serial}"}
+    )
     return [_movement(m) for m in found], next_cursor
 
 
@@ -98,7 +101,7 @@ def movements_at(
     before = (pagination.decode(cursor, tenant, query) or {}).get("before")
     merged, more = [], False
     for member in dict.fromkeys(family):
-        rows, next_before = repo.ledger(
+        rows, next_before = movements_repo.ledger(
             tenant, f"contact:{member}", since=low, until=high, item_id=item_id, reason=reason, limit=limit, before=before
         )
         merged += rows
