@@ -1,11 +1,12 @@
 """The contact's financial tab (the seed's "Onglet Financier"): per month and per job, the revenue
-(what was invoiced, net of tax, less what credit notes took back), the job costs (labour, mileage)
-and the margin between; the totals; and a summary of the contact's documents (its balance, what is
-unpaid and what of it is overdue). Optionally with its child sites.
+(what was invoiced, net of tax, less what credit notes took back), the job costs (labour, mileage,
+parts) and the margin between; the totals; and a summary of the contact's documents (its balance,
+what is unpaid and what of it is overdue). Optionally with its child sites.
 
-Job money comes from the jobs context (`job_money`: one Query over the period's months); revenue
-and the documents summary from finance's per-contact ledger (entries from the period's first day,
-open invoices, the balance item). No Scan; the cost grows with the period.
+Job money comes from the jobs context (`job_money`: one Query over the period's months), the parts'
+cost from the stock context (`parts.costs`: one BatchGetItem per 100 jobs); revenue and the
+documents summary from finance's per-contact ledger (entries from the period's first day, open
+invoices, the balance item). No Scan; the cost grows with the period.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from crm.jobs import money as job_money_rules
 from crm.platform.auth import Principal
 from crm.platform.errors import invalid
 from crm.platform.i18n import tr
+from crm.stock import parts as stock_parts
 
 MAX_MONTHS = 60
 
@@ -54,8 +56,10 @@ def revenue(entries: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
     return by_month, by_job
 
 
-def _with_revenue(row: dict, earned: int) -> dict:
-    return {**row, "revenue": earned, "margin": earned - row["costs"]}
+def _with_revenue(row: dict, earned: int, parts_cost: int) -> dict:
+    """A month's or a job's row with its revenue and parts cost: costs are labour, mileage and parts."""
+    costs = row["labour_cost"] + row["mileage_cost"] + parts_cost
+    return {**row, "parts_cost": parts_cost, "costs": costs, "revenue": earned, "margin": earned - costs}
 
 
 def tab(principal: Principal, contact_id: str, since: date | None, until: date | None, include_children: bool) -> dict:
@@ -71,12 +75,17 @@ def tab(principal: Principal, contact_id: str, since: date | None, until: date |
         open_invoices += ledger.open_invoices(tenant, member)
         balance += ledger.balance(tenant, member)
     by_month, by_job = revenue(entries)
+    parts = stock_parts.costs(tenant, [j["job_id"] for j in jobs["jobs"]], jobs["currency"])
+    parts_by_month: dict[str, int] = {}
+    for j in jobs["jobs"]:
+        parts_by_month[j["month"]] = parts_by_month.get(j["month"], 0) + parts[j["job_id"]]
     empty = {"jobs": 0, **job_money_rules.totals(0, 0, 0)}
     known = {m["month"]: m for m in jobs["months"]}
     months = sorted({*known, *(m for m in by_month if jobs["since"] <= m <= jobs["until"])})
-    month_rows = [_with_revenue({**empty, **known.get(m, {}), "month": m}, by_month.get(m, 0)) for m in months]
-    job_rows = [_with_revenue(j, by_job.get(j["job_id"], 0)) for j in jobs["jobs"]]
-    totals = {k: sum(m[k] for m in month_rows) for k in ("jobs", "charges", "labour_cost", "mileage_cost", "costs", "revenue")}
+    month_rows = [_with_revenue({**empty, **known.get(m, {}), "month": m}, by_month.get(m, 0), parts_by_month.get(m, 0)) for m in months]
+    job_rows = [_with_revenue(j, by_job.get(j["job_id"], 0), parts[j["job_id"]]) for j in jobs["jobs"]]
+    summed = ("jobs", "charges", "labour_cost", "mileage_cost", "parts_cost", "costs", "revenue")
+    totals = {k: sum(m[k] for m in month_rows) for k in summed}
     today = statements.today(tenant).isoformat()
     overdue = [i for i in open_invoices if i.get("due_date") and i["due_date"] < today]
     return {

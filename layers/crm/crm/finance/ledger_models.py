@@ -95,7 +95,8 @@ class MoneyRow(BaseModel):
     charges: int = Field(description="What the jobs' chargeable lines come to (invoiced or not)")
     labour_cost: int
     mileage_cost: int
-    costs: int
+    parts_cost: int = Field(description="The cost price of the parts fitted and units installed on the jobs, less those returned")
+    costs: int = Field(description="labour_cost + mileage_cost + parts_cost")
     revenue: int = Field(description="Invoiced, net of tax, less credit notes")
     margin: int = Field(description="revenue - costs")
 

@@ -22,6 +22,7 @@ from crm.stock import settings as stock_settings
 from crm.stock.models import MovementCreate
 from crm.stock.repository import balances as balances_repo
 from crm.stock.repository import movements as movements_repo
+from crm.stock.repository import parts as parts_repo
 from crm.stock.repository import records
 
 ATTEMPTS = 40  # lost races on one balance before a 503 (20 movements at once on one balance all land)
@@ -226,6 +227,7 @@ def post(
     reason: str,
     by: str,
     job_id: str | None = None,
+    job_cost: dict | None = None,
     note: str | None = None,
     unit_fields: dict | None = None,
     reverses: dict | None = None,
@@ -234,7 +236,9 @@ def post(
 ) -> dict:
     """Post one movement of `item` (a checked amount, or one unit by serial) with the balances it
     changes; `also`: the caller's steps in the same transaction (a claim first, a part marked posted);
-    `release`: reservations released at the same time (a job's planned parts)."""
+    `job_cost` ({amount, currency}): what it adds to the parts cost of `job_id` (parts issued to
+    the job; negative when they come back), recorded on the movement and added to the job's sum in
+    its transaction."""
     settings = stock_settings.stored(tenant)
     movement_id = movement_id or ids.new_id()
     movement = {
@@ -247,6 +251,7 @@ def post(
         "to_location": destination,
         "reason": reason,
         "job_id": job_id,
+        "job_cost": job_cost,
         "note": note,
         "by": by,
         "at": clock.iso(clock.now()),
@@ -261,6 +266,8 @@ def post(
         restore = reverses.get("unit_before") if reverses else None
         unit = _unit_steps(tenant, settings, item, movement, unit_fields or {}, restore) if serial else []
         marked = [movements_repo.reversal_mark(tenant, reverses["id"], movement_id)] if reverses else []
+        if job_id and job_cost:
+            marked.append(parts_repo.job_cost_added(tenant, job_id, job_cost["currency"], job_cost["amount"]))
         # The request's idempotency claim first: when it fails, its answer is the first attempt's movement.
         return [*idempotency.claim(movement_id), *also, *marked, *movements_repo.movement_writes(tenant, movement), *unit]
 
@@ -331,9 +338,15 @@ def reverse(tenant: str, user_id: str, movement_id: str, note: str | None) -> di
         reason=original["reason"],
         by=user_id,
         job_id=original.get("job_id"),
+        job_cost=_returned(original.get("job_cost")),
         note=note,
         reverses=original,
     )
+
+
+def _returned(job_cost: dict | None) -> dict | None:
+    """What reversing a movement takes off its job's parts cost: what it added (at the cost price of then)."""
+    return {"amount": -int(job_cost["amount"]), "currency": job_cost["currency"]} if job_cost else None
 
 
 def receive(tenant: str, *, item_id: str, quantity: float | int | Decimal, location: str, by: str, source: str) -> dict | None:

@@ -23,6 +23,8 @@ Items (every key starts with the tenant, through crm.platform.keys):
   movement    PK=T#t#SMOVE#<id>  SK=MOVE   the ledger's record (reversed_by set once)
   ledger      PK=T#t#SLEDGER#<location>  SK=<at>#<movement>   a location's movements, both directions
   part        PK=T#t#JOBPARTS#<job>  SK=PART#<id>   parts planned or used on a job
+  job cost    PK=T#t#JOBPARTS#<job>  SK=COST#<currency>   cost: the cost price of the parts issued to
+              the job less those returned, moved (ADD) in each job movement's transaction
   settings    PK=T#t#SSETTINGS  SK=SETTINGS
   alert       PK=T#t#SALERTS  SK=ALERT#<occurrence>   each reorder alert run; SK=LAST: the last one's set
 """

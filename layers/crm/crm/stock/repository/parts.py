@@ -1,6 +1,9 @@
-"""Parts planned or used on a job, and their settlement by the job's completion."""
+"""Parts planned or used on a job, their settlement by the job's completion, and the cost price of
+what was issued to each job."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -9,6 +12,8 @@ from crm.platform.errors import Conflict, PreconditionFailed
 from crm.platform.i18n import tr
 from crm.platform.keys import tenant_key
 from crm.stock.repository.records import PART, clean, out
+
+COST = "COST#"
 
 
 def _parts_pk(tenant: str, job_id: str) -> str:
@@ -59,3 +64,30 @@ def part_settled(tenant: str, part: dict, outcome: dict) -> dynamo.Step:
 
 class AlreadyPosted(Conflict):
     """A job part's movement was posted by an earlier delivery of the completion."""
+
+
+# ---------------------------------------------------------------- the cost of parts issued to jobs
+
+
+def _cost_sk(currency: str) -> str:
+    return f"{COST}{currency}"
+
+
+def job_cost_added(tenant: str, job_id: str, currency: str, amount: int) -> dynamo.Step:
+    """Move a job's parts cost in `currency` by `amount` (negative: parts returned), in the
+    transaction of the movement that issued or returned them: the sum follows the ledger exactly."""
+    return (
+        dynamo.update(
+            _parts_pk(tenant, job_id),
+            _cost_sk(currency),
+            UpdateExpression="SET job_id = :job ADD cost :amount",
+            ExpressionAttributeValues={":job": job_id, ":amount": amount},
+        ),
+        None,
+    )
+
+
+def job_costs(tenant: str, job_ids: Sequence[str], currency: str) -> dict[str, int]:
+    """The parts cost in `currency` of each of these jobs that has one: one BatchGetItem per 100 jobs."""
+    found = dynamo.batch_get([(_parts_pk(tenant, job_id), _cost_sk(currency)) for job_id in job_ids])
+    return {item["job_id"]: int(item["cost"]) for item in found}
