@@ -4,7 +4,8 @@
   when taken), counting requests that may change state (so the snapshotter knows when to write),
   with DynamoDB requests applied one at a time (atomic, as on DynamoDB) and S3 checking presigned
   POST policies (infra/s3_post_policy.py) and TransactWriteItems honouring ClientRequestToken
-  (infra/dynamodb_tokens.py), which moto alone does not.
+  (infra/dynamodb_tokens.py), which moto alone does not, and costing what its items cost, not
+  its table's size (infra/dynamodb_rollback.py).
 * `start_moto`: on the state dir's last port if it is free (or CRM_MOTO_PORT, which must be).
 """
 
@@ -15,6 +16,7 @@ import logging
 import threading
 from urllib.parse import parse_qs
 
+from infra.dynamodb_rollback import roll_back_item_by_item
 from infra.dynamodb_tokens import honour_client_request_tokens
 from infra.moto_stack import FAKE_CREDENTIALS
 from infra.ports import PortInUse, listening_socket
@@ -91,6 +93,7 @@ class MotoServer:
         sock = listening_socket("127.0.0.1", port, variable)
         enforce_presigned_post_policies(POLICY_SIGNERS)  # moto itself stores any upload
         honour_client_request_tokens()  # moto would run a retried transaction twice
+        roll_back_item_by_item()  # moto copies whole tables for each transaction's item
         self._counter = _MutationCounter(_AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
         try:
             self._server = make_server(

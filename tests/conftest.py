@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from infra import template
+from infra.dynamodb_rollback import roll_back_item_by_item
 from infra.dynamodb_tokens import honour_client_request_tokens
 from infra.s3_post_policy import enforce_presigned_post_policies
 from tests.support import iam
@@ -54,6 +55,7 @@ def aws(monkeypatch):
         signers = (AWS_ENV, os.environ)
         enforce_presigned_post_policies({env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"] for env in signers})
         honour_client_request_tokens()  # as DynamoDB does: a retried transaction commits once
+        roll_back_item_by_item()  # a transaction costs its items, not its table's size
         forget_layer_state()
         refs = local_refs()
         template.create_backing_resources(boto3.client, refs)
