@@ -19,7 +19,7 @@ from crm.platform import clock, dynamo, idempotency, ids
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.i18n import tr
-from crm.stock import catalogue, movements, rules
+from crm.stock import balancing, catalogue, movements, rules
 from crm.stock.models import PartCreate
 from crm.stock.repository import parts as repo
 
@@ -80,7 +80,7 @@ def add(principal: Principal, job_id: str, body: PartCreate) -> dict:
     }
     steps = [*idempotency.claim(part["id"]), repo.part_put(tenant, part, None)]
     if body.kind == "planned":
-        movements.apply(tenant, movements.Change(item, reserved={location: amount}), lambda: steps)
+        balancing.apply(tenant, balancing.Change(item, reserved={location: amount}), lambda: steps)
     else:
         dynamo.transact_explained(steps)
     return part
@@ -96,8 +96,8 @@ def remove(principal: Principal, job_id: str, part_id: str, expected_version: in
     step = repo.part_delete(tenant, job_id, part_id, expected_version)
     if part["kind"] == "planned":
         item = catalogue.item(tenant, part["item_id"])
-        change = movements.Change(item, reserved={part["location"]: -rules.quantity(part["quantity"])})
-        movements.apply(tenant, change, lambda: [step])
+        change = balancing.Change(item, reserved={part["location"]: -rules.quantity(part["quantity"])})
+        balancing.apply(tenant, change, lambda: [step])
     else:
         dynamo.transact_explained([step])
 
@@ -125,8 +125,8 @@ def costs(tenant: str, job_ids: Sequence[str], currency: str) -> dict[str, int]:
 def _release(tenant: str, part: dict, event_id: str) -> str:
     """Release a planned part's reservation, once: the part is marked settled in the same write."""
     item = catalogue.item(tenant, part["item_id"])
-    change = movements.Change(item, reserved={part["location"]: -rules.quantity(part["quantity"])})
-    movements.apply(tenant, change, lambda: [repo.part_settled(tenant, part, {"settled": "released", "event_id": event_id})])
+    change = balancing.Change(item, reserved={part["location"]: -rules.quantity(part["quantity"])})
+    balancing.apply(tenant, change, lambda: [repo.part_settled(tenant, part, {"settled": "released", "event_id": event_id})])
     return "released"
 
 
