@@ -15,11 +15,8 @@ from crm.customfields.models import ContactFieldValues, ValuesPatch
 from crm.jobs import catalog, charges, service, views
 from crm.jobs.models import (
     BreachLine,
-    Charges,
-    ChargesFields,
     HistoryEntry,
     Job,
-    JobCosts,
     JobCreate,
     JobPatch,
     JobType,
@@ -37,6 +34,7 @@ from crm.jobs.models import (
     VehicleFields,
     VehiclePatch,
 )
+from crm.jobs.money_models import Charges, ChargesFields, JobCosts
 from crm.jobs.transitions import Status
 from crm.platform import settings
 from crm.platform.auth import ADMINS, STAFF, STAFF_AND_RESOURCES

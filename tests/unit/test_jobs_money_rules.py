@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from crm.jobs import money
-from crm.jobs.models import ChargeLine, StatusChange
+from crm.jobs.models import StatusChange
+from crm.jobs.money_models import ChargeLine
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ from crm.contacts import service as contacts
 from crm.jobs import money, transitions
 from crm.jobs import money_repository as money_repo
 from crm.jobs import repository as repo
-from crm.jobs.models import ChargeLine, Labour, Mileage
+from crm.jobs.models import Labour, Mileage
+from crm.jobs.money_models import ChargeLine
 from crm.platform import clock, dynamo
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid, invalid_fields

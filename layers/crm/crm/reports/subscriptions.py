@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from crm.platform import clock, idempotency, ids, scheduling, settings
 from crm.platform.auth import Principal
 from crm.platform.errors import FieldError, NotFound, PreconditionFailed, invalid, invalid_fields
-from crm.platform.problems import validation_errors
 from crm.platform.i18n import tr
 from crm.platform.pagination import Page
+from crm.platform.problems import validation_errors
 from crm.platform.recurrence import Recurrence
 from crm.reports import repository as repo
 from crm.reports.catalogue import REPORTS

@@ -18,7 +18,7 @@ from crm.contacts.models import NoteTopic
 from crm.finance import service as finance
 from crm.jobs import charges
 from crm.jobs import service as jobs
-from crm.jobs.models import ChargeLine
+from crm.jobs.money_models import ChargeLine
 from crm.platform import clock, dynamo, idempotency
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, Invalid, NotFound, invalid, invalid_fields
