@@ -234,7 +234,7 @@ def test_a_site_whose_stored_hours_open_at_no_time_gives_no_server_error(world):
 
 
 def test_forgetting_a_contact_deletes_its_slas(world):
-    from crm.jobs import repository as repo
+    from crm.jobs import catalog_repository as repo
     from crm.jobs import service
 
     other = call(

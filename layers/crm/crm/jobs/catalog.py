@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from crm.contacts import service as contacts
-from crm.jobs import repository as repo
+from crm.jobs import catalog_repository as repo
 from crm.platform import idempotency, ids
 from crm.platform.errors import NotFound, invalid
 from crm.platform.i18n import tr

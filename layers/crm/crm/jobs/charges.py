@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from crm.contacts import readers
 from crm.contacts import service as contacts
+from crm.jobs import catalog_repository as catalog_repo
 from crm.jobs import money, transitions
 from crm.jobs import money_repository as money_repo
 from crm.jobs import repository as repo
@@ -81,7 +82,7 @@ def replace_lines(principal: Principal, job_id: str, new_lines: list[ChargeLine]
 def _from_log(tenant: str, job: dict, at: datetime) -> list[dict]:
     """The job log's time in progress, for the job's resource (the tablet's start, pause, stop)."""
     minutes = money.worked_minutes(repo.log(tenant, job["id"]), at) if job.get("resource_id") else 0
-    resource = repo.get_member(tenant, "resource", job["resource_id"]) if minutes else None
+    resource = catalog_repo.get_member(tenant, "resource", job["resource_id"]) if minutes else None
     if resource is None:
         return []
     rate = resource.get("cost_rate") or 0
@@ -97,7 +98,7 @@ def _priced_entries(tenant: str, field: str, entries: list[dict]) -> tuple[list[
     errors: list[FieldError] = []
     out: list[dict] = []
     for n, entry in enumerate(entries):
-        member = repo.get_member(tenant, kind, entry[key])
+        member = catalog_repo.get_member(tenant, kind, entry[key])
         if member is None:
             unknown = tr("is not a resource of this account") if kind == "resource" else tr("is not a vehicle of this account")
             errors.append(FieldError(f"{field}.{n}.{key}", unknown))

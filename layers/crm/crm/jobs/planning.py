@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from crm.contacts.hours import OpeningHours, check_window
 from crm.jobs import catalog, sla, transitions
-from crm.jobs import repository as repo
+from crm.jobs import catalog_repository as repo
 from crm.platform import clock
 from crm.platform.auth import Principal
 from crm.platform.errors import Conflict, FieldError, field_problem, invalid

@@ -14,6 +14,7 @@ from datetime import date
 from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.jobs import catalog, charges, planning, sla, transitions
+from crm.jobs import catalog_repository as catalog_repo
 from crm.jobs import repository as repo
 from crm.jobs.events import JobCancelled, JobCompleted
 from crm.jobs.models import JobCreate, JobPatch, StatusChange
@@ -267,8 +268,8 @@ def change_status(principal: Principal, job_id: str, change: StatusChange, expec
             cancelled_by=principal.actor,
         )
         owed.append(outbox.owe(cancelled))
-    resource = repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
-    vehicle = repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
+    resource = catalog_repo.get_member(tenant, "resource", job["resource_id"]) if job.get("resource_id") else None
+    vehicle = catalog_repo.get_member(tenant, "vehicle", job["vehicle_id"]) if job.get("vehicle_id") else None
     repo.save_job(
         tenant,
         job,
@@ -305,4 +306,4 @@ def _completed(tenant: str, history_id: str, job: dict, by: str, at: str) -> Job
 def forget_contact(tenant: str, contact_id: str) -> None:
     """Delete the contact's SLAs (for the contacts context, when the contact is deleted). Jobs stay:
     they are the site's history. Idempotent: nothing left to delete is no error."""
-    repo.delete_slas(tenant, contact_id)
+    catalog_repo.delete_slas(tenant, contact_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crm.contacts import service as contacts
+from crm.jobs import catalog_repository as catalog_repo
 from crm.jobs import repository as repo
 from crm.jobs import sla
 from crm.jobs.planning import iso
@@ -109,8 +110,8 @@ def breaches(principal: Principal, *, until: datetime | None, limit: int, cursor
     now = clock.now()
     if until is not None and until - now > MAX_REPORT_AHEAD:
         raise invalid("until", tr("must be at most {days} days ahead; leave it out for every deadline", days=MAX_REPORT_AHEAD.days))
-    resources = {r["id"]: r for r in repo.list_collection(tenant, "resource")}
-    vehicles = {v["id"]: v for v in repo.list_collection(tenant, "vehicle")}
+    resources = {r["id"]: r for r in catalog_repo.list_collection(tenant, "resource")}
+    vehicles = {v["id"]: v for v in catalog_repo.list_collection(tenant, "vehicle")}
 
     def violations(job: dict) -> list:
         return sla.check(job, resources.get(job.get("resource_id") or ""), vehicles.get(job.get("vehicle_id") or ""), now)
