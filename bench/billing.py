@@ -41,6 +41,7 @@ def _sizes() -> list[int]:
 def _world(contracts: int) -> list[str]:
     """A tenant with a tax rate and its legal identity, a French business customer (so every invoice
     is Factur-X), and `contracts` active contracts due on AS_OF."""
+    from crm.contacts import groups as contact_groups
     from crm.contacts import legal
     from crm.contacts import service as contacts
     from crm.contacts.models import ContactFields, GroupFields
@@ -50,7 +51,7 @@ def _world(contracts: int) -> list[str]:
     from crm.platform.auth import ADMIN, Principal
 
     admin = Principal(tenant=TENANT, role=ADMIN, user_id="bench", email="bench@example.com")
-    group = contacts.create_group(TENANT, GroupFields(name="Customers"))
+    group = contact_groups.create_group(TENANT, GroupFields(name="Customers"))
     customer = contacts.create(admin, ContactFields.model_validate({"name": "ABC", "group_id": group.id, **BUSINESS}))["id"]
     legal.update_legal_identity(TENANT, legal.LegalIdentityFields.model_validate(LEGAL_IDENTITY), 0)
     fields = FinanceSettingsFields.model_validate({"tax_rates": [{"code": "S20", "name": "TVA", "rate": "20"}]})

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from crm.contacts import attachments, folder, legal, notes, readers, service
+from crm.contacts import attachments, folder, groups, legal, notes, readers, service
 from crm.contacts.legal import LegalIdentity, LegalIdentityFields
 from crm.contacts.models import (
     ArchivedEmail,
@@ -220,7 +220,7 @@ def list_folder(contact_id: str, limit: Annotated[Limit, Query()] = DEFAULT_LIMI
 
 @api.route("GET", "/contact-groups", roles=STAFF_AND_RESOURCES)
 def list_groups() -> Page[Group]:
-    return Page(items=service.groups(api.principal().tenant))
+    return Page(items=groups.groups(api.principal().tenant))
 
 
 GROUP_NAME_TAKEN = "another group has this name"
@@ -228,25 +228,25 @@ GROUP_NAME_TAKEN = "another group has this name"
 
 @api.route("POST", "/contact-groups", roles=ADMINS, returns=Group, location="/contact-groups/{group_id}", conflicts=(GROUP_NAME_TAKEN,))
 def create_group(body: GroupFields):
-    group = service.create_group(api.principal().tenant, body)
+    group = groups.create_group(api.principal().tenant, body)
     return respond(group, 201, group.version)
 
 
 @api.route("GET", "/contact-groups/{group_id}", roles=STAFF_AND_RESOURCES, returns=Group)
 def get_group(group_id: str):
-    group = service.group(api.principal().tenant, group_id)
+    group = groups.group(api.principal().tenant, group_id)
     return respond(group, version=group.version)
 
 
 @api.route("PATCH", "/contact-groups/{group_id}", roles=ADMINS, returns=Group, if_match="required", conflicts=(GROUP_NAME_TAKEN,))
 def rename_group(group_id: str, body: GroupFields):
-    group = service.rename_group(api.principal().tenant, group_id, body, api.version())
+    group = groups.rename_group(api.principal().tenant, group_id, body, api.version())
     return respond(group, version=group.version)
 
 
 @api.route("DELETE", "/contact-groups/{group_id}", roles=ADMINS, if_match="required", conflicts=("contacts are still in the group",))
 def retire_group(group_id: str):
-    service.retire_group(api.principal().tenant, group_id, api.version())
+    groups.retire_group(api.principal().tenant, group_id, api.version())
     return respond(None, 204)
 
 

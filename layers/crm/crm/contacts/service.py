@@ -16,8 +16,6 @@ from crm.contacts.models import (
     ContactFields,
     ContactPatch,
     ContactView,
-    Group,
-    GroupFields,
     Settings,
     SettingsPatch,
     ZoneAnswer,
@@ -328,40 +326,3 @@ def availability(tenant: str, contact_id: str, window: AvailabilityQuery) -> Ava
     hours = ContactFields.model_validate(_writable(contact)).opening_hours
     result = check_window(hours, window.start, window.end)
     return Availability(**result.model_dump(), always_open=hours is None)
-
-
-# ---------------------------------------------------------------- groups
-
-
-def groups(tenant: str) -> list[Group]:
-    return sorted(
-        (Group.model_validate({"contact_count": 0, **g}) for g in accounts_repo.list_groups(tenant)), key=lambda g: g.name.casefold()
-    )
-
-
-def create_group(tenant: str, fields: GroupFields) -> Group:
-    group_id = ids.new_id()
-    group = {"id": group_id, "name": fields.name, "version": 1, "contact_count": 0}
-    accounts_repo.create_group(tenant, group, idempotency.claim(group_id))
-    return Group.model_validate(group)
-
-
-def get_group(tenant: str, group_id: str) -> dict:
-    group = accounts_repo.get_group(tenant, group_id)
-    if group is None:
-        raise NotFound(tr("no such contact group"))
-    return group
-
-
-def group(tenant: str, group_id: str) -> Group:
-    return Group.model_validate({"contact_count": 0, **get_group(tenant, group_id)})
-
-
-def rename_group(tenant: str, group_id: str, fields: GroupFields, expected_version: int) -> Group:
-    group = get_group(tenant, group_id)
-    accounts_repo.rename_group(tenant, group, fields.name, expected_version)
-    return Group.model_validate({**group, "name": fields.name, "version": expected_version + 1})
-
-
-def retire_group(tenant: str, group_id: str, expected_version: int) -> None:
-    accounts_repo.retire_group(tenant, get_group(tenant, group_id), expected_version)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from crm.contacts import groups as contact_groups
 from crm.contacts import service as contacts
 from crm.customfields import repository as repo
 from crm.customfields import rules
@@ -47,7 +48,7 @@ class ReplaceNeeded(Conflict):
 
 
 def _group_fields(tenant: str, group_id: str) -> dict:
-    contacts.get_group(tenant, group_id)  # 404 for no such group
+    contact_groups.get_group(tenant, group_id)  # 404 for no such group
     return repo.get_fields(tenant, group_id)
 
 
@@ -189,7 +190,7 @@ def copy(tenant: str, group_id: str, request: CopyRequest, expected_version: int
     if request.from_group_id == group_id:
         raise invalid("from_group_id", tr("is this group; copy from another one"))
     try:
-        contacts.get_group(tenant, request.from_group_id)
+        contact_groups.get_group(tenant, request.from_group_id)
     except NotFound:
         raise invalid("from_group_id", tr("is not one of this account's contact groups")) from None
     version = _at(current, expected_version)
