@@ -7,8 +7,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: dev test setup lint browser bench build deploy clean lock messages
 
-# The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layer's
-# own layers/crm/requirements.lock), then the crm package itself without resolving anything again.
+# The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layers'
+# own layers/*/requirements.lock), then the crm package itself without resolving anything again.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -r $(LOCK)
@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP)
 
-## make lock: recompile both lock files from pyproject.toml (the layer's for Lambda's Python, then the dev one on top)
+## make lock: recompile the lock files: each layer's for Lambda's Python (CrmLayer from pyproject.toml,
+## SchematronLayer from its requirements.in), then the dev one on top of both (the venv has them all)
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 -q -o layers/crm/requirements.lock
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q -c layers/crm/requirements.lock -o $(LOCK)
+	$(VENV)/bin/uv pip compile layers/schematron/requirements.in --universal --python-version 3.11 -q -o layers/schematron/requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml layers/schematron/requirements.in --extra dev --universal --python-version 3.11 -q \
+		-c layers/crm/requirements.lock -c layers/schematron/requirements.lock -o $(LOCK)
 
 ## make messages: the texts of the code into each language's gettext catalogue (pybabel extract, then
 ## update), and the catalogues compiled (.mo for the layer, JSON for the booking site): infra/messages.py

@@ -4,8 +4,10 @@ bare CII or UBL 2.1 XML, checked and turned into the fields of a bill.
 The XML is untrusted: it is parsed by a hardened parser (no network, no DTD loaded, no entity
 resolved, no huge tree) and refused outright when it declares a DOCTYPE, so neither an external
 entity nor an entity-expansion bomb is ever expanded or fetched. Then it must pass its XSD, carry
-lines (the EN 16931, BASIC or EXTENDED profiles; MINIMUM and BASIC WL have none), and its amounts
-must add up (lines to the net total, taxes to the tax total, totals to the amount due) to the cent.
+lines (the EN 16931, BASIC or EXTENDED profiles; MINIMUM and BASIC WL have none), pass the
+schematrons of its profile (EN 16931 and the French CTC rules, `schematron.py`), and its amounts
+must add up (lines to the net total, taxes to the tax total, totals to the amount due) to the cent
+(the schematrons check most of these sums too; the bill's integer amounts are checked here anyway).
 Every refusal is one 422 naming what is wrong.
 """
 
@@ -16,7 +18,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from crm.platform.errors import CrmError, invalid
+from crm.finance.einvoice import schematron
+from crm.platform.errors import CrmError, FieldError, Invalid, invalid
 from crm.platform.i18n import tr
 
 FIELD = "upload_id"  # the input that names the file
@@ -70,6 +73,9 @@ def xml_of_pdf(data: bytes) -> bytes:
 class Read:
     format: str  # factur-x, cii, ubl
     fields: dict[str, Any]  # the factur-x package's EN 16931 dictionary (BT-/BG- ids)
+    root: Any  # the XML, parsed safely
+    flavor: str  # the package's: factur-x, ubl-2.1-invoice, ubl-2.1-creditnote
+    level: str  # the Factur-X profile (UBL: en16931)
 
 
 def read(data: bytes) -> Read:
@@ -95,7 +101,23 @@ def read(data: bytes) -> Read:
         fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, date_as="date", check_xsd=False)
     except Exception as e:  # noqa: BLE001 - valid against its XSD yet not readable by the package: say why, never a 500
         raise refused(tr("is not an e-invoice that can be read: {why}", why=str(e)[:300])) from None
-    return Read("factur-x" if is_pdf else ("cii" if flavor == CII else "ubl"), fields)
+    return Read("factur-x" if is_pdf else ("cii" if flavor == CII else "ubl"), fields, root, flavor, level)
+
+
+def check_rules(found: Read, filename: str) -> Read:
+    """The read file, once it passes the schematrons of its profile; else a 422 whose detail names
+    the file and the rules it breaks, with one error per rule (its id and its text)."""
+    broken = schematron.broken(found.root, found.flavor, found.level)
+    if broken:
+        names = ", ".join(dict.fromkeys(s.name for s, _ in broken))
+        rules = ", ".join(dict.fromkeys(f.rule for _, f in broken))
+        detail = tr("{file} breaks rules of the schematrons ({schematrons}): {rules}", file=filename, schematrons=names, rules=rules)
+        errors = [
+            FieldError(FIELD, tr("{file} breaks {rule} ({schematron}): {text}", file=filename, rule=f.rule, schematron=s.name, text=f.text))
+            for s, f in broken
+        ]
+        raise Invalid(detail, errors)
+    return found
 
 
 def check_xsd(root, flavor: str, level: str) -> None:
