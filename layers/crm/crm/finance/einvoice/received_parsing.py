@@ -107,7 +107,10 @@ def read(data: bytes) -> Read:
 def check_rules(found: Read, filename: str) -> Read:
     """The read file, once it passes the schematrons of its profile; else a 422 whose detail names
     the file and the rules it breaks, with one error per rule (its id and its text)."""
-    broken = schematron.broken(found.root, found.flavor, found.level)
+    try:
+        broken = schematron.broken(found.root, found.flavor, found.level)
+    except schematron.Uncheckable as e:
+        raise refused(tr("{file} could not be checked against its schematrons: {why}", file=filename, why=str(e))) from None
     if broken:
         names = ", ".join(dict.fromkeys(s.name for s, _ in broken))
         rules = ", ".join(dict.fromkeys(f.rule for _, f in broken))

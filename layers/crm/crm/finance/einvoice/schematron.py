@@ -23,6 +23,10 @@ class Schematron:
     xslt: Path  # compiled to XSLT by the package; it reads its code lists beside itself
 
 
+class Uncheckable(Exception):
+    """The schematron stopped on the file (the file's fault, never the reader's): why, in Saxon's words."""
+
+
 @dataclass(frozen=True)
 class Failure:
     rule: str  # e.g. BR-CO-10
@@ -66,7 +70,10 @@ def failures(xml: str, xslt: Path) -> list[Failure]:
     already parsed safely (no DOCTYPE, no BOM): Saxon has nothing to resolve in it."""
     from lxml import etree
 
-    report = _compiled(xslt).transform_to_string(xdm_node=_processor().parse_xml(xml_text=xml))
+    try:
+        report = _compiled(xslt).transform_to_string(xdm_node=_processor().parse_xml(xml_text=xml))
+    except Exception as e:  # noqa: BLE001 - a rule's dynamic error (a value it cannot cast) is Saxon's PySaxonApiError
+        raise Uncheckable(" ".join(str(e).split())[:300]) from None
     found = etree.fromstring(report.encode("utf-8")).xpath("//svrl:failed-assert | //svrl:successful-report", namespaces=SVRL)
     return [Failure(f.get("id") or "?", " ".join("".join(f.itertext()).split())) for f in found if f.get("flag", "fatal") == "fatal"]
 
