@@ -229,10 +229,10 @@ def test_invoices_the_platform_delivers_become_bills_and_a_bad_one_is_refused_ba
     taken = call("POST", "/received-invoices/deliveries")
     assert taken.status == 200, taken.body
     assert [b["id"] for b in taken.json["received"]] == [good] and taken.json["received"][0]["supplier"]["contact_id"] == world["supplier"]
-    assert [(r["received_id"], "BT-106" in r["reason"]) for r in taken.json["refused"]] == [(bad, True)]
+    assert [(r["received_id"], "broken.xml breaks BR-CO-10" in r["reason"]) for r in taken.json["refused"]] == [(bad, True)]
     s3 = boto3.client("s3")
     answer = json.loads(s3.get_object(Bucket=settings.documents_bucket(), Key=f"platform/t/t1/received/{bad}/answer.json")["Body"].read())
-    assert answer["status"] == "refused" and "BT-106" in answer["reason"]
+    assert answer["status"] == "refused" and "BR-CO-10" in answer["reason"]  # the supplier hears which rule
     assert call("POST", "/received-invoices/deliveries").json == {"received": [], "refused": []}  # acknowledged: taken once
     assert len(_received_objects()) == 1  # the good one's original; nothing of the bad one
     platform.deliver("t1", "again.pdf", FACTURX_PDF)  # the same invoice delivered twice: taken once
