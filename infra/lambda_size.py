@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from infra import template as tpl
@@ -30,6 +31,7 @@ LAMBDA_LIMIT_MIB = 250
 # should fail on the commit that eats the margin, not on the deploy that passes the limit.
 BUDGET_MIB = 230
 MIB = 1024 * 1024
+STALE_S = 24 * 3600
 
 
 def cache_root() -> Path:
@@ -85,6 +87,9 @@ def build_layer(logical_id: str, content: Path, cache: Path) -> Path:
             raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    for stale in cache.glob(f"{logical_id}-*"):  # other sources' builds, a day old: the cache stays small
+        if stale != target and time.time() - stale.stat().st_mtime > STALE_S:
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 

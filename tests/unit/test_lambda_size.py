@@ -3,6 +3,8 @@ the Globals' and its own, each layer built once by its own Makefile (cached by i
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from infra import lambda_size
@@ -64,3 +66,9 @@ def test_a_function_counts_its_code_and_the_globals_layers_and_its_own(tmp_path,
 
     (tmp_path / "layers" / "Heavy" / "Makefile").write_text(MAKEFILE.format(name="Heavy", size=7000))
     assert lambda_size.layer_sizes(template, tmp_path, cache)["Heavy"] == 7000  # a changed layer is built again
+    assert len(list(cache.glob("Heavy-*"))) == 2  # the previous build stays a day (another checkout may use it)
+    for build in cache.glob("Heavy-*"):
+        os.utime(build, (time.time() - 2 * 86400,) * 2)
+    (tmp_path / "layers" / "Heavy" / "Makefile").write_text(MAKEFILE.format(name="Heavy", size=9000))
+    assert lambda_size.layer_sizes(template, tmp_path, cache)["Heavy"] == 9000
+    assert len(list(cache.glob("Heavy-*"))) == 1  # builds older than a day are gone
