@@ -5,10 +5,10 @@ LOCK   := infra/requirements-dev.lock
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test setup lint browser bench build deploy clean lock messages
+.PHONY: dev test setup lint size browser bench build deploy clean lock messages
 
-# The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layer's
-# own layers/crm/requirements.lock), then the crm package itself without resolving anything again.
+# The venv installs exactly the locked versions (infra/requirements-dev.lock, which pins the layers'
+# own layers/*/requirements.lock), then the crm package itself without resolving anything again.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -r $(LOCK)
@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP)
 
-## make lock: recompile both lock files from pyproject.toml (the layer's for Lambda's Python, then the dev one on top)
+## make lock: recompile the lock files: each layer's for Lambda's Python (CrmLayer from pyproject.toml,
+## SchematronLayer and GeoLayer from their requirements.in), then the dev one on top of them all (the venv has them all)
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 -q -o layers/crm/requirements.lock
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q -c layers/crm/requirements.lock -o $(LOCK)
+	$(VENV)/bin/uv pip compile layers/schematron/requirements.in --universal --python-version 3.11 -q -o layers/schematron/requirements.lock
+	$(VENV)/bin/uv pip compile layers/geo/requirements.in --universal --python-version 3.11 -q -o layers/geo/requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml layers/schematron/requirements.in layers/geo/requirements.in --extra dev --universal --python-version 3.11 -q \
+		-c layers/crm/requirements.lock -c layers/schematron/requirements.lock -c layers/geo/requirements.lock -o $(LOCK)
 
 ## make messages: the texts of the code into each language's gettext catalogue (pybabel extract, then
 ## update), and the catalogues compiled (.mo for the layer, JSON for the booking site): infra/messages.py
@@ -31,8 +35,8 @@ messages: setup
 dev: setup
 	$(PY) -m infra.local
 
-## make test: the static gates (ruff, mypy, import-linter, cfn-lint), then the whole suite (unit, integration, e2e)
-test: setup lint browser
+## make test: the static gates (ruff, mypy, import-linter, cfn-lint, each function's size), then the whole suite (unit, integration, e2e)
+test: setup lint size browser
 	$(PY) -m pytest -n 2 --dist loadfile
 
 ## make browser: Debian's chromium for the booking site's e2e test (Playwright drives it; as root in CI)
@@ -45,6 +49,11 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
+
+## make size: each function's code plus its layers, unpacked as Lambda counts them, within 230 of Lambda's 250 MiB
+## (the layers built by their own Makefiles for Lambda's platform, cached by their sources' hash: infra/lambda_size.py)
+size: setup
+	$(PY) -m infra.lambda_size
 
 ## make bench: performance ratios quoted in the README (run by hand, never by the suite)
 bench: setup

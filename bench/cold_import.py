@@ -19,7 +19,7 @@ from infra import template
 from tests.conftest import AWS_ENV
 
 RUNS = 7
-HEAVY = ("numpy", "shapely", "reportlab", "babel", "aws_xray_sdk", "schwifty")
+HEAVY = ("numpy", "shapely", "reportlab", "babel", "aws_xray_sdk", "schwifty", "saxonche")
 BABEL_DATA = "babel locale data"  # Babel's CLDR data for a locale, loaded by the first format or plural rule
 FLOOR = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics\nLogger(); Metrics()"
 RESOLVER = (

@@ -21,6 +21,7 @@ from bench import (
     handler_latency,
     job_log,
     job_money,
+    received,
     requests_per_route,
     sales_reports,
     search_at_scale,
@@ -119,10 +120,20 @@ MEASURES = [
         f"{einvoice.REPETITIONS} after {einvoice.WARM_UP} warm-up (goal: at most 1.5×); then the steps alone against the render "
         "of the same issued invoice. `bench/einvoice.py`.",
         einvoice.measure,
+    ),
+    (
         "Billing run: time and requests per invoice at two sizes",
         "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
         "`billing_run.handle` for each message taken from moto's SQS, in-process; sizes from BILLING_BENCH_SIZES. `bench/billing.py`.",
         billing.timed,
+    ),
+    (
+        "E-invoicing: the schematrons of a received e-invoice against reading it",
+        "`received_parsing.check_rules` (the EN 16931 and French CTC schematrons of the file's profile, saxonche, each compiled "
+        "once per process) against `received_parsing.read` (hardened parse, the XSD compiled once per process, the package's "
+        f"reading) of the same file, interleaved, median (p90/median) of {received.REPETITIONS} after {received.WARM_UP} warm-up; "
+        "the first check of each profile (compiling its schematrons) timed apart. No AWS. `bench/received.py`.",
+        received.measure,
     ),
     (
         "Billing run: the at-least-once simulation",

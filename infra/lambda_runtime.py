@@ -42,6 +42,8 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
+from infra.layer_imports import hide
+
 # What every function imports: loaded once in the zygote, shared by every instance forked from it. The layer itself (crm) is not preloaded: its modules read POWERTOOLS_SERVICE_NAME at import
 # (Logger(child=True)), which only the instance's own environment has.
 with contextlib.suppress(ImportError):
@@ -60,6 +62,7 @@ class RuntimeSpec:
     handler: str  # module.function, e.g. app.handler
     environment: dict[str, str]
     clock: str | None = None  # module:function the functions read the time from, to ask the stack
+    absent: tuple[str, ...] = ()  # top-level modules of the layers the function lacks (infra.layer_imports)
 
 
 class Context:
@@ -98,6 +101,7 @@ def _init(spec: RuntimeSpec) -> Any:
     time.tzset()
     os.chdir(spec.code_dir)
     sys.path.insert(0, spec.code_dir)
+    hide(spec.absent)  # as on Lambda, where only the function's own layers are there
     module_name, _, function_name = spec.handler.rpartition(".")
     module = importlib.import_module(module_name)
     handler = getattr(module, function_name, None)

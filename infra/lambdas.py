@@ -33,6 +33,7 @@ from typing import Any
 from infra import template as tpl
 from infra.lambda_instances import INIT_TIMEOUT_S, FunctionUnavailable, Instance, InstancePool
 from infra.lambda_runtime import RuntimeSpec
+from infra.layer_imports import absent_modules
 from infra.local_clock import LAYER_CLOCK
 
 __all__ = ["FunctionRegistry", "FunctionUnavailable", "LocalFunction"]
@@ -67,6 +68,7 @@ class LocalFunction:
     max_instances: int = MAX_INSTANCES
     runtime_environment: dict[str, str] = field(default_factory=dict)  # the AWS endpoint and credentials of the local moto
     clock: Callable[[], datetime] | None = None  # the stack's clock, which the functions read (None: real time)
+    absent_modules: frozenset[str] = frozenset()  # what the layers it lacks ship: its instances cannot import them
     module: ModuleType | None = None
     load_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -111,6 +113,7 @@ class LocalFunction:
             handler=self.handler,
             environment=self.lambda_environment(),
             clock=LAYER_CLOCK if self.clock is not None else None,
+            absent=tuple(sorted(self.absent_modules)),
         )
         return Instance(self.logical_id, spec, INIT_TIMEOUT_S + self.timeout_s)
 
@@ -217,6 +220,7 @@ class FunctionRegistry:
                 max_instances=min(MAX_INSTANCES, int({**globals_fn, **props}.get("ReservedConcurrentExecutions", MAX_INSTANCES))),
                 runtime_environment=dict(runtime_environment or {}),
                 clock=clock,
+                absent_modules=absent_modules(logical_id, self.template, self.root),
             )
 
     def __getitem__(self, logical_id: str) -> LocalFunction:

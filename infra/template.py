@@ -62,6 +62,7 @@ class Function:
     code_uri: str
     handler: str
     environment: dict = field(default_factory=dict)  # raw, intrinsics unresolved
+    layers: tuple[str, ...] = ()  # layer logical ids, the Globals' first (SAM prepends them to the function's own)
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,14 @@ def resources(kind: str, template: dict | None = None) -> dict[str, dict]:
 
 def functions(template: dict | None = None) -> dict[str, Function]:
     template = template or load()
-    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    globals_fn = template.get("Globals", {}).get("Function", {})
+    global_env = globals_fn.get("Environment", {}).get("Variables", {})
     out = {}
     for logical_id, res in resources("AWS::Serverless::Function", template).items():
         props = res["Properties"]
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], env)
+        layers = tuple(layer["Ref"] for layer in [*globals_fn.get("Layers", []), *props.get("Layers", [])])
+        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], env, layers)
     return out
 
 

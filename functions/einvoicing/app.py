@@ -12,7 +12,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from crm.contacts.readers import reader_locale
-from crm.finance.einvoice import ereporting, received, submissions
+from crm.finance.einvoice import ereporting, received, submissions, suppliers
 from crm.finance.einvoice.models import (
     Bill,
     BillDecision,
@@ -21,6 +21,7 @@ from crm.finance.einvoice.models import (
     ReceivedFromUpload,
     ReceivedUploadRequest,
     ReceivedUploadTicket,
+    SupplierFromBill,
 )
 from crm.finance.models import DownloadLink
 from crm.platform import settings
@@ -123,6 +124,22 @@ def get_received_invoice(bill_id: str):
 def download_received_original(bill_id: str):
     """The file as the supplier sent it."""
     return respond(DownloadLink.model_validate(received.original_link(api.principal(), bill_id)))
+
+
+@api.route(
+    "POST",
+    "/received-invoices/{bill_id}/supplier",
+    roles=STAFF,
+    returns=Bill,
+    status=201,
+    conflicts=("the received invoice already has its supplier among the contacts", "the contact's reference is taken"),
+)
+def create_bill_supplier(bill_id: str, body: SupplierFromBill):
+    """Create the contact the bill proposes as its supplier (the file's name, identifiers and
+    address, in the group named) and link the bill to it, in one transaction. The answer is the
+    bill; its Location is the new contact."""
+    bill = suppliers.create_from_bill(api.principal(), bill_id, body)
+    return respond(Bill.model_validate(bill), 201, bill["version"], headers={"Location": f"/contacts/{bill['supplier']['contact_id']}"})
 
 
 @api.route(

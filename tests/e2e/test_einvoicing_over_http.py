@@ -1,6 +1,7 @@
 """E-invoicing on the local stack over HTTP: an invoice issued to a French business, sent through
 the local platform, its statuses read back, paid -> "paid" on the platform; a supplier's Factur-X
-uploaded through the presigned POST and read into a bill, then refused with a reason."""
+uploaded through the presigned POST and read into a bill, refused with a reason, its proposed
+supplier made a contact; a CII breaking a schematron rule refused by the stack's own saxonche."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import requests
 from tests.integration.test_legal_identity import PARIS, SELLER
 
 pytestmark = pytest.mark.e2e
-FACTURX = Path(__file__).parents[1] / "fixtures" / "einvoice" / "invoice_EN16931.pdf"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "einvoice"
+FACTURX = FIXTURES / "invoice_EN16931.pdf"
 
 
 def test_issue_submit_statuses_and_payment_reported_paid(stack, api):
@@ -42,6 +44,15 @@ def test_issue_submit_statuses_and_payment_reported_paid(stack, api):
     assert office.post(f"/documents/{invoice['id']}/platform/refresh").json() == lifecycle
 
 
+def _upload(office, data: bytes, filename: str, content_type: str) -> str:
+    ticket = office.post("/received-invoices/uploads", json={"filename": filename, "content_type": content_type, "size": len(data)})
+    assert ticket.status_code == 201, ticket.text
+    upload = ticket.json()["upload"]
+    posted = requests.post(upload["url"], data=upload["fields"], files={"file": (filename, data)}, timeout=15)
+    assert posted.status_code in (200, 204), posted.text
+    return ticket.json()["upload_id"]
+
+
 def test_a_supplier_facturx_is_uploaded_read_and_refused(stack, api):
     office = api("office", tenant="einv-received")
     data = FACTURX.read_bytes()
@@ -64,3 +75,24 @@ def test_a_supplier_facturx_is_uploaded_read_and_refused(stack, api):
         headers={"If-Match": '"1"'},
     )
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
+
+
+def test_a_bills_supplier_becomes_a_contact_and_a_file_breaking_a_rule_is_refused(stack, api):
+    admin, office = api("admin", tenant="einv-suppliers"), api("office", tenant="einv-suppliers")
+    group = admin.post("/contact-groups", json={"name": "Fournisseurs"}).json()["id"]
+    cii = (FIXTURES / "factur-x-en16931.xml").read_bytes()
+    bill = office.post("/received-invoices", json={"upload_id": _upload(office, cii, "facture.xml", "application/xml")})
+    assert bill.status_code == 201 and bill.json()["supplier"].get("contact_id") is None, bill.text
+
+    made = office.post(f"/received-invoices/{bill.json()['id']}/supplier", json={"group_id": group}, headers={"Idempotency-Key": "k1"})
+    assert made.status_code == 201, made.text
+    contact = office.get(made.headers["Location"]).json()
+    assert (contact["name"], contact["siren"], contact["vat_number"]) == ("LE FOURNISSEUR", "123456782", "FR11123456782")
+
+    off = cii.replace(b"<ram:LineTotalAmount>60.00</ram:LineTotalAmount>", b"<ram:LineTotalAmount>61.00</ram:LineTotalAmount>", 1)
+    off = off.replace(b"F20260023", b"F20260099")
+    refused = office.post("/received-invoices", json={"upload_id": _upload(office, off, "off.xml", "application/xml")})
+    assert refused.status_code == 422 and "BR-CO-10" in refused.json()["detail"] and "off.xml" in refused.json()["detail"]
+    following = cii.replace(b"F20260023", b"F20260100")
+    matched = office.post("/received-invoices", json={"upload_id": _upload(office, following, "next.xml", "application/xml")})
+    assert matched.status_code == 201 and matched.json()["supplier"]["contact_id"] == contact["id"], matched.text

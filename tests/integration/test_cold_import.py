@@ -1,6 +1,6 @@
 """A cold start pays only for what the function's routes need: at import, no function loads Babel
 (its locale data loads when an email, a document or a problem is first written), nor shapely,
-numpy or reportlab. Each function's module is imported in a fresh interpreter, as Lambda would."""
+numpy, reportlab or saxonche (the schematrons). Each function's module is imported in a fresh interpreter, as Lambda would."""
 
 from __future__ import annotations
 

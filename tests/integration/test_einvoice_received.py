@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from crm.platform import settings
+from tests.support.einvoice import xsd_valid
 from tests.support.einvoice_world import receive, setup_einvoicing
 from tests.support.finance import issued
 from tests.support.lambdas import call
@@ -155,7 +156,7 @@ def _lines_off() -> bytes:
         (_pdf_with(XXE), "xxe.pdf", "application/pdf", "no embedded Factur-X XML"),  # never expanded: not an invoice
         (b"%PDF-1.7 not really", "broken.pdf", "application/pdf", "not a PDF that can be read"),
         (_bad_xsd(), "bad.xml", "application/xml", "XSD"),
-        (_lines_off(), "off.xml", "application/xml", "BT-106"),
+        (_lines_off(), "off.xml", "application/xml", "BR-CO-10"),
         ((FIXTURES / "factur-x-minimum.xml").read_bytes(), "min.xml", "application/xml", "MINIMUM"),
         (b"<r>not an invoice</r>", "r.xml", "application/xml", "neither"),
     ],
@@ -165,6 +166,26 @@ def test_a_bad_file_is_a_422_naming_why_and_nothing_of_it_is_kept(world, data, f
     assert reply.status == 422, reply.body
     assert reply.json["errors"][0]["field"] == "upload_id" and says in reply.json["errors"][0]["message"]
     assert _received_objects() == [] and call("GET", "/received-invoices").json["items"] == []
+
+
+def test_a_file_valid_against_its_xsd_that_breaks_schematron_rules_is_a_422_naming_the_file_and_each_rule(world):
+    assert xsd_valid(_lines_off(), "factur-x")  # the XSD alone lets it through
+    reply = receive(_lines_off(), "off.xml", "application/xml")
+    assert reply.status == 422
+    assert "off.xml" in reply.json["detail"] and "Factur-X EN16931" in reply.json["detail"]
+    rules = {e["message"].split(" ")[2]: e["message"] for e in reply.json["errors"]}
+    assert set(rules) == {"BR-CO-10", "BR-E-08"}  # the lines' sum, and the exempt VAT breakdown it feeds
+    assert "Sum of Invoice line net amount (BT-106)" in rules["BR-CO-10"] and rules["BR-CO-10"].startswith("off.xml breaks")
+    assert {e["field"] for e in reply.json["errors"]} == {"upload_id"}
+    assert _received_objects() == [] and call("GET", "/received-invoices").json["items"] == []
+
+
+def test_a_ubl_that_passes_en_16931_but_breaks_a_french_ctc_rule_is_refused_naming_it(world):
+    ubl = UBL.replace(b"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>", b"<cbc:InvoiceTypeCode>71</cbc:InvoiceTypeCode>", 1)
+    reply = receive(ubl, "ubl.xml", "application/xml")
+    assert reply.status == 422 and "ubl.xml" in reply.json["detail"] and "CTC FR flux 2" in reply.json["detail"], reply.body
+    assert [e["message"].split(" ")[2] for e in reply.json["errors"]] == ["BR-FR-04_BT-3"]  # a request for payment: not in France's list
+    assert _received_objects() == []
 
 
 def test_the_xsd_problem_names_the_element_at_fault(world):
@@ -208,10 +229,10 @@ def test_invoices_the_platform_delivers_become_bills_and_a_bad_one_is_refused_ba
     taken = call("POST", "/received-invoices/deliveries")
     assert taken.status == 200, taken.body
     assert [b["id"] for b in taken.json["received"]] == [good] and taken.json["received"][0]["supplier"]["contact_id"] == world["supplier"]
-    assert [(r["received_id"], "BT-106" in r["reason"]) for r in taken.json["refused"]] == [(bad, True)]
+    assert [(r["received_id"], "broken.xml breaks BR-CO-10" in r["reason"]) for r in taken.json["refused"]] == [(bad, True)]
     s3 = boto3.client("s3")
     answer = json.loads(s3.get_object(Bucket=settings.documents_bucket(), Key=f"platform/t/t1/received/{bad}/answer.json")["Body"].read())
-    assert answer["status"] == "refused" and "BT-106" in answer["reason"]
+    assert answer["status"] == "refused" and "BR-CO-10" in answer["reason"]  # the supplier hears which rule
     assert call("POST", "/received-invoices/deliveries").json == {"received": [], "refused": []}  # acknowledged: taken once
     assert len(_received_objects()) == 1  # the good one's original; nothing of the bad one
     platform.deliver("t1", "again.pdf", FACTURX_PDF)  # the same invoice delivered twice: taken once

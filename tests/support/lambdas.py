@@ -21,6 +21,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 
 from infra import template
 from infra.lambdas import cold_start
+from infra.layer_imports import absent_modules, hidden
 from tests.support import iam
 
 ROOT = template.ROOT
@@ -46,6 +47,7 @@ class Functions:
         self._names: set[str] = set()
         self.base: dict[str, str] = {}
         self._saved: dict[str, str | None] = {}
+        self._hiding = contextlib.ExitStack()
         self.enforcer = iam.Enforcer({}, lambda: self._active)
 
     def configure(self, refs: dict[str, str], base: dict[str, str]) -> dict[str, str]:
@@ -87,15 +89,22 @@ class Functions:
         os.environ.update({**self.base, **self.environments.get(logical_id, {}), "AWS_LAMBDA_FUNCTION_NAME": logical_id})
         if self._last != logical_id:
             forget_layer_state(keep_shared=True)
+        self._hiding.enter_context(hidden(_absent(logical_id)))  # as on Lambda: only its own layers' packages
         self._active = self._last = logical_id
 
     def _leave(self) -> None:
+        self._hiding.close()
         for name, value in self._saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
         self._active = None
+
+
+@cache
+def _absent(logical_id: str) -> frozenset[str]:
+    return absent_modules(logical_id)
 
 
 FUNCTIONS = Functions()

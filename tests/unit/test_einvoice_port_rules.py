@@ -78,3 +78,16 @@ def test_services_and_goods():
     labour, part = {"kind": "free"}, {"kind": "stock"}
     assert is_services({"lines": [labour]}) and is_services({"lines": [part, labour]}) and not is_services({"lines": [part]})
     assert [nature({"lines": lines}) for lines in ([labour], [part], [part, labour])] == ["services", "goods", "both"]
+
+
+def test_a_schematron_that_stops_on_a_value_is_uncheckable_not_a_crash(tmp_path):
+    from crm.finance.einvoice import schematron
+
+    xslt = tmp_path / "casts.xslt"  # a rule casting what the file holds, as the schematrons' XPath 2 rules do
+    xslt.write_text(
+        '<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        '<xsl:template match="/"><r><xsl:value-of select="xs:integer(/a)"/></r></xsl:template></xsl:stylesheet>'
+    )
+    with pytest.raises(schematron.Uncheckable, match="Cannot convert"):
+        schematron.failures("<a>douze</a>", xslt)
+    assert schematron.failures("<a>12</a>", xslt) == []

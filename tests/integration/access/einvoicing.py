@@ -23,6 +23,7 @@ ROLES: dict[tuple[str, str], set[str]] = {
     ("GET", "/received-invoices/{bill_id}"): STAFF,
     ("GET", "/received-invoices/{bill_id}/original"): STAFF,
     ("POST", "/received-invoices/{bill_id}/decision"): STAFF,
+    ("POST", "/received-invoices/{bill_id}/supplier"): STAFF,
 }
 
 VALID_INPUT: dict[tuple[str, str], dict] = {
@@ -30,6 +31,7 @@ VALID_INPUT: dict[tuple[str, str], dict] = {
     ("POST", "/received-invoices/uploads"): {"body": {"filename": "f.pdf", "content_type": "application/pdf", "size": 1000}},
     ("POST", "/received-invoices"): {"body": {"upload_id": "{received_upload_id}"}},
     ("POST", "/received-invoices/{bill_id}/decision"): {"body": {"decision": "accept"}, "headers": {"If-Match": '"1"'}},
+    ("POST", "/received-invoices/{bill_id}/supplier"): {"body": {"group_id": "{group_id}"}},
 }
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "einvoice"

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from crm.platform.i18n import tr
 
 # shapely (and numpy under it) load on first geometric use, not on every cold start: most routes
-# that carry a zone only read or write it.
+# that carry a zone only read or write it. They ship in GeoLayer (layers/geo/), which
+# EInvoicingFunction does not have: nothing it runs may draw a zone.
 if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from shapely.geometry.base import BaseGeometry

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from pydantic import BaseModel
 
 from crm.contacts import attachments, search
@@ -118,14 +120,15 @@ def _prepared(tenant: str, fields: ContactFields) -> dict:
     return fields.model_dump(mode="json")
 
 
-def create(principal: Principal, fields: ContactFields) -> dict:
+def create(principal: Principal, fields: ContactFields, also: Callable[[dict], Sequence[dynamo.Step]] | None = None) -> dict:
+    """The new contact; `also(contact)`: steps of the caller's that commit with it or not at all
+    (a received bill linked to the supplier it creates)."""
     tenant = principal.tenant
     now = clock.iso(clock.now())
     contact = {**_prepared(tenant, fields), "id": ids.new_id(), "version": 1, "created_at": now, "updated_at": now}
     ancestors = _ancestors(tenant, contact["id"], contact.get("parent_id"))
-    repo.create_contact(
-        tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]), _indexed(tenant, None, contact)
-    )
+    steps = [*_indexed(tenant, None, contact), *(also(contact) if also else ())]
+    repo.create_contact(tenant, contact, search.terms(contact), ancestors, idempotency.claim(contact["id"]), steps)
     return contact
 
 

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from crm.contacts.models import Upload
+from crm.contacts.models import Reference, Upload
 from crm.platform.types import STRICT, Id, Text
 
 # What a supplier's e-invoice may be: a Factur-X PDF, or its bare XML (CII or UBL).
 ReceivedType = Literal["application/pdf", "application/xml", "text/xml"]
 MAX_RECEIVED_BYTES = 10 * 1024 * 1024
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class PlatformLifecycle(BaseModel):
@@ -50,9 +51,12 @@ class ReceivedFromUpload(BaseModel):
 class SupplierMatch(BaseModel):
     name: str
     siren: str | None = None
+    siret: str | None = None
     vat_number: str | None = None
     country: str | None = None
     address: list[str] = []
+    postcode: str | None = None
+    city: str | None = None
     contact_id: str | None = Field(default=None, description="The contact matched by SIREN or VAT number; none: a proposal to create")
 
 
@@ -95,6 +99,20 @@ class Bill(BaseModel):
     received_at: str
     answered_at: str | None = None
     refusal_reason: str | None = None
+
+
+class SupplierFromBill(BaseModel):
+    """The contact to create from a bill's proposed supplier: the file's name, identifiers and
+    address, in the group named; a field sent here replaces the file's (null: leave it out)."""
+
+    model_config = STRICT
+    group_id: Id = Field(description="The group the supplier joins (the account's suppliers)")
+    reference: Reference | None = None
+    name: Text | None = Field(default=None, description="The file's seller name when not sent")
+    # Checked once, as a contact's are, with the file's other fields: every bad one is named.
+    siren: Identifier | None = None
+    siret: Identifier | None = None
+    vat_number: Identifier | None = None
 
 
 class BillDecision(BaseModel):

