@@ -21,4 +21,3 @@ def test_every_named_repository_module_is_forbidden_to_other_contexts():
     named = {f"crm.{path.parent.name}.{path.stem}" for path in CRM.glob("*/*_repository.py")}
     assert named, "no <thing>_repository module found: the glob is wrong"
     assert named <= _forbidden(), f"add to pyproject.toml's forbidden_modules: {sorted(named - _forbidden())}"
-
