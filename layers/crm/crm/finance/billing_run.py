@@ -149,16 +149,20 @@ def bill_due(message: Message, known: Known, numbers: billing.Numbers) -> dict |
     about = {"reference": (contract or {}).get("reference") or message.contract_id}
     with_last = not auto_send and (outcome or {}).get("state") == "queued"  # the outcome rides with the last invoice
     made: list[dict] = []
+    recorded_with_invoice = False
     for _ in range(billing.ATTEMPTS):
-        due = rules.due(contract, message.as_of) if contract and contract["status"] == ACTIVE and known.customer else []
+        if contract is None or contract["status"] != ACTIVE or known.customer is None:
+            break
+        due = rules.due(contract, message.as_of)
         try:
             for i, period in enumerate(due):
                 numbered = [d["number"] for d in (*earlier, *made)]
                 run = billing.RunRecord(message.run_id, None)
                 if with_last and i == len(due) - 1:
                     run = billing.RunRecord(message.run_id, {**about, "state": "billed", "numbers": numbered, "already": [], "unsent": []})
-                invoice, contract = billing.issue_period(principal, context, contract, known.customer or {}, period, numbers, run)
+                invoice, contract = billing.issue_period(principal, context, contract, known.customer, period, numbers, run)
                 made.append(invoice)
+                recorded_with_invoice = run.outcome is not None
             break
         except billing.Raced:
             contract = billing.contract_or_none(tenant, message.contract_id)
@@ -170,7 +174,7 @@ def bill_due(message: Message, known: Known, numbers: billing.Numbers) -> dict |
     else:
         raise Conflict(tr("the contract is being changed; retry shortly"))
     unsent = billing.finish(principal, [*earlier, *made], auto_send)
-    if (with_last and made) or (outcome is not None and outcome.get("state") != "queued"):
+    if recorded_with_invoice or (outcome is not None and outcome.get("state") != "queued"):
         return None
     if earlier or made:
         return {**about, "state": "billed", "numbers": [d["number"] for d in (*earlier, *made)], "already": [], "unsent": unsent}
