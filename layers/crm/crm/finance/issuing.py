@@ -58,7 +58,7 @@ def read(tenant: str) -> Issuing:
         identity=legal.legal_identity(tenant),
         logo=settings.logo_bytes(chosen.logo),
         audit_retention_days=audit.settings(tenant).retention_days,
-        reader=readers.account_reader(tenant),
+        reader=readers.reader(account.model_dump()),
     )
 
 
