@@ -208,7 +208,12 @@ def handle_batch(messages: list[Message]) -> dict[str, Exception]:
     failed: dict[str, Exception] = {}
     for tenant in dict.fromkeys(m.tenant for m in messages):
         mine = [m for m in messages if m.tenant == tenant]
-        known, numbers = _known(tenant, mine)
+        try:
+            known, numbers = _known(tenant, mine)
+        except Exception as e:  # the batch read failed (throttled, say): these messages come back
+            logger.exception("the batch could not be read; its contracts will be retried")
+            failed |= {m.id: e for m in mine}
+            continue
         for message in mine:
             try:
                 _handle(message, known[message.id], numbers)
