@@ -31,7 +31,7 @@ from crm.finance.models import FinanceSettings
 from crm.people import service as people
 from crm.platform import audit, clock, dynamo
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, CrmError
+from crm.platform.errors import Conflict, CrmError, invalid
 from crm.platform.i18n import DEFAULT_LOCALE, Reader, tr
 
 logger = Logger(child=True)
@@ -174,7 +174,7 @@ def _credited(tenant: str, note: dict) -> dict:
     invoice = documents.get(tenant, note["credited_invoice_id"])
     credited = invoice.get("credited", 0) + note["gross"]
     if credited > invoice["gross"]:
-        raise documents.invalid("lines", tr("more than what is left to credit on the invoice"))
+        raise invalid("lines", tr("more than what is left to credit on the invoice"))
     note["credited_invoice_number"], note["credited_invoice_date"] = invoice["number"], invoice["issue_date"]
     return documents.settle(invoice, paid=invoice.get("paid", 0), credited=credited)
 
