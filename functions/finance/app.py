@@ -18,6 +18,7 @@ from crm.finance import (
     downloads,
     exports,
     financial_tab,
+    issuing,
     job_invoices,
     lists,
     payments,
@@ -237,7 +238,7 @@ def delete_document(document_id: str):
     conflicts=("the document is already issued", "the logo changed since issue"),
 )
 def issue_document(document_id: str):
-    return _document(service.issue(api.principal(), document_id, api.version()))
+    return _document(issuing.issue(api.principal(), document_id, api.version()))
 
 
 @api.route(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 
 from crm.finance import billing, billing_run
+from crm.platform import aws as platform_aws
 from crm.platform import clock
 from tests.support.events import subscribers
 from tests.support.finance import setup_finance
@@ -152,7 +154,7 @@ def test_bill_now_means_the_run_neither_repeats_nor_skips_a_period(world):
     assert refused.status == 422 and refused.json["errors"][0]["field"] == "period"
 
 
-STEPS = ["_issued", "_sent", "advance"]
+STEPS = ["_rendered", "_commit", "_filed_copy", "_sent"]  # the worker's steps (crm.finance.billing), in order
 
 
 @pytest.mark.parametrize("step", [*STEPS, "record_outcome"])
@@ -240,10 +242,10 @@ def test_a_failing_contract_is_retried_alone_and_after_its_last_attempt_the_summ
     good, bad = active_contract(world, "GOOD"), active_contract(world, "BAD")
     real = billing_run.bill_due
 
-    def flaky(tenant, contract_id, as_of, auto_send):
-        if contract_id == bad["id"]:
+    def flaky(message, known, numbers):
+        if message.contract_id == bad["id"]:
             raise RuntimeError("the document store is down")
-        return real(tenant, contract_id, as_of, auto_send)
+        return real(message, known, numbers)
 
     monkeypatch.setattr(billing_run, "bill_due", flaky)
     invoke("BillingRunFunction", occurrence("2027-02-01T05:00:00Z"))
@@ -259,3 +261,27 @@ def test_an_unset_schedule_reads_as_version_0_with_no_run_armed(aws):
     reply = call("GET", "/finance/billing-schedule")
     assert reply.status == 200 and reply.headers["etag"] == '"0"'
     assert (reply.json["recurrence"], reply.json["upcoming"], reply.json["summary_to"]) == (None, [], [])
+
+
+def test_the_worker_makes_at_most_three_dynamodb_requests_per_invoice(world):
+    """A count, not a timing: one transaction per invoice, the batch read in two requests, the run's
+    settings once per run and its summary once per batch (issue 8's goal: at most 3 per invoice)."""
+    contracts = [active_contract(world, f"C{i}") for i in range(10)]
+    invoke("BillingRunFunction", occurrence("2027-02-01T05:00:00Z"))
+    made: list[str] = []
+
+    def count(model, **_):
+        made.append(model.name)
+
+    events = platform_aws.table().meta.client.meta.events  # the layer's client: every DynamoDB request it makes
+    events.register("before-call.dynamodb", count, unique_id="billing-dynamodb-calls")
+    try:
+        _, answer = _worked(world, receive_count=1)
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="billing-dynamodb-calls")
+    assert answer["batchItemFailures"] == []
+    assert all(len(invoices(c["id"])) == 1 for c in contracts) and len(summaries()) == 1
+    invoice_writes = made.count("TransactWriteItems") - 1  # the summary's email is archived in one more
+    assert invoice_writes == 10, made
+    # 24 on this day: 10 transactions, 2 batch reads, the run's settings read once (8), the summary (4)
+    assert len(made) <= 3 * 10 and Counter(made)["GetItem"] <= 10, Counter(made)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.finance import service
+from crm.finance import issuing, service
 from crm.platform.auth import Principal
 from tests.support.finance import LINE, draft, issue, issued, setup_finance
 from tests.support.lambdas import call
@@ -134,7 +134,7 @@ def test_concurrent_issues_take_consecutive_numbers(world, atomic_dynamodb):
     numbers: list[str] = []
 
     def issue_one(doc):
-        numbers.append(service.issue(principal, doc["id"], 1)["number"])
+        numbers.append(issuing.issue(principal, doc["id"], 1)["number"])
 
     threads = [threading.Thread(target=issue_one, args=(d,)) for d in drafts]
     for t in threads:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
@@ -67,6 +68,10 @@ def _s3(operation: str, params: dict) -> list[Request]:
             Request("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{bucket}/{o['Key']}")
             for o in params["Delete"]["Objects"]
         ]
+    if operation == "CopyObject":  # IAM authorises a copy as a read of its source and a write of its target
+        source = params["CopySource"]  # "bucket/key" (URL-encoded) once botocore has built it
+        source = f"{source['Bucket']}/{source['Key']}" if isinstance(source, dict) else unquote(source.split("?versionId=")[0])
+        return [Request("s3:GetObject", f"arn:aws:s3:::{source}"), Request("s3:PutObject", f"{bucket}/{params['Key']}")]
     actions = {
         "HeadObject": ["s3:GetObject"],
         "GetObject": ["s3:GetObject"],

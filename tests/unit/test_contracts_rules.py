@@ -66,3 +66,21 @@ def test_due_periods_are_those_started_by_the_day_from_the_next_unbilled_one():
     assert rules.due(contract, date(2027, 1, 31)) == []
     assert rules.due({**contract, "start_date": "2028-01-01", "next_period": 0}, date(2027, 6, 1)) == []  # starts in the future
     assert rules.next_unbilled({**contract, "next_period": 36}) is None
+
+
+def test_a_period_billed_ahead_is_not_due_and_the_next_period_moves_past_it_once_the_gap_is_billed():
+    contract = {**BASE, "instalment": 10_000, "next_period": 0}
+    ahead = rules.billed(contract, 2, active=True)  # "bill now" of March while January is not billed
+    assert (ahead["next_period"], ahead["billed_ahead"], ahead["next_billing_date"]) == (0, [2], "2027-01-01")
+    assert [p.index for p in rules.due(ahead, date(2027, 4, 1))] == [0, 1, 3]
+    assert rules.is_billed(ahead, 2) and not rules.is_billed(ahead, 1)
+    january = rules.billed(ahead, 0, active=True)
+    assert (january["next_period"], january["billed_ahead"]) == (1, [2])
+    february = rules.billed(january, 1, active=True)  # moves past March, billed already
+    assert (february["next_period"], february["billed_ahead"], february["next_billing_date"]) == (3, [], "2027-04-01")
+
+
+def test_the_last_period_billed_leaves_no_next_billing_date_nor_does_an_inactive_contract():
+    contract = {**BASE, "end_date": "2027-02-28", "instalment": 10_000, "next_period": 1}
+    assert rules.billed(contract, 1, active=True)["next_billing_date"] is None
+    assert rules.billed({**contract, "next_period": 0}, 0, active=False)["next_billing_date"] is None

@@ -67,12 +67,28 @@ def request_upload(tenant: str, contact_id: str, request: AttachmentRequest) -> 
     )
 
 
-def file(tenant: str, contact_id: str, attachment_id: str, category: str, filename: str, content_type: str, data: bytes) -> str:
+def file(
+    tenant: str,
+    contact_id: str,
+    attachment_id: str,
+    category: str,
+    filename: str,
+    content_type: str,
+    data: bytes | None = None,
+    *,
+    copied_from: tuple[str, str] | None = None,
+) -> str:
     """File a document another context made (a financial document's PDF) in the contact's folder,
-    as an attachment of `category` under `attachment_id` (a ULID: the folder orders by it). Filing
-    the same again rewrites the same key. Returns the key."""
+    as an attachment of `category` under `attachment_id` (a ULID: the folder orders by it): `data`,
+    or a server-side copy of the object at `copied_from` (bucket, key), whose bytes then do not
+    travel again. Filing the same again rewrites the same key. Returns the key."""
     key = f"{_folder(tenant, contact_id)}{attachment_id}/{category}/{filename}"
-    aws.client("s3").put_object(Bucket=settings.attachments_bucket(), Key=key, Body=data, ContentType=content_type)
+    s3, bucket = aws.client("s3"), settings.attachments_bucket()
+    if copied_from is not None:
+        source = {"Bucket": copied_from[0], "Key": copied_from[1]}
+        s3.copy_object(Bucket=bucket, Key=key, CopySource=source, ContentType=content_type, MetadataDirective="REPLACE")
+    else:
+        s3.put_object(Bucket=bucket, Key=key, Body=data or b"", ContentType=content_type)
     return key
 
 

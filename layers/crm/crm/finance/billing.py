@@ -1,37 +1,54 @@
-"""Billing a contract's periods: one invoice per period, issued through the finance documents' one
-create-and-issue path (so it is numbered, dated for its period, rendered to PDF and archived like
-any invoice), and emailed when the tenant asked for automatic sending.
+"""Billing a contract's periods: one invoice per period, made and issued in ONE transaction through
+the documents' issuing path (crm.finance.issuing: the same checks, pricing and legal facts as an
+invoice the office issues), dated for its period, its PDF stored, and emailed when the tenant asked
+for automatic sending.
 
-Exactly once per period, whoever bills it and however often: the period's claim item is written in
-the same transaction as its invoice's draft, so a second attempt (a redelivered message, a worker
-racing another, "bill now" for a period the run reaches later) finds the claim and carries on with
-the invoice it names instead of making another. Each step after that is idempotent by itself, so
-a crash between any two steps is finished by the next attempt:
+The transaction of a period holds: the invoice (issued, with its PDF's record), its number's
+counter (on condition of the value read), its ledger entries, the contact's count of documents,
+the audit record, the period's claim (attribute_not_exists), the contract moved on (on condition of
+its version; a period billed ahead by "bill now" is kept on the contract, so the run sees it
+without reading claims), and in a billing run, with the last period of the contract, the run's
+outcome for it and its count of outcomes. Exactly once per period, whoever bills it and however
+often: a second attempt (a redelivered message, a worker racing another, "bill now" for a period
+the run reaches later) fails on the claim or the contract's version, reads the contract again and
+finds the period billed. Step by step:
 
-  1. claim + draft (one transaction)     -> retried: the claim names the draft
-  2. issue (number, PDF)                 -> retried: an issued invoice is not issued again
-  3. send (when auto_send)               -> retried: only an invoice not sent yet is sent
-  4. the contract's next period moves on  -> retried: only from the period it was at
+  1. render the PDF for number n and put it (`_rendered`)  -> a crash leaves a file no document names
+  2. commit the transaction (`_commit`)                    -> a lost number: render for the next, commit
+  3. file the PDF's copy in the contact's folder (`_filed_copy`)
+  4. send it (auto_send) (`_sent`)                           -> steps 3 and 4 are redone by a redelivery
+     (the claims of the run's periods name its invoices), each idempotent by itself
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+import random
+import time
+from dataclasses import dataclass
 
-from crm.contacts import readers
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from crm.contacts import service as contacts
+from crm.finance import billing_repository, issuing, pdfs
 from crm.finance import contracts_repository as repo
 from crm.finance import contracts_rules as rules
+from crm.finance import repository as documents_repo
 from crm.finance import service as documents
 from crm.finance.contracts import ACTIVE, get
 from crm.finance.contracts_rules import Period
-from crm.platform import clock
+from crm.platform import dynamo
 from crm.platform.auth import OFFICE, Principal
-from crm.platform.errors import Conflict, Invalid, NotFound, PreconditionFailed, invalid
-from crm.platform.i18n import tr
+from crm.platform.errors import Conflict, Invalid, NotFound, Unavailable, invalid
+from crm.platform.i18n import Reader, tr
 
 logger = Logger(child=True)
 RUN_ACTOR = "billing-run"
-ADVANCE_ATTEMPTS = 10
+ATTEMPTS = 25
+
+
+class Raced(Exception):
+    """Another attempt changed the contract (or recorded the run's outcome) first: read it again."""
 
 
 def run_principal(tenant: str) -> Principal:
@@ -39,8 +56,35 @@ def run_principal(tenant: str) -> Principal:
     return Principal(tenant=tenant, role=OFFICE, user_id=RUN_ACTOR, email="")
 
 
-def _lines(tenant: str, contract: dict, period: Period) -> list[dict]:
-    reader = readers.account_reader(tenant)
+class Numbers:
+    """The invoice counter as this worker last saw it: read with its batch, moved by its own
+    commits, read again when a commit finds that another worker took the number."""
+
+    def __init__(self, tenant: str, last: int | None = None) -> None:
+        self.tenant, self.last = tenant, last
+
+    def next(self) -> int:
+        if self.last is None:
+            self.last = documents_repo.counter_value(self.tenant, "invoice")
+        return self.last + 1
+
+    def took(self, n: int) -> None:
+        self.last = n
+
+    def lost(self) -> None:
+        self.last = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The run a period is billed in, and its outcome for the contract to record with the last
+    invoice (None: recorded apart, after the sending)."""
+
+    run_id: str
+    outcome: dict | None
+
+
+def _lines(reader: Reader, contract: dict, period: Period) -> list[dict]:
     label = contract.get("description") or contract.get("reference") or reader.text(tr("Contract"))
     span = reader.text(tr("{start} to {end}", start=reader.date(period.start.isoformat()), end=reader.date(period.end.isoformat())))
     common = {"quantity": "1", "tax_rate": contract["tax_rate"], "nominal_code": contract.get("nominal_code")}
@@ -51,48 +95,22 @@ def _lines(tenant: str, contract: dict, period: Period) -> list[dict]:
     return [{k: v for k, v in line.items() if v is not None} for line in lines]
 
 
-def _draft(principal: Principal, contract: dict, period: Period) -> str:
-    """The period's invoice draft, claimed with it; the draft's id (made now, or by an earlier attempt)."""
-    tenant = principal.tenant
-    fields = {
-        "type": "invoice",
-        "contact_id": contract["contact_id"],
-        "lines": _lines(tenant, contract, period),
-        "issue_date": period.start.isoformat(),
-        **({"reference": contract["reference"]} if contract.get("reference") else {}),
-    }
-    claim = {"period": period.index, "start": period.start.isoformat(), "end": period.end.isoformat(), "billed_by": principal.actor}
-    try:
-        draft = documents.create_document(
-            principal,
-            fields,
-            origin={"kind": "contract", "id": contract["id"]},
-            also=lambda draft: [repo.claim_step(tenant, contract["id"], {**claim, "document_id": draft["id"]})],
-        )
-    except Conflict:
-        held = repo.claimed(tenant, contract["id"], period.index)
-        if held is None:
-            raise
-        return held["document_id"]
-    return draft["id"]
+def _fields(reader: Reader, contract: dict, period: Period) -> dict:
+    fields = {"type": "invoice", "contact_id": contract["contact_id"], "lines": _lines(reader, contract, period)}
+    fields["issue_date"] = period.start.isoformat()
+    return fields | ({"reference": contract["reference"]} if contract.get("reference") else {})
 
 
-def _issued(principal: Principal, document_id: str) -> dict:
-    """The period's invoice, issued by this call or by an attempt racing it. A draft that cannot be
-    issued (the account's legal identity incomplete, say) raises: the period fails, and the run's
-    summary says why, instead of a draft counted as billed."""
-    for _ in range(3):
-        document = documents.get(principal.tenant, document_id)
-        if document["status"] != "draft":
-            return document
-        try:
-            return documents.issue(principal, document_id, document["version"])
-        except PreconditionFailed:
-            continue  # another attempt changed the draft meanwhile: read it again
-        except Conflict:
-            if documents.get(principal.tenant, document_id)["status"] == "draft":
-                raise
-    return documents.get(principal.tenant, document_id)
+def _rendered(tenant: str, document: dict, logo: bytes | None) -> dict:
+    return pdfs.put_issuing(tenant, document, logo)
+
+
+def _commit(steps: list[dynamo.Step]) -> None:
+    dynamo.transact([operation for operation, _ in steps])
+
+
+def _filed_copy(tenant: str, invoice: dict) -> None:
+    pdfs.file_in_folder(tenant, invoice)
 
 
 def _sent(principal: Principal, invoice: dict) -> str | None:
@@ -109,55 +127,100 @@ def _sent(principal: Principal, invoice: dict) -> str | None:
     return None
 
 
-def advance(tenant: str, contract_id: str, index: int) -> dict:
-    """The contract's next period moves past `index` (and past any period billed ahead by "bill
-    now"), its next billing date with it; nothing when it is past already."""
-    for _ in range(ADVANCE_ATTEMPTS):
-        contract = get(tenant, contract_id)
-        position = int(contract.get("next_period", 0))
-        if position != index:
-            return contract
-        count = len(rules.periods(contract))
-        position += 1
-        while position < count and repo.claimed(tenant, contract_id, position) is not None:
-            position += 1
-        moved = {**contract, "next_period": position, "version": contract["version"] + 1, "updated_at": clock.iso(clock.now())}
-        upcoming = rules.periods(moved)[position] if position < count and moved["status"] == ACTIVE else None
-        moved["next_billing_date"] = upcoming.start.isoformat() if upcoming else None
-        try:
-            repo.save(tenant, {k: v for k, v in moved.items() if v is not None}, contract["version"])
-            return moved
-        except PreconditionFailed:
-            continue
-    raise Conflict(tr("the contract is being changed; retry shortly"))
-
-
-def bill(principal: Principal, contract: dict, period: Period, auto_send: bool) -> tuple[dict, bool, str | None]:
-    """Bill one period: (its invoice, whether this call made it, why it was not sent if it was not)."""
+def issue_period(
+    principal: Principal,
+    context: issuing.Issuing,
+    contract: dict,
+    customer: dict,
+    period: Period,
+    numbers: Numbers,
+    run: RunRecord | None = None,
+) -> tuple[dict, dict]:
+    """Make and issue the period's invoice in one transaction: (the invoice, the contract as it
+    moved on). Raises Raced when the contract (or the run's outcome) changed meanwhile; an invoice
+    that cannot be issued (legal mentions missing) raises before anything is written."""
     tenant = principal.tenant
-    held = repo.claimed(tenant, contract["id"], period.index)
-    document_id = held["document_id"] if held else _draft(principal, contract, period)
-    invoice = _issued(principal, document_id)
-    unsent = _sent(principal, invoice) if auto_send else None
-    advance(tenant, contract["id"], period.index)
-    return invoice, held is None, unsent
+    origin = {"kind": "contract", "id": contract["id"]}
+    fixed = issuing.prepare(principal, _fields(context.reader, contract, period), origin, context, customer)
+    moved = rules.billed(contract, period.index, contract["status"] == ACTIVE)
+    moved = {k: v for k, v in {**moved, "version": contract["version"] + 1, "updated_at": fixed["issued_at"]}.items() if v is not None}
+    claim = {"period": period.index, "start": period.start.isoformat(), "end": period.end.isoformat(), "billed_by": principal.actor}
+    claim |= {"document_id": fixed["id"], **({"run_id": run.run_id} if run else {})}
+    document: dict | None = None
+    for attempt in range(ATTEMPTS):
+        n = numbers.next()
+        if document is None or document["sequence"] != n:  # rendered for the number it will carry
+            document, issue_steps = issuing.numbered(principal, fixed, context, n)
+            document = _rendered(tenant, document, context.logo)
+        steps = [*issuing.new_issued_steps(tenant, document), *issue_steps, repo.claim_step(tenant, contract["id"], claim)]
+        steps.append(repo.save_step(tenant, moved, contract["version"]))
+        if run and run.outcome is not None:
+            recorded = {**run.outcome, "numbers": [*run.outcome["numbers"], document["number"]]}
+            steps += billing_repository.outcome_steps(tenant, run.run_id, contract["id"], recorded, Raced())
+        steps.append(documents_repo.counter_step(tenant, "invoice", n - 1))
+        try:
+            _commit(steps)
+        except ClientError as e:
+            if documents_repo.lost_the_number(e):
+                numbers.lost()
+            elif dynamo.error_code(e) == "TransactionCanceledException" and "ConditionalCheckFailed" in dynamo.cancellation_codes(e):
+                raise Raced() from None
+            elif not dynamo.is_transient(e):
+                raise
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter before trying again
+            continue
+        numbers.took(n)
+        return document, moved
+    raise Unavailable(tr("too many documents are being issued at once; nothing was saved, retry shortly"), headers={"Retry-After": "1"})
+
+
+def billed_in_run(tenant: str, contract_id: str, run_id: str) -> list[dict]:
+    """The invoices an earlier delivery of the run billed for the contract (a redelivery finishes
+    what it left: the folder copy, the email)."""
+    claims = [c for c in repo.claims(tenant, contract_id) if c.get("run_id") == run_id]
+    return [d for d in (documents.lookup(tenant, c["document_id"]) for c in claims) if d]
+
+
+def finish(principal: Principal, invoices: list[dict], auto_send: bool) -> list[str]:
+    """After the commit: each invoice's copy in the contact's folder, then its email (auto_send).
+    Returns the numbers not emailed (nobody receives financial documents)."""
+    unsent = []
+    for invoice in invoices:
+        _filed_copy(principal.tenant, invoice)
+        if auto_send and _sent(principal, invoice):
+            unsent.append(invoice["number"])
+    return unsent
 
 
 def bill_now(principal: Principal, contract_id: str, index: int) -> dict:
     """The office bills one period now: its invoice (the same one if it is billed already), emailed
     when the billing schedule says so. The scheduled run then neither bills it again nor skips the
-    periods before it."""
-    from crm.finance import billing_repository
-
-    auto_send = bool((billing_repository.get_schedule(principal.tenant) or {}).get("auto_send"))
-    contract = get(principal.tenant, contract_id)
+    periods before it. Reads everything fresh (the office's settings as they are now)."""
+    tenant = principal.tenant
+    auto_send = bool((billing_repository.get_schedule(tenant) or {}).get("auto_send"))
+    contract = get(tenant, contract_id)
     if contract["status"] != ACTIVE:
         raise Conflict(tr("only an active contract is billed"))
     periods = rules.periods(contract)
     if index >= len(periods):
         raise invalid("period", tr("the contract has {count} periods (0 to {last})", count=len(periods), last=len(periods) - 1))
-    invoice, _, _ = bill(principal, contract, periods[index], auto_send)
-    return invoice
+    context, numbers = issuing.read(tenant), Numbers(tenant)
+    for _ in range(ATTEMPTS):
+        if rules.is_billed(contract, index):
+            held = repo.claimed(tenant, contract_id, index)
+            invoice = documents.get(tenant, held["document_id"]) if held else None
+            if invoice is None:
+                raise Conflict(tr("the period is billed already"))
+            finish(principal, [invoice] if auto_send else [], auto_send)
+            return documents.get(tenant, invoice["id"])
+        try:
+            invoice, _ = issue_period(principal, context, contract, contacts.get(tenant, contract["contact_id"]), periods[index], numbers)
+        except Raced:
+            contract = get(tenant, contract_id)
+            continue
+        finish(principal, [invoice], auto_send)
+        return documents.get(tenant, invoice["id"]) if auto_send else invoice
+    raise Conflict(tr("the contract is being changed; retry shortly"))
 
 
 def contract_or_none(tenant: str, contract_id: str) -> dict | None:

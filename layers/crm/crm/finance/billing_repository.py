@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from crm.finance import contracts_repository as contracts_repo
+from crm.finance import repository as documents_repo
 from crm.platform import dynamo
 from crm.platform.errors import PreconditionFailed
 from crm.platform.i18n import tr
@@ -113,9 +115,31 @@ def listed(tenant: str, run_id: str) -> None:
     dynamo.update_one(_run_pk(tenant, run_id), RUN, _Held(), UpdateExpression="SET listed = :t", ExpressionAttributeValues={":t": True})
 
 
-def record_outcome(tenant: str, run_id: str, contract_id: str, outcome: dict) -> bool:
-    """The contract's outcome in the run, and the run's count of outcomes, once: False when a
-    delivery of the same message recorded it already."""
+def read_batch(tenant: str, pairs: Sequence[tuple[str, str]]) -> tuple[dict[str, dict], dict[tuple[str, str], dict], int]:
+    """For (run, contract) pairs: the contracts, the runs' outcomes for them, and the invoice
+    counter, in ONE strongly consistent batch read (what the worker's writes are conditioned on)."""
+    contract_keys = {contracts_repo.key(tenant, c): c for _, c in pairs}
+    outcome_keys = {outcome_key(tenant, r, c): (r, c) for r, c in pairs}
+    counter = documents_repo.counter_key(tenant, "invoice")
+    found = {(i["PK"], i["SK"]): i for i in dynamo.batch_get([*contract_keys, *outcome_keys, counter], consistent=True)}
+    contracts = {c: contracts_repo.of_item(found[k]) for k, c in contract_keys.items() if k in found}
+    outcomes = {pair: _out(found[k]) for k, pair in outcome_keys.items() if k in found}
+    return contracts, outcomes, documents_repo.counter_of(found.get(counter))
+
+
+def get_outcome(tenant: str, run_id: str, contract_id: str) -> dict | None:
+    item = dynamo.get(*outcome_key(tenant, run_id, contract_id))
+    return _out(item) if item else None
+
+
+def outcome_key(tenant: str, run_id: str, contract_id: str) -> tuple[str, str]:
+    """The key of a contract's outcome in a run (for a batch read with other items)."""
+    return _run_pk(tenant, run_id), OUTCOME + contract_id
+
+
+def outcome_steps(tenant: str, run_id: str, contract_id: str, outcome: dict, held: Exception) -> list[dynamo.Step]:
+    """The contract's outcome in the run and the run's count of outcomes, as steps of another
+    write's transaction (the last invoice's): `held` when the outcome is recorded already."""
     fields = {k: v for k, v in outcome.items() if v is not None}
     names = {f"#f{i}": k for i, k in enumerate(fields)}
     values = {f":x{i}": v for i, v in enumerate(fields.values())}
@@ -127,8 +151,14 @@ def record_outcome(tenant: str, run_id: str, contract_id: str, outcome: dict) ->
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=dynamo.to_item(values),
     )
+    return [(update, held), (_counted(tenant, run_id, "done", 1), None)]
+
+
+def record_outcome(tenant: str, run_id: str, contract_id: str, outcome: dict) -> bool:
+    """The contract's outcome in the run, and the run's count of outcomes, once: False when a
+    delivery of the same message recorded it already."""
     try:
-        dynamo.transact_explained([(update, _Held()), (_counted(tenant, run_id, "done", 1), None)])
+        dynamo.transact_explained(outcome_steps(tenant, run_id, contract_id, outcome, _Held()))
     except _Held:
         return False
     return True

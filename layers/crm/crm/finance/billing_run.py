@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
 from crm.contacts import mailer
-from crm.finance import billing, billing_schedule
+from crm.contacts import service as contacts
+from crm.finance import billing, billing_schedule, issuing
 from crm.finance import billing_repository as repo
 from crm.finance import contracts_repository as contracts_repo
 from crm.finance import contracts_rules as rules
 from crm.finance.contracts import ACTIVE
 from crm.platform import aws, clock, scheduling
 from crm.platform import settings as env
+from crm.platform.errors import Conflict
 from crm.platform.i18n import Reader, tr, tr_n
 
 logger = Logger(child=True)
@@ -85,46 +88,152 @@ def enqueue(tenant: str, run_id: str, as_of: date) -> str:
 # ---------------------------------------------------------------- the worker
 
 
-def bill_due(tenant: str, contract_id: str, as_of: date, auto_send: bool) -> dict:
-    """Bill every period of the contract started by `as_of`: the contract's outcome in the run."""
-    contract = billing.contract_or_none(tenant, contract_id)
+@dataclass(frozen=True)
+class Message:
+    """One queued contract of a run, as the worker receives it."""
+
+    id: str
+    tenant: str
+    run_id: str
+    contract_id: str
+    as_of: date
+    receive_count: int
+
+    @classmethod
+    def parse(cls, message_id: str, body: str, receive_count: int) -> Message:
+        m = json.loads(body)
+        return cls(message_id, m["tenant"], m["run_id"], m["contract_id"], date.fromisoformat(m["as_of"]), receive_count)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the batch read found for a message: its contract, its customer, its outcome in the run."""
+
+    contract: dict | None
+    customer: dict | None
+    outcome: dict | None
+
+
+@functools.lru_cache(maxsize=16)
+def _run_context(tenant: str, run_id: str) -> tuple[issuing.Issuing, bool]:
+    """What the run's invoices are issued with, and whether they are emailed: read by the first
+    message of a run this process handles (a run bills with the settings as its worker first read
+    them); a new run reads them again."""
+    schedule = repo.get_schedule(tenant) or {}
+    return issuing.read(tenant), bool(schedule.get("auto_send"))
+
+
+def _known(tenant: str, messages: list[Message]) -> tuple[dict[str, Known], billing.Numbers]:
+    """Two batch reads for the messages of one tenant: contracts, outcomes and the invoice counter,
+    then the contracts' customers."""
+    contracts, outcomes, counter = repo.read_batch(tenant, [(m.run_id, m.contract_id) for m in messages])
+    ids = list(dict.fromkeys(c["contact_id"] for c in contracts.values()))
+    customers = {c["id"]: c for c in contacts.lookup_many(tenant, ids)}
+    known = {}
+    for m in messages:
+        contract = contracts.get(m.contract_id)
+        customer = customers.get(contract["contact_id"]) if contract else None
+        known[m.id] = Known(contract, customer, outcomes.get((m.run_id, m.contract_id)))
+    return known, billing.Numbers(tenant, counter)
+
+
+def bill_due(message: Message, known: Known, numbers: billing.Numbers) -> dict | None:
+    """Bill every period of the contract started by the run's day: the contract's outcome to record,
+    or None when it is recorded already (by the last invoice's transaction, or another delivery)."""
+    tenant, contract, outcome = message.tenant, known.contract, known.outcome
+    if outcome is not None and outcome.get("state") != "queued" and message.receive_count == 1:
+        return None  # a second copy of a message another delivery finished
+    context, auto_send = _run_context(tenant, message.run_id)
+    principal = billing.run_principal(tenant)
+    earlier = billing.billed_in_run(tenant, message.contract_id, message.run_id) if message.receive_count > 1 else []
+    about = {"reference": (contract or {}).get("reference") or message.contract_id}
+    with_last = not auto_send and (outcome or {}).get("state") == "queued"  # the outcome rides with the last invoice
+    made: list[dict] = []
+    recorded_with_invoice = False
+    for _ in range(billing.ATTEMPTS):
+        if contract is None or contract["status"] != ACTIVE or known.customer is None:
+            break
+        due = rules.due(contract, message.as_of)
+        try:
+            for i, period in enumerate(due):
+                numbered = [d["number"] for d in (*earlier, *made)]
+                run = billing.RunRecord(message.run_id, None)
+                if with_last and i == len(due) - 1:
+                    run = billing.RunRecord(message.run_id, {**about, "state": "billed", "numbers": numbered, "already": [], "unsent": []})
+                invoice, contract = billing.issue_period(principal, context, contract, known.customer, period, numbers, run)
+                made.append(invoice)
+                recorded_with_invoice = run.outcome is not None
+            break
+        except billing.Raced:
+            contract = billing.contract_or_none(tenant, message.contract_id)
+            recorded = repo.get_outcome(tenant, message.run_id, message.contract_id)
+            if recorded and recorded.get("state") != "queued":
+                with_last = False
+                earlier = []
+                break
+    else:
+        raise Conflict(tr("the contract is being changed; retry shortly"))
+    unsent = billing.finish(principal, [*earlier, *made], auto_send)
+    if recorded_with_invoice or (outcome is not None and outcome.get("state") != "queued"):
+        return None
+    if earlier or made:
+        return {**about, "state": "billed", "numbers": [d["number"] for d in (*earlier, *made)], "already": [], "unsent": unsent}
     if contract is None:
         return {"state": "skipped", "reason": "deleted"}
-    about = {"reference": contract.get("reference") or contract_id}
     if contract["status"] != ACTIVE:
         return {**about, "state": "skipped", "reason": "not_active"}
-    due = rules.due(contract, as_of)
-    if not due:
-        return {**about, "state": "skipped", "reason": "nothing_due"}
-    principal = billing.run_principal(tenant)
-    made: list[str] = []
-    already: list[str] = []
-    unsent: list[str] = []
-    for period in due:
-        invoice, new, why = billing.bill(principal, contract, period, auto_send)
-        (made if new else already).append(invoice.get("number") or invoice["id"])
-        if why:
-            unsent.append(invoice.get("number") or invoice["id"])
-    outcome = {**about, "state": "billed" if made else "skipped", "numbers": made, "already": already, "unsent": unsent}
-    return outcome if made else {**outcome, "reason": "billed_already"}
+    if known.customer is None:
+        raise RuntimeError("the contract's customer was not found")
+    return {**about, "state": "skipped", "reason": "nothing_due"}
 
 
-def handle(body: str, receive_count: int) -> None:
+def _handle(message: Message, known: Known, numbers: billing.Numbers) -> None:
     """One queued contract: billed, its outcome recorded once; on its last attempt a failure is
     recorded as such (then the message goes to the dead-letter queue) so the summary still comes."""
-    message = json.loads(body)
-    tenant, run_id, contract_id = message["tenant"], message["run_id"], message["contract_id"]
-    schedule = repo.get_schedule(tenant) or {}
     try:
-        outcome = bill_due(tenant, contract_id, date.fromisoformat(message["as_of"]), bool(schedule.get("auto_send")))
+        outcome = bill_due(message, known, numbers)
     except Exception:
-        if receive_count >= MAX_RECEIVES:
-            contract = billing.contract_or_none(tenant, contract_id) or {}
-            repo.record_outcome(tenant, run_id, contract_id, {"state": "failed", "reason": "error", "reference": contract.get("reference")})
-            summarise(tenant, run_id)
+        if message.receive_count >= MAX_RECEIVES:
+            failed = {"state": "failed", "reason": "error", "reference": (known.contract or {}).get("reference")}
+            repo.record_outcome(message.tenant, message.run_id, message.contract_id, failed)
         raise
-    repo.record_outcome(tenant, run_id, contract_id, outcome)
-    summarise(tenant, run_id)
+    if outcome is not None:
+        repo.record_outcome(message.tenant, message.run_id, message.contract_id, outcome)
+
+
+def handle_batch(messages: list[Message]) -> dict[str, Exception]:
+    """An SQS batch: each contract billed on its own (one failing neither fails nor repeats the
+    others), after two batch reads for all; then each run's summary checked once. Returns the
+    failed messages (ids) and why: the partial batch response retries only them."""
+    failed: dict[str, Exception] = {}
+    for tenant in dict.fromkeys(m.tenant for m in messages):
+        mine = [m for m in messages if m.tenant == tenant]
+        try:
+            known, numbers = _known(tenant, mine)
+        except Exception as e:  # the batch read failed (throttled, say): these messages come back
+            logger.exception("the batch could not be read; its contracts will be retried")
+            failed |= {m.id: e for m in mine}
+            continue
+        for message in mine:
+            try:
+                _handle(message, known[message.id], numbers)
+            except Exception as e:
+                logger.exception("contract not billed; it will be retried", extra={"message_id": message.id})
+                failed[message.id] = e
+    for tenant, run_id in dict.fromkeys((m.tenant, m.run_id) for m in messages):
+        try:
+            summarise(tenant, run_id)
+        except Exception as e:
+            logger.exception("the run's summary could not be sent; retried with its messages")
+            failed |= {m.id: e for m in messages if (m.tenant, m.run_id) == (tenant, run_id) and m.id not in failed}
+    return failed
+
+
+def handle(body: str, receive_count: int, message_id: str = "1") -> None:
+    """One message, as a batch of one; raises what made it fail."""
+    failed = handle_batch([Message.parse(message_id, body, receive_count)])
+    if failed:
+        raise next(iter(failed.values()))
 
 
 # ---------------------------------------------------------------- the summary

@@ -121,6 +121,7 @@ class Contract(BaseModel):
     job_ids: list[str] = []
     covered: list[Covered] = []
     next_period: int = Field(description="The first period not billed yet")
+    billed_ahead: list[int] = Field(default=[], description="Periods after next_period billed early (bill now)")
     next_billing_date: str | None = Field(default=None, description="When the next period is billed (active contracts)")
     periods: list[PeriodView]
     created_at: str

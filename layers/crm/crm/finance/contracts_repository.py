@@ -58,6 +58,15 @@ def _item(tenant: str, contract: dict) -> dict:
     return dynamo.to_item({k: v for k, v in item.items() if v is not None})
 
 
+def key(tenant: str, contract_id: str) -> tuple[str, str]:
+    """The contract's key (for a batch read with other items)."""
+    return _pk(tenant, contract_id), CONTRACT
+
+
+def of_item(item: dict) -> dict:
+    return _out(item)
+
+
 def get(tenant: str, contract_id: str) -> dict | None:
     item = dynamo.get(_pk(tenant, contract_id), CONTRACT)
     return _out(item) if item else None

@@ -75,11 +75,37 @@ def periods(contract: dict) -> list[Period]:
     return out
 
 
+def is_billed(contract: dict, index: int) -> bool:
+    """Whether period `index` is billed: before `next_period`, or billed ahead ("bill now")."""
+    return index < int(contract.get("next_period", 0)) or index in contract.get("billed_ahead", [])
+
+
+def unbilled(contract: dict) -> list[Period]:
+    return [p for p in periods(contract)[int(contract.get("next_period", 0)) :] if not is_billed(contract, p.index)]
+
+
 def due(contract: dict, as_of: date) -> list[Period]:
-    """The periods not billed yet (from `next_period`) that have started by `as_of`."""
-    return [p for p in periods(contract)[int(contract.get("next_period", 0)) :] if p.start <= as_of]
+    """The periods not billed yet that have started by `as_of`."""
+    return [p for p in unbilled(contract) if p.start <= as_of]
 
 
 def next_unbilled(contract: dict) -> Period | None:
-    remaining = periods(contract)[int(contract.get("next_period", 0)) :]
+    remaining = unbilled(contract)
     return remaining[0] if remaining else None
+
+
+def billed(contract: dict, index: int, active: bool) -> dict:
+    """The contract once period `index` is billed: `next_period` moves past it and past the periods
+    billed ahead that follow; a later period is kept among those billed ahead. Its next billing
+    date follows (none once inactive or fully billed). The caller saves it on condition of the
+    version it read, so two billings of one contract never both count."""
+    position, ahead = int(contract.get("next_period", 0)), set(contract.get("billed_ahead", []))
+    if index == position:
+        position += 1
+        while position in ahead:
+            position += 1
+    else:
+        ahead.add(index)
+    moved = {**contract, "next_period": position, "billed_ahead": sorted(p for p in ahead if p > position)}
+    upcoming = next_unbilled(moved) if active else None
+    return {**moved, "next_billing_date": upcoming.start.isoformat() if upcoming else None}

@@ -5,7 +5,7 @@ XML, made from what it fixed at issue and put beside its PDF; each through a pre
 
 from __future__ import annotations
 
-from crm.finance import lifecycle, pdfs
+from crm.finance import issuing, lifecycle, pdfs
 from crm.finance import service as documents
 from crm.finance.einvoice import syntax
 from crm.finance.einvoice.facts import LEGAL_TYPES
@@ -20,7 +20,7 @@ def pdf_link(principal: Principal, document_id: str) -> dict:
     document = documents.get(principal.tenant, document_id)
     audit.write(principal, "document.downloaded", "document", document_id, preview=document["status"] == "draft")
     if document["status"] == "draft":
-        draft, logo = documents.preview(principal, document_id)
+        draft, logo = issuing.preview(principal, document_id)
         key = f"previews/t/{principal.tenant}/{document_id}/{ids.new_id()}.pdf"
         return pdfs.put_file(key, pdfs.render(draft, logo), pdfs.filename(draft))
     return pdfs.download_link(pdfs.stored(principal.tenant, document))

@@ -8,18 +8,28 @@ from typing import Any
 
 from crm.customfields import rules
 from crm.finance import settings
+from crm.finance.models import FinanceSettings
 from crm.platform.errors import FieldError, invalid_fields
 from crm.platform.i18n import reason, tr
 
 
-def definitions(tenant: str, kind: str) -> list[dict]:
-    return [f.model_dump() for f in settings.current(tenant).document_fields.get(kind, [])]
+def definitions(tenant: str, kind: str, chosen: FinanceSettings | None = None) -> list[dict]:
+    """The custom fields of `kind`, from the finance settings (`chosen` when the caller has read them)."""
+    return [f.model_dump() for f in (chosen or settings.current(tenant)).document_fields.get(kind, [])]
 
 
-def checked(tenant: str, kind: str, values: dict[str, Any], *, complete: bool = False, field: str = "custom_fields") -> dict[str, Any]:
+def checked(
+    tenant: str,
+    kind: str,
+    values: dict[str, Any],
+    *,
+    complete: bool = False,
+    field: str = "custom_fields",
+    chosen: FinanceSettings | None = None,
+) -> dict[str, Any]:
     """The answers to store (unanswered ones left out); 422 naming each bad one. `complete`: every
     required field answered too (when a document is issued)."""
-    defined = {d["key"]: d for d in definitions(tenant, kind)}
+    defined = {d["key"]: d for d in definitions(tenant, kind, chosen)}
     problems, out = [], {}
     for key, value in values.items():
         definition = defined.get(key)

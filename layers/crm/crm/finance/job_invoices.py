@@ -11,8 +11,8 @@ tax rate, or a percentage that matches none or several, is a 422 naming the job'
 from __future__ import annotations
 
 from crm.finance import fields as custom_fields
+from crm.finance import issuing, settings
 from crm.finance import service as documents
-from crm.finance import settings
 from crm.finance.lines import rate_code
 from crm.finance.models import TaxRate
 from crm.jobs import charges as job_charges
@@ -74,4 +74,4 @@ def invoice(principal: Principal, job_id: str, issue: bool) -> dict:
         origin={"kind": "job", "id": job_id},
         also=lambda document: job_charges.mark_invoiced(tenant, job_id, document["id"]),
     )
-    return documents.issue(principal, draft["id"], draft["version"]) if issue else draft
+    return issuing.issue(principal, draft["id"], draft["version"]) if issue else draft

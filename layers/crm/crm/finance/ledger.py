@@ -1,5 +1,5 @@
 """The per-contact ledger: what issuing an invoice or a credit note and recording a payment add to
-it, as steps of their own transactions (crm.finance.service.issue, crm.finance.payments.record).
+it, as steps of their own transactions (crm.finance.issuing, crm.finance.payments.record).
 
 An entry's `delta` is what it moves the contact's balance by: an invoice's gross up, a credit
 note's and a payment's amount down. Payments and credit notes name the invoice they settle (its

@@ -185,13 +185,36 @@ def stored(tenant: str, document: dict, logo: bytes | Literal["read"] | None = "
             _s3().put_object(Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType=PDF, Metadata={"sha256": sha})
         except ClientError:
             raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
-    try:  # a copy in the contact's folder, among its attachments (the office may remove it; this bucket's stays)
-        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), PDF, data)
-    except ClientError:
-        raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
     updated = {**document, "pdf": {"key": path, "sha256": sha, "size": len(data)}, "version": document["version"] + 1}
+    file_in_folder(tenant, updated)
     repo.save_document(tenant, updated, document["version"])
     return updated
+
+
+def put_issuing(tenant: str, document: dict, logo: bytes | None) -> dict:
+    """The document, numbered and about to be issued in the caller's transaction, with its PDF
+    rendered and put (the billing run: no HeadObject, no second write of the document). Its key is
+    the document's, not its number's: rendered again for another number (the counter moved before
+    the commit), the file never issued is replaced, so one issued invoice never has two files; a
+    crash before the commit leaves a file no document names."""
+    path = key(tenant, document, "issued.pdf")
+    data = _made(document, logo, path, exists=False)
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        _s3().put_object(Bucket=settings.documents_bucket(), Key=path, Body=data, ContentType=PDF, Metadata={"sha256": sha})
+    except ClientError:
+        raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
+    return {**document, "pdf": {"key": path, "sha256": sha, "size": len(data)}}
+
+
+def file_in_folder(tenant: str, document: dict) -> None:
+    """A copy of the stored PDF in the contact's folder, among its attachments (the office may
+    remove it; the documents bucket's stays): a server-side copy, the same key each time."""
+    try:
+        source = (settings.documents_bucket(), document["pdf"]["key"])
+        attachments.file(tenant, document["contact_id"], document["id"], "financial", filename(document), PDF, copied_from=source)
+    except ClientError:
+        raise Unavailable(tr("the document store is unavailable; retry shortly"), headers={"Retry-After": "1"}) from None
 
 
 def content(document: dict) -> bytes:

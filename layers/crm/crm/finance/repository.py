@@ -105,11 +105,17 @@ def get_document(tenant: str, document_id: str) -> dict | None:
     return _out(item) if item else None
 
 
+def create_step(tenant: str, document: dict) -> dynamo.Step:
+    """A new document, as a step of a transaction."""
+    return dynamo.put(_doc_item(tenant, document), ConditionExpression=Attr("PK").not_exists()), Conflict(
+        tr("a document with this id exists")
+    )
+
+
 def create_document(tenant: str, document: dict, also: Sequence[dynamo.Step] = (), claim: Sequence[dynamo.Step] = ()) -> None:
     """The draft, with `also` (the contact's count of documents, the person-data index) and the
     request's idempotency claim, first: when the transaction fails on it, its error is the answer."""
-    put = dynamo.put(_doc_item(tenant, document), ConditionExpression=Attr("PK").not_exists())
-    dynamo.transact_explained([*claim, (put, Conflict(tr("a document with this id exists"))), *also])
+    dynamo.transact_explained([*claim, create_step(tenant, document), *also])
 
 
 def save_document(tenant: str, document: dict, expected_version: int, also: Sequence[dynamo.Step] = ()) -> None:
@@ -131,9 +137,29 @@ def delete_document(tenant: str, document: dict, expected_version: int, also: Se
     dynamo.transact_explained([(dynamo.delete(_doc_pk(tenant, document["id"]), DOC, ConditionExpression=held), stale()), *also])
 
 
-def counter_value(tenant: str, doc_type: str) -> int:
-    item = dynamo.get(_counter_pk(tenant, doc_type), COUNTER)
+def counter_key(tenant: str, doc_type: str) -> tuple[str, str]:
+    """The key of a type's counter (for a batch read with other items)."""
+    return _counter_pk(tenant, doc_type), COUNTER
+
+
+def counter_of(item: dict | None) -> int:
     return int(item["n"]) if item else 0
+
+
+def counter_value(tenant: str, doc_type: str) -> int:
+    return counter_of(dynamo.get(*counter_key(tenant, doc_type)))
+
+
+def counter_step(tenant: str, doc_type: str, current: int) -> dynamo.Step:
+    """The counter moved from `current` (the last number given) to the next, on condition it is
+    still at `current`: of two issues at once, one fails here and takes the next number."""
+    held = Attr("PK").not_exists() if current == 0 else Attr("n").eq(current)
+    return dynamo.put({"PK": _counter_pk(tenant, doc_type), "SK": COUNTER, "n": current + 1}, ConditionExpression=held), None
+
+
+def lost_the_number(error: ClientError) -> bool:
+    """Whether a transaction whose LAST step is `counter_step` failed on it (another took the number)."""
+    return dynamo.error_code(error) == "TransactionCanceledException" and dynamo.cancellation_codes(error)[-1] == "ConditionalCheckFailed"
 
 
 def issue(tenant: str, doc_type: str, build, also: Sequence[dynamo.Step] = ()) -> dict:
@@ -144,13 +170,11 @@ def issue(tenant: str, doc_type: str, build, also: Sequence[dynamo.Step] = ()) -
     for attempt in range(NUMBERING_ATTEMPTS):
         current = counter_value(tenant, doc_type)
         document, steps = build(current + 1)
-        held = Attr("PK").not_exists() if current == 0 else Attr("n").eq(current)
-        counter = {"PK": _counter_pk(tenant, doc_type), "SK": COUNTER, "n": current + 1}
         try:
-            dynamo.transact_explained([*steps, *also, (dynamo.put(counter, ConditionExpression=held), None)])
+            dynamo.transact_explained([*steps, *also, counter_step(tenant, doc_type, current)])
             return document
         except ClientError as e:
-            if dynamo.error_code(e) != "TransactionCanceledException" or dynamo.cancellation_codes(e)[-1] != "ConditionalCheckFailed":
+            if not lost_the_number(e):
                 raise
             time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter: lost the race for the number, retry
     raise Unavailable(tr("too many documents are being issued at once; nothing was saved, retry shortly"), headers={"Retry-After": "1"})

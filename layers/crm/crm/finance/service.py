@@ -1,5 +1,6 @@
-"""Documents: drafts (create, edit, duplicate, delete), issue with a gapless number, status
-marks, credit notes, and `create_document` for other contexts (their lists: crm.finance.lists).
+"""Documents: drafts (create, edit, duplicate, delete), status marks, credit notes, and
+`create_document` for other contexts (their lists: crm.finance.lists; their issue with a gapless
+number: crm.finance.issuing).
 
 A document is self-contained once issued: its lines carry their tax rates, its parties (the
 billing and delivery addresses as printed) and its locale are fixed at issue, so its PDF renders
@@ -9,30 +10,24 @@ the same bytes whenever it is rendered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.finance import fields as custom_fields
-from crm.finance import ledger, lifecycle, lines, pdfs, settings
+from crm.finance import lifecycle, lines, settings
 from crm.finance import repository as repo
-from crm.finance.einvoice import facts
 from crm.finance.models import CreditNoteRequest, DocumentFields, DocumentPatch, FinanceSettings
 from crm.finance.money import payment_status
 from crm.jobs import charges as job_charges
 from crm.people import service as people
-from crm.platform import audit, clock, dynamo, idempotency, ids, personal_data
+from crm.platform import clock, dynamo, idempotency, ids, personal_data
 from crm.platform.auth import Principal
-from crm.platform.errors import Conflict, CrmError, FieldError, NotFound, invalid, invalid_fields
+from crm.platform.errors import Conflict, FieldError, NotFound, invalid, invalid_fields
 from crm.platform.http import validation_errors
-from crm.platform.i18n import DEFAULT_LOCALE, tr
+from crm.platform.i18n import tr
 
-logger = Logger(child=True)
 Also = Callable[[dict], list[dynamo.Step]]
 KEPT_BY_LAW = frozenset({"invoice", "credit_note"})  # the person-data index keeps them whole on erasure
 
@@ -76,7 +71,7 @@ def _check_parties(tenant: str, doc_type: str, contact_id: str, site_id: str | N
     return problems
 
 
-def _filed(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
+def filed(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
     """The contact (and the delivery site) keep a count of their documents: neither is deleted while
     it has any."""
     steps = dependents.filed(tenant, document["contact_id"], "documents", delta)
@@ -86,7 +81,7 @@ def _filed(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
     return steps
 
 
-def _index(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
+def indexed(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
     if not document.get("person_id"):
         return []
     subjects = [personal_data.person(document["person_id"])]
@@ -94,12 +89,12 @@ def _index(tenant: str, document: dict, delta: int) -> list[dynamo.Step]:
     return personal_data.register(tenant, subjects, place) if delta > 0 else personal_data.unregister(tenant, subjects, place)
 
 
-def _priced(tenant: str, document: dict, given) -> dict:
-    chosen = lines.resolve(tenant, settings.current(tenant), given)
+def _priced(tenant: str, document: dict, given, chosen_settings: FinanceSettings | None = None) -> dict:
+    chosen = lines.resolve(tenant, chosen_settings or settings.current(tenant), given)
     return {**document, "lines": chosen, **lines.priced(chosen)}
 
 
-def _dates(document: dict) -> None:
+def dates_checked(document: dict) -> None:
     if document.get("issue_date") and document.get("due_date") and document["due_date"] < document["issue_date"]:
         raise invalid("due_date", tr("must not be before issue_date"))
 
@@ -110,10 +105,24 @@ def _dates(document: dict) -> None:
 def create(principal: Principal, fields: DocumentFields, origin: dict | None = None, also: Also | None = None) -> dict:
     """A draft. `origin` names what it was made from (sales: {"kind": "opportunity", "id": ...}),
     listed by `documents_of(origin=...)`; `also(draft)` gives steps for the draft's own transaction
-    (a job marked invoiced by it; sales: the link to the opportunity and its note; a contract: its
-    claim of the period the invoice bills)."""
+    (a job marked invoiced by it; sales: the link to the opportunity and its note)."""
+    return _insert(principal.tenant, drafted(principal, fields, origin), also)
+
+
+def drafted(
+    principal: Principal,
+    fields: DocumentFields,
+    origin: dict | None = None,
+    chosen: FinanceSettings | None = None,
+    contact: dict | None = None,
+) -> dict:
+    """The draft `fields` make, checked and priced, not stored. `chosen` (the finance settings) and
+    `contact` (the document's contact) when the caller has read them (the billing run: once per run,
+    once per batch); read here otherwise."""
     tenant = principal.tenant
-    _contact(tenant, fields.contact_id, "contact_id")
+    chosen = chosen or settings.current(tenant)
+    if contact is None or contact["id"] != fields.contact_id:
+        _contact(tenant, fields.contact_id, "contact_id")
     problems = _check_parties(tenant, fields.type, fields.contact_id, fields.delivery_site_id, fields.person_id)
     if problems:
         raise invalid_fields(problems)
@@ -127,39 +136,42 @@ def create(principal: Principal, fields: DocumentFields, origin: dict | None = N
         "delivery_site_id": fields.delivery_site_id,
         "person_id": fields.person_id,
         "origin": origin,
-        "currency": settings.current(tenant).currency,
+        "currency": chosen.currency,
         "reference": fields.reference,
         "notes": fields.notes,
         "issue_date": fields.issue_date.isoformat() if fields.issue_date else None,
         "due_date": fields.due_date.isoformat() if fields.due_date else None,
         "delivery_date": fields.delivery_date.isoformat() if fields.delivery_date else None,
         "operation": fields.operation,
-        "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields),
+        "custom_fields": custom_fields.checked(tenant, fields.type, fields.custom_fields, chosen=chosen),
         "created_at": now,
         "updated_at": now,
         "created_by": principal.actor,
     }
-    _dates(document)
-    document = _priced(tenant, document, fields.lines)
-    return _insert(tenant, document, also)
+    dates_checked(document)
+    return _priced(tenant, document, fields.lines, chosen)
 
 
 def _insert(tenant: str, document: dict, also: Also | None = None) -> dict:
     document = {k: v for k, v in document.items() if v is not None}
-    steps = [*_filed(tenant, document, +1), *_index(tenant, document, +1), *(also(document) if also else [])]
+    steps = [*filed(tenant, document, +1), *indexed(tenant, document, +1), *(also(document) if also else [])]
     repo.create_document(tenant, document, steps, idempotency.claim(document["id"]))
     return document
 
 
-def create_document(principal: Principal, fields: dict, origin: dict | None = None, also: Also | None = None) -> dict:
-    """For other contexts (sales: a quote from an opportunity) and finance's own (a job's invoice, a
-    contract's period): `fields` as POST /documents takes them; raises Invalid (422) naming the bad
-    fields. `also`: as `create`'s (the contact's existence is checked in that transaction already)."""
+def parsed(fields: dict) -> DocumentFields:
+    """`fields` as POST /documents takes them; raises Invalid (422) naming the bad fields."""
     try:
-        parsed = DocumentFields.model_validate(fields)
+        return DocumentFields.model_validate(fields)
     except ValidationError as e:
         raise invalid_fields(validation_errors(e.errors())) from None
-    return create(principal, parsed, origin, also)
+
+
+def create_document(principal: Principal, fields: dict, origin: dict | None = None, also: Also | None = None) -> dict:
+    """For other contexts (sales: a quote from an opportunity) and finance's own (a job's invoice):
+    `fields` as POST /documents takes them; raises Invalid (422) naming the bad fields. `also`: as
+    `create`'s (the contact's existence is checked in that transaction already)."""
+    return create(principal, parsed(fields), origin, also)
 
 
 def update(principal: Principal, document_id: str, patch: DocumentPatch, expected_version: int) -> dict:
@@ -174,7 +186,7 @@ def update(principal: Principal, document_id: str, patch: DocumentPatch, expecte
     problems = _check_parties(tenant, new["type"], new["contact_id"], new.get("delivery_site_id"), new.get("person_id"))
     if problems:
         raise invalid_fields(problems)
-    _dates(new)
+    dates_checked(new)
     if patch.lines is not None:
         new = _priced(tenant, new, patch.lines)
     new = {k: v for k, v in new.items() if v is not None}
@@ -182,7 +194,7 @@ def update(principal: Principal, document_id: str, patch: DocumentPatch, expecte
     if old.get("delivery_site_id") != new.get("delivery_site_id"):
         also += _site_moves(tenant, old, new)
     if old.get("person_id") != new.get("person_id"):
-        also += [*_index(tenant, old, -1), *_index(tenant, new, +1)]
+        also += [*indexed(tenant, old, -1), *indexed(tenant, new, +1)]
     repo.save_document(tenant, new, expected_version, also)
     return new
 
@@ -204,7 +216,7 @@ def delete(principal: Principal, document_id: str, expected_version: int) -> Non
     lifecycle.check_draft(old, tr("deleted"))
     origin = old.get("origin") or {}
     freed = job_charges.unmark_invoiced(tenant, origin["id"], document_id) if origin.get("kind") == "job" else []
-    repo.delete_document(tenant, old, expected_version, [*_filed(tenant, old, -1), *_index(tenant, old, -1), *freed])
+    repo.delete_document(tenant, old, expected_version, [*filed(tenant, old, -1), *indexed(tenant, old, -1), *freed])
 
 
 COPIED = (
@@ -262,112 +274,6 @@ def credit_note(principal: Principal, request: CreditNoteRequest) -> dict:
     if note["gross"] > invoice["gross"] - invoice.get("credited", 0):
         raise invalid("lines", tr("more than what is left to credit on the invoice"))
     return _insert(tenant, note)
-
-
-# ---------------------------------------------------------------- issue
-
-
-def _today(time_zone: str) -> date:
-    return clock.now().astimezone(ZoneInfo(time_zone)).date()
-
-
-def _address_lines(contact: dict) -> list[str]:
-    address = contact.get("address") or {}
-    town = " ".join(p for p in (address.get("postcode"), address.get("city")) if p)
-    return [p for p in (address.get("line1"), address.get("line2"), town, address.get("region"), address.get("country")) if p]
-
-
-def _party(tenant: str, contact_id: str) -> dict:
-    contact = contacts.get(tenant, contact_id)
-    return {"name": contact["name"], "lines": _address_lines(contact)}
-
-
-def _locale(tenant: str, document: dict, account_locale: str | None) -> str:
-    person = people.lookup(tenant, document["person_id"]) if document.get("person_id") else None
-    return (person or {}).get("locale") or account_locale or DEFAULT_LOCALE
-
-
-def _as_issued(principal: Principal, draft: dict, *, complete: bool = False) -> tuple[dict, FinanceSettings, bytes | None]:
-    """The draft as it reads once issued (no number yet): dated, its parties, seller, terms,
-    language and legal facts fixed; with the settings and logo it was made with. `complete`
-    (issue): refused (409) while a legal mention it must carry is not set."""
-    tenant = principal.tenant
-    account = contacts.settings(tenant)
-    chosen = settings.current(tenant, account.currency)
-    logo = settings.logo_bytes(chosen.logo)
-    at = clock.iso(clock.now())
-    issue_date = draft.get("issue_date") or _today(account.time_zone).isoformat()
-    fixed = {
-        **draft,
-        "status": "issued",
-        "version": draft["version"] + 1,
-        "issue_date": issue_date,
-        "issued_at": at,
-        "updated_at": at,
-        "issued_by": principal.actor,
-        "locale": _locale(tenant, draft, account.locale),
-        "customer": _party(tenant, draft["contact_id"]),
-        "seller": {"name": chosen.company.name, "lines": chosen.company.address} if chosen.company else None,
-        "terms": chosen.terms,
-        "logo_sha256": settings.digest(logo),
-    }
-    if draft.get("delivery_site_id"):
-        fixed["delivery"] = _party(tenant, draft["delivery_site_id"])
-    fixed |= facts.fixed(tenant, fixed, complete=complete)
-    if fixed["type"] in facts.LEGAL_TYPES:
-        fixed["e_invoice"] = "factur-x" if facts.business_to_business(fixed) else "pdf"
-    if draft["type"] == "invoice":
-        due = draft.get("due_date") or (date.fromisoformat(issue_date) + timedelta(days=chosen.payment_terms_days)).isoformat()
-        fixed |= {"due_date": due, "paid": 0, "credited": 0, "payment_status": "unpaid", "due": draft["gross"]}
-    _dates(fixed)
-    return fixed, chosen, logo
-
-
-def preview(principal: Principal, document_id: str) -> tuple[dict, bytes | None]:
-    """A draft as it would be issued (unnumbered), and the logo, for its PDF preview."""
-    draft = get(principal.tenant, document_id)
-    lifecycle.check_draft(draft, tr("previewed"))
-    fixed, _, logo = _as_issued(principal, draft)
-    return {**fixed, "status": "draft"}, logo
-
-
-def issue(principal: Principal, document_id: str, expected_version: int) -> dict:
-    """Give the draft its number (gapless per type), date it, fix its parties and locale. A credit
-    note's amount is counted on its invoice in the same transaction (never more than invoiced), and
-    an invoice or credit note enters its contact's ledger there too."""
-    tenant = principal.tenant
-    draft = get(tenant, document_id)
-    _fresh(draft, expected_version)
-    if draft["status"] != "draft":
-        raise Conflict(tr("{number} is already issued", number=draft["number"]))
-    custom_fields.checked(tenant, draft["type"], draft.get("custom_fields", {}), complete=True)
-    fixed, chosen, logo = _as_issued(principal, draft, complete=True)
-    credited = _credited(tenant, fixed) if draft["type"] == "credit_note" else None
-    also = [repo.save_step(tenant, credited, credited["version"] - 1)] if credited else []
-    prefix = getattr(chosen.prefixes, draft["type"])
-
-    def build(n: int) -> tuple[dict, list[dynamo.Step]]:
-        numbered = {k: v for k, v in {**fixed, "number": f"{prefix}{n:06d}", "sequence": n}.items() if v is not None}
-        record = audit.entry(principal, "document.issued", "document", document_id, type=draft["type"], number=numbered["number"])
-        return numbered, [repo.save_step(tenant, numbered, expected_version), (record, None), *ledger.issued(tenant, numbered, credited)]
-
-    issued = repo.issue(tenant, draft["type"], build, also)
-    try:
-        return pdfs.stored(tenant, issued, logo)
-    except (CrmError, ClientError):
-        # Issued all the same: the PDF is made from what the document holds, on download or send.
-        logger.warning("the PDF of an issued document could not be stored yet", extra={"document_id": document_id}, exc_info=True)
-        return issued
-
-
-def _credited(tenant: str, note: dict) -> dict:
-    """The credit note's invoice as the note leaves it (saved in the issue's transaction)."""
-    invoice = get(tenant, note["credited_invoice_id"])
-    credited = invoice.get("credited", 0) + note["gross"]
-    if credited > invoice["gross"]:
-        raise invalid("lines", tr("more than what is left to credit on the invoice"))
-    note["credited_invoice_number"], note["credited_invoice_date"] = invoice["number"], invoice["issue_date"]
-    return settle(invoice, paid=invoice.get("paid", 0), credited=credited)
 
 
 def settle(invoice: dict, *, paid: int, credited: int) -> dict:

@@ -102,9 +102,12 @@ def _item(principal: Principal, action: str, target_type: str, target_id: str, d
     }
 
 
-def entry(principal: Principal, action: str, target_type: str, target_id: str, **details: Any) -> dict:
-    """The record of `action`, as an item of the transaction that does it."""
-    retention = settings(principal.tenant).retention_days
+def entry(
+    principal: Principal, action: str, target_type: str, target_id: str, *, retention_days: int | None = None, **details: Any
+) -> dict:
+    """The record of `action`, as an item of the transaction that does it. `retention_days` when the
+    caller has read the audit settings (the billing run, once per run)."""
+    retention = retention_days if retention_days is not None else settings(principal.tenant).retention_days
     return dynamo.put(_item(principal, action, target_type, target_id, details, retention), ConditionExpression=Attr("PK").not_exists())
 
 

@@ -61,14 +61,16 @@ def get(pk: str, sk: str) -> dict[str, Any] | None:
     return aws.table().get_item(Key={"PK": pk, "SK": sk}, ConsistentRead=True).get("Item")
 
 
-def batch_get(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def batch_get(keys: list[tuple[str, str]], *, consistent: bool = False) -> list[dict[str, Any]]:
     """Items for (PK, SK) pairs, in the order asked (missing ones left out); 100 keys per call.
-    Unprocessed keys are asked again with bounded exponential backoff; still unprocessed: 503."""
+    Unprocessed keys are asked again with bounded exponential backoff; still unprocessed: 503.
+    `consistent`: strongly consistent reads (what a conditional write is about to rely on)."""
     client = aws.table().meta.client
     found: dict[tuple[str, str], dict] = {}
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 100):
-        request: dict[str, Any] = {settings.table_name(): {"Keys": [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]}}
+        chunk = [{"PK": pk, "SK": sk} for pk, sk in unique[start : start + 100]]
+        request: dict[str, Any] = {settings.table_name(): {"Keys": chunk, "ConsistentRead": consistent}}
         for attempt in range(BATCH_RETRIES + 1):
             if attempt:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))  # noqa: S311 (jitter, not secrecy)

@@ -35,16 +35,20 @@ def _address(contact: dict) -> dict:
     return {k: v for k, v in address.items() if v}
 
 
-def fixed(tenant: str, document: dict, *, complete: bool = False) -> dict:
+def fixed(
+    tenant: str, document: dict, *, complete: bool = False, identity: legal.LegalIdentity | None = None, customer: dict | None = None
+) -> dict:
     """The facts to fix on `document` at issue: {"legal": ..., "operation", "delivery_date"}
     (for an invoice or credit note; nothing for a quote or purchase order). What is not set is left
     out (a draft's preview shows what there is). `complete` (issue): first raise Conflict (409)
     listing every missing item (`errors[].field`: seller.siren, buyer.address...), each message
-    saying where to set it."""
+    saying where to set it. `identity` (the account's) and `customer` (the document's contact) when
+    the caller has read them."""
     if document["type"] not in LEGAL_TYPES:
         return {}
-    identity = legal.legal_identity(tenant)
-    customer = contacts.get(tenant, document["contact_id"])
+    identity = identity or legal.legal_identity(tenant)
+    if customer is None or customer["id"] != document["contact_id"]:
+        customer = contacts.get(tenant, document["contact_id"])
     if complete:
         missing = legal.missing_for_invoice(tenant, document["contact_id"], contact=customer, identity=identity)
         if missing:
