@@ -7,8 +7,8 @@ invoice is Factur-X (rendered, its CII XML embedded): the time per invoice is Fa
 
 moto's TransactWriteItems deep-copies each table it writes to before every transaction (its
 rollback), which makes a transaction cost in proportion to the table and the run quadratic on moto
-where DynamoDB's is not: the bench runs with `env.transactions_copy_touched_items` (the items a
-transaction names are snapshot instead; tests and the local stack keep moto's own). moto's GSI
+where DynamoDB's is not: like the tests and the local stack, the bench runs with
+`infra/dynamodb_rollback.py` (the items a transaction names are snapshot instead). moto's GSI
 queries read every item of the table too (no index is materialised): the worker makes none (a
 redelivery reads its contract's claims by primary key), the run function one per 100 due
 contracts (GSI3), which stays in the timed run as it is.
@@ -35,7 +35,7 @@ from unittest.mock import patch
 import boto3
 
 from bench import bulk
-from bench.env import AwsCalls, breakdown, stack, transactions_copy_touched_items
+from bench.env import AwsCalls, breakdown, stack
 from bench.finance import BUSINESS, LEGAL_IDENTITY
 
 TENANT = "bench"
@@ -96,7 +96,7 @@ def _timed_run(contracts: int) -> dict:
     from crm.finance import billing_run
 
     calls = AwsCalls()
-    with stack(calls) as refs, transactions_copy_touched_items():
+    with stack(calls) as refs:
         _world(contracts)
         calls.take()
         started = time.perf_counter()
@@ -155,7 +155,7 @@ def _simulated(contracts: int, failing: float = 0.05) -> dict:
     from crm.platform.keys import tenant_key
 
     rng = random.Random(20270201)  # reproducible: the same faults at each run
-    with stack(), transactions_copy_touched_items():
+    with stack():
         ids = _world(contracts)
         bodies = [json.dumps({"tenant": TENANT, "run_id": "sim", "as_of": AS_OF.isoformat(), "contract_id": c}) for c in ids]
         billing_run.repo.start_run(TENANT, "sim", AS_OF.isoformat(), 0)

@@ -14,6 +14,8 @@ import boto3
 from botocore.handlers import BUILTIN_HANDLERS
 
 from infra import template
+from infra.dynamodb_rollback import roll_back_item_by_item
+from infra.dynamodb_tokens import honour_client_request_tokens
 from tests.conftest import AWS_ENV, SECRETS
 from tests.support.lambdas import FUNCTIONS, forget_layer_state
 
@@ -84,6 +86,8 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
     BUILTIN_HANDLERS.extend(hooks)  # before mock_aws resets boto3's default session
     try:
         with mock_aws():
+            honour_client_request_tokens()  # as the tests' `aws` fixture does
+            roll_back_item_by_item()  # a transaction costs its items, not its table's size
             forget_layer_state()
             refs = template.local_refs(SECRETS)
             template.create_backing_resources(boto3.client, refs)
@@ -99,49 +103,3 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
             BUILTIN_HANDLERS.remove(hook)
         os.environ.clear()
         os.environ.update(saved)
-
-
-@contextmanager
-def transactions_copy_touched_items() -> Iterator[None]:
-    """moto's TransactWriteItems deep-copies every table it writes to before each transaction (to
-    roll back a cancelled one), so on moto a transaction costs time in proportion to the table's
-    size: a billing run of n invoices grows as n². DynamoDB's does not. For the bench only: the
-    transaction snapshots the items it names, and a cancelled one puts exactly those back (the same
-    all-or-nothing outcome, without the copy of the table)."""
-    import copy
-    from unittest.mock import patch
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    real = models.DynamoDBBackend.transact_write_items
-
-    class TablesNotCopied:  # stands in for the `copy` module inside moto.dynamodb.models
-        @staticmethod
-        def deepcopy(value, memo=None):
-            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    def touched_only(self, transact_items):
-        saved = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.get_table(op["TableName"])
-            key = op.get("Key") or op["Item"]
-            hash_key = DynamoType(key[table.hash_key_attr])
-            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
-        with patch.object(models, "copy", TablesNotCopied):
-            try:
-                return real(self, transact_items)
-            except Exception:
-                for table, hash_key, range_key, old in reversed(saved):
-                    table.delete_item(hash_key, range_key)
-                    if old is not None and range_key is not None:
-                        table.items[hash_key][range_key] = old
-                    elif old is not None:
-                        table.items[hash_key] = old
-                raise
-
-    with patch.object(models.DynamoDBBackend, "transact_write_items", touched_only):
-        yield

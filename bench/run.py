@@ -125,7 +125,7 @@ MEASURES = [
         "Billing run: time and requests per invoice at two sizes",
         "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
         "`billing_run.handle_batch` for each batch of up to 10 messages taken from moto's SQS, in-process, moto's transactions "
-        "snapshotting only the items they name (`env.transactions_copy_touched_items`); every invoice is Factur-X; sizes from "
+        "snapshotting only the items they name (`infra/dynamodb_rollback.py`); every invoice is Factur-X; sizes from "
         "BILLING_BENCH_SIZES. `bench/billing.py`.",
         billing.timed,
     ),
