@@ -88,6 +88,7 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
         with mock_aws():
             honour_client_request_tokens()  # as the tests' `aws` fixture does
             roll_back_item_by_item()  # a transaction costs its items, not its table's size
+            _queue_calls_cost_their_messages()
             forget_layer_state()
             refs = template.local_refs(SECRETS)
             template.create_backing_resources(boto3.client, refs)
@@ -103,3 +104,49 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
             BUILTIN_HANDLERS.remove(hook)
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _queue_calls_cost_their_messages() -> None:
+    """moto's SendMessage reads one queue attribute by computing ALL of them, whose message counts
+    walk every message, and its ReceiveMessage checks each message it hands out against the
+    queue's retention the same way: each message costs the queue's length, so filling or draining
+    n messages costs n² (a 10,000-contract billing run spent its time there), where SQS's does not.
+    For the bench: a queue's attributes are computed one at a time, when asked (the same values;
+    every one when all are read), and the retention check reads the retention period alone."""
+    import json as json_module
+    from collections.abc import Mapping
+
+    from moto.core.utils import camelcase_to_underscores, unix_time
+    from moto.sqs.models import Queue, SQSBackend
+
+    class Attributes(Mapping):
+        def __init__(self, queue: Queue) -> None:
+            self.queue = queue
+
+        def _names(self) -> list[str]:
+            q = self.queue
+            names = [*q.BASE_ATTRIBUTES, *(q.FIFO_ATTRIBUTES if q.fifo_queue else []), *(q.KMS_ATTRIBUTES if q.kms_master_key_id else [])]
+            return names + (["Policy"] if q.policy else []) + (["RedrivePolicy"] if q.redrive_policy else [])
+
+        def __getitem__(self, name: str):
+            if name not in self._names():
+                raise KeyError(name)
+            if name == "Policy":
+                return self.queue.policy
+            if name == "RedrivePolicy":
+                return json_module.dumps(self.queue.redrive_policy)
+            value = getattr(self.queue, camelcase_to_underscores(name))
+            return str(value).lower() if isinstance(value, bool) else value
+
+        def __iter__(self):
+            return iter(self._names())
+
+        def __len__(self) -> int:
+            return len(self._names())
+
+    def retained(self, queue_name, message) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()
+
+    Queue.attributes = property(Attributes)
+    SQSBackend.is_message_valid_based_on_retention_period = retained
