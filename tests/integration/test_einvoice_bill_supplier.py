@@ -95,3 +95,22 @@ def test_a_bill_already_matched_or_of_another_tenant_gets_no_new_supplier(world)
     assert matched["supplier"]["contact_id"]
     taken = _supplier(matched["id"], {"group_id": world["suppliers"]})
     assert taken.status == 409 and "already has its supplier" in taken.json["detail"]
+
+
+def _deleted(contact_id: str):
+    contact = call("GET", f"/contacts/{contact_id}")
+    return call("DELETE", f"/contacts/{contact_id}", headers={"If-Match": contact.headers["etag"]})
+
+
+def test_a_supplier_with_bills_is_kept_whether_it_was_matched_or_made_from_a_bill(world):
+    made = _supplier(world["bill"]["id"], {"group_id": world["suppliers"]}).json["supplier"]["contact_id"]
+    refused = _deleted(made)
+    assert refused.status == 409 and "1 financial document" in refused.json["detail"], refused.body
+    assert call("GET", f"/contacts/{made}").status == 200
+
+    matched = receive(NEXT_UBL, "suivante.xml", "application/xml").json["supplier"]["contact_id"]
+    assert matched == made
+    assert "2 financial documents" in _deleted(made).json["detail"]
+
+    unbilled = call("POST", "/contacts", body={"name": "Sans facture", "group_id": world["suppliers"]}).json["id"]
+    assert _deleted(unbilled).status == 204  # the count is the bills', not every supplier's

@@ -13,9 +13,10 @@ from crm.contacts.repository import contacts as repo
 from crm.platform import dynamo
 
 
-def filed(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
-    """Steps that count a record (kind "persons", "jobs", "stock", "documents", "opportunities" or "contracts") filed under the contact (+1) or taken off it (-1)."""
-    return repo.dependent_writes(tenant, contact_id, kind, delta)
+def filed(tenant: str, contact_id: str, kind: str, delta: int, *, with_contact: bool = False) -> list[dynamo.Step]:
+    """Steps that count a record (kind "persons", "jobs", "stock", "documents", "opportunities" or "contracts") filed under the contact (+1) or taken off it (-1);
+    `with_contact`: in the transaction that creates the contact (`service.create(also=...)`)."""
+    return repo.dependent_writes(tenant, contact_id, kind, delta, with_contact=with_contact)
 
 
 def search_terms(tenant: str, contact_id: str, owner: str, old: set[str], new: set[str]) -> list[dynamo.Step]:

@@ -179,14 +179,15 @@ def _counted(tenant: str, contact_id: str, kind: str, delta: int) -> dynamo.Step
     return op, None
 
 
-def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int) -> list[dynamo.Step]:
+def dependent_writes(tenant: str, contact_id: str, kind: str, delta: int, *, with_contact: bool = False) -> list[dynamo.Step]:
     """For another context's transaction that files (+1) or removes (-1) a record under a contact
     (kind: persons, jobs, stock: an item's balance at the contact): the contact must exist, and its count of them moves in step, so a
-    deletion of the contact cannot race them (it is conditional on every count being 0)."""
+    deletion of the contact cannot race them (it is conditional on every count being 0). `with_contact`:
+    the contact is created in the same transaction, whose own put of it is the check."""
     if kind not in DEPENDENT_KINDS or kind == "children":
         raise ValueError(f"{kind!r} is not something other contexts file under a contact")
     steps = [_counted(tenant, contact_id, kind, delta)]
-    if delta > 0:
+    if delta > 0 and not with_contact:
         pk = contact_pk(tenant, contact_id)
         steps.insert(0, (dynamo.check(pk, CONTACT, ConditionExpression=Attr("PK").exists()), NotFound(tr("no such contact"))))
     return steps

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from crm.contacts import dependents
 from crm.contacts import service as contacts
 from crm.finance import repository as finance_repo
 from crm.finance.einvoice import received_parsing as parsing
@@ -91,7 +92,9 @@ def _read(principal: Principal, bill_id: str, key: str, claim: list) -> dict:
             "received_by": principal.actor,
         }
         supplier_key = supplier.get("siren") or supplier.get("vat_number") or supplier["name"]
-        repo.create_bill(tenant, record, supplier_key, claim)
+        # A bill is a financial document of its supplier's contact: the contact is kept while it has bills.
+        filed = dependents.filed(tenant, supplier["contact_id"], "documents", +1) if supplier.get("contact_id") else []
+        repo.create_bill(tenant, record, supplier_key, [*claim, *filed])
     except CrmError:
         if repo.bill(tenant, bill_id) is None:  # not a retry of a bill made: keep nothing of a refused file
             s3.delete_object(Bucket=settings.attachments_bucket(), Key=key)
