@@ -53,8 +53,8 @@ def honour_client_request_tokens() -> None:
             return current(self)
         committed: dict[str, tuple[str, float]] = self.dynamodb_backend.__dict__.setdefault("_client_request_tokens", {})
         now = time.monotonic()
-        for old in [t for t, (_, at) in committed.items() if now - at > TOKEN_WINDOW_S]:
-            del committed[old]
+        while committed and now - next(iter(committed.values()))[1] > TOKEN_WINDOW_S:  # oldest first: kept in commit order
+            del committed[next(iter(committed))]
         fingerprint = _fingerprint(self.body)
         if token in committed:
             if committed[token][0] != fingerprint:

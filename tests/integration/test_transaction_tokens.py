@@ -91,3 +91,22 @@ def test_a_cancelled_transactions_token_runs_again(aws):
     dynamo.transact([_claim("TAKEN")], token="retry-me")
 
     assert dynamo.get("T#t1#TEST", "TAKEN") is not None
+
+
+def test_a_token_is_forgotten_ten_minutes_after_its_commit_and_only_then(aws, monkeypatch):
+    from crm.platform import dynamo
+    from infra import dynamodb_tokens
+
+    now = [1000.0]
+    monkeypatch.setattr(dynamodb_tokens.time, "monotonic", lambda: now[0])
+    dynamo.transact([_claim("OLD")], token="old-token")
+    now[0] += 300
+    dynamo.transact([_claim("NEWER")], token="newer-token")
+    now[0] += dynamodb_tokens.TOKEN_WINDOW_S - 299  # past the first one's window, within the second's
+
+    dynamo.transact([_claim("REUSED")], token="old-token")  # a new request now: it runs
+    with pytest.raises(ClientError) as refused:
+        dynamo.transact([_claim("OTHER")], token="newer-token")
+
+    assert dynamo.error_code(refused.value) == "IdempotentParameterMismatchException"
+    assert dynamo.get("T#t1#TEST", "REUSED") is not None and dynamo.get("T#t1#TEST", "OTHER") is None
