@@ -85,10 +85,9 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
     hooks = [("before-call", calls), ("after-call", calls.after_call)] if calls is not None else []
     BUILTIN_HANDLERS.extend(hooks)  # before mock_aws resets boto3's default session
     try:
-        with mock_aws():
+        with mock_aws(), _queue_calls_cost_their_messages():
             honour_client_request_tokens()  # as the tests' `aws` fixture does
             roll_back_item_by_item()  # a transaction costs its items, not its table's size
-            _queue_calls_cost_their_messages()
             forget_layer_state()
             refs = template.local_refs(SECRETS)
             template.create_backing_resources(boto3.client, refs)
@@ -106,14 +105,16 @@ def stack(calls: AwsCalls | None = None) -> Iterator[dict[str, str]]:
         os.environ.update(saved)
 
 
-def _queue_calls_cost_their_messages() -> None:
-    """moto's SendMessage reads one queue attribute by computing ALL of them, whose message counts
-    walk every message, and its ReceiveMessage checks each message it hands out against the
-    queue's retention the same way: each message costs the queue's length, so filling or draining
-    n messages costs n² (a 10,000-contract billing run spent its time there), where SQS's does not.
+@contextmanager
+def _queue_calls_cost_their_messages() -> Iterator[None]:
+    """moto's SQS walks the whole queue for each message: SendMessage reads one queue attribute by
+    computing ALL of them, whose message counts walk every message; ReceiveMessage lists every
+    visible message before taking its batch of up to 10, and checks each message it hands out
+    against the queue's retention by computing every attribute again. Filling or draining n
+    messages costs n² (a 10,000-contract billing run spent its time there), where SQS's does not.
     For the bench: a queue's attributes are computed one at a time, when asked (the same values;
-    every one when all are read), and the retention check reads the retention period alone."""
-    import json as json_module
+    every one when all are read), its visible messages are walked only as far as the reader goes,
+    and the retention check reads the retention period alone. Put back on exit."""
     from collections.abc import Mapping
 
     from moto.core.utils import camelcase_to_underscores, unix_time
@@ -134,7 +135,7 @@ def _queue_calls_cost_their_messages() -> None:
             if name == "Policy":
                 return self.queue.policy
             if name == "RedrivePolicy":
-                return json_module.dumps(self.queue.redrive_policy)
+                return json.dumps(self.queue.redrive_policy)
             value = getattr(self.queue, camelcase_to_underscores(name))
             return str(value).lower() if isinstance(value, bool) else value
 
@@ -144,9 +145,29 @@ def _queue_calls_cost_their_messages() -> None:
         def __len__(self) -> int:
             return len(self._names())
 
+    class Visible:
+        """`Queue.messages` (a list of the visible messages, in order), walked lazily."""
+
+        def __init__(self, queue: Queue) -> None:
+            self.queue = queue
+
+        def __iter__(self):
+            return (m for m in self.queue._messages if m.visible and not m.delayed)
+
+        def __len__(self) -> int:
+            return sum(1 for _ in self)
+
+        def __bool__(self) -> bool:
+            return next(iter(self), None) is not None
+
     def retained(self, queue_name, message) -> bool:
         retention = int(self.get_queue(queue_name).message_retention_period)
         return retention + message.sent_timestamp / 1000 > unix_time()
 
-    Queue.attributes = property(Attributes)
+    originals = (Queue.attributes, Queue.messages, SQSBackend.is_message_valid_based_on_retention_period)
+    Queue.attributes, Queue.messages = property(Attributes), property(Visible)
     SQSBackend.is_message_valid_based_on_retention_period = retained
+    try:
+        yield
+    finally:
+        Queue.attributes, Queue.messages, SQSBackend.is_message_valid_based_on_retention_period = originals

@@ -5,9 +5,16 @@ it then walks item by item. At the 100,000 items of the 10,000-contact tenant th
 second per Query, which would bury what a handler does under what the mock does. Inside
 `partitioned()`, `all_items()` returns, for the duration of one Query, only the items of the
 partition asked for (of the table, or of the GSI queried) whose sort key can meet the key condition,
-found by bisection in a map built on first use and dropped by any write. moto then does what it
-always does with them: sort, apply the key condition, the start key, the filter and the limit. So
-replies are moto's own, only sooner; `same_as_moto(fn)` checks it, calling `fn` with and without.
+found by bisection in a map built on first use. moto then does what it always does with them: sort,
+apply the key condition, the start key, the filter and the limit. So replies are moto's own, only
+sooner; `same_as_moto(fn)` checks it, calling `fn` with and without.
+
+A write forgets only what it can have changed: the table's map of the partition it writes, and the
+map of each GSI that holds the item, before or after the write (a write to an item no GSI holds
+keeps the GSIs' maps). A table's partition is mapped from that partition alone, a GSI from the
+whole table. So a run that writes while it queries (a billing run queueing contracts while it pages
+through the due ones; a redelivered message reading its contract's claims) pays for the partitions
+it reads, not for the table, each time.
 
 It does not make moto DynamoDB: a Query still costs time in proportion to the items that meet its
 key condition (moto copies, sorts and walks them), not to the page it returns.
@@ -20,24 +27,17 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 T = TypeVar("T")
-WRITES = (
-    "put_item",
-    "update_item",
-    "delete_item",
-    "transact_write_items",
-    "execute_statement",
-    "execute_transaction",
-    "batch_execute_statement",
-)
 _QUERY = Table.query
 _SIGNATURE = inspect.signature(_QUERY)
-_maps: dict[int, tuple[Table, dict]] = {}  # id(table) -> (table, {index name or None: {hash value: (sort keys, items)}})
+# id(table) -> (table, {GSI name: {hash value: (sort keys, items)}, None: the table's, by partition})
+_maps: dict[int, tuple[Table, dict]] = {}
 
 
 def _key_attributes(table: Table, index_name: str | None) -> tuple[str, str] | None:
@@ -51,20 +51,28 @@ def _key_attributes(table: Table, index_name: str | None) -> tuple[str, str] | N
     return (hashes[0], sorts[0]) if len(hashes) == len(sorts) == 1 and table.range_key_attr else None
 
 
-def _partitions(table: Table, index_name: str | None, hash_attribute: str, sort_attribute: str) -> dict:
-    """{hash value: (sort key values, items)} of the table or of one GSI, in key order."""
+def _in_key_order(items: list, sort_attribute: str) -> tuple[list, list]:
+    items.sort(key=lambda i: (i.attrs[sort_attribute].value, i.hash_key.value, i.range_key.value))
+    return [i.attrs[sort_attribute].value for i in items], items
+
+
+def _partition(table: Table, index_name: str | None, attributes: tuple[str, str], value: Any) -> tuple[list, list]:
+    """(sort key values, items) of one partition of the table or of one GSI, in key order."""
     _, by_index = _maps.setdefault(id(table), (table, {}))
+    hash_attribute, sort_attribute = attributes
+    if index_name is None:
+        mapped = by_index.setdefault(None, {})
+        if value not in mapped:
+            mapped[value] = _in_key_order(list(table.items[value].values()) if value in table.items else [], sort_attribute)
+        return mapped[value]
     if index_name not in by_index:
         groups: dict = defaultdict(list)
         for partition in table.items.values():
             for item in partition.values():
                 if hash_attribute in item.attrs and sort_attribute in item.attrs:
                     groups[item.attrs[hash_attribute]].append(item)
-        by_index[index_name] = {}
-        for value, items in groups.items():  # in moto's order already, so its own sort is one pass
-            items.sort(key=lambda i: (i.attrs[sort_attribute].value, i.hash_key.value, i.range_key.value))
-            by_index[index_name][value] = ([i.attrs[sort_attribute].value for i in items], items)
-    return by_index[index_name]
+        by_index[index_name] = {v: _in_key_order(items, sort_attribute) for v, items in groups.items()}
+    return by_index[index_name].get(value, ([], []))
 
 
 def _within(keys: list, comparison: str | None, bounds: list) -> slice:
@@ -99,7 +107,7 @@ def _candidates(table: Table, asked: dict) -> list | None:
     value = asked.get("hash_key")
     if index_name:
         value = dict(asked.get("hash_key_conditions") or ()).get(attributes[0], value)
-    keys, items = _partitions(table, index_name, *attributes).get(value, ([], []))
+    keys, items = _partition(table, index_name, attributes, value)
     return items[_within(keys, asked.get("range_comparison"), asked.get("range_objs") or [])]
 
 
@@ -114,12 +122,71 @@ def _query(self: Table, *args, **kwargs):
         del self.all_items
 
 
-def _dropping_maps(write: Callable) -> Callable:
-    def wrapper(*args, **kwargs):
-        _maps.clear()
-        return write(*args, **kwargs)
+# ---------------------------------------------------------------- writes forget what they change
+
+
+def _written_keys(backend: DynamoDBBackend, name: str, arguments: dict) -> list[tuple[Table, dict]] | None:
+    """(table, key attributes) of each item a backend write names; None: it may write anything."""
+    if name == "transact_write_items":
+        named = [next(iter(operation.values())) for operation in arguments["transact_items"]]
+        pairs = [(o.get("TableName"), o.get("Item") or o.get("Key") or {}) for o in named]
+    elif name in ("put_item", "update_item", "delete_item"):
+        pairs = [(arguments["table_name"], arguments.get("item_attrs") or arguments.get("key") or {})]
+    else:
+        return None
+    return [(backend.tables[table_name], key) for table_name, key in pairs if table_name in backend.tables]
+
+
+def _located(table: Table, key: dict) -> tuple[DynamoType, DynamoType | None] | None:
+    if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+        return None
+    return DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+
+
+def _indexes_holding(table: Table, place: tuple[DynamoType, DynamoType | None]) -> set[str]:
+    """The GSIs whose key the item at `place` carries (none when there is no item)."""
+    hash_value, range_value = place
+    partition = table.items.get(hash_value) if hash_value in table.items else None
+    item = partition.get(range_value) if isinstance(partition, dict) else partition
+    if item is None:
+        return set()
+    return {i.name for i in table.global_indexes if any(k["AttributeName"] in item.attrs for k in i.schema)}
+
+
+def _forgetting(name: str, write: Callable) -> Callable:
+    signature = inspect.signature(write)
+
+    def wrapper(self: DynamoDBBackend, *args, **kwargs):
+        named = _written_keys(self, name, signature.bind(self, *args, **kwargs).arguments)
+        if named is None:
+            _maps.clear()
+            return write(self, *args, **kwargs)
+        places = [(table, _located(table, key)) for table, key in named if id(table) in _maps]
+        before = [(table, place, _indexes_holding(table, place) if place else None) for table, place in places]
+        try:
+            return write(self, *args, **kwargs)
+        finally:  # also when it failed: a cancelled transaction puts items back
+            for table, place, indexes in before:
+                by_index = _maps[id(table)][1]
+                if place is None:
+                    by_index.clear()
+                    continue
+                by_index.get(None, {}).pop(place[0], None)
+                for index_name in indexes | _indexes_holding(table, place):
+                    by_index.pop(index_name, None)
 
     return wrapper
+
+
+WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+)
 
 
 @contextmanager
@@ -127,7 +194,7 @@ def partitioned() -> Iterator[None]:
     originals = {name: getattr(DynamoDBBackend, name) for name in WRITES}
     Table.query = _query
     for name, write in originals.items():
-        setattr(DynamoDBBackend, name, _dropping_maps(write))
+        setattr(DynamoDBBackend, name, _forgetting(name, write))
     try:
         yield
     finally:
