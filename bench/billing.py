@@ -96,9 +96,7 @@ def _drain(queue_url: str) -> int:
 
 
 def _timed_run(contracts: int) -> dict:
-    from crm.finance import billing_run
-
-    from crm.finance import contracts_repository
+    from crm.finance import billing_run, contracts_repository
 
     calls = AwsCalls()
     with stack(calls) as refs, partitioned():

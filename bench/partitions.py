@@ -16,8 +16,10 @@ whole table. So a run that writes while it queries (a billing run queueing contr
 through the due ones; a redelivered message reading its contract's claims) pays for the partitions
 it reads, not for the table, each time.
 
-It does not make moto DynamoDB: a Query still costs time in proportion to the items that meet its
-key condition (moto copies, sorts and walks them), not to the page it returns.
+A Query with a Limit and no filter gets only what moto can reach for its page: the items after its
+start key (found by bisection too), one more than the limit. So paging through a partition costs
+each page its own items, where moto alone walks the partition from its start for every page.
+With a filter, moto still walks every item that meets the key condition.
 """
 
 from __future__ import annotations
@@ -75,31 +77,48 @@ def _partition(table: Table, index_name: str | None, attributes: tuple[str, str]
     return by_index[index_name].get(value, ([], []))
 
 
-def _within(keys: list, comparison: str | None, bounds: list) -> slice:
-    """The slice of the sorted `keys` holding every key that meets the key condition (a superset
-    would do: moto applies the condition again)."""
+def _within(keys: list, comparison: str | None, bounds: list) -> tuple[slice, bool]:
+    """The slice of the sorted `keys` holding every key that meets the key condition, and whether
+    it holds only those (else a superset: moto applies the condition again)."""
     values = [b.value for b in bounds]
-    if comparison is None or not all(isinstance(v, str) for v in [*values, *keys[:1]]):
-        return slice(None)
+    if comparison is None:
+        return slice(None), True
+    if not all(isinstance(v, str) for v in [*values, *keys[:1]]):
+        return slice(None), False
     comparison = comparison.upper()
     if comparison == "BEGINS_WITH":
         start = end = bisect_left(keys, values[0])
         while end < len(keys) and keys[end].startswith(values[0]):
             end += 1
-        return slice(start, end)
+        return slice(start, end), True
     if comparison == "BETWEEN":
-        return slice(bisect_left(keys, values[0]), bisect_right(keys, values[1]))
-    return {
+        return slice(bisect_left(keys, values[0]), bisect_right(keys, values[1])), True
+    exact = {
         "=": slice(bisect_left(keys, values[0]), bisect_right(keys, values[0])),
         "<": slice(0, bisect_left(keys, values[0])),
         "<=": slice(0, bisect_right(keys, values[0])),
         ">": slice(bisect_right(keys, values[0]), None),
         ">=": slice(bisect_left(keys, values[0]), None),
-    }.get(comparison, slice(None))
+    }.get(comparison)
+    return (exact, True) if exact else (slice(None), False)
+
+
+def _page(keys: list, lo: int, hi: int, sort_attribute: str, asked: dict, forward: bool) -> tuple[int, int]:
+    """Of keys[lo:hi], which all meet the key condition, the bounds of those moto can reach for one
+    page of `limit` after the start key: `limit` + 1 past the start (the one more tells moto there is
+    a next page), plus the items whose sort key ties with the start's, which moto steps over."""
+    reach, start = asked["limit"] + 1, asked.get("exclusive_start_key")
+    if start and sort_attribute not in start:
+        return lo, hi
+    if start:
+        at = DynamoType(start[sort_attribute]).value
+        first, last = bisect_left(keys, at, lo, hi), bisect_right(keys, at, lo, hi)
+        return (first, min(hi, last + reach)) if forward else (max(lo, first - reach), last)
+    return (lo, min(hi, lo + reach)) if forward else (max(lo, hi - reach), hi)
 
 
 def _candidates(table: Table, asked: dict) -> list | None:
-    """The items of the partition asked for that can meet the key condition; None: moto's own way."""
+    """The items of the partition asked for that moto's Query can reach; None: moto's own way."""
     index_name = asked.get("index_name")
     attributes = _key_attributes(table, index_name)
     if attributes is None or len(asked.get("range_key_conditions") or ()) > 1:
@@ -108,7 +127,15 @@ def _candidates(table: Table, asked: dict) -> list | None:
     if index_name:
         value = dict(asked.get("hash_key_conditions") or ()).get(attributes[0], value)
     keys, items = _partition(table, index_name, attributes, value)
-    return items[_within(keys, asked.get("range_comparison"), asked.get("range_objs") or [])]
+    window, exact = _within(keys, asked.get("range_comparison"), asked.get("range_objs") or [])
+    lo, hi, _ = window.indices(len(keys))
+    forward = asked.get("scan_index_forward") is not False
+    unfiltered = asked.get("filter_expression") is None and not asked.get("filter_kwargs")
+    if exact and unfiltered and asked.get("limit") and all(isinstance(k, str) for k in keys[:1]):
+        lo, hi = _page(keys, lo, hi, attributes[1], asked, forward)
+    # moto answers "there is a next page" when any item of the partition follows the page's last,
+    # whether it meets the key condition or not: keep the one after, in the Query's direction.
+    return items[lo : hi + 1] if forward else items[max(0, lo - 1) : hi]
 
 
 def _query(self: Table, *args, **kwargs):
