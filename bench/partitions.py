@@ -17,9 +17,10 @@ through the due ones; a redelivered message reading its contract's claims) pays 
 it reads, not for the table, each time.
 
 A Query with a Limit and no filter gets only what moto can reach for its page: the items after its
-start key (found by bisection too), one more than the limit. So paging through a partition costs
-each page its own items, where moto alone walks the partition from its start for every page.
-With a filter, moto still walks every item that meets the key condition.
+start key (found by bisection too), as many as the limit, then the one after (moto announces a next
+page when any item follows the page, in the key condition's range or not). So paging through a
+partition costs each page its own items, where moto alone walks the partition from its start for
+every page. With a filter, moto still walks every item that meets the key condition.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from moto.dynamodb.comparisons import OpDefault
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -105,9 +107,9 @@ def _within(keys: list, comparison: str | None, bounds: list) -> tuple[slice, bo
 
 def _page(keys: list, lo: int, hi: int, sort_attribute: str, asked: dict, forward: bool) -> tuple[int, int]:
     """Of keys[lo:hi], which all meet the key condition, the bounds of those moto can reach for one
-    page of `limit` after the start key: `limit` + 1 past the start (the one more tells moto there is
-    a next page), plus the items whose sort key ties with the start's, which moto steps over."""
-    reach, start = asked["limit"] + 1, asked.get("exclusive_start_key")
+    page of `limit` after the start key: `limit` past the start, plus the items whose sort key ties
+    with the start's, which moto steps over."""
+    reach, start = asked["limit"], asked.get("exclusive_start_key")
     if start and sort_attribute not in start:
         return lo, hi
     if start:
@@ -130,7 +132,7 @@ def _candidates(table: Table, asked: dict) -> list | None:
     window, exact = _within(keys, asked.get("range_comparison"), asked.get("range_objs") or [])
     lo, hi, _ = window.indices(len(keys))
     forward = asked.get("scan_index_forward") is not False
-    unfiltered = asked.get("filter_expression") is None and not asked.get("filter_kwargs")
+    unfiltered = isinstance(asked.get("filter_expression"), (type(None), OpDefault)) and not asked.get("filter_kwargs")
     if exact and unfiltered and asked.get("limit") and all(isinstance(k, str) for k in keys[:1]):
         lo, hi = _page(keys, lo, hi, attributes[1], asked, forward)
     # moto answers "there is a next page" when any item of the partition follows the page's last,
