@@ -175,7 +175,7 @@ def _located(table: Table, key: dict) -> tuple[DynamoType, DynamoType | None] | 
 def _indexes_holding(table: Table, place: tuple[DynamoType, DynamoType | None]) -> set[str]:
     """The GSIs whose key the item at `place` carries (none when there is no item)."""
     hash_value, range_value = place
-    partition = table.items.get(hash_value) if hash_value in table.items else None
+    partition = table.items.get(hash_value)  # .get: no entry made in moto's defaultdict
     item = partition.get(range_value) if isinstance(partition, dict) else partition
     if item is None:
         return set()
@@ -196,7 +196,7 @@ def _forgetting(name: str, write: Callable) -> Callable:
             return write(self, *args, **kwargs)
         finally:  # also when it failed: a cancelled transaction puts items back
             for table, place, indexes in before:
-                by_index = _maps[id(table)][1]
+                by_index = _maps.get(id(table), (table, {}))[1]
                 if place is None:
                     by_index.clear()
                     continue
