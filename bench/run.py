@@ -124,9 +124,11 @@ MEASURES = [
     (
         "Billing run: time and requests per invoice at two sizes",
         "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
-        "`billing_run.handle_batch` for each batch of up to 10 messages taken from moto's SQS, in-process, moto's transactions "
-        "snapshotting only the items they name (`infra/dynamodb_rollback.py`); every invoice is Factur-X; sizes from "
-        "BILLING_BENCH_SIZES. `bench/billing.py`.",
+        "`billing_run.handle_batch` for each batch of up to 10 messages taken from moto's SQS, in-process, on moto made to cost "
+        "what DynamoDB and SQS cost with moto's own answers: transactions snapshot only the items they name "
+        "(`infra/dynamodb_rollback.py`), a Query reads its partition and a page its items (`bench/partitions.py`, checked once per "
+        "run against moto's whole-table Query), a queue's message costs itself (`bench/env.py`); every invoice is Factur-X; sizes "
+        "from BILLING_BENCH_SIZES. `bench/billing.py`.",
         billing.timed,
     ),
     (
@@ -140,7 +142,8 @@ MEASURES = [
     (
         "Billing run: the at-least-once simulation",
         "The same code fed by an in-process queue in batches of 10, 5 % of messages failing once at a random step and coming back, 1 % "
-        "delivered again at the end; size from BILLING_BENCH_SIMULATED. `bench/billing.py`.",
+        "delivered again at the end (a redelivery's Query of its contract's claims reads one partition, `bench/partitions.py`); "
+        "size from BILLING_BENCH_SIMULATED. `bench/billing.py`.",
         billing.simulation,
     ),
     (
