@@ -122,7 +122,7 @@ MEASURES = [
         einvoice.measure,
     ),
     (
-        "Billing run: time and requests per invoice at two sizes",
+        "Billing run: time and requests per invoice at two sizes (the small one before and after the large one)",
         "Contracts written in bulk, then `billing_run.enqueue` (the sparse index, one SQS message per contract) and "
         "`billing_run.handle_batch` for each batch of up to 10 messages taken from moto's SQS, in-process, on moto made to cost "
         "what DynamoDB and SQS cost with moto's own answers: transactions snapshot only the items they name "
