@@ -3,8 +3,9 @@ the run function's work (`billing_run.enqueue`: the sparse index read, one SQS m
 contract) and the worker's (`billing_run.handle_batch` for each batch of up to 10 messages taken
 from the queue, as Lambda's SQS poller hands them), timed and counted per invoice; at two sizes,
 the small one run before and after the large one, whose time ratio says how the run grows (the
-machine is noisy: one small run alone swung the ratio by 10 %). The bench's customer is a French business, so every
-invoice is Factur-X (rendered, its CII XML embedded): the time per invoice is Factur-X's.
+machine is noisy: one small run alone swung the ratio by 10 %). The bench's customer is a French
+business, so every invoice is Factur-X (rendered, its CII XML embedded): the time per invoice is
+Factur-X's.
 
 moto's TransactWriteItems deep-copies each table it writes to before every transaction (its
 rollback), which makes a transaction cost in proportion to the table and the run quadratic on moto
