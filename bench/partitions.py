@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from unittest.mock import patch
 
 from moto.dynamodb.comparisons import OpDefault
 from moto.dynamodb.models import DynamoDBBackend
@@ -235,15 +236,20 @@ def partitioned() -> Iterator[None]:
 
 def same_as_moto(fn: Callable[[], T]) -> T:
     """`fn()` inside `partitioned()` (as the caller is), after checking that moto's own, whole-table
-    Query gives the same answer (compared with ==)."""
+    Query gives the same answer (compared with ==). The product's clock stands still for both calls:
+    a page's cursor carries the second it was signed, and moto's whole-table answer can take one."""
+    from crm.platform import clock
+
     if Table.query is not _query:
         raise RuntimeError("same_as_moto() is for calls made inside partitioned()")
-    Table.query = _QUERY
-    try:
-        reference = fn()
-    finally:
-        Table.query = _query
-    answer = fn()
+    at = clock.now()
+    with patch.object(clock, "now", lambda: at):
+        Table.query = _QUERY
+        try:
+            reference = fn()
+        finally:
+            Table.query = _query
+        answer = fn()
     if answer != reference:
         raise RuntimeError(f"partitioned() changed an answer of moto's: {reference!r:.300} became {answer!r:.300}")
     return answer
