@@ -157,7 +157,7 @@ MEASURES = [
         f"{sales_reports.OPPORTUNITIES:,} rows from memory (its columns, `crm.platform.exports.write_xlsx`) against XlsxWriter alone "
         "writing the same cells, and the whole export handler on the second owner's selection (read by pages from moto, written, "
         "uploaded); the projection as PDF/A with its chart against the same as JSON. Rows that must be read from moto are read once "
-        "or at 1,000 (moto's Query walks every item its key condition meets), so the run stays bounded. `bench/sales_reports.py`.",
+        "or at 1,000 (moto's Query with a filter walks every item its key condition meets), so the run stays bounded. `bench/sales_reports.py`.",
         sales_reports.measure,
     ),
     (

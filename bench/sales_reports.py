@@ -7,9 +7,9 @@ collected and batch-written (bench.bulk), numbered from a local count. The proje
 summary cells: its cost is the months shown, whatever the number of opportunities, which the
 DynamoDB requests per call show at 1,000 and at 10,000 opportunities.
 
-Bounded in time: moto's Query costs time in proportion to the items that meet its key condition
-(bench/partitions.py), so reading 10,000 opportunities by pages costs minutes per read on moto
-(twice it ran past 25 minutes). What reads every row is therefore timed once (the Query of every
+Bounded in time: moto's Query with a filter costs time in proportion to the items that meet its
+key condition (bench/partitions.py), so reading 10,000 opportunities by pages cost minutes per read
+on moto (twice it ran past 25 minutes). What reads every row is therefore timed once (the Query of every
 open opportunity) or at 1,000 rows (the export handler, its second owner's selection); the XLSX
 writing of 10,000 rows is timed from memory: the export's own columns and rows through
 crm.platform.exports against XlsxWriter alone writing the same cells.
